@@ -1,0 +1,55 @@
+# Fangkong: `make demo` to try it, `make test` to check everything.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FK := $(VENV)/bin/fangkong
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+PYTEST := $(PY) -m pytest -q -p no:randomly
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: install demo serve test test-sqlite test-postgresql lint format messages bench clean
+
+$(STAMP): pyproject.toml
+	@PYBIN=$$(scripts/find-python) && { [ -x $(PY) ] || $$PYBIN -m venv $(VENV); }
+	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP) messages
+
+messages: $(STAMP)
+	@cd fangkong && ../$(PY) ../manage.py compilemessages -l zh_Hans -v 0
+
+demo: install
+	$(FK) demo
+
+serve: install
+	$(FK) serve
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run -v 1
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# The whole suite on SQLite (with the browser tests), then again on PostgreSQL;
+# coverage is the union of both runs and must reach 85 % of fangkong/.
+test: install lint
+	rm -f .coverage
+	FANGKONG_TEST_DB=sqlite $(PYTEST) --cov=fangkong --cov-report= 
+	FANGKONG_TEST_DB=postgresql $(PYTEST) -m "not e2e" --cov=fangkong --cov-append --cov-report=term --cov-fail-under=85
+
+test-sqlite: install
+	FANGKONG_TEST_DB=sqlite $(PYTEST)
+
+test-postgresql: install
+	FANGKONG_TEST_DB=postgresql $(PYTEST) -m "not e2e"
+
+bench: install
+	$(PY) -m bench.run
+
+clean:
+	rm -rf $(VENV) .coverage htmlcov *.egg-info

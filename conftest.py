@@ -1,0 +1,71 @@
+"""Test-wide setup: which database the suite runs on, and whether a browser is required.
+
+`make test` runs the suite twice: on SQLite (the default) and with
+FANGKONG_TEST_DB=postgresql on a throwaway PostgreSQL cluster started here from Debian's
+binaries. With CI=true a missing PostgreSQL or Chromium fails the run instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from devtools.pgcluster import PostgresUnavailable, start_cluster
+
+pytest_plugins = ["devtools.fixtures"]
+
+CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+CHROMIUM = os.environ.get("FANGKONG_CHROMIUM", "/usr/bin/chromium")
+_cluster = None
+
+
+def pytest_configure(config):
+    global _cluster
+    if os.environ.get("FANGKONG_TEST_DB") != "postgresql":
+        return
+    try:
+        _cluster = start_cluster()
+    except PostgresUnavailable as exc:
+        raise pytest.UsageError(
+            f"PostgreSQL tests requested but no server could start: {exc}"
+        ) from exc
+    from django.conf import settings
+
+    # Mutate in place: Django's connection handler holds this very dict.
+    db = settings.DATABASES["default"]
+    db.update(
+        {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": "fangkong",
+            "USER": "postgres",
+            "HOST": "127.0.0.1",
+            "PORT": str(_cluster.port),
+            "CONN_MAX_AGE": 0,
+            "OPTIONS": {},
+        }
+    )
+    db.setdefault("TEST", {})["NAME"] = "test_fangkong"
+
+
+def pytest_unconfigure(config):
+    if _cluster is not None:
+        _cluster.stop()
+
+
+def pytest_collection_modifyitems(config, items):
+    have_browser = os.path.exists(CHROMIUM)
+    if have_browser:
+        return
+    if CI and any(item.get_closest_marker("e2e") for item in items):
+        raise pytest.UsageError(f"CI=true: browser tests need Chromium at {CHROMIUM}")
+    reason = f"Chromium not found at {CHROMIUM} (apt-get install chromium); runs in CI"
+    for item in items:
+        if item.get_closest_marker("e2e"):
+            item.add_marker(pytest.mark.skipif(True, reason=reason))
+
+
+def pytest_report_header(config):
+    db = os.environ.get("FANGKONG_TEST_DB", "sqlite")
+    return [f"fangkong: database={db} chromium={'yes' if shutil.which(CHROMIUM) else 'no'} ci={CI}"]

@@ -1,0 +1,114 @@
+"""The permission matrix: which role may do which action, always inside its scope.
+
+docs/permissions.md is generated from this table (`fangkong permissions --markdown`) and a
+test checks the two agree, so the document cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.core.areas import is_within
+
+from .models import Role
+
+ACTIONS: dict[str, object] = {
+    "view_areas": _("Browse the area tree"),
+    "view_residents": _("List and open residents (masked)"),
+    "unmask_personal_data": _("Unmask ID and phone numbers (audited)"),
+    "edit_residents": _("Add and edit residents"),
+    "import_residents": _("Import residents from Excel"),
+    "export_residents": _("Export residents to Excel (masked, audited)"),
+    "view_audit_log": _("Read the audit log"),
+    "manage_devices": _("Create and revoke device tokens"),
+    "register_samples": _("Register samples at a station"),
+    "record_results": _("Post lab results"),
+}
+
+R = Role
+MATRIX: dict[str, frozenset[str]] = {
+    R.DISTRICT_COMMANDER: frozenset(
+        {
+            "view_areas",
+            "view_residents",
+            "unmask_personal_data",
+            "edit_residents",
+            "import_residents",
+            "export_residents",
+            "view_audit_log",
+            "manage_devices",
+        }
+    ),
+    R.SUBDISTRICT_STAFF: frozenset(
+        {
+            "view_areas",
+            "view_residents",
+            "unmask_personal_data",
+            "edit_residents",
+            "import_residents",
+            "export_residents",
+        }
+    ),
+    R.COMMUNITY_STAFF: frozenset(
+        {
+            "view_areas",
+            "view_residents",
+            "unmask_personal_data",
+            "edit_residents",
+            "import_residents",
+            "export_residents",
+        }
+    ),
+    R.GRID_WORKER: frozenset({"view_areas", "view_residents", "edit_residents"}),
+    R.SAMPLER: frozenset({"view_areas", "register_samples"}),
+    R.LAB_TECHNICIAN: frozenset({"view_areas", "record_results"}),
+    R.CHECKPOINT_GUARD: frozenset({"view_areas"}),
+    R.VOLUNTEER_COORDINATOR: frozenset({"view_areas", "view_residents"}),
+    R.AUDITOR: frozenset({"view_areas", "view_audit_log"}),
+}
+
+
+def role_allows(role: str, action: str) -> bool:
+    if action not in ACTIONS:
+        raise KeyError(f"unknown action {action!r}")
+    return action in MATRIX.get(role, frozenset())
+
+
+def can(actor, action: str, area_code: str | None = None) -> bool:
+    """True when `actor` (a user or device token) may do `action` on a record at `area_code`.
+
+    Scope is one node: a record is in scope when its area code lies at or below it. Records
+    above the actor's node (e.g. the district, for a grid worker) are out of scope.
+    """
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return False
+    if not getattr(actor, "is_active", True) or getattr(actor, "revoked_at", None):
+        return False
+    if not role_allows(actor.role, action):
+        return False
+    return area_code is None or is_within(area_code, actor.scope_code)
+
+
+def markdown_matrix() -> str:
+    """docs/permissions.md, generated from MATRIX."""
+    from django.utils import translation
+
+    roles = list(Role)
+    with translation.override("en"):
+        lines = [
+            "# Permission matrix",
+            "",
+            "Generated from `fangkong/accounts/permissions.py` by `fangkong permissions --markdown`;",
+            "a test fails when this file and the code disagree.",
+            "",
+            "Every action is also limited by scope: a user works in one area node (district,",
+            "sub-district, community or grid) and sees and changes only records at or below it.",
+            "Anything refused is answered 403 and written to the audit log.",
+            "",
+            "| action | " + " | ".join(f"`{r.value}`" for r in roles) + " |",
+            "|---|" + "---|" * len(roles),
+        ]
+        for action, label in ACTIONS.items():
+            cells = ["✓" if action in MATRIX[r] else "" for r in roles]
+            lines.append(f"| `{action}` — {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

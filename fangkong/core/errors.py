@@ -1,0 +1,35 @@
+"""The one error type services raise for broken rules.
+
+Views and the API turn it into a 4xx answer that names the field and the rule; the CLI
+turns it into a non-zero exit with the message in the user's language.
+"""
+
+from __future__ import annotations
+
+from django.utils.encoding import force_str
+
+
+class RuleViolation(Exception):
+    """A request broke a rule. `field` names the input, `code` the rule, `message` says why."""
+
+    status_code = 422
+
+    def __init__(self, *, field: str, code: str, message, status_code: int | None = None):
+        self.field = field
+        self.code = code
+        self.message = message  # often a lazy translation; rendered in the active language
+        if status_code is not None:
+            self.status_code = status_code
+        super().__init__(f"{field}: {code}")
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "code": self.code, "message": force_str(self.message)}
+
+    def __str__(self) -> str:
+        return f"{self.field}: {force_str(self.message)}"
+
+
+class PermissionDeniedError(RuleViolation):
+    """The user's role or scope does not allow the action (403, always audited)."""
+
+    status_code = 403

@@ -1,0 +1,89 @@
+"""Writes shared by every app: the audit log and idempotent retries."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from .errors import RuleViolation
+from .models import AuditEntry, IdempotencyKey
+
+
+def record_audit(
+    *,
+    user,
+    action: str,
+    object_type: str = "",
+    object_id: str | int = "",
+    area_code: str = "",
+    reason: str = "",
+    ip: str | None = None,
+    detail: dict | None = None,
+    username: str | None = None,
+) -> AuditEntry:
+    """Append one entry to the audit log. Never put clear personal data in `detail`."""
+    authenticated = user is not None and getattr(user, "is_authenticated", False)
+    return AuditEntry.objects.create(
+        user=user if authenticated else None,
+        username=username or (user.get_username() if authenticated else ""),
+        role=getattr(user, "role", "") if authenticated else "",
+        scope_code=getattr(user, "scope_code", "") if authenticated else "",
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        area_code=area_code,
+        reason=reason,
+        ip=ip,
+        detail=detail or {},
+    )
+
+
+def fingerprint(payload: Any) -> str:
+    return hashlib.sha256(
+        json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False).encode()
+    ).hexdigest()
+
+
+def run_idempotent(
+    *, key: str, scope: str, payload: Any, write: Callable[[], tuple[int, dict]]
+) -> tuple[int, dict, bool]:
+    """Run `write` once per (scope, key) and store its answer in the same transaction.
+
+    Returns (status, body, replayed). A replay with the same payload gets the first answer
+    and writes nothing; the same key with a different payload is refused, because the client
+    is reusing keys and one of the two requests would otherwise be lost.
+    """
+    if not key or len(key) > 128:
+        raise RuleViolation(
+            field="idempotency_key",
+            code="invalid",
+            message=_("An idempotency key of 1 to 128 characters is required."),
+        )
+    digest = fingerprint(payload)
+    existing = IdempotencyKey.objects.filter(scope=scope, key=key).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                status, body = write()
+                IdempotencyKey.objects.create(
+                    key=key, scope=scope, fingerprint=digest, status_code=status, response=body
+                )
+            return status, body, False
+        except IntegrityError:
+            # A concurrent request with the same key committed first; fall through to replay.
+            existing = IdempotencyKey.objects.filter(scope=scope, key=key).first()
+            if existing is None:
+                raise
+    if existing.fingerprint != digest:
+        raise RuleViolation(
+            field="idempotency_key",
+            code="reused",
+            message=_("This idempotency key was already used for a different request."),
+            status_code=409,
+        )
+    return existing.status_code, existing.response, True

@@ -1,0 +1,36 @@
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from fangkong.accounts.services import require_permission
+from fangkong.core.areas import is_within, level_of
+
+from . import selectors
+
+
+@login_required
+def node(request: HttpRequest, code: str) -> HttpResponse:
+    """One node of the area tree with its children and their resident counts."""
+    area = selectors.get_node(code)
+    if area is None:
+        raise Http404
+    user = request.user
+    # Nodes above the user's scope are shown only as the path down to it.
+    if not (is_within(code, user.scope_code) or is_within(user.scope_code, code)):
+        require_permission(
+            actor=user,
+            action="view_areas",
+            area_code=code,
+            object_type="area",
+            object_id=code,
+            ip=request.META.get("REMOTE_ADDR"),
+        )
+    context = {
+        "area": area,
+        "code": code,
+        "level": level_of(code),
+        "breadcrumbs": selectors.ancestors(code),
+        "children": selectors.children(code, scope_code=user.scope_code),
+        "in_scope": is_within(code, user.scope_code),
+    }
+    return render(request, "geo/node.html", context)

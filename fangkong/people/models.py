@@ -1,0 +1,112 @@
+"""Residents: who lives in each household, with encrypted identity and phone numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.core.documents import DocumentType
+from fangkong.core.models import TimeStampedModel
+from fangkong.geo.models import Household
+
+
+class Sex(models.TextChoices):
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
+
+
+class Residency(models.TextChoices):
+    REGISTERED = "registered", _("Registered population")
+    FLOATING = "floating", _("Floating population")
+    VISITOR = "visitor", _("Visitor")
+
+
+class ResidentStatus(models.TextChoices):
+    ACTIVE = "active", _("Living here")
+    MOVED_OUT = "moved_out", _("Moved out")
+    DECEASED = "deceased", _("Deceased")
+
+
+class Tag(models.TextChoices):
+    ELDERLY_ALONE = "elderly_alone", _("Elderly, living alone")
+    MEDICAL_TRIPS = "medical_trips", _("Needs to leave for medical care")
+    DISABLED = "disabled", _("Disabled")
+    PREGNANT = "pregnant", _("Pregnant")
+    INFANT = "infant", _("Infant")
+    STUDENT = "student", _("Student")
+    CHRONIC_ILLNESS = "chronic_illness", _("Chronic illness")
+    BEDRIDDEN = "bedridden", _("Bedridden")
+
+
+class Resident(TimeStampedModel):
+    """A person in the registry. `document_*` and `phone_*` are never stored in clear."""
+
+    document_type = models.CharField(
+        _("document type"),
+        max_length=20,
+        choices=DocumentType.choices,
+        default=DocumentType.RESIDENT_ID,
+    )
+    document_cipher = models.TextField(_("document (encrypted)"), blank=True)
+    document_index = models.CharField(
+        _("document blind index"), max_length=40, null=True, blank=True
+    )
+    document_masked = models.CharField(_("document"), max_length=32, blank=True)
+    document_converted = models.BooleanField(_("converted from a 15-digit number"), default=False)
+    name = models.CharField(_("name"), max_length=64)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True, db_index=True)
+    phone_cipher = models.TextField(_("phone (encrypted)"), blank=True)
+    phone_index = models.CharField(_("phone blind index"), max_length=40, blank=True, db_index=True)
+    phone_masked = models.CharField(_("phone"), max_length=20, blank=True)
+    household = models.ForeignKey(
+        Household, null=True, blank=True, on_delete=models.PROTECT, related_name="residents"
+    )
+    area_code = models.CharField(_("grid code"), max_length=64, db_index=True)
+    residency = models.CharField(
+        _("residency"), max_length=16, choices=Residency.choices, default=Residency.REGISTERED
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=ResidentStatus.choices, default=ResidentStatus.ACTIVE
+    )
+    needs_follow_up = models.BooleanField(_("needs follow-up"), default=False)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["area_code", "household_id", "id"]
+        verbose_name = _("resident")
+        verbose_name_plural = _("residents")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document_type", "document_index"], name="resident_unique_document"
+            ),
+        ]
+        indexes = [models.Index(fields=["area_code", "status"], name="resident_area_status")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.document_masked}"
+
+    @property
+    def age(self) -> int | None:
+        return age_on(self.birth_date, timezone.localdate()) if self.birth_date else None
+
+
+def age_on(birth: dt.date, day: dt.date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+class ResidentTag(models.Model):
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="tags")
+    tag = models.CharField(_("tag"), max_length=32, choices=Tag.choices)
+
+    class Meta:
+        verbose_name = _("resident tag")
+        constraints = [
+            models.UniqueConstraint(fields=["tag", "resident"], name="resident_tag_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.get_tag_display()

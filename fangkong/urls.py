@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from fangkong.api import api
+from fangkong.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("accounts/", include("fangkong.accounts.urls")),
+    path("areas/", include("fangkong.geo.urls")),
+    path("residents/", include("fangkong.people.urls")),
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+]
+
+admin.site.site_header = "防控 Fangkong"
+admin.site.site_title = "Fangkong"
+
+if settings.DEBUG:  # pragma: no cover - static files are served by whitenoise in production
+    pass
