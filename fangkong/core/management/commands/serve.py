@@ -1,0 +1,62 @@
+"""`fangkong serve`: the development server, or gunicorn with --production."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+
+class Command(BaseCommand):
+    help = "Serve Fangkong: Django's server for development, gunicorn with --production."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--production", action="store_true", help="run gunicorn (fangkong.wsgi)"
+        )
+        parser.add_argument("--bind", default=None, help="address:port (default 127.0.0.1:PORT)")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1)
+        parser.add_argument("--threads", type=int, default=1)
+
+    def handle(self, *args, **options):
+        bind = options["bind"] or f"127.0.0.1:{options['port']}"
+        if not options["production"]:
+            self.stdout.write(_("Serving on http://%(bind)s/ (Ctrl+C to stop)") % {"bind": bind})
+            call_command("runserver", bind, use_reloader=False, use_threading=True)
+            return
+        gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable)) or shutil.which(
+            "gunicorn"
+        )
+        if gunicorn is None:
+            raise CommandError(_("gunicorn is not installed in this environment."))
+        if settings.STORAGES["staticfiles"]["BACKEND"].startswith("whitenoise"):
+            call_command("collectstatic", interactive=False, verbosity=0)
+        argv = [
+            gunicorn,
+            "fangkong.wsgi:application",
+            "--bind",
+            bind,
+            "--workers",
+            str(options["workers"]),
+            "--threads",
+            str(options["threads"]),
+            # A worker that stalls on a slow client or query is replaced, not left holding a slot.
+            "--timeout",
+            "60",
+            "--graceful-timeout",
+            "20",
+            "--max-requests",
+            "20000",
+            "--max-requests-jitter",
+            "2000",
+            "--access-logfile",
+            "-",
+        ]
+        self.stdout.flush()
+        os.execv(gunicorn, argv)  # noqa: S606 - replace this process: signals reach gunicorn
