@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 PYTEST := $(PY) -m pytest -q -p no:randomly
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install demo serve test test-sqlite test-postgresql lint format messages bench clean
+.PHONY: install demo serve test test-sqlite test-postgresql lint format messages messages-update bench clean
 
 $(STAMP): pyproject.toml
 	@PYBIN=$$(scripts/find-python) && { [ -x $(PY) ] || $$PYBIN -m venv $(VENV); }
@@ -19,6 +19,10 @@ install: $(STAMP) messages
 
 messages: $(STAMP)
 	@cd fangkong && ../$(PY) ../manage.py compilemessages -l zh_Hans -v 0
+
+# Re-extract the strings of code and templates into the zh_Hans catalogue (then translate).
+messages-update: $(STAMP)
+	@cd fangkong && ../$(PY) ../manage.py makemessages -l zh_Hans --no-obsolete --ignore '*/tests/*' --ignore 'migrations/*'
 
 demo: install
 	$(FK) demo
