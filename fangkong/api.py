@@ -90,3 +90,4 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError):
 api.add_router("/v1/geo", "fangkong.geo.api.router")
 api.add_router("/v1/people", "fangkong.people.api.router")
 api.add_router("/v1/accounts", "fangkong.accounts.api.router")
+api.add_router("/v1/testing", "fangkong.testing.api.router")

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "fangkong.geo",
     "fangkong.accounts",
     "fangkong.people",
+    "fangkong.testing",
+    "fangkong.command",
 ]
 
 MIDDLEWARE = [

@@ -95,3 +95,44 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.key}"
+
+
+class OutboxEvent(models.Model):
+    """A domain event, written in the same transaction as the change that caused it.
+
+    Handlers run after commit; a handler that fails leaves its delivery missing, and the
+    worker (`fangkong outbox`) retries it. Nothing is lost when a handler breaks.
+    """
+
+    kind = models.CharField(max_length=64, db_index=True)
+    area_code = models.CharField(max_length=64, db_index=True)
+    payload = models.JSONField(default=dict)
+    occurred_at = models.DateTimeField(db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("domain event")
+        verbose_name_plural = _("domain events")
+
+    def __str__(self) -> str:
+        return f"{self.kind}#{self.pk}"
+
+
+class OutboxDelivery(models.Model):
+    """One handler has applied one event: the row is written in the handler's transaction,
+    so a retried event never runs a handler twice."""
+
+    event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="deliveries")
+    handler = models.CharField(max_length=200)
+    delivered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event", "handler"], name="outbox_delivery_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id}→{self.handler}"

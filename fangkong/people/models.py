@@ -30,6 +30,14 @@ class ResidentStatus(models.TextChoices):
     DECEASED = "deceased", _("Deceased")
 
 
+class HealthStatus(models.TextChoices):
+    """Where a person stands in the current response; set by testing and tracing services."""
+
+    NORMAL = "normal", _("Normal")
+    AWAITING_RETEST = "awaiting_retest", _("Awaiting retest, stay home")
+    CASE_TO_INVESTIGATE = "case_to_investigate", _("Positive: case to investigate")
+
+
 class Tag(models.TextChoices):
     ELDERLY_ALONE = "elderly_alone", _("Elderly, living alone")
     MEDICAL_TRIPS = "medical_trips", _("Needs to leave for medical care")
@@ -71,6 +79,13 @@ class Resident(TimeStampedModel):
     )
     status = models.CharField(
         _("status"), max_length=16, choices=ResidentStatus.choices, default=ResidentStatus.ACTIVE
+    )
+    health_status = models.CharField(
+        _("health status"),
+        max_length=24,
+        choices=HealthStatus.choices,
+        default=HealthStatus.NORMAL,
+        db_index=True,
     )
     needs_follow_up = models.BooleanField(_("needs follow-up"), default=False)
     note = models.CharField(_("note"), max_length=200, blank=True)

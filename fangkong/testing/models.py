@@ -1,0 +1,387 @@
+"""Mass testing: rounds, sites and stations, tubes, samples, transport boxes, lab results,
+retest orders.
+
+Invariants the database can hold are constraints: one tube per barcode, one sample per
+idempotency key, a person at most once per tube, one accepted result per tube, tube states
+and capacities within their ranges.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.accounts.models import DeviceToken
+from fangkong.core.models import TimeStampedModel
+from fangkong.geo.models import Place
+from fangkong.people.models import Resident
+
+
+class RoundKind(models.TextChoices):
+    MASS = "mass", _("Mass testing round")
+    TARGETED = "targeted", _("Targeted round")
+    ZONE_SCHEDULE = "zone_schedule", _("Zone schedule round")
+    RETEST = "retest", _("Retest round")
+
+
+class RoundStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    ACTIVE = "active", _("Sampling")
+    CLOSED = "closed", _("Closed")
+
+
+class PoolGroup(models.TextChoices):
+    """The groups of the regional testing guide, each with its default pool size."""
+
+    KEY_GROUP = "key_group", _("Isolation sites and key groups")
+    SEALED = "sealed", _("Sealed zone")
+    CONTROLLED = "controlled", _("Controlled zone")
+    GENERAL = "general", _("Precaution zone and elsewhere")
+
+
+DEFAULT_POOL_SIZES = {
+    PoolGroup.KEY_GROUP: 1,
+    PoolGroup.SEALED: 1,  # or one tube per household
+    PoolGroup.CONTROLLED: 10,
+    PoolGroup.GENERAL: 20,
+}
+
+
+class TestingRound(TimeStampedModel):
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=RoundKind.choices, default=RoundKind.MASS
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=RoundStatus.choices, default=RoundStatus.ACTIVE
+    )
+    # The areas tested; `area_code` is their deepest common node, for scoping.
+    scope_codes = models.JSONField(_("areas"), default=list)
+    area_code = models.CharField(_("area"), max_length=64, db_index=True)
+    pool_group = models.CharField(
+        _("group"), max_length=16, choices=PoolGroup.choices, default=PoolGroup.GENERAL
+    )
+    pool_size = models.PositiveSmallIntegerField(_("pool size"), default=20)
+    starts_at = models.DateTimeField(_("starts at"))
+    due_at = models.DateTimeField(_("complete by"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="retest_rounds",
+        verbose_name=_("round being retested"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+        verbose_name = _("testing round")
+        verbose_name_plural = _("testing rounds")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(pool_size__gte=1, pool_size__lte=20), name="round_pool_size_1_20"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SamplingSite(TimeStampedModel):
+    """A place sampling happens in a round (a booth compound, a square, a school yard)."""
+
+    round = models.ForeignKey(TestingRound, on_delete=models.CASCADE, related_name="sites")
+    place = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="sampling_sites")
+    area_code = models.CharField(_("area"), max_length=64, db_index=True)
+
+    class Meta:
+        verbose_name = _("sampling site")
+        verbose_name_plural = _("sampling sites")
+        constraints = [
+            models.UniqueConstraint(fields=["round", "place"], name="site_once_per_round")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.place)
+
+
+class StationKind(models.TextChoices):
+    BOOTH = "booth", _("Sampling booth")
+    DOOR_TO_DOOR = "door_to_door", _("Door-to-door team")
+
+
+class Station(TimeStampedModel):
+    site = models.ForeignKey(SamplingSite, on_delete=models.CASCADE, related_name="stations")
+    round = models.ForeignKey(TestingRound, on_delete=models.CASCADE, related_name="stations")
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=StationKind.choices, default=StationKind.BOOTH
+    )
+    area_code = models.CharField(_("area"), max_length=64, db_index=True)
+    samplers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="stations", verbose_name=_("samplers")
+    )
+    devices = models.ManyToManyField(
+        DeviceToken, blank=True, related_name="stations", verbose_name=_("devices")
+    )
+
+    class Meta:
+        verbose_name = _("station")
+        verbose_name_plural = _("stations")
+
+    def __str__(self) -> str:
+        return f"{self.site} · {self.name}"
+
+
+class TubeKind(models.TextChoices):
+    PEOPLE = "people", _("People")
+    ENVIRONMENT = "environment", _("Environment")
+
+
+class TubeState(models.TextChoices):
+    OPEN = "open", _("Open")
+    SEALED = "sealed", _("Sealed")
+    BOXED = "boxed", _("Packed in a box")
+    RECEIVED = "received", _("Received by the lab")
+    RESULTED = "resulted", _("Resulted")
+
+
+class Result(models.TextChoices):
+    NEGATIVE = "negative", _("Negative")
+    POSITIVE = "positive", _("Positive")
+    PRESUMPTIVE_POSITIVE = "presumptive_positive", _("Presumptive positive")
+    INVALID = "invalid", _("Invalid: re-sample")
+
+
+class Lab(TimeStampedModel):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    devices = models.ManyToManyField(
+        DeviceToken, blank=True, related_name="labs", verbose_name=_("devices")
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="labs", verbose_name=_("staff")
+    )
+
+    class Meta:
+        verbose_name = _("laboratory")
+        verbose_name_plural = _("laboratories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BoxState(models.TextChoices):
+    PACKING = "packing", _("Packing")
+    IN_TRANSIT = "in_transit", _("In transit")
+    RECEIVED = "received", _("Received by the lab")
+
+
+class TransportBox(TimeStampedModel):
+    code = models.CharField(_("box code"), max_length=32, unique=True)
+    round = models.ForeignKey(TestingRound, on_delete=models.PROTECT, related_name="boxes")
+    state = models.CharField(
+        _("state"), max_length=16, choices=BoxState.choices, default=BoxState.PACKING
+    )
+    lab = models.ForeignKey(
+        Lab, null=True, blank=True, on_delete=models.PROTECT, related_name="boxes"
+    )
+    area_code = models.CharField(_("area"), max_length=64, db_index=True)
+    packed_at = models.DateTimeField(_("packed at"), null=True, blank=True)
+    handed_at = models.DateTimeField(_("handed to courier at"), null=True, blank=True)
+    courier = models.CharField(_("courier"), max_length=64, blank=True)
+    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
+    received_by = models.CharField(_("received by"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("transport box")
+        verbose_name_plural = _("transport boxes")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class CustodyEvent(models.Model):
+    """Chain of custody: who had the box, when."""
+
+    class Kind(models.TextChoices):
+        PACKED = "packed", _("Packed")
+        HANDED = "handed", _("Handed to courier")
+        RECEIVED = "received", _("Received by the lab")
+
+    box = models.ForeignKey(TransportBox, on_delete=models.CASCADE, related_name="custody")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    at = models.DateTimeField(_("time"))
+    by = models.CharField(_("by"), max_length=64)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("custody event")
+
+    def __str__(self) -> str:
+        return f"{self.box_id} {self.kind} {self.at:%H:%M}"
+
+
+class Tube(TimeStampedModel):
+    barcode = models.CharField(_("barcode"), max_length=32, unique=True)
+    round = models.ForeignKey(TestingRound, on_delete=models.PROTECT, related_name="tubes")
+    station = models.ForeignKey(
+        Station, null=True, blank=True, on_delete=models.PROTECT, related_name="tubes"
+    )
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=TubeKind.choices, default=TubeKind.PEOPLE
+    )
+    capacity = models.PositiveSmallIntegerField(_("capacity"), default=20)
+    swab_points = models.PositiveSmallIntegerField(_("swab points"), default=0)
+    state = models.CharField(
+        _("state"), max_length=16, choices=TubeState.choices, default=TubeState.OPEN, db_index=True
+    )
+    sample_count = models.PositiveSmallIntegerField(_("samples"), default=0)
+    area_code = models.CharField(_("area"), max_length=64, db_index=True, blank=True)
+    first_sample_at = models.DateTimeField(_("first sample at"), null=True, blank=True)
+    sealed_at = models.DateTimeField(_("sealed at"), null=True, blank=True)
+    box = models.ForeignKey(
+        TransportBox, null=True, blank=True, on_delete=models.PROTECT, related_name="tubes"
+    )
+    result = models.CharField(_("result"), max_length=24, choices=Result.choices, blank=True)
+    resulted_at = models.DateTimeField(_("resulted at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("tube")
+        verbose_name_plural = _("tubes")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(capacity__gte=1, capacity__lte=20), name="tube_capacity_1_20"
+            ),
+            models.CheckConstraint(
+                condition=Q(sample_count__lte=models.F("capacity")), name="tube_not_over_capacity"
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=[s.value for s in TubeState]), name="tube_state_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["round", "state"], name="tube_round_state")]
+
+    def __str__(self) -> str:
+        return self.barcode
+
+
+class SampleFlag(enum.IntFlag):
+    NAME_MISMATCH = 1
+    NO_DOCUMENT = 2
+    VISITOR = 4
+    CLOCK_SKEW = 8
+    REPEAT_IN_ROUND = 16
+    SAMPLING_CODE = 32
+
+
+class Sample(models.Model):
+    """One person's swab registered onto a tube. A sample cannot exist without its person."""
+
+    idempotency_key = models.CharField(max_length=128, unique=True)
+    round = models.ForeignKey(TestingRound, on_delete=models.PROTECT, related_name="samples")
+    tube = models.ForeignKey(Tube, on_delete=models.PROTECT, related_name="samples")
+    station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="samples")
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="samples")
+    area_code = models.CharField(max_length=64, db_index=True)  # the person's grid, for coverage
+    taken_at = models.DateTimeField(_("taken at"))
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    flags = models.PositiveSmallIntegerField(_("flags"), default=0)
+    name_given = models.CharField(_("name given"), max_length=64, blank=True)
+    recorded_by = models.CharField(_("recorded by"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("sample")
+        verbose_name_plural = _("samples")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tube", "resident"], name="sample_person_once_per_tube"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["round", "area_code"], name="sample_round_area"),
+            models.Index(fields=["round", "resident"], name="sample_round_resident"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tube_id}:{self.resident_id}"
+
+
+class ResultStatus(models.TextChoices):
+    ACCEPTED = "accepted", _("Accepted")
+    HELD = "held", _("Held for review: conflicts with an earlier result")
+    SUPERSEDED = "superseded", _("Superseded after review")
+
+
+class LabResult(TimeStampedModel):
+    tube = models.ForeignKey(Tube, on_delete=models.PROTECT, related_name="results")
+    lab = models.ForeignKey(Lab, on_delete=models.PROTECT, related_name="results")
+    result = models.CharField(_("result"), max_length=24, choices=Result.choices)
+    ct_orf1ab = models.DecimalField(
+        _("Ct ORF1ab"), max_digits=4, decimal_places=1, null=True, blank=True
+    )
+    ct_n = models.DecimalField(_("Ct N"), max_digits=4, decimal_places=1, null=True, blank=True)
+    reported_at = models.DateTimeField(_("reported at"))
+    source = models.CharField(_("source"), max_length=16, default="api")
+    status = models.CharField(
+        _("status"), max_length=16, choices=ResultStatus.choices, default=ResultStatus.ACCEPTED
+    )
+    reported_by = models.CharField(_("reported by"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("lab result")
+        verbose_name_plural = _("lab results")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tube"], condition=Q(status="accepted"), name="one_accepted_result_per_tube"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tube_id} {self.result}"
+
+
+class RetestState(models.TextChoices):
+    PENDING = "pending", _("To be re-sampled")
+    SAMPLED = "sampled", _("Re-sampled")
+    NEGATIVE = "negative", _("Negative")
+    POSITIVE = "positive", _("Positive")
+
+
+class RetestOrder(TimeStampedModel):
+    """Re-sample one member of a positive pool by single tube, at home."""
+
+    source_tube = models.ForeignKey(Tube, on_delete=models.PROTECT, related_name="retest_orders")
+    retest_round = models.ForeignKey(
+        TestingRound, on_delete=models.PROTECT, related_name="retest_orders"
+    )
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="retest_orders")
+    station = models.ForeignKey(
+        Station, null=True, blank=True, on_delete=models.SET_NULL, related_name="retest_orders"
+    )
+    state = models.CharField(
+        _("state"), max_length=16, choices=RetestState.choices, default=RetestState.PENDING
+    )
+    area_code = models.CharField(max_length=64, db_index=True)
+    sample = models.ForeignKey(
+        Sample, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("retest order")
+        verbose_name_plural = _("retest orders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_tube", "resident"], name="retest_once_per_member"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident_id} ← {self.source_tube_id}"

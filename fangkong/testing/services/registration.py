@@ -1,0 +1,456 @@
+"""The hot path: a sampler's device posts a batch of samples.
+
+Everything that needs no database (document checksums, signatures, clocks) is checked before
+the transaction opens; inside it, a handful of set-based queries check tubes, people and
+replays, then one bulk insert writes the accepted items. A batch is one transaction; a
+replayed idempotency key returns its first answer and writes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.encoding import force_str
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.accounts.models import DeviceToken
+from fangkong.accounts.services import require_permission
+from fangkong.core.documents import DocumentType, validate_document
+from fangkong.core.errors import RuleViolation
+from fangkong.people.models import Residency, Resident
+from fangkong.people.sampling_codes import resident_id_from_code
+from fangkong.people.services import document_index, normalise_phone, phone_index, prepare_resident
+
+from ..models import (
+    RetestOrder,
+    RetestState,
+    RoundKind,
+    RoundStatus,
+    Sample,
+    SampleFlag,
+    Station,
+    TestingRound,
+    Tube,
+    TubeKind,
+    TubeState,
+)
+
+MAX_BATCH = 500
+# A tablet clock a few minutes fast is normal; more than this is a wrong clock or a typo.
+CLOCK_TOLERANCE = dt.timedelta(minutes=15)
+MAX_AGE = dt.timedelta(days=2)
+
+
+@dataclass
+class SampleItem:
+    idempotency_key: str
+    tube_barcode: str
+    taken_at: dt.datetime
+    document_type: str | None = None
+    document_number: str | None = None
+    sampling_code: str | None = None
+    name: str | None = None
+    phone: str | None = None
+    guardian: str | None = None
+
+
+@dataclass
+class ItemOutcome:
+    index: int
+    idempotency_key: str
+    status: str = "accepted"  # accepted | rejected
+    replayed: bool = False
+    sample_id: int | None = None
+    tube_barcode: str = ""
+    tube_samples: int | None = None
+    tube_sealed: bool = False
+    flags: list[str] = field(default_factory=list)
+    field: str | None = None
+    code: str | None = None
+    message: str | None = None
+
+    def reject(self, exc: RuleViolation) -> None:
+        self.status, self.field, self.code, self.message = (
+            "rejected",
+            exc.field,
+            exc.code,
+            force_str(exc.message),
+        )
+
+
+@dataclass
+class BatchResult:
+    round_id: int
+    station_id: int
+    accepted: int
+    rejected: int
+    replayed: int
+    items: list[ItemOutcome]
+
+
+@dataclass
+class _Prepared:
+    item: SampleItem
+    outcome: ItemOutcome
+    document: object = None
+    index: str | None = None
+    code_resident: int | None = None
+    phone: str = ""
+    flags: int = 0
+    taken_at: dt.datetime | None = None
+    resident_id: int | None = None
+
+
+def _flag_names(flags: int) -> list[str]:
+    return [f.name.lower() for f in SampleFlag if flags & f]
+
+
+def _rule(field_: str, code: str, message) -> RuleViolation:
+    return RuleViolation(field=field_, code=code, message=message)
+
+
+def authorise_station(*, station: Station, actor) -> None:
+    """Only the station's own samplers and devices register for its round; refusals audited."""
+    require_permission(
+        actor=actor,
+        action="register_samples",
+        area_code=station.area_code,
+        object_type="station",
+        object_id=station.pk,
+    )
+    if isinstance(actor, DeviceToken):
+        bound = station.devices.filter(pk=actor.pk).exists()
+    else:
+        bound = station.samplers.filter(pk=actor.pk).exists()
+    if not bound:
+        require_permission(
+            actor=None, action="register_samples", object_type="station", object_id=station.pk
+        )
+
+
+def _precheck(i: int, item: SampleItem, now: dt.datetime, round_: TestingRound) -> _Prepared:
+    """Checks that need no database, done before the transaction opens."""
+    p = _Prepared(
+        item=item,
+        outcome=ItemOutcome(
+            index=i, idempotency_key=item.idempotency_key, tube_barcode=item.tube_barcode
+        ),
+    )
+    try:
+        if not item.idempotency_key or len(item.idempotency_key) > 128:
+            raise _rule(
+                "idempotency_key",
+                "invalid",
+                _("An idempotency key of 1 to 128 characters is required."),
+            )
+        if item.taken_at.tzinfo is None:
+            raise _rule("taken_at", "timezone", _("taken_at needs a time zone offset."))
+        if item.taken_at > now + CLOCK_TOLERANCE:
+            raise _rule(
+                "taken_at", "future", _("taken_at is in the future: check the device clock.")
+            )
+        if item.taken_at > now:
+            p.flags |= SampleFlag.CLOCK_SKEW
+        if item.taken_at < round_.starts_at - MAX_AGE:
+            raise _rule("taken_at", "too_old", _("taken_at is before this round started."))
+        p.taken_at = min(item.taken_at, now)
+        if item.sampling_code:
+            p.code_resident = resident_id_from_code(item.sampling_code)
+            p.flags |= SampleFlag.SAMPLING_CODE
+        elif item.document_number not in (None, ""):
+            doc = validate_document(
+                item.document_type or DocumentType.RESIDENT_ID, item.document_number
+            )
+            p.document = doc
+            p.index = document_index(doc.type, doc.number)
+        else:
+            # No document: taken with name, phone and guardian, and followed up later.
+            if not (item.name or "").strip():
+                raise _rule(
+                    "name", "required", _("Without a document, the person's name is required.")
+                )
+            if not (item.phone or item.guardian):
+                raise _rule(
+                    "phone", "required", _("Without a document, give a phone number or a guardian.")
+                )
+            p.flags |= SampleFlag.NO_DOCUMENT
+        if item.phone:
+            p.phone = normalise_phone(item.phone)
+    except RuleViolation as exc:
+        p.outcome.reject(exc)
+    return p
+
+
+def register_samples(
+    *, station: Station, items: Sequence[SampleItem], actor, now: dt.datetime | None = None
+) -> BatchResult:
+    """Validate every item, then write the valid ones in one transaction."""
+    if not items:
+        raise _rule("items", "required", _("A batch has at least one item."))
+    if len(items) > MAX_BATCH:
+        raise _rule("items", "too_many", _("A batch has at most 500 items."))
+    authorise_station(station=station, actor=actor)
+    round_ = station.round
+    if round_.status != RoundStatus.ACTIVE:
+        raise _rule("station", "round_closed", _("This station's round is not sampling."))
+    now = now or timezone.now()
+    prepared = [_precheck(i, item, now, round_) for i, item in enumerate(items)]
+    keys = Counter(p.item.idempotency_key for p in prepared)
+    for p in prepared:
+        if p.outcome.status == "accepted" and keys[p.item.idempotency_key] > 1:
+            p.outcome.reject(
+                _rule(
+                    "idempotency_key", "duplicate", _("The same key appears twice in this batch.")
+                )
+            )
+    recorded_by = actor.get_username()
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                _write(station, round_, prepared, now, recorded_by)
+            break
+        except IntegrityError:
+            # A concurrent retry of the same keys committed first: run again, now as replays.
+            if attempt:
+                raise
+            for p in prepared:
+                if p.outcome.status == "accepted":
+                    p.outcome = ItemOutcome(
+                        index=p.outcome.index,
+                        idempotency_key=p.item.idempotency_key,
+                        tube_barcode=p.item.tube_barcode,
+                    )
+    outcomes = [p.outcome for p in prepared]
+    return BatchResult(
+        round_id=round_.pk,
+        station_id=station.pk,
+        accepted=sum(o.status == "accepted" and not o.replayed for o in outcomes),
+        rejected=sum(o.status == "rejected" for o in outcomes),
+        replayed=sum(o.replayed for o in outcomes),
+        items=outcomes,
+    )
+
+
+def _write(
+    station: Station,
+    round_: TestingRound,
+    prepared: list[_Prepared],
+    now: dt.datetime,
+    recorded_by: str,
+) -> None:
+    live = [p for p in prepared if p.outcome.status == "accepted"]
+    # 1. Replays: a key seen before returns its first answer.
+    existing = {
+        s.idempotency_key: s
+        for s in Sample.objects.filter(
+            idempotency_key__in=[p.item.idempotency_key for p in live]
+        ).select_related("tube")
+    }
+    fresh = []
+    for p in live:
+        first = existing.get(p.item.idempotency_key)
+        if first is None:
+            fresh.append(p)
+        elif first.station_id != station.pk or first.tube.barcode != p.item.tube_barcode:
+            p.outcome.reject(
+                _rule(
+                    "idempotency_key", "reused", _("This key was already used for another sample.")
+                )
+            )
+        else:
+            o = p.outcome
+            o.replayed, o.sample_id, o.flags = True, first.pk, _flag_names(first.flags)
+            o.tube_samples, o.tube_sealed = (
+                first.tube.sample_count,
+                first.tube.state != TubeState.OPEN,
+            )
+    if not fresh:
+        return
+    # 2. Tubes: one query, locked on PostgreSQL so two batches cannot overfill a tube.
+    tubes_qs = Tube.objects.filter(barcode__in={p.item.tube_barcode for p in fresh})
+    if connection.features.has_select_for_update:
+        tubes_qs = tubes_qs.select_for_update()
+    tubes = {t.barcode: t for t in tubes_qs}
+    for p in fresh:
+        tube = tubes.get(p.item.tube_barcode)
+        try:
+            if tube is None:
+                raise _rule(
+                    "tube_barcode", "unknown", _("No tube has this barcode: scan it again.")
+                )
+            if tube.round_id != round_.pk:
+                raise _rule("tube_barcode", "other_round", _("This tube belongs to another round."))
+            if tube.kind != TubeKind.PEOPLE:
+                raise _rule("tube_barcode", "environment", _("This is an environmental tube."))
+            if tube.state != TubeState.OPEN:
+                raise _rule("tube_barcode", "not_open", _("This tube is sealed: take a new tube."))
+            if tube.station_id not in (None, station.pk):
+                raise _rule(
+                    "tube_barcode", "other_station", _("This tube was opened at another station.")
+                )
+        except RuleViolation as exc:
+            p.outcome.reject(exc)
+    fresh = [p for p in fresh if p.outcome.status == "accepted"]
+    # 3. People: by blind index or sampling code, one query each; unknown people become visitors.
+    by_index = {
+        r.document_index: r
+        for r in Resident.objects.filter(
+            document_index__in=[p.index for p in fresh if p.index]
+        ).only("id", "name", "area_code", "document_index")
+    }
+    by_id = {
+        r.pk: r
+        for r in Resident.objects.filter(
+            pk__in=[p.code_resident for p in fresh if p.code_resident]
+        ).only("id", "name", "area_code")
+    }
+    new_people: dict[str, Resident] = {}
+    for p in fresh:
+        resident = None
+        if p.code_resident:
+            resident = by_id.get(p.code_resident)
+            if resident is None:
+                p.outcome.reject(
+                    _rule(
+                        "sampling_code",
+                        "unknown",
+                        _("The sampling code's person is no longer registered."),
+                    )
+                )
+                continue
+        elif p.index:
+            resident = by_index.get(p.index) or new_people.get(p.index)
+            if resident is None:
+                resident = _visitor(p, station)
+                new_people[p.index] = resident
+                p.flags |= SampleFlag.VISITOR
+        else:
+            resident = _no_document_person(p, station)
+        if p.item.name and resident.name and p.item.name.strip() != resident.name:
+            p.flags |= SampleFlag.NAME_MISMATCH
+        p.resident_id = resident.pk if resident.pk else None
+        p._resident = resident  # type: ignore[attr-defined]
+    fresh = [p for p in fresh if p.outcome.status == "accepted"]
+    if new_people:
+        Resident.objects.bulk_create(list(new_people.values()))
+        for p in fresh:
+            p.resident_id = p._resident.pk  # type: ignore[attr-defined]
+    # 4. The same person twice in one tube is refused; twice in the round is flagged.
+    seen = defaultdict(set)
+    for tube_id, resident_id in Sample.objects.filter(
+        round=round_, resident_id__in=[p.resident_id for p in fresh]
+    ).values_list("tube_id", "resident_id"):
+        seen[resident_id].add(tube_id)
+    counts = {t.pk: t.sample_count for t in tubes.values()}
+    in_batch: set[tuple[int, int]] = set()
+    rows = []
+    for p in fresh:
+        tube = tubes[p.item.tube_barcode]
+        pair = (tube.pk, p.resident_id)
+        if tube.pk in seen[p.resident_id] or pair in in_batch:
+            p.outcome.reject(
+                _rule("document_number", "twice_in_tube", _("This person is already in this tube."))
+            )
+            continue
+        if counts[tube.pk] >= tube.capacity:
+            p.outcome.reject(
+                _rule("tube_barcode", "full", _("This tube is full: seal it and take a new tube."))
+            )
+            continue
+        if seen[p.resident_id]:
+            p.flags |= SampleFlag.REPEAT_IN_ROUND
+        in_batch.add(pair)
+        counts[tube.pk] += 1
+        rows.append(
+            Sample(
+                idempotency_key=p.item.idempotency_key,
+                round=round_,
+                tube=tube,
+                station=station,
+                resident_id=p.resident_id,
+                area_code=p._resident.area_code or station.area_code,  # type: ignore[attr-defined]
+                taken_at=p.taken_at,
+                flags=int(p.flags),
+                name_given=(p.item.name or "")[:64],
+                recorded_by=recorded_by,
+            )
+        )
+        p.outcome.flags = _flag_names(p.flags)
+        p._sample = rows[-1]  # type: ignore[attr-defined]
+    if not rows:
+        return
+    Sample.objects.bulk_create(rows)
+    # 5. Tubes: counters, first use, auto-seal at capacity.
+    changed = []
+    for tube in tubes.values():
+        added = counts[tube.pk] - tube.sample_count
+        if not added:
+            continue
+        tube.sample_count = counts[tube.pk]
+        tube.station_id = station.pk
+        tube.first_sample_at = tube.first_sample_at or now
+        if tube.sample_count >= tube.capacity:
+            tube.state, tube.sealed_at = TubeState.SEALED, now
+        tube.updated_at = now
+        changed.append(tube)
+    Tube.objects.bulk_update(
+        changed, ["sample_count", "station", "first_sample_at", "state", "sealed_at", "updated_at"]
+    )
+    if round_.kind == RoundKind.RETEST:
+        RetestOrder.objects.filter(
+            retest_round=round_,
+            resident_id__in=[s.resident_id for s in rows],
+            state=RetestState.PENDING,
+        ).update(state=RetestState.SAMPLED, updated_at=now)
+    for p in fresh:
+        sample = getattr(p, "_sample", None)
+        if sample is not None and p.outcome.status == "accepted":
+            tube = tubes[p.item.tube_barcode]
+            p.outcome.sample_id = sample.pk
+            p.outcome.tube_samples = tube.sample_count
+            p.outcome.tube_sealed = tube.state != TubeState.OPEN
+
+
+def _visitor(p: _Prepared, station: Station) -> Resident:
+    """Someone not in the registry: registered as a visitor at the station's area, not refused."""
+    data = prepare_resident(
+        name=(p.item.name or "").strip() or force_str(_("Unregistered visitor")),
+        document_type=p.document.type,
+        document_number=p.document.number,
+        phone=p.phone,
+        residency=Residency.VISITOR,
+    )
+    resident = data.to_model()
+    resident.area_code = station.area_code
+    resident.needs_follow_up = True
+    resident.note = force_str(_("Registered at sampling"))[:200]
+    return resident
+
+
+def _no_document_person(p: _Prepared, station: Station) -> Resident:
+    """A person without a document: matched by name and phone if seen before, else created."""
+    name = p.item.name.strip()
+    if p.phone:
+        known = Resident.objects.filter(
+            name=name, phone_index=phone_index(p.phone), document_index__isnull=True
+        ).first()
+        if known is not None:
+            return known
+    data = prepare_resident(
+        name=name,
+        document_type=None,
+        document_number="",
+        phone=p.phone,
+        residency=Residency.VISITOR,
+    )
+    resident = data.to_model()
+    resident.area_code = station.area_code
+    resident.needs_follow_up = True
+    resident.note = (f"监护人/guardian: {p.item.guardian}" if p.item.guardian else "")[:200]
+    resident.save()
+    return resident
