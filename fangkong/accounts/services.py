@@ -133,6 +133,26 @@ def authenticate_token(clear: str) -> DeviceToken | None:
     return token
 
 
+def deny(*, actor, action: str, area_code: str = "", object_type: str = "", object_id="", ip=None):
+    """Refuse `actor` (audited) although its role allows `action`: e.g. a token of another station."""
+    is_user = isinstance(actor, User)
+    record_audit(
+        user=actor if is_user else None,
+        username=None if is_user else (actor.get_username() if actor is not None else ""),
+        action=AuditAction.PERMISSION_DENIED,
+        object_type=object_type,
+        object_id=object_id,
+        area_code=area_code,
+        ip=ip,
+        detail={"wanted": action},
+    )
+    raise PermissionDeniedError(
+        field=object_type or action,
+        code="forbidden",
+        message=_("Your role or area does not allow this."),
+    )
+
+
 def require_permission(
     *,
     actor,
@@ -148,19 +168,11 @@ def require_permission(
 
     if can(actor, action, area_code):
         return
-    is_user = isinstance(actor, User)
-    record_audit(
-        user=actor if is_user else None,
-        username=None if is_user else (actor.get_username() if actor is not None else ""),
-        action=AuditAction.PERMISSION_DENIED,
+    deny(
+        actor=actor,
+        action=action,
+        area_code=area_code or "",
         object_type=object_type,
         object_id=object_id,
-        area_code=area_code or "",
         ip=ip,
-        detail={"wanted": action},
-    )
-    raise PermissionDeniedError(
-        field=object_type or action,
-        code="forbidden",
-        message=_("Your role or area does not allow this."),
     )

@@ -19,7 +19,7 @@ from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.models import DeviceToken
-from fangkong.accounts.services import require_permission
+from fangkong.accounts.services import deny, require_permission
 from fangkong.core.documents import DocumentType, validate_document
 from fangkong.core.errors import RuleViolation
 from fangkong.people.models import Residency, Resident
@@ -128,8 +128,12 @@ def authorise_station(*, station: Station, actor) -> None:
     else:
         bound = station.samplers.filter(pk=actor.pk).exists()
     if not bound:
-        require_permission(
-            actor=None, action="register_samples", object_type="station", object_id=station.pk
+        deny(
+            actor=actor,
+            action="register_samples",
+            area_code=station.area_code,
+            object_type="station",
+            object_id=station.pk,
         )
 
 

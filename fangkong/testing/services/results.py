@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.accounts.services import require_permission
+from fangkong.accounts.services import deny, require_permission
 from fangkong.core.errors import PermissionDeniedError, RuleViolation
 from fangkong.core.events import publish
 from fangkong.people.models import HealthStatus, Resident
@@ -243,6 +243,9 @@ def _retest_round(source: TestingRound, scope_codes: list[str]) -> TestingRound:
         pool_size=1,
         parent=source,
     )
+    bound = getattr(actor, "labs", None)
+    if bound is None or not bound.filter(pk=lab.pk).exists():
+        deny(actor=actor, action="record_results", object_type="lab", object_id=lab.pk)
 
 
 def respond_to_pool(*, tube: Tube, result: str, at: dt.datetime, events: list) -> int:

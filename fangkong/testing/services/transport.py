@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.accounts.services import require_permission
+from fangkong.accounts.services import deny, require_permission
 from fangkong.core.errors import RuleViolation
 
 from ..models import (
@@ -50,6 +50,29 @@ def check_transition(tube: Tube, target: str) -> None:
         )
 
 
+def authorise_round(
+    *, actor, round: TestingRound, action: str, object_type: str, object_id
+) -> None:
+    """Samplers work on tubes and boxes of the rounds whose stations they are bound to; other
+    roles need the round's whole area in their scope. Refusals are audited."""
+    from django.db.models import Q
+
+    from fangkong.accounts.models import DeviceToken
+    from fangkong.accounts.permissions import can
+
+    if action == "register_samples" and can(actor, action):
+        bound = Q(devices=actor) if isinstance(actor, DeviceToken) else Q(samplers=actor)
+        if round.stations.filter(bound).exists():
+            return
+    require_permission(
+        actor=actor,
+        action=action,
+        area_code=round.area_code,
+        object_type=object_type,
+        object_id=object_id,
+    )
+
+
 def _tube(barcode: str) -> Tube:
     tube = Tube.objects.select_related("round").filter(barcode=barcode).first()
     if tube is None:
@@ -66,10 +89,10 @@ def _tube(barcode: str) -> Tube:
 def seal_tube(*, barcode: str, actor, now: dt.datetime | None = None) -> Tube:
     """Seal a tube before it is full (end of a shift, a queue that ran out)."""
     tube = _tube(barcode)
-    require_permission(
+    authorise_round(
         actor=actor,
+        round=tube.round,
         action="register_samples",
-        area_code=tube.area_code or tube.round.area_code,
         object_type="tube",
         object_id=barcode,
     )
@@ -91,10 +114,10 @@ def record_environment_tube(
 ) -> Tube:
     """An environmental tube (e.g. 80 swab points in 8 tubes) is sealed when collected."""
     tube = _tube(barcode)
-    require_permission(
+    authorise_round(
         actor=actor,
+        round=tube.round,
         action="register_samples",
-        area_code=tube.round.area_code,
         object_type="tube",
         object_id=barcode,
     )
@@ -128,12 +151,8 @@ def pack_box(
     now: dt.datetime | None = None,
 ) -> TransportBox:
     """Pack sealed tubes into a new transport box; all or nothing."""
-    require_permission(
-        actor=actor,
-        action="register_samples",
-        area_code=round.area_code,
-        object_type="box",
-        object_id=code,
+    authorise_round(
+        actor=actor, round=round, action="register_samples", object_type="box", object_id=code
     )
     if not code.strip():
         raise RuleViolation(field="code", code="required", message=_("A box code is required."))
@@ -179,10 +198,10 @@ def pack_box(
 def hand_box_to_courier(
     *, box: TransportBox, courier: str, actor, now: dt.datetime | None = None
 ) -> TransportBox:
-    require_permission(
+    authorise_round(
         actor=actor,
+        round=box.round,
         action="register_samples",
-        area_code=box.area_code,
         object_type="box",
         object_id=box.code,
     )
@@ -207,6 +226,15 @@ def receive_box(
     *, box: TransportBox, lab: Lab, actor, by: str, now: dt.datetime | None = None
 ) -> TransportBox:
     """The lab receives a box: its tubes become `received` and results may now be posted."""
+    lab_ok = getattr(actor, "labs", None) is not None and actor.labs.filter(pk=lab.pk).exists()
+    if not lab_ok:
+        deny(
+            actor=actor,
+            action="record_results",
+            area_code=box.area_code,
+            object_type="box",
+            object_id=box.code,
+        )
     require_permission(
         actor=actor,
         action="record_results",
