@@ -14,6 +14,8 @@ urlpatterns = [
     path("accounts/", include("fangkong.accounts.urls")),
     path("areas/", include("fangkong.geo.urls")),
     path("residents/", include("fangkong.people.urls")),
+    path("codes/", include("fangkong.people.urls_codes")),
+    path("testing/", include("fangkong.testing.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

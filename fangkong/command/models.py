@@ -62,3 +62,39 @@ class TimelineEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%H:%M} {self.text}"
+
+
+class TaskState(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Task(TimeStampedModel):
+    """A piece of field work for someone: door-knocking in a building, a retest visit, a check-in.
+
+    `key` makes task creation idempotent (e.g. "doorknock:<round>:<building>"): regenerating
+    a list never duplicates tasks.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=32, db_index=True)
+    title = models.CharField(_("title"), max_length=200)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    area_code = models.CharField(_("area"), max_length=64, db_index=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks",
+        verbose_name=_("assignee"),
+    )
+    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks")
+    state = models.CharField(_("state"), max_length=16, choices=TaskState.choices, default=TaskState.OPEN, db_index=True)
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["state", "due_at", "id"]
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+
+    def __str__(self) -> str:
+        return self.title
