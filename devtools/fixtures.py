@@ -130,10 +130,10 @@ def grid_worker(make_user):
 
 
 def _id_number(region: str, birth: str, seq: int) -> str:
-    from stdnum.cn import ric
+    from fangkong.core.documents import check_character
 
     body = f"{region}{birth}{seq:03d}"
-    return body + ric.calc_check_digit(body)
+    return body + check_character(body)
 
 
 @pytest.fixture

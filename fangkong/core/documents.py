@@ -51,6 +51,15 @@ class Document:
     converted_from_15: bool = False  # a first-generation number we upgraded
 
 
+def check_character(body: str) -> str:
+    """The ISO 7064 MOD 11-2 check character for a 17-digit body.
+
+    stdnum's calc_check_digit drops the last character of what it is given (it expects a
+    full number), so the body gets a placeholder.
+    """
+    return ric.calc_check_digit(body + "0")
+
+
 def normalise(raw: str) -> str:
     """Full-width to ASCII, drop spaces and dashes, upper-case letters."""
     text = unicodedata.normalize("NFKC", raw)
@@ -94,7 +103,7 @@ def validate_resident_id(raw: object, *, field: str = "document_number") -> Docu
     if re.fullmatch(r"\d{15}", number):
         # First generation: 6-digit region, yyMMdd, 3-digit sequence, no check digit.
         body = number[:6] + "19" + number[6:]
-        number = body + ric.calc_check_digit(body)
+        number = body + check_character(body)
         converted = True
     if len(number) != 18:
         raise _fail(
@@ -114,7 +123,7 @@ def validate_resident_id(raw: object, *, field: str = "document_number") -> Docu
         raise _fail(
             field, "birth_date", _("The birth date in the number is in the future or before 1890.")
         )
-    if ric.calc_check_digit(number[:17]) != number[17]:
+    if check_character(number[:17]) != number[17]:
         raise _fail(
             field,
             "check_digit",
@@ -152,7 +161,7 @@ def validate_document(
     elif document_type == DocumentType.FOREIGN_PR_ID:
         if re.fullmatch(r"9\d{16}[\dX]", number):
             # 2023 edition: 18 characters with the same MOD 11-2 check as the resident ID.
-            if ric.calc_check_digit(number[:17]) != number[17]:
+            if check_character(number[:17]) != number[17]:
                 raise _fail(field, "check_digit", _("The check digit (last character) is wrong."))
         elif not re.fullmatch(r"[A-Z]{3}\d{12}", number):
             raise _fail(
