@@ -47,6 +47,13 @@ def pytest_configure(config):
         }
     )
     db.setdefault("TEST", {})["NAME"] = "test_fangkong"
+    # pytest-django set Django up before this hook: a connection object of the old backend
+    # may already exist. Drop it so the next use builds a PostgreSQL one from the new settings.
+    from django.db import connections
+
+    if "default" in connections:
+        connections["default"].close()
+        del connections["default"]
 
 
 def pytest_unconfigure(config):

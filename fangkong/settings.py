@@ -100,7 +100,7 @@ def _database() -> dict:
         return config
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     return {
-        "ENGINE": "django.db.backends.sqlite3",
+        "ENGINE": "fangkong.core.db.sqlite",
         "NAME": DATA_DIR / "fangkong.sqlite3",
         "OPTIONS": {
             # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import time
 
 from django.conf import settings
 from django.db import transaction
@@ -110,6 +111,7 @@ def create_device_token(
 
 
 def revoke_device_token(*, token: DeviceToken, by: User | None) -> DeviceToken:
+    _token_cache.pop(token.key_hash, None)
     with transaction.atomic():
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at", "updated_at"])
@@ -123,8 +125,25 @@ def revoke_device_token(*, token: DeviceToken, by: User | None) -> DeviceToken:
     return token
 
 
+# Devices post many small batches; looking their token up once per request was a third of the
+# hot path. A token is trusted for TOKEN_CACHE_SECONDS per worker process; revoking clears it
+# in the revoking process at once and in the others within that time.
+TOKEN_CACHE_SECONDS = 10.0
+_token_cache: dict[str, tuple[float, DeviceToken]] = {}
+
+
 def authenticate_token(clear: str) -> DeviceToken | None:
-    token = DeviceToken.objects.filter(key_hash=_hash(clear), revoked_at__isnull=True).first()
+    key = _hash(clear)
+    cached = _token_cache.get(key)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
+    token = next(iter(DeviceToken.objects.filter(key_hash=key, revoked_at__isnull=True)[:1]), None)
+    if token is None:
+        _token_cache.pop(key, None)
+        return None
+    if len(_token_cache) > 10_000:
+        _token_cache.clear()
+    _token_cache[key] = (time.monotonic() + TOKEN_CACHE_SECONDS, token)
     if token is not None:
         # Touch at most once a minute: a hot device must not turn every request into a write.
         now = timezone.now()

@@ -95,9 +95,9 @@ class Resident(TimeStampedModel):
         verbose_name = _("resident")
         verbose_name_plural = _("residents")
         constraints = [
-            models.UniqueConstraint(
-                fields=["document_type", "document_index"], name="resident_unique_document"
-            ),
+            # The blind index hashes type and number together, so it alone identifies a
+            # document; leading with it lets the sampling hot path look people up by it.
+            models.UniqueConstraint(fields=["document_index"], name="resident_unique_document"),
         ]
         indexes = [models.Index(fields=["area_code", "status"], name="resident_area_status")]
 

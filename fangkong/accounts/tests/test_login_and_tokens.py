@@ -12,6 +12,7 @@ from fangkong.accounts.services import (
     check_login,
     create_device_token,
     create_user,
+    revoke_device_token,
 )
 from fangkong.core.errors import RuleViolation
 from fangkong.core.models import AuditAction, AuditEntry
@@ -74,8 +75,20 @@ def test_device_token_is_shown_once_stored_hashed_and_revocable(commander):
     assert clear not in token.key_hash and token.prefix == clear[:10]
     assert authenticate_token(clear) == token
     assert authenticate_token(clear + "x") is None
-    token.revoked_at = timezone.now()
-    token.save()
+    revoke_device_token(token=token, by=commander)
+    assert authenticate_token(clear) is None
+
+
+def test_token_revoked_elsewhere_stops_working_when_the_cache_expires(commander, monkeypatch):
+    from fangkong.accounts import services
+
+    token, clear = create_device_token(name="tablet", role=Role.SAMPLER, scope_code=G111, created_by=commander)
+    assert authenticate_token(clear) == token
+    # Another worker process revoked it: this process's cache still trusts it until expiry.
+    DeviceToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
+    assert authenticate_token(clear) == token
+    monkeypatch.setattr(services, "TOKEN_CACHE_SECONDS", 0.0)
+    services._token_cache.clear()
     assert authenticate_token(clear) is None
 
 

@@ -31,11 +31,9 @@ from ..models import (
     RetestState,
     RoundKind,
     RoundStatus,
-    Sample,
     SampleFlag,
     Station,
     TestingRound,
-    Tube,
     TubeKind,
     TubeState,
 )
@@ -240,6 +238,35 @@ def register_samples(
     )
 
 
+def _in(values) -> str:
+    return ", ".join(["%s"] * len(values))  # placeholders only: values travel as parameters
+
+
+def _rows(cursor) -> list[tuple]:
+    return list(cursor.fetchall())
+
+
+@dataclass
+class _Tube:
+    id: int
+    barcode: str
+    round_id: int
+    kind: str
+    state: str
+    station_id: int | None
+    sample_count: int
+    capacity: int
+    first_sample_at: object
+
+
+@dataclass
+class _Person:
+    id: int | None
+    name: str
+    area_code: str
+    model: Resident | None = None  # set for people created by this batch
+
+
 def _write(
     station: Station,
     round_: TestingRound,
@@ -247,177 +274,227 @@ def _write(
     now: dt.datetime,
     recorded_by: str,
 ) -> None:
+    """The database part of a batch. Plain SQL on purpose: this runs for every sample of a
+    25-million-person round, and the ORM's query building cost more than the queries."""
+    ops = connection.ops
     live = [p for p in prepared if p.outcome.status == "accepted"]
-    # 1. Replays: a key seen before returns its first answer.
-    existing = {
-        s.idempotency_key: s
-        for s in Sample.objects.filter(
-            idempotency_key__in=[p.item.idempotency_key for p in live]
-        ).select_related("tube")
-    }
-    fresh = []
-    for p in live:
-        first = existing.get(p.item.idempotency_key)
-        if first is None:
-            fresh.append(p)
-        elif first.station_id != station.pk or first.tube.barcode != p.item.tube_barcode:
-            p.outcome.reject(
-                _rule(
-                    "idempotency_key", "reused", _("This key was already used for another sample.")
-                )
-            )
-        else:
-            o = p.outcome
-            o.replayed, o.sample_id, o.flags = True, first.pk, _flag_names(first.flags)
-            o.tube_samples, o.tube_sealed = (
-                first.tube.sample_count,
-                first.tube.state != TubeState.OPEN,
-            )
-    if not fresh:
+    if not live:
         return
-    # 2. Tubes: one query, locked on PostgreSQL so two batches cannot overfill a tube.
-    tubes_qs = Tube.objects.filter(barcode__in={p.item.tube_barcode for p in fresh})
-    if connection.features.has_select_for_update:
-        tubes_qs = tubes_qs.select_for_update()
-    tubes = {t.barcode: t for t in tubes_qs}
-    for p in fresh:
-        tube = tubes.get(p.item.tube_barcode)
-        try:
-            if tube is None:
-                raise _rule(
-                    "tube_barcode", "unknown", _("No tube has this barcode: scan it again.")
-                )
-            if tube.round_id != round_.pk:
-                raise _rule("tube_barcode", "other_round", _("This tube belongs to another round."))
-            if tube.kind != TubeKind.PEOPLE:
-                raise _rule("tube_barcode", "environment", _("This is an environmental tube."))
-            if tube.state != TubeState.OPEN:
-                raise _rule("tube_barcode", "not_open", _("This tube is sealed: take a new tube."))
-            if tube.station_id not in (None, station.pk):
-                raise _rule(
-                    "tube_barcode", "other_station", _("This tube was opened at another station.")
-                )
-        except RuleViolation as exc:
-            p.outcome.reject(exc)
-    fresh = [p for p in fresh if p.outcome.status == "accepted"]
-    # 3. People: by blind index or sampling code, one query each; unknown people become visitors.
-    by_index = {
-        r.document_index: r
-        for r in Resident.objects.filter(
-            document_index__in=[p.index for p in fresh if p.index]
-        ).only("id", "name", "area_code", "document_index")
-    }
-    by_id = {
-        r.pk: r
-        for r in Resident.objects.filter(
-            pk__in=[p.code_resident for p in fresh if p.code_resident]
-        ).only("id", "name", "area_code")
-    }
-    new_people: dict[str, Resident] = {}
-    for p in fresh:
-        resident = None
-        if p.code_resident:
-            resident = by_id.get(p.code_resident)
-            if resident is None:
+    with connection.cursor() as cursor:
+        # 1. Replays: a key seen before returns its first answer.
+        keys = [p.item.idempotency_key for p in live]
+        cursor.execute(
+            "SELECT s.id, s.idempotency_key, s.station_id, s.flags, t.barcode, t.sample_count, t.state "  # noqa: S608 - placeholders only
+            "FROM testing_sample s JOIN testing_tube t ON t.id = s.tube_id "
+            f"WHERE s.idempotency_key IN ({_in(keys)})",
+            keys,
+        )
+        existing = {row[1]: row for row in _rows(cursor)}
+        fresh = []
+        for p in live:
+            first = existing.get(p.item.idempotency_key)
+            if first is None:
+                fresh.append(p)
+            elif first[2] != station.pk or first[4] != p.item.tube_barcode:
                 p.outcome.reject(
                     _rule(
-                        "sampling_code",
-                        "unknown",
-                        _("The sampling code's person is no longer registered."),
+                        "idempotency_key",
+                        "reused",
+                        _("This key was already used for another sample."),
+                    )
+                )
+            else:
+                o = p.outcome
+                o.replayed, o.sample_id, o.flags = True, first[0], _flag_names(first[3])
+                o.tube_samples, o.tube_sealed = first[5], first[6] != TubeState.OPEN
+        if not fresh:
+            return
+        # 2. Tubes: one query, locked on PostgreSQL so two batches cannot overfill a tube
+        # (SQLite's IMMEDIATE transaction already holds the write lock).
+        barcodes = sorted({p.item.tube_barcode for p in fresh})
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        cursor.execute(
+            "SELECT id, barcode, round_id, kind, state, station_id, sample_count, capacity, first_sample_at "  # noqa: S608 - placeholders only
+            f"FROM testing_tube WHERE barcode IN ({_in(barcodes)}) ORDER BY id{lock}",
+            barcodes,
+        )
+        tubes = {row[1]: _Tube(*row) for row in _rows(cursor)}
+        for p in fresh:
+            tube = tubes.get(p.item.tube_barcode)
+            try:
+                if tube is None:
+                    raise _rule(
+                        "tube_barcode", "unknown", _("No tube has this barcode: scan it again.")
+                    )
+                if tube.round_id != round_.pk:
+                    raise _rule(
+                        "tube_barcode", "other_round", _("This tube belongs to another round.")
+                    )
+                if tube.kind != TubeKind.PEOPLE:
+                    raise _rule("tube_barcode", "environment", _("This is an environmental tube."))
+                if tube.state != TubeState.OPEN:
+                    raise _rule(
+                        "tube_barcode", "not_open", _("This tube is sealed: take a new tube.")
+                    )
+                if tube.station_id not in (None, station.pk):
+                    raise _rule(
+                        "tube_barcode",
+                        "other_station",
+                        _("This tube was opened at another station."),
+                    )
+            except RuleViolation as exc:
+                p.outcome.reject(exc)
+        fresh = [p for p in fresh if p.outcome.status == "accepted"]
+        # 3. People: by blind index or sampling code; unknown people become visitors.
+        indexes = sorted({p.index for p in fresh if p.index})
+        by_index: dict[str, _Person] = {}
+        if indexes:
+            cursor.execute(
+                f"SELECT id, document_index, name, area_code FROM people_resident WHERE document_index IN ({_in(indexes)})",  # noqa: S608 - placeholders only
+                indexes,
+            )
+            by_index = {row[1]: _Person(row[0], row[2], row[3]) for row in _rows(cursor)}
+        coded = sorted({p.code_resident for p in fresh if p.code_resident})
+        by_id: dict[int, _Person] = {}
+        if coded:
+            cursor.execute(
+                f"SELECT id, name, area_code FROM people_resident WHERE id IN ({_in(coded)})",
+                coded,  # noqa: S608 - placeholders only
+            )
+            by_id = {row[0]: _Person(row[0], row[1], row[2]) for row in _rows(cursor)}
+        new_people: dict[str, _Person] = {}
+        person_of: dict[int, _Person] = {}
+        for p in fresh:
+            if p.code_resident:
+                person = by_id.get(p.code_resident)
+                if person is None:
+                    p.outcome.reject(
+                        _rule(
+                            "sampling_code",
+                            "unknown",
+                            _("The sampling code's person is no longer registered."),
+                        )
+                    )
+                    continue
+            elif p.index:
+                person = by_index.get(p.index) or new_people.get(p.index)
+                if person is None:
+                    model = _visitor(p, station)
+                    person = _Person(None, model.name, model.area_code, model)
+                    new_people[p.index] = person
+                    p.flags |= SampleFlag.VISITOR
+            else:
+                model = _no_document_person(p, station)
+                person = _Person(model.pk, model.name, model.area_code)
+            if p.item.name and person.name and p.item.name.strip() != person.name:
+                p.flags |= SampleFlag.NAME_MISMATCH
+            person_of[id(p)] = person
+        if new_people:
+            created = Resident.objects.bulk_create([person.model for person in new_people.values()])
+            for person, model in zip(new_people.values(), created, strict=True):
+                person.id = model.pk
+        fresh = [p for p in fresh if p.outcome.status == "accepted"]
+        if not fresh:
+            return
+        # 4. The same person twice in one tube is refused; twice in the round is flagged.
+        people_ids = sorted({person_of[id(p)].id for p in fresh})
+        cursor.execute(
+            f"SELECT tube_id, resident_id FROM testing_sample WHERE round_id = %s AND resident_id IN ({_in(people_ids)})",  # noqa: S608 - placeholders only
+            [round_.pk, *people_ids],
+        )
+        seen: dict[int, set[int]] = defaultdict(set)
+        for tube_id, resident_id in _rows(cursor):
+            seen[resident_id].add(tube_id)
+        counts = {t.id: t.sample_count for t in tubes.values()}
+        in_batch: set[tuple[int, int]] = set()
+        rows, written = [], []
+        taken = ops.adapt_datetimefield_value
+        recorded = taken(now)
+        for p in fresh:
+            tube, person = tubes[p.item.tube_barcode], person_of[id(p)]
+            pair = (tube.id, person.id)
+            if tube.id in seen[person.id] or pair in in_batch:
+                p.outcome.reject(
+                    _rule(
+                        "document_number",
+                        "twice_in_tube",
+                        _("This person is already in this tube."),
                     )
                 )
                 continue
-        elif p.index:
-            resident = by_index.get(p.index) or new_people.get(p.index)
-            if resident is None:
-                resident = _visitor(p, station)
-                new_people[p.index] = resident
-                p.flags |= SampleFlag.VISITOR
-        else:
-            resident = _no_document_person(p, station)
-        if p.item.name and resident.name and p.item.name.strip() != resident.name:
-            p.flags |= SampleFlag.NAME_MISMATCH
-        p.resident_id = resident.pk if resident.pk else None
-        p._resident = resident  # type: ignore[attr-defined]
-    fresh = [p for p in fresh if p.outcome.status == "accepted"]
-    if new_people:
-        Resident.objects.bulk_create(list(new_people.values()))
-        for p in fresh:
-            p.resident_id = p._resident.pk  # type: ignore[attr-defined]
-    # 4. The same person twice in one tube is refused; twice in the round is flagged.
-    seen = defaultdict(set)
-    for tube_id, resident_id in Sample.objects.filter(
-        round=round_, resident_id__in=[p.resident_id for p in fresh]
-    ).values_list("tube_id", "resident_id"):
-        seen[resident_id].add(tube_id)
-    counts = {t.pk: t.sample_count for t in tubes.values()}
-    in_batch: set[tuple[int, int]] = set()
-    rows = []
-    for p in fresh:
-        tube = tubes[p.item.tube_barcode]
-        pair = (tube.pk, p.resident_id)
-        if tube.pk in seen[p.resident_id] or pair in in_batch:
-            p.outcome.reject(
-                _rule("document_number", "twice_in_tube", _("This person is already in this tube."))
+            if counts[tube.id] >= tube.capacity:
+                p.outcome.reject(
+                    _rule(
+                        "tube_barcode", "full", _("This tube is full: seal it and take a new tube.")
+                    )
+                )
+                continue
+            if seen[person.id]:
+                p.flags |= SampleFlag.REPEAT_IN_ROUND
+            in_batch.add(pair)
+            counts[tube.id] += 1
+            rows.append(
+                (
+                    p.item.idempotency_key,
+                    round_.pk,
+                    tube.id,
+                    station.pk,
+                    person.id,
+                    person.area_code or station.area_code,
+                    taken(p.taken_at),
+                    recorded,
+                    int(p.flags),
+                    (p.item.name or "")[:64],
+                    recorded_by,
+                )
             )
-            continue
-        if counts[tube.pk] >= tube.capacity:
-            p.outcome.reject(
-                _rule("tube_barcode", "full", _("This tube is full: seal it and take a new tube."))
-            )
-            continue
-        if seen[p.resident_id]:
-            p.flags |= SampleFlag.REPEAT_IN_ROUND
-        in_batch.add(pair)
-        counts[tube.pk] += 1
-        rows.append(
-            Sample(
-                idempotency_key=p.item.idempotency_key,
-                round=round_,
-                tube=tube,
-                station=station,
-                resident_id=p.resident_id,
-                area_code=p._resident.area_code or station.area_code,  # type: ignore[attr-defined]
-                taken_at=p.taken_at,
-                flags=int(p.flags),
-                name_given=(p.item.name or "")[:64],
-                recorded_by=recorded_by,
-            )
+            p.outcome.flags = _flag_names(p.flags)
+            written.append(p)
+        if not rows:
+            return
+        values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(rows))
+        cursor.execute(
+            "INSERT INTO testing_sample (idempotency_key, round_id, tube_id, station_id, resident_id, "  # noqa: S608 - placeholders only
+            f"area_code, taken_at, recorded_at, flags, name_given, recorded_by) VALUES {values} "
+            "RETURNING id, idempotency_key",
+            [v for row in rows for v in row],
         )
-        p.outcome.flags = _flag_names(p.flags)
-        p._sample = rows[-1]  # type: ignore[attr-defined]
-    if not rows:
-        return
-    Sample.objects.bulk_create(rows)
-    # 5. Tubes: counters, first use, auto-seal at capacity.
-    changed = []
-    for tube in tubes.values():
-        added = counts[tube.pk] - tube.sample_count
-        if not added:
-            continue
-        tube.sample_count = counts[tube.pk]
-        tube.station_id = station.pk
-        tube.first_sample_at = tube.first_sample_at or now
-        if tube.sample_count >= tube.capacity:
-            tube.state, tube.sealed_at = TubeState.SEALED, now
-        tube.updated_at = now
-        changed.append(tube)
-    Tube.objects.bulk_update(
-        changed, ["sample_count", "station", "first_sample_at", "state", "sealed_at", "updated_at"]
-    )
+        sample_ids = {key: pk for pk, key in _rows(cursor)}
+        # 5. Tubes: counters, first use, auto-seal at capacity.
+        updates = []
+        for tube in tubes.values():
+            if counts[tube.id] == tube.sample_count:
+                continue
+            tube.sample_count = counts[tube.id]
+            tube.station_id = station.pk
+            tube.first_sample_at = tube.first_sample_at or recorded
+            sealed = tube.sample_count >= tube.capacity
+            tube.state = TubeState.SEALED if sealed else TubeState.OPEN
+            updates.append(
+                (
+                    tube.sample_count,
+                    station.pk,
+                    tube.first_sample_at,
+                    tube.state,
+                    recorded if sealed else None,
+                    recorded,
+                    tube.id,
+                )
+            )
+        cursor.executemany(
+            "UPDATE testing_tube SET sample_count = %s, station_id = %s, first_sample_at = %s, state = %s, "
+            "sealed_at = %s, updated_at = %s WHERE id = %s",
+            updates,
+        )
     if round_.kind == RoundKind.RETEST:
         RetestOrder.objects.filter(
-            retest_round=round_,
-            resident_id__in=[s.resident_id for s in rows],
-            state=RetestState.PENDING,
+            retest_round=round_, resident_id__in=[row[4] for row in rows], state=RetestState.PENDING
         ).update(state=RetestState.SAMPLED, updated_at=now)
-    for p in fresh:
-        sample = getattr(p, "_sample", None)
-        if sample is not None and p.outcome.status == "accepted":
-            tube = tubes[p.item.tube_barcode]
-            p.outcome.sample_id = sample.pk
-            p.outcome.tube_samples = tube.sample_count
-            p.outcome.tube_sealed = tube.state != TubeState.OPEN
+    for p in written:
+        tube = tubes[p.item.tube_barcode]
+        p.outcome.sample_id = sample_ids[p.item.idempotency_key]
+        p.outcome.tube_samples = tube.sample_count
+        p.outcome.tube_sealed = tube.state != TubeState.OPEN
 
 
 def _visitor(p: _Prepared, station: Station) -> Resident:

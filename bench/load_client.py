@@ -1,0 +1,88 @@
+"""A bounded load client for the sample-registration API (loopback only).
+
+Run as its own process: `python -m bench.load_client CONFIG STATION_INDEX MODE SECONDS MAX_REQUESTS OUT`.
+MODE is the batch size (20: one full pooled tube per request; 1: single samples). Every
+batch keeps its idempotency keys across retries, so a server crash mid-request is answered
+by resending the same keys until the server acknowledges them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.client
+import json
+import socket
+import sys
+import time
+import uuid
+
+
+def main() -> None:
+    config_path, station_index, mode, seconds, max_requests, out = sys.argv[1:7]
+    cfg = json.loads(open(config_path, encoding="utf-8").read())
+    station = cfg["stations"][int(station_index)]
+    batch_size, deadline, limit = int(mode), time.monotonic() + float(seconds), int(max_requests)
+    docs = cfg["documents"]
+    host, port = cfg["host"], cfg["port"]
+    headers = {"Authorization": f"Bearer {station['token']}", "Content-Type": "application/json"}
+    conn = http.client.HTTPConnection(host, port, timeout=30)
+    latencies, acked_keys, errors, retries = [], [], 0, 0
+    requests = accepted = 0
+    doc_i = int(station_index) * 7919
+    # Each mode uses its own end of the tube list, so runs in a row never meet a sealed tube.
+    tubes = iter(station["tubes"] if batch_size > 1 else reversed(station["tubes"]))
+    tube, in_tube = next(tubes), 0
+    tz = dt.timezone(dt.timedelta(hours=8))
+    while requests < limit and time.monotonic() < deadline:
+        if in_tube + batch_size > cfg["capacity"]:
+            try:
+                tube, in_tube = next(tubes), 0
+            except StopIteration:
+                break
+        items = []
+        for _ in range(batch_size):
+            items.append({
+                "idempotency_key": uuid.uuid4().hex, "tube_barcode": tube,
+                "taken_at": dt.datetime.now(tz).isoformat(), "document_number": docs[doc_i % len(docs)],
+            })
+            doc_i += 1
+        body = json.dumps({"station": station["id"], "items": items})
+        while True:  # resend the same keys until acknowledged
+            t = time.perf_counter()
+            try:
+                conn.request("POST", "/api/v1/testing/samples", body=body, headers=headers)
+                response = conn.getresponse()
+                data = response.read()
+                status = response.status
+                if response.will_close:  # the server ends the connection: reconnect quietly
+                    conn.close()
+            except (OSError, http.client.HTTPException, socket.timeout):
+                conn.close()
+                conn = http.client.HTTPConnection(host, port, timeout=30)
+                retries += 1
+                time.sleep(0.2)
+                if time.monotonic() > deadline + 60:
+                    break
+                continue
+            if status >= 500:
+                retries += 1
+                time.sleep(0.2)
+                continue
+            latencies.append((time.perf_counter() - t) * 1000)
+            break
+        requests += 1
+        in_tube += batch_size
+        if status == 200:
+            result = json.loads(data)
+            ok = [i["idempotency_key"] for i in result["items"] if i["status"] == "accepted"]
+            accepted += len(ok)
+            acked_keys.extend(ok)
+        else:
+            errors += 1
+    with open(out, "w", encoding="utf-8") as fh:
+        json.dump({"latencies_ms": latencies, "accepted": accepted, "requests": requests,
+                   "errors": errors, "retries": retries, "acked_keys": acked_keys}, fh)
+
+
+if __name__ == "__main__":
+    main()
