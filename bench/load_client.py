@@ -41,10 +41,14 @@ def main() -> None:
                 break
         items = []
         for _ in range(batch_size):
-            items.append({
-                "idempotency_key": uuid.uuid4().hex, "tube_barcode": tube,
-                "taken_at": dt.datetime.now(tz).isoformat(), "document_number": docs[doc_i % len(docs)],
-            })
+            items.append(
+                {
+                    "idempotency_key": uuid.uuid4().hex,
+                    "tube_barcode": tube,
+                    "taken_at": dt.datetime.now(tz).isoformat(),
+                    "document_number": docs[doc_i % len(docs)],
+                }
+            )
             doc_i += 1
         body = json.dumps({"station": station["id"], "items": items})
         while True:  # resend the same keys until acknowledged
@@ -80,8 +84,17 @@ def main() -> None:
         else:
             errors += 1
     with open(out, "w", encoding="utf-8") as fh:
-        json.dump({"latencies_ms": latencies, "accepted": accepted, "requests": requests,
-                   "errors": errors, "retries": retries, "acked_keys": acked_keys}, fh)
+        json.dump(
+            {
+                "latencies_ms": latencies,
+                "accepted": accepted,
+                "requests": requests,
+                "errors": errors,
+                "retries": retries,
+                "acked_keys": acked_keys,
+            },
+            fh,
+        )
 
 
 if __name__ == "__main__":

@@ -33,7 +33,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def setup(config_path: str, residents: int, stations: int, tubes_per_station: int, capacity: int, documents: int) -> None:
+def setup(
+    config_path: str,
+    residents: int,
+    stations: int,
+    tubes_per_station: int,
+    capacity: int,
+    documents: int,
+) -> None:
     """Runs inside the target database's environment (see `main`)."""
     import django
 
@@ -54,21 +61,33 @@ def setup(config_path: str, residents: int, stations: int, tubes_per_station: in
     if not is_seeded():
         seed_demo(residents=residents, seed=613, progress=False)
     district = District.objects.get()
-    rnd = create_round(name="bench round", scope_codes=[district.code], user=None, pool_size=capacity)
+    rnd = create_round(
+        name="bench round", scope_codes=[district.code], user=None, pool_size=capacity
+    )
     places = list(Place.objects.order_by("code")[: max(1, stations)])
     cfg_stations = []
     for i in range(stations):
         place = places[i % len(places)]
-        token, clear = create_device_token(name=f"bench-{i}", role=Role.SAMPLER, scope_code=place.area_code, created_by=None)
-        station = add_station(round=rnd, place=place, name=f"台{i}", kind="door_to_door", devices=[token])
+        token, clear = create_device_token(
+            name=f"bench-{i}", role=Role.SAMPLER, scope_code=place.area_code, created_by=None
+        )
+        station = add_station(
+            round=rnd, place=place, name=f"台{i}", kind="door_to_door", devices=[token]
+        )
         tubes = create_tubes(round=rnd, count=tubes_per_station, capacity=capacity)
         cfg_stations.append({"id": station.pk, "token": clear, "tubes": [t.barcode for t in tubes]})
     rng = random.Random(5)
     max_id = Resident.objects.order_by("-id").values_list("id", flat=True).first()
     ids = rng.sample(range(1, max_id + 1), min(documents * 2, max_id))
-    rows = Resident.objects.filter(id__in=ids, document_type="resident_id").values_list("document_cipher", flat=True)[:documents]
+    rows = Resident.objects.filter(id__in=ids, document_type="resident_id").values_list(
+        "document_cipher", flat=True
+    )[:documents]
     docs = [crypto.decrypt(c, context=DOCUMENT_CONTEXT) for c in rows]
-    Path(config_path).write_text(json.dumps({"stations": cfg_stations, "documents": docs, "capacity": capacity, "round": rnd.pk}))
+    Path(config_path).write_text(
+        json.dumps(
+            {"stations": cfg_stations, "documents": docs, "capacity": capacity, "round": rnd.pk}
+        )
+    )
 
 
 def count_samples(env: dict) -> dict:
@@ -77,7 +96,9 @@ def count_samples(env: dict) -> dict:
         "from fangkong.testing.models import Sample;"
         "print(json.dumps(list(Sample.objects.values_list('idempotency_key', flat=True))))"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
     return {"keys": json.loads(out.stdout.strip().splitlines()[-1])}
 
 
@@ -88,9 +109,19 @@ class Server:
         self.env, self.port, self.workers, self.proc = env, port, workers, None
 
     def start(self) -> Server:
-        cmd = [str(BIN / "fangkong"), "serve", "--production", "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers)]
+        cmd = [
+            str(BIN / "fangkong"),
+            "serve",
+            "--production",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(self.workers),
+        ]
         log = open(os.environ.get("FANGKONG_BENCH_SERVER_LOG", os.devnull), "ab")  # noqa: SIM115
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True
+        )
         deadline = time.monotonic() + 60
         ready = 0
         while time.monotonic() < deadline:
@@ -122,12 +153,24 @@ class Server:
                 self.kill()
 
 
-def start_clients(cfg_path: str, clients: int, mode: int, seconds: float, max_requests: int, tmp: Path) -> list:
+def start_clients(
+    cfg_path: str, clients: int, mode: int, seconds: float, max_requests: int, tmp: Path
+) -> list:
     procs = []
     for i in range(clients):
         out = tmp / f"client-{mode}-{i}.json"
         p = subprocess.Popen(
-            [sys.executable, "-m", "bench.load_client", cfg_path, str(i), str(mode), str(seconds), str(max_requests), str(out)],
+            [
+                sys.executable,
+                "-m",
+                "bench.load_client",
+                cfg_path,
+                str(i),
+                str(mode),
+                str(seconds),
+                str(max_requests),
+                str(out),
+            ],
             cwd=ROOT,
         )
         procs.append((p, out))
@@ -156,7 +199,9 @@ def summarise(results: list[dict], seconds: float) -> dict:
     }
 
 
-def run_load(env: dict, cfg_path: str, tmp: Path, *, mode: int, clients: int, seconds: float, workers: int) -> dict:
+def run_load(
+    env: dict, cfg_path: str, tmp: Path, *, mode: int, clients: int, seconds: float, workers: int
+) -> dict:
     cfg = json.loads(Path(cfg_path).read_text())
     port = free_port()
     cfg.update(host="127.0.0.1", port=port)
@@ -171,7 +216,17 @@ def run_load(env: dict, cfg_path: str, tmp: Path, *, mode: int, clients: int, se
     return summarise(results, elapsed)
 
 
-def run_crash(env: dict, cfg_path: str, tmp: Path, *, clients: int, seconds: float, kill_after: float, workers: int, max_requests: int = 10**9) -> dict:
+def run_crash(
+    env: dict,
+    cfg_path: str,
+    tmp: Path,
+    *,
+    clients: int,
+    seconds: float,
+    kill_after: float,
+    workers: int,
+    max_requests: int = 10**9,
+) -> dict:
     """Kill -9 the server mid-load, restart it; clients retry with their keys."""
     cfg = json.loads(Path(cfg_path).read_text())
     port = free_port()
