@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import http.client
 import json
-import socket
 import sys
 import time
 import uuid
@@ -19,7 +18,8 @@ import uuid
 
 def main() -> None:
     config_path, station_index, mode, seconds, max_requests, out = sys.argv[1:7]
-    cfg = json.loads(open(config_path, encoding="utf-8").read())
+    with open(config_path, encoding="utf-8") as fh:
+        cfg = json.loads(fh.read())
     station = cfg["stations"][int(station_index)]
     batch_size, deadline, limit = int(mode), time.monotonic() + float(seconds), int(max_requests)
     docs = cfg["documents"]
@@ -60,7 +60,7 @@ def main() -> None:
                 status = response.status
                 if response.will_close:  # the server ends the connection: reconnect quietly
                     conn.close()
-            except (OSError, http.client.HTTPException, socket.timeout):
+            except (TimeoutError, OSError, http.client.HTTPException):
                 conn.close()
                 conn = http.client.HTTPConnection(host, port, timeout=30)
                 retries += 1
