@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "fangkong.accounts",
     "fangkong.people",
     "fangkong.testing",
+    "fangkong.zones",
     "fangkong.command",
 ]
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("residents/", include("fangkong.people.urls")),
     path("codes/", include("fangkong.people.urls_codes")),
     path("testing/", include("fangkong.testing.urls")),
+    path("zones/", include("fangkong.zones.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

@@ -18,5 +18,11 @@ class ResidentAdmin(admin.ModelAdmin):
     search_fields = ("name",)
     raw_id_fields = ("household",)
     exclude = ("document_cipher", "document_index", "phone_cipher", "phone_index")
-    readonly_fields = ("document_type", "document_masked", "phone_masked", "document_converted", "area_code")
+    readonly_fields = (
+        "document_type",
+        "document_masked",
+        "phone_masked",
+        "document_converted",
+        "area_code",
+    )
     inlines = [ResidentTagInline]
