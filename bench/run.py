@@ -42,6 +42,10 @@ def run_task(task: str, db: str, size: int) -> dict:
 def child(task: str, db: str, size: int) -> dict:
     from bench.common import fresh_database, setup_django
 
+    if task == "registration":  # runs its own servers on its own databases
+        from bench.bench_registration import bench_registration
+
+        return bench_registration(db, residents=size)
     with fresh_database(db) as env:
         setup_django(env)
         if task == "raw_insert":
@@ -54,9 +58,15 @@ def child(task: str, db: str, size: int) -> dict:
             return bench_generation(size)
         if task == "seed_lookup":
             from bench.bench_seed import bench_generation
+            from bench.bench_testing import bench_coverage, bench_fanout, fill_round
             from bench.lookup import bench_lookup
 
-            return {"seed": bench_generation(size), "lookup": bench_lookup()}
+            out = {"seed": bench_generation(size), "lookup": bench_lookup()}
+            filled = fill_round(2 * size)
+            out["fill"] = filled
+            out["coverage"] = bench_coverage(filled["round"])
+            out["fanout"] = bench_fanout(filled["round"])
+            return out
     raise SystemExit(f"unknown task {task}")
 
 
