@@ -23,6 +23,7 @@ messages: $(STAMP)
 # Re-extract the strings of code and templates into the zh_Hans catalogue (then translate).
 messages-update: $(STAMP)
 	@cd fangkong && ../$(PY) ../manage.py makemessages -l zh_Hans --no-obsolete --ignore '*/tests/*' --ignore 'migrations/*'
+	@cd fangkong && ../$(PY) ../manage.py makemessages -d djangojs -l zh_Hans --no-obsolete --ignore '*/tests/*' --ignore 'static/vendor/*'
 
 demo: install
 	$(FK) demo

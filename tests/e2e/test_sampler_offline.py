@@ -4,7 +4,6 @@ reload, and reach the database exactly once when it comes back."""
 import datetime as dt
 import json
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -14,15 +13,6 @@ from devtools.fixtures import C11, G111, PASSWORD, D
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 SAMPLES_API = "**/api/v1/testing/samples"
-
-
-@pytest.fixture
-def project_static(settings):
-    # fangkong/static (the project's own CSS, htmx, sampler.js, the decoder) is not on
-    # STATICFILES_DIRS in settings yet; serve it here so the page under test is the real one.
-    folder = Path(settings.BASE_DIR) / "static"
-    if folder not in [Path(p) for p in getattr(settings, "STATICFILES_DIRS", [])]:
-        settings.STATICFILES_DIRS = [*getattr(settings, "STATICFILES_DIRS", []), folder]
 
 
 @pytest.fixture
@@ -62,7 +52,7 @@ def wedge(page, text):
 
 
 def test_scans_made_offline_are_kept_across_a_reload_and_written_exactly_once(
-    page, live_server, project_static, residents, id_number, sampling_station
+    page, live_server, residents, id_number, sampling_station
 ):
     from fangkong.people.sampling_codes import sampling_code_for
     from fangkong.testing.models import Sample, Tube
@@ -161,7 +151,7 @@ def test_scans_made_offline_are_kept_across_a_reload_and_written_exactly_once(
 
 
 def test_refusals_are_shown_to_the_sampler_and_leave_the_queue(
-    page, live_server, project_static, residents, id_number, sampling_station
+    page, live_server, residents, id_number, sampling_station
 ):
     from fangkong.testing.models import Sample
 
@@ -225,7 +215,7 @@ DECODE = """async (src) => {
 
 
 def test_the_sampler_pages_decoder_reads_the_servers_sampling_code(
-    page, live_server, project_static, residents, make_user
+    page, live_server, residents, make_user
 ):
     from fangkong.accounts.models import Role
     from fangkong.people.models import Resident

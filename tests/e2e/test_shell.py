@@ -40,3 +40,14 @@ def test_log_in_browse_to_a_grid_list_residents_and_switch_to_english(
     expect(page.get_by_role("link", name="Residents", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Filter")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
+def test_static_files_are_served(page, live_server, commander):
+    for path in (
+        "fangkong/app.css",
+        "vendor/htmx/htmx-2.0.11.min.js",
+        "testing/sampler.js",
+        "vendor/echarts/echarts-5.6.0.min.js",
+    ):
+        response = page.request.get(f"{live_server.url}/static/{path}")
+        assert response.status == 200, path

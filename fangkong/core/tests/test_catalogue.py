@@ -7,6 +7,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2]
 PO = PACKAGE / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+JS_PO = PO.with_name("djangojs.po")
 
 
 def _untranslated(po: Path) -> str:
@@ -28,6 +29,8 @@ def _untranslated(po: Path) -> str:
 def test_committed_catalogue_has_no_untranslated_or_fuzzy_entries():
     assert PO.exists()
     assert _untranslated(PO) == ""
+    if JS_PO.exists():
+        assert _untranslated(JS_PO) == ""
 
 
 def test_every_string_in_the_code_is_in_the_catalogue(tmp_path):
