@@ -43,7 +43,7 @@ api = NinjaAPI(
 
 @api.exception_handler(RuleViolation)
 def rule_violation(request: HttpRequest, exc: RuleViolation):
-    if exc.status_code == 403:
+    if exc.status_code == 403 and not getattr(exc, "audited", False):
         actor = getattr(request, "actor", None)
         record_audit(
             user=actor if hasattr(actor, "scope_code") and not hasattr(actor, "key_hash") else None,

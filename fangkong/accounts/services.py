@@ -165,11 +165,13 @@ def deny(*, actor, action: str, area_code: str = "", object_type: str = "", obje
         ip=ip,
         detail={"wanted": action},
     )
-    raise PermissionDeniedError(
+    exc = PermissionDeniedError(
         field=object_type or action,
         code="forbidden",
         message=_("Your role or area does not allow this."),
     )
+    exc.audited = True  # the handlers above must not write it twice
+    raise exc
 
 
 def require_permission(

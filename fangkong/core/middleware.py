@@ -16,6 +16,19 @@ class RuleViolationMiddleware:
     def process_exception(self, request: HttpRequest, exc: Exception):
         if not isinstance(exc, RuleViolation):
             return None
+        if isinstance(exc, PermissionDeniedError) and not getattr(exc, "audited", False):
+            from fangkong.core.models import AuditAction
+            from fangkong.core.services import record_audit
+
+            user = request.user if request.user.is_authenticated else None
+            record_audit(
+                user=user,
+                action=AuditAction.PERMISSION_DENIED,
+                object_type=exc.field,
+                reason=exc.code,
+                ip=request.META.get("REMOTE_ADDR"),
+                detail={"path": request.path},
+            )
         wants_json = request.headers.get("Accept", "").startswith("application/json")
         if wants_json:
             return JsonResponse({"errors": [exc.as_dict()]}, status=exc.status_code)

@@ -163,27 +163,31 @@ def find_resident_by_document(document_type: str, number: str) -> Resident | Non
     ).first()
 
 
-@transaction.atomic
 def register_resident(*, data: ResidentData, user) -> Resident:
     """Create a resident in the user's scope; a known document is refused, not duplicated."""
-    if not can(user, "edit_residents", data.area_code or None):
-        raise PermissionDeniedError(
-            field="household",
-            code="out_of_scope",
-            message=_("You may not add residents to this area."),
-        )
-    if data.document and find_resident_by_document(data.document.type, data.document.number):
-        raise RuleViolation(
-            field="document_number",
-            code="duplicate",
-            message=_("A resident with this document is already registered."),
-        )
-    resident = data.to_model()
-    resident.save()
-    ResidentTag.objects.bulk_create(
-        [ResidentTag(resident=resident, tag=t) for t in sorted(data.tags)]
+    from fangkong.accounts.services import require_permission
+
+    # Checked before the transaction opens, so the audited refusal is not rolled back.
+    require_permission(
+        actor=user,
+        action="edit_residents",
+        area_code=data.area_code or None,
+        object_type="household",
+        object_id=data.household_id or "",
     )
-    return resident
+    with transaction.atomic():
+        if data.document and find_resident_by_document(data.document.type, data.document.number):
+            raise RuleViolation(
+                field="document_number",
+                code="duplicate",
+                message=_("A resident with this document is already registered."),
+            )
+        resident = data.to_model()
+        resident.save()
+        ResidentTag.objects.bulk_create(
+            [ResidentTag(resident=resident, tag=t) for t in sorted(data.tags)]
+        )
+        return resident
 
 
 def unmask_resident(

@@ -358,8 +358,8 @@ def _write(
         by_id: dict[int, _Person] = {}
         if coded:
             cursor.execute(
-                f"SELECT id, name, area_code FROM people_resident WHERE id IN ({_in(coded)})",
-                coded,  # noqa: S608 - placeholders only
+                f"SELECT id, name, area_code FROM people_resident WHERE id IN ({_in(coded)})",  # noqa: S608 - placeholders only
+                coded,
             )
             by_id = {row[0]: _Person(row[0], row[1], row[2]) for row in _rows(cursor)}
         new_people: dict[str, _Person] = {}

@@ -95,7 +95,7 @@ def _ct(value, name: str) -> Decimal | None:
         raise RuleViolation(
             field=name, code="format", message=_("A Ct value is a number.")
         ) from None
-    if not Decimal(0) < ct <= Decimal(50):
+    if ct.is_nan() or not Decimal(0) < ct <= Decimal(50):
         raise RuleViolation(
             field=name, code="range", message=_("A Ct value lies between 0 and 50.")
         )
@@ -112,6 +112,9 @@ def record_results(
 ) -> ResultsBatch:
     """Apply lab results; each item is accepted, unchanged, held for review or rejected."""
     require_permission(actor=actor, action="record_results", object_type="lab", object_id=lab.pk)
+    bound = getattr(actor, "labs", None)
+    if bound is None or not bound.filter(pk=lab.pk).exists():
+        deny(actor=actor, action="record_results", object_type="lab", object_id=lab.pk)
     if not items:
         raise RuleViolation(
             field="results", code="required", message=_("Send at least one result.")
@@ -243,9 +246,6 @@ def _retest_round(source: TestingRound, scope_codes: list[str]) -> TestingRound:
         pool_size=1,
         parent=source,
     )
-    bound = getattr(actor, "labs", None)
-    if bound is None or not bound.filter(pk=lab.pk).exists():
-        deny(actor=actor, action="record_results", object_type="lab", object_id=lab.pk)
 
 
 def respond_to_pool(*, tube: Tube, result: str, at: dt.datetime, events: list) -> int:

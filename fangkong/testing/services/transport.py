@@ -85,7 +85,6 @@ def _tube(barcode: str) -> Tube:
     return tube
 
 
-@transaction.atomic
 def seal_tube(*, barcode: str, actor, now: dt.datetime | None = None) -> Tube:
     """Seal a tube before it is full (end of a shift, a queue that ran out)."""
     tube = _tube(barcode)
@@ -96,19 +95,19 @@ def seal_tube(*, barcode: str, actor, now: dt.datetime | None = None) -> Tube:
         object_type="tube",
         object_id=barcode,
     )
-    check_transition(tube, TubeState.SEALED)
-    if tube.kind == TubeKind.PEOPLE and tube.sample_count == 0:
-        raise RuleViolation(
-            field="tube_barcode",
-            code="empty",
-            message=_("An empty tube is not sealed: use it for the next person."),
-        )
-    tube.state, tube.sealed_at = TubeState.SEALED, now or timezone.now()
-    tube.save(update_fields=["state", "sealed_at", "updated_at"])
-    return tube
+    with transaction.atomic():
+        check_transition(tube, TubeState.SEALED)
+        if tube.kind == TubeKind.PEOPLE and tube.sample_count == 0:
+            raise RuleViolation(
+                field="tube_barcode",
+                code="empty",
+                message=_("An empty tube is not sealed: use it for the next person."),
+            )
+        tube.state, tube.sealed_at = TubeState.SEALED, now or timezone.now()
+        tube.save(update_fields=["state", "sealed_at", "updated_at"])
+        return tube
 
 
-@transaction.atomic
 def record_environment_tube(
     *, barcode: str, swab_points: int, actor, now: dt.datetime | None = None
 ) -> Tube:
@@ -121,26 +120,28 @@ def record_environment_tube(
         object_type="tube",
         object_id=barcode,
     )
-    if tube.kind != TubeKind.ENVIRONMENT:
-        raise RuleViolation(
-            field="tube_barcode", code="kind", message=_("This is not an environmental tube.")
+    with transaction.atomic():
+        if tube.kind != TubeKind.ENVIRONMENT:
+            raise RuleViolation(
+                field="tube_barcode", code="kind", message=_("This is not an environmental tube.")
+            )
+        if swab_points < 1:
+            raise RuleViolation(
+                field="swab_points", code="range", message=_("At least one swab point.")
+            )
+        check_transition(tube, TubeState.SEALED)
+        tube.swab_points, tube.state, tube.sealed_at = (
+            swab_points,
+            TubeState.SEALED,
+            now or timezone.now(),
         )
-    if swab_points < 1:
-        raise RuleViolation(
-            field="swab_points", code="range", message=_("At least one swab point.")
+        tube.first_sample_at = tube.first_sample_at or tube.sealed_at
+        tube.save(
+            update_fields=["swab_points", "state", "sealed_at", "first_sample_at", "updated_at"]
         )
-    check_transition(tube, TubeState.SEALED)
-    tube.swab_points, tube.state, tube.sealed_at = (
-        swab_points,
-        TubeState.SEALED,
-        now or timezone.now(),
-    )
-    tube.first_sample_at = tube.first_sample_at or tube.sealed_at
-    tube.save(update_fields=["swab_points", "state", "sealed_at", "first_sample_at", "updated_at"])
-    return tube
+        return tube
 
 
-@transaction.atomic
 def pack_box(
     *,
     code: str,
@@ -154,47 +155,48 @@ def pack_box(
     authorise_round(
         actor=actor, round=round, action="register_samples", object_type="box", object_id=code
     )
-    if not code.strip():
-        raise RuleViolation(field="code", code="required", message=_("A box code is required."))
-    if TransportBox.objects.filter(code=code).exists():
-        raise RuleViolation(
-            field="code",
-            code="duplicate",
-            message=_("A box with this code exists."),
-            status_code=409,
-        )
-    if not barcodes:
-        raise RuleViolation(
-            field="barcodes", code="required", message=_("A box holds at least one tube.")
-        )
-    tubes = list(Tube.objects.select_for_update().filter(barcode__in=set(barcodes)))
-    missing = set(barcodes) - {t.barcode for t in tubes}
-    if missing:
-        raise RuleViolation(
-            field="barcodes",
-            code="unknown",
-            message=_("Unknown tube: %(barcode)s") % {"barcode": sorted(missing)[0]},
-        )
-    for tube in tubes:
-        if tube.round_id != round.pk:
+    with transaction.atomic():
+        if not code.strip():
+            raise RuleViolation(field="code", code="required", message=_("A box code is required."))
+        if TransportBox.objects.filter(code=code).exists():
+            raise RuleViolation(
+                field="code",
+                code="duplicate",
+                message=_("A box with this code exists."),
+                status_code=409,
+            )
+        if not barcodes:
+            raise RuleViolation(
+                field="barcodes", code="required", message=_("A box holds at least one tube.")
+            )
+        tubes = list(Tube.objects.select_for_update().filter(barcode__in=set(barcodes)))
+        missing = set(barcodes) - {t.barcode for t in tubes}
+        if missing:
             raise RuleViolation(
                 field="barcodes",
-                code="other_round",
-                message=_("Tube %(barcode)s belongs to another round.") % {"barcode": tube.barcode},
+                code="unknown",
+                message=_("Unknown tube: %(barcode)s") % {"barcode": sorted(missing)[0]},
             )
-        check_transition(tube, TubeState.BOXED)
-    now = now or timezone.now()
-    box = TransportBox.objects.create(
-        code=code, round=round, area_code=round.area_code, packed_at=now
-    )
-    Tube.objects.filter(pk__in=[t.pk for t in tubes]).update(
-        state=TubeState.BOXED, box=box, updated_at=now
-    )
-    CustodyEvent.objects.create(box=box, kind=CustodyEvent.Kind.PACKED, at=now, by=by)
-    return box
+        for tube in tubes:
+            if tube.round_id != round.pk:
+                raise RuleViolation(
+                    field="barcodes",
+                    code="other_round",
+                    message=_("Tube %(barcode)s belongs to another round.")
+                    % {"barcode": tube.barcode},
+                )
+            check_transition(tube, TubeState.BOXED)
+        now = now or timezone.now()
+        box = TransportBox.objects.create(
+            code=code, round=round, area_code=round.area_code, packed_at=now
+        )
+        Tube.objects.filter(pk__in=[t.pk for t in tubes]).update(
+            state=TubeState.BOXED, box=box, updated_at=now
+        )
+        CustodyEvent.objects.create(box=box, kind=CustodyEvent.Kind.PACKED, at=now, by=by)
+        return box
 
 
-@transaction.atomic
 def hand_box_to_courier(
     *, box: TransportBox, courier: str, actor, now: dt.datetime | None = None
 ) -> TransportBox:
@@ -205,23 +207,25 @@ def hand_box_to_courier(
         object_type="box",
         object_id=box.code,
     )
-    if box.state != BoxState.PACKING:
-        raise RuleViolation(
-            field="box",
-            code="illegal_transition",
-            message=_("This box was already handed over."),
-            status_code=409,
+    with transaction.atomic():
+        if box.state != BoxState.PACKING:
+            raise RuleViolation(
+                field="box",
+                code="illegal_transition",
+                message=_("This box was already handed over."),
+                status_code=409,
+            )
+        if not courier.strip():
+            raise RuleViolation(field="courier", code="required", message=_("Name the courier."))
+        now = now or timezone.now()
+        box.state, box.handed_at, box.courier = BoxState.IN_TRANSIT, now, courier.strip()
+        box.save(update_fields=["state", "handed_at", "courier", "updated_at"])
+        CustodyEvent.objects.create(
+            box=box, kind=CustodyEvent.Kind.HANDED, at=now, by=courier.strip()
         )
-    if not courier.strip():
-        raise RuleViolation(field="courier", code="required", message=_("Name the courier."))
-    now = now or timezone.now()
-    box.state, box.handed_at, box.courier = BoxState.IN_TRANSIT, now, courier.strip()
-    box.save(update_fields=["state", "handed_at", "courier", "updated_at"])
-    CustodyEvent.objects.create(box=box, kind=CustodyEvent.Kind.HANDED, at=now, by=courier.strip())
-    return box
+        return box
 
 
-@transaction.atomic
 def receive_box(
     *, box: TransportBox, lab: Lab, actor, by: str, now: dt.datetime | None = None
 ) -> TransportBox:
@@ -242,18 +246,19 @@ def receive_box(
         object_type="box",
         object_id=box.code,
     )
-    if box.state != BoxState.IN_TRANSIT:
-        raise RuleViolation(
-            field="box",
-            code="illegal_transition",
-            message=_("Only a box in transit can be received."),
-            status_code=409,
+    with transaction.atomic():
+        if box.state != BoxState.IN_TRANSIT:
+            raise RuleViolation(
+                field="box",
+                code="illegal_transition",
+                message=_("Only a box in transit can be received."),
+                status_code=409,
+            )
+        now = now or timezone.now()
+        box.state, box.lab, box.received_at, box.received_by = BoxState.RECEIVED, lab, now, by
+        box.save(update_fields=["state", "lab", "received_at", "received_by", "updated_at"])
+        Tube.objects.filter(box=box, state=TubeState.BOXED).update(
+            state=TubeState.RECEIVED, updated_at=now
         )
-    now = now or timezone.now()
-    box.state, box.lab, box.received_at, box.received_by = BoxState.RECEIVED, lab, now, by
-    box.save(update_fields=["state", "lab", "received_at", "received_by", "updated_at"])
-    Tube.objects.filter(box=box, state=TubeState.BOXED).update(
-        state=TubeState.RECEIVED, updated_at=now
-    )
-    CustodyEvent.objects.create(box=box, kind=CustodyEvent.Kind.RECEIVED, at=now, by=by)
-    return box
+        CustodyEvent.objects.create(box=box, kind=CustodyEvent.Kind.RECEIVED, at=now, by=by)
+        return box

@@ -220,7 +220,9 @@ def test_another_lab_cannot_post_results_for_a_box_it_did_not_receive(pooled, co
     from fangkong.testing.models import Lab
 
     other = Lab.objects.create(name="另一个实验室")
-    token, _clear = create_device_token(name="other lab", role=Role.LAB_TECHNICIAN, scope_code="410172", created_by=commander)
+    token, _clear = create_device_token(
+        name="other lab", role=Role.LAB_TECHNICIAN, scope_code="410172", created_by=commander
+    )
     other.devices.add(token)
     batch = record_results(lab=other, items=[ResultIn(pooled.barcode, "negative")], actor=token)
     assert batch.items[0].code == "not_received"
