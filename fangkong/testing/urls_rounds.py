@@ -1,1 +1,20 @@
-urlpatterns: list = []
+"""Rounds, coverage, door-knocking and the pooling advisor, under /testing/ (namespace
+"testing", set in testing/urls.py)."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.round_list, name="rounds"),
+    path("rounds/new/", views.round_create, name="round_new"),
+    path("rounds/<int:pk>/", views.round_detail, name="round"),
+    path("rounds/<int:pk>/live/", views.round_live, name="round_live"),
+    path("rounds/<int:pk>/map.json", views.round_map, name="round_map"),
+    path("rounds/<int:pk>/export/coverage.xlsx", views.export_coverage, name="export_coverage"),
+    path("rounds/<int:pk>/export/untested.xlsx", views.export_untested, name="export_untested"),
+    path("rounds/<int:pk>/doorknock/", views.doorknock_generate, name="doorknock"),
+    path("rounds/<int:pk>/grid/", views.grid_work, name="grid_work"),
+    path("tasks/<int:pk>/done/", views.task_done, name="task_done"),
+    path("pooling/", views.pooling, name="pooling"),
+]

@@ -1,0 +1,281 @@
+"""Live coverage of a round: numbers, scoping, query count, overdue tubes, door-knocking."""
+
+import datetime as dt
+
+import pytest
+
+from devtools.fixtures import C11, C21, G111, G112, G211, D
+from fangkong.accounts.models import Role
+from fangkong.command.models import Task, TaskState
+from fangkong.core.errors import PermissionDeniedError
+from fangkong.core.models import AuditAction, AuditEntry
+from fangkong.geo.models import Household
+from fangkong.people.models import Residency, Resident, ResidentStatus
+from fangkong.people.sampling_codes import sampling_code_for
+from fangkong.testing import selectors
+from fangkong.testing.services.doorknock import (
+    complete_doorknock_task,
+    generate_doorknock_tasks,
+)
+from fangkong.testing.services.registration import SampleItem, register_samples
+from fangkong.testing.services.rounds import create_round, create_tubes
+from fangkong.testing.services.transport import (
+    hand_box_to_courier,
+    pack_box,
+    receive_box,
+    seal_tube,
+)
+
+
+def sample(station, tablet, tube, people, now, visitor_document=None):
+    items = [
+        SampleItem(
+            idempotency_key=f"{tube.barcode}-{p.pk}",
+            tube_barcode=tube.barcode,
+            taken_at=now - dt.timedelta(minutes=1),
+            sampling_code=sampling_code_for(p.pk),
+        )
+        for p in people
+    ]
+    if visitor_document:
+        items.append(
+            SampleItem(
+                idempotency_key=f"{tube.barcode}-visitor",
+                tube_barcode=tube.barcode,
+                taken_at=now - dt.timedelta(minutes=1),
+                document_type="resident_id",
+                document_number=visitor_document,
+                name="过路访客",
+            )
+        )
+    result = register_samples(station=station, items=items, actor=tablet, now=now)
+    assert result.rejected == 0, [i.message for i in result.items if i.message]
+    return result
+
+
+@pytest.fixture
+def people(residents):
+    """The six residents, a floating resident in building 2 of grid 111, and one moved out."""
+    home2 = Household.objects.filter(building__code=f"{G111}-002").order_by("code").first()
+    floating = Resident.objects.create(
+        name="赵敏",
+        household=home2,
+        area_code=G111,
+        residency=Residency.FLOATING,
+        phone_masked="135****0000",
+    )
+    moved = Resident.objects.create(
+        name="孙悟", household=home2, area_code=G111, status=ResidentStatus.MOVED_OUT
+    )
+    return {r.name: r for r in [*residents, floating, moved]}
+
+
+@pytest.fixture
+def sampled(people, station, tablet, tubes, now, id_number):
+    """张伟, 王芳 (grid 111) and 刘洋 (grid 112) tested, 张伟 twice; one visitor tested."""
+    p = people
+    sample(
+        station,
+        tablet,
+        tubes[0],
+        [p["张伟"], p["王芳"], p["刘洋"]],
+        now,
+        visitor_document=id_number("410172", "19880808", 77),
+    )
+    sample(station, tablet, tubes[1], [p["张伟"]], now)
+    return p
+
+
+def test_coverage_counts_residents_tested_and_visitors(sampled, commander, mass_round):
+    cov = selectors.round_coverage(user=commander, round=mass_round)
+    assert (cov.residents, cov.tested, cov.untested, cov.visitors_tested) == (7, 3, 4, 1)
+    assert cov.percent == pytest.approx(42.9)
+    by_grid = {g.code: (g.residents, g.tested, g.untested, g.visitors_tested) for g in cov.grids}
+    assert by_grid == {G111: (4, 2, 2, 1), G112: (2, 1, 1, 0), G211: (1, 0, 1, 0)}
+    assert [g.name for g in cov.grids] == ["第一网格", "第二网格", "第一网格"]
+    assert cov.tubes_by_state["open"] == 5 and cov.tubes_total == 5
+
+
+def test_coverage_is_scoped_to_the_user_and_the_node(
+    sampled, commander, grid_worker, make_user, mass_round
+):
+    mine = selectors.round_coverage(user=grid_worker, round=mass_round)
+    assert [g.code for g in mine.grids] == [G111] and (mine.residents, mine.tested) == (4, 2)
+    # A grid worker asking for the whole district still sees only their grid.
+    assert selectors.round_coverage(user=grid_worker, round=mass_round, area_code=D).residents == 4
+    community = selectors.round_coverage(user=commander, round=mass_round, area_code=C11)
+    assert (community.residents, community.tested) == (6, 3)
+    assert [g.code for g in community.grids] == [G111, G112]
+    village = make_user(Role.COMMUNITY_STAFF, C21)
+    theirs = selectors.round_coverage(user=village, round=mass_round)
+    assert (theirs.residents, theirs.tested, theirs.visitors_tested) == (1, 0, 0)
+    assert theirs.tubes_total == 0  # the booth and its tubes are in grid 111
+    elsewhere = selectors.round_coverage(user=village, round=mass_round, area_code=G111)
+    assert elsewhere.residents == 0 and elsewhere.grids == []
+    with pytest.raises(PermissionDeniedError):
+        selectors.round_coverage(user=make_user(Role.SAMPLER, C11), round=mass_round)
+
+
+def test_round_over_some_areas_counts_only_them(sampled, commander, grid_worker, make_user):
+    round_ = create_round(name="两个网格", scope_codes=[G111, G211], user=commander)
+    cov = selectors.round_coverage(user=commander, round=round_)
+    assert [g.code for g in cov.grids] == [G111, G211] and cov.residents == 5
+    assert cov.tested == 0  # samples of another round do not count
+    assert round_ in selectors.rounds_for_user(grid_worker)
+    other = make_user(Role.GRID_WORKER, G112)
+    assert round_ not in selectors.rounds_for_user(other)
+    assert selectors.get_round(user=other, pk=round_.pk) is None
+
+
+def test_coverage_query_count_does_not_grow_with_people(
+    sampled, commander, mass_round, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(5):
+        selectors.round_coverage(user=commander, round=mass_round)
+    homes = list(Household.objects.filter(area_code=G211))
+    Resident.objects.bulk_create(
+        [Resident(name=f"居民{i}", household=homes[i % 12], area_code=G211) for i in range(200)]
+    )
+    with django_assert_max_num_queries(5):
+        cov = selectors.round_coverage(user=commander, round=mass_round)
+    assert cov.residents == 207
+
+
+@pytest.fixture
+def in_transit(people, station, tablet, tubes, now, lab, mass_round):
+    """At `now`: a pooled and a single tube received by the lab, another pooled tube sealed."""
+    p = people
+    single = create_tubes(round=mass_round, count=1, capacity=1)[0]
+    sample(station, tablet, tubes[0], [p["张伟"], p["王芳"]], now)
+    sample(station, tablet, tubes[1], [p["李娜"]], now)
+    sample(station, tablet, single, [p["刘洋"]], now)  # full at one: sealed at once
+    seal_tube(barcode=tubes[0].barcode, actor=tablet, now=now)
+    seal_tube(barcode=tubes[1].barcode, actor=tablet, now=now)
+    box = pack_box(
+        code="B1",
+        round=mass_round,
+        barcodes=[tubes[0].barcode, single.barcode],
+        actor=tablet,
+        by="采样员",
+        now=now,
+    )
+    hand_box_to_courier(box=box, courier="转运员", actor=tablet, now=now)
+    receive_box(box=box, lab=lab, actor=lab.token, by="检验员", now=now)
+    return {"pooled": tubes[0], "sealed": tubes[1], "single": single}
+
+
+def test_overdue_tubes_follow_the_limits(in_transit, commander, mass_round, now, settings):
+    def overdue(hours):
+        cov = selectors.round_coverage(
+            user=commander, round=mass_round, now=now + dt.timedelta(hours=hours)
+        )
+        return cov.overdue_count, {(t.barcode, t.reason) for t in cov.overdue}
+
+    t = in_transit
+    assert overdue(1) == (0, set())
+    # 7 h: the single tube is past its 6 h, the sealed tube past 4 h without reaching the lab;
+    # the received pooled tube still has until 24 h.
+    assert overdue(7) == (
+        2,
+        {(t["single"].barcode, "no_result"), (t["sealed"].barcode, "not_received")},
+    )
+    assert overdue(25)[0] == 3
+    settings.FANGKONG_RESULT_HOURS_SINGLE = 8
+    assert overdue(7) == (1, {(t["sealed"].barcode, "not_received")})
+    cov = selectors.round_coverage(user=commander, round=mass_round, now=now)
+    assert cov.tubes_by_state == {
+        "open": 3,
+        "sealed": 1,
+        "boxed": 0,
+        "received": 2,
+        "resulted": 0,
+    }
+
+
+def test_overdue_and_tubes_are_scoped(in_transit, grid_worker, make_user, mass_round, now):
+    later = now + dt.timedelta(hours=30)
+    mine = selectors.round_coverage(user=grid_worker, round=mass_round, now=later)
+    assert mine.tubes_total == 3 and mine.overdue_count == 3  # the used tubes of grid 111
+    village = make_user(Role.COMMUNITY_STAFF, C21)
+    theirs = selectors.round_coverage(user=village, round=mass_round, now=later)
+    assert theirs.tubes_total == 0 and theirs.overdue == []
+
+
+def test_untested_list_by_building(sampled, grid_worker, mass_round):
+    groups = selectors.untested_by_building(user=grid_worker, round=mass_round)
+    assert [(g.code, [r.name for r in g.residents]) for g in groups] == [
+        (f"{G111}-001", ["李娜"]),
+        (f"{G111}-002", ["赵敏"]),
+    ]
+
+
+def doorknock_state():
+    return {
+        t.key.rsplit(":", 1)[1]: (t.state, t.detail["count"], t.assignee_id)
+        for t in Task.objects.filter(kind="door_knock")
+    }
+
+
+def test_door_knock_tasks_are_idempotent_and_follow_coverage(
+    sampled, commander, grid_worker, station, tablet, mass_round, now
+):
+    first = generate_doorknock_tasks(round=mass_round, user=commander)
+    assert (first.created, first.people) == (4, 4)
+    assert doorknock_state() == {
+        f"{G111}-001": ("open", 1, grid_worker.pk),
+        f"{G111}-002": ("open", 1, grid_worker.pk),
+        f"{G112}-001": ("open", 1, None),  # no grid worker for grid 112
+        f"{G211}-001": ("open", 1, None),
+    }
+    task = Task.objects.get(key=f"doorknock:{mass_round.pk}:{G111}-001")
+    assert task.detail["resident_ids"] == [sampled["李娜"].pk] and task.area_code == G111
+    assert task.due_at == mass_round.due_at
+
+    again = generate_doorknock_tasks(round=mass_round, user=commander)
+    assert (again.created, again.updated, again.closed) == (0, 4, 0)
+    assert Task.objects.count() == 4
+
+    # 李娜 is tested: her building's task closes on the next run.
+    tube = create_tubes(round=mass_round, count=1)[0]
+    sample(station, tablet, tube, [sampled["李娜"]], now)
+    closed = generate_doorknock_tasks(round=mass_round, user=commander)
+    assert closed.closed == 1
+    assert doorknock_state()[f"{G111}-001"] == ("done", 0, grid_worker.pk)
+
+    # The grid worker finishes building 2; a rerun keeps it done until someone new appears.
+    b2 = Task.objects.get(key=f"doorknock:{mass_round.pk}:{G111}-002")
+    complete_doorknock_task(task=b2, user=grid_worker)
+    complete_doorknock_task(task=b2, user=grid_worker)  # twice is once
+    assert generate_doorknock_tasks(round=mass_round, user=commander).reopened == 0
+    assert doorknock_state()[f"{G111}-002"] == ("done", 1, grid_worker.pk)
+    Resident.objects.create(
+        name="新租户",
+        household=Household.objects.filter(building__code=f"{G111}-002").last(),
+        area_code=G111,
+        residency=Residency.FLOATING,
+    )
+    assert generate_doorknock_tasks(round=mass_round, user=commander).reopened == 1
+    assert doorknock_state()[f"{G111}-002"] == ("open", 2, grid_worker.pk)
+
+
+def test_door_knock_generation_for_one_node(sampled, commander, mass_round):
+    result = generate_doorknock_tasks(round=mass_round, user=commander, area_code=G112)
+    assert result.created == 1 and list(doorknock_state()) == [f"{G112}-001"]
+    # Regenerating for grid 112 leaves other grids' tasks alone.
+    generate_doorknock_tasks(round=mass_round, user=commander)
+    generate_doorknock_tasks(round=mass_round, user=commander, area_code=G112)
+    assert Task.objects.filter(state=TaskState.OPEN).count() == 4
+
+
+def test_door_knock_permissions(sampled, commander, grid_worker, make_user, mass_round):
+    with pytest.raises(PermissionDeniedError):
+        generate_doorknock_tasks(round=mass_round, user=grid_worker)
+    assert AuditEntry.objects.filter(
+        action=AuditAction.PERMISSION_DENIED, user=grid_worker
+    ).exists()
+    generate_doorknock_tasks(round=mass_round, user=commander)
+    other = make_user(Role.GRID_WORKER, G112)
+    task = Task.objects.get(key=f"doorknock:{mass_round.pk}:{G111}-001")
+    with pytest.raises(PermissionDeniedError):
+        complete_doorknock_task(task=task, user=other)
+    assert Task.objects.get(pk=task.pk).state == TaskState.OPEN
