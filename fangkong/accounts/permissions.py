@@ -23,6 +23,10 @@ ACTIONS: dict[str, object] = {
     "manage_devices": _("Create and revoke device tokens"),
     "register_samples": _("Register samples at a station"),
     "record_results": _("Post lab results"),
+    "view_zones": _("See risk zones, their schedules, checklists and notices"),
+    "manage_zones": _("Designate, downgrade and lift risk zones; issue notices; set up checkpoints"),
+    "issue_passes": _("Issue and revoke checkpoint passes"),
+    "guard_checkpoint": _("Check passes and documents at a checkpoint; keep its duty log"),
 }
 
 R = Role
@@ -37,6 +41,9 @@ MATRIX: dict[str, frozenset[str]] = {
             "export_residents",
             "view_audit_log",
             "manage_devices",
+            "view_zones",
+            "manage_zones",
+            "issue_passes",
         }
     ),
     R.SUBDISTRICT_STAFF: frozenset(
@@ -47,6 +54,8 @@ MATRIX: dict[str, frozenset[str]] = {
             "edit_residents",
             "import_residents",
             "export_residents",
+            "view_zones",
+            "issue_passes",
         }
     ),
     R.COMMUNITY_STAFF: frozenset(
@@ -57,14 +66,16 @@ MATRIX: dict[str, frozenset[str]] = {
             "edit_residents",
             "import_residents",
             "export_residents",
+            "view_zones",
+            "issue_passes",
         }
     ),
-    R.GRID_WORKER: frozenset({"view_areas", "view_residents", "edit_residents"}),
+    R.GRID_WORKER: frozenset({"view_areas", "view_residents", "edit_residents", "view_zones"}),
     R.SAMPLER: frozenset({"view_areas", "register_samples"}),
     R.LAB_TECHNICIAN: frozenset({"view_areas", "record_results"}),
-    R.CHECKPOINT_GUARD: frozenset({"view_areas"}),
-    R.VOLUNTEER_COORDINATOR: frozenset({"view_areas", "view_residents"}),
-    R.AUDITOR: frozenset({"view_areas", "view_audit_log"}),
+    R.CHECKPOINT_GUARD: frozenset({"view_areas", "guard_checkpoint"}),
+    R.VOLUNTEER_COORDINATOR: frozenset({"view_areas", "view_residents", "view_zones"}),
+    R.AUDITOR: frozenset({"view_areas", "view_audit_log", "view_zones"}),
 }
 
 

@@ -85,3 +85,68 @@ def on_person_positive(event: OutboxEvent) -> None:
             text=_("A single-tube retest from tube %(barcode)s is positive: case to investigate.")
             % {"barcode": event.payload["barcode"]},
         )
+
+
+def _zone_kind_label(kind: str) -> str:
+    from fangkong.zones.models import ZoneKind
+
+    return str(ZoneKind(kind).label) if kind in ZoneKind.values else kind
+
+
+@subscribe("zones.zone_designated")
+def on_zone_designated(event: OutboxEvent) -> None:
+    incident = _open_incident_for(event.area_code)
+    if incident is not None:
+        p = event.payload
+        TimelineEntry.objects.create(
+            incident=incident,
+            at=event.occurred_at,
+            kind="zone_designated",
+            event=event,
+            text=_(
+                "%(name)s designated a %(kind)s: %(residents)d residents inside, %(elderly)d elderly living alone, %(medical)d needing medical trips; %(rounds)d testing rounds scheduled."
+            )
+            % {
+                "name": p["name"],
+                "kind": _zone_kind_label(p["zone_kind"]),
+                "residents": p["residents"],
+                "elderly": p["elderly_alone"],
+                "medical": p["medical_trips"],
+                "rounds": p["rounds"],
+            },
+        )
+
+
+@subscribe("zones.zone_downgraded")
+def on_zone_downgraded(event: OutboxEvent) -> None:
+    incident = _open_incident_for(event.area_code)
+    if incident is not None:
+        p = event.payload
+        TimelineEntry.objects.create(
+            incident=incident,
+            at=event.occurred_at,
+            kind="zone_downgraded",
+            event=event,
+            text=_("%(name)s downgraded from %(from)s to %(to)s: %(reason)s")
+            % {
+                "name": p["name"],
+                "from": _zone_kind_label(p["from_kind"]),
+                "to": _zone_kind_label(p["to_kind"]),
+                "reason": p["reason"],
+            },
+        )
+
+
+@subscribe("zones.zone_lifted")
+def on_zone_lifted(event: OutboxEvent) -> None:
+    incident = _open_incident_for(event.area_code)
+    if incident is not None:
+        p = event.payload
+        TimelineEntry.objects.create(
+            incident=incident,
+            at=event.occurred_at,
+            kind="zone_lifted",
+            event=event,
+            text=_("%(name)s (%(kind)s) lifted: %(reason)s")
+            % {"name": p["name"], "kind": _zone_kind_label(p["zone_kind"]), "reason": p["reason"]},
+        )

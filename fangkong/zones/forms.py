@@ -1,0 +1,88 @@
+"""Forms of the zone pages: designation, lift/downgrade, checkpoints, passes, duty log."""
+
+from __future__ import annotations
+
+from django import forms
+from django.db.models import Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.geo.models import Building, Compound, Grid
+
+from .models import ProtocolPreset, ZoneKind
+from .protocols import default_preset_name, ensure_presets_loaded
+
+
+def lang() -> str:
+    """The key of a preset's bilingual texts for the active language."""
+    return "en" if (get_language() or "").startswith("en") else "zh"
+
+
+def _within(scope: str, field: str = "code") -> Q:
+    return Q(**{field: scope}) | Q(**{f"{field}__startswith": scope + "-"})
+
+
+def area_choices(scope: str) -> dict[str, list[tuple[str, str]]]:
+    """Grids, compounds and buildings the user may pick, labelled as staff say them."""
+    grids = [
+        (code, f"{community} {name}")
+        for code, name, community in Grid.objects.filter(_within(scope))
+        .values_list("code", "name_zh", "community__name_zh")
+        .order_by("code")
+    ]
+    compounds = [
+        (code, f"{community} {name}")
+        for code, name, community in Compound.objects.filter(
+            Q(code__startswith=scope + "-") | Q(community__code=scope)
+        )
+        .values_list("code", "name_zh", "community__name_zh")
+        .order_by("code")
+    ]
+    buildings = [
+        (code, f"{compound or ''}{name} · {grid}")
+        for code, name, compound, grid in Building.objects.filter(_within(scope, "area_code"))
+        .values_list("code", "name_zh", "compound__name_zh", "grid__name_zh")
+        .order_by("code")
+    ]
+    return {"grids": grids, "compounds": compounds, "buildings": buildings}
+
+
+class DesignationForm(forms.Form):
+    protocol = forms.ModelChoiceField(
+        label=_("Protocol"), queryset=ProtocolPreset.objects.none(), empty_label=None
+    )
+    kind = forms.ChoiceField(label=_("Zone kind"), choices=ZoneKind.choices)
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=200,
+        required=False,
+        help_text=_("Leave empty to name it after its first member."),
+    )
+    grids = forms.MultipleChoiceField(label=_("Grids"), required=False)
+    compounds = forms.MultipleChoiceField(label=_("Residential compounds"), required=False)
+    buildings = forms.MultipleChoiceField(label=_("Buildings"), required=False)
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        ensure_presets_loaded()
+        presets = ProtocolPreset.objects.order_by("name", "-version")
+        self.fields["protocol"].queryset = presets
+        default = presets.filter(name=default_preset_name()).first()
+        if default is not None:
+            self.fields["protocol"].initial = default.pk
+        for key, choices in area_choices(user.scope_code).items():
+            self.fields[key].choices = choices
+            self.fields[key].widget.attrs.update({"size": min(max(len(choices), 4), 12)})
+
+    def members(self) -> list[str]:
+        d = self.cleaned_data
+        return [*d["grids"], *d["compounds"], *d["buildings"]]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and not self.members():
+            raise forms.ValidationError(_("Pick at least one grid, compound or building."))
+        return cleaned

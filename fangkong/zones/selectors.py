@@ -1,0 +1,291 @@
+"""Reads over zones: who is inside, which regime applies where, and the user's zones.
+
+The people inside a zone are one set-based query over its members (grids by the residents'
+grid code, buildings and compounds through the household), never a loop over rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.accounts.permissions import can
+from fangkong.core.areas import is_within
+from fangkong.core.errors import PermissionDeniedError
+from fangkong.geo.models import Building
+from fangkong.people.models import Resident, ResidentStatus
+
+from .models import MemberType, RiskZone, ZoneKind, ZoneMember, ZoneStatus
+
+
+def _codes(members: Iterable, node_type: str) -> list[str]:
+    return [m.code for m in members if m.node_type == node_type]
+
+
+def residents_q(members: Iterable, rel: str = "") -> Q:
+    """Residents living in any of the members (a zone's or a list about to become one)."""
+    members = list(members)
+    q = Q(pk__in=[])
+    if grids := _codes(members, MemberType.GRID):
+        q |= Q(**{f"{rel}area_code__in": grids})
+    if buildings := _codes(members, MemberType.BUILDING):
+        q |= Q(**{f"{rel}household__building__code__in": buildings})
+    if compounds := _codes(members, MemberType.COMPOUND):
+        q |= Q(**{f"{rel}household__building__compound__code__in": compounds})
+    return q
+
+
+def buildings_q(members: Iterable) -> Q:
+    members = list(members)
+    q = Q(pk__in=[])
+    if grids := _codes(members, MemberType.GRID):
+        q |= Q(grid__code__in=grids)
+    if buildings := _codes(members, MemberType.BUILDING):
+        q |= Q(code__in=buildings)
+    if compounds := _codes(members, MemberType.COMPOUND):
+        q |= Q(compound__code__in=compounds)
+    return q
+
+
+def zone_residents(zone: RiskZone) -> QuerySet[Resident]:
+    """Active residents inside the zone (internal: callers check the user's scope)."""
+    return Resident.objects.filter(residents_q(zone.members.all()), status=ResidentStatus.ACTIVE)
+
+
+def zone_buildings(members: Iterable) -> QuerySet[Building]:
+    return Building.objects.filter(buildings_q(members))
+
+
+def zone_grid_codes(members: Iterable) -> list[str]:
+    """The grids the members lie in (a compound's buildings may span several)."""
+    members = list(members)
+    grids = set(_codes(members, MemberType.GRID))
+    others = [m for m in members if m.node_type != MemberType.GRID]
+    if others:
+        grids |= set(zone_buildings(others).values_list("area_code", flat=True).distinct())
+    return sorted(grids)
+
+
+def count_people(members: Iterable) -> dict[str, int]:
+    """Residents inside, and those living alone in old age or needing medical trips: one query."""
+    counts = Resident.objects.filter(residents_q(members), status=ResidentStatus.ACTIVE).aggregate(
+        residents=Count("id", distinct=True),
+        elderly_alone=Count("id", distinct=True, filter=Q(tags__tag="elderly_alone")),
+        medical_trips=Count("id", distinct=True, filter=Q(tags__tag="medical_trips")),
+    )
+    return {k: v or 0 for k, v in counts.items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# Which regime applies here: overlaps resolve to the strictest zone
+
+
+@dataclass(frozen=True)
+class Applicable:
+    """The regime that applies to a place or person and the zone that imposes it."""
+
+    regime: str | None
+    zone: RiskZone | None
+
+    @property
+    def zone_kind(self) -> str | None:
+        return self.zone.kind if self.zone else None
+
+
+NO_ZONE = Applicable(None, None)
+
+
+def _node_codes(*, building_code: str = "", grid_code: str = "", compound_code: str = "") -> list:
+    return [c for c in (building_code, grid_code, compound_code) if c]
+
+
+def applicable_zone(
+    *, building_code: str = "", grid_code: str = "", compound_code: str = ""
+) -> Applicable:
+    """The strictest active zone holding this building (or grid): one query.
+
+    Sealed beats controlled beats precaution; a standstill counts as sealed. Between two
+    zones of the same strictness the more recent one is named.
+    """
+    codes = _node_codes(
+        building_code=building_code, grid_code=grid_code, compound_code=compound_code
+    )
+    if not codes:
+        return NO_ZONE
+    zone = (
+        RiskZone.objects.filter(status=ZoneStatus.ACTIVE, members__code__in=codes)
+        .order_by("-strictness", "-designated_at", "-id")
+        .first()
+    )
+    return Applicable(zone.regime, zone) if zone else NO_ZONE
+
+
+def applicable_zone_for_building(building: Building) -> Applicable:
+    compound = building.compound.code if building.compound_id else ""
+    return applicable_zone(
+        building_code=building.code, grid_code=building.area_code, compound_code=compound
+    )
+
+
+def applicable_zone_for_resident(resident: Resident) -> Applicable:
+    """Where the resident lives decides; without a household, their grid does."""
+    building = resident.household.building if resident.household_id else None
+    if building is None:
+        return applicable_zone(grid_code=resident.area_code)
+    return applicable_zone_for_building(building)
+
+
+def zone_contains_resident(zone: RiskZone, resident: Resident) -> bool:
+    codes = set(zone.members.values_list("code", flat=True))
+    if resident.area_code in codes:
+        return True
+    if not resident.household_id:
+        return False
+    building = resident.household.building
+    return building.code in codes or bool(building.compound_id and building.compound.code in codes)
+
+
+# ---------------------------------------------------------------------------------------------
+# The user's zones
+
+
+def _require_view(user) -> None:
+    if not can(user, "view_zones"):
+        raise PermissionDeniedError(
+            field="zones", code="forbidden", message=_("Your role or area does not allow this.")
+        )
+
+
+def _meets(code: str, scope: str) -> bool:
+    return is_within(code, scope) or is_within(scope, code)
+
+
+def zone_in_scope(zone: RiskZone, scope: str) -> bool:
+    """A member lies in the user's scope, or the user's node lies inside a member."""
+    return any(_meets(m.area_code, scope) for m in zone.members.all())
+
+
+def zones_for_user(user, *, status: str | None = None) -> list[RiskZone]:
+    """Zones meeting the user's scope, newest first (members prefetched)."""
+    _require_view(user)
+    scope = user.scope_code
+    parts = scope.split("-")
+    parents = ["-".join(parts[:n]) for n in range(1, len(parts) + 1)]
+    qs = (
+        RiskZone.objects.filter(Q(area_code__in=parents) | Q(area_code__startswith=scope + "-"))
+        .select_related("protocol", "designated_by")
+        .prefetch_related("members")
+    )
+    if status:
+        qs = qs.filter(status=status)
+    return [z for z in qs if zone_in_scope(z, scope)]
+
+
+def get_zone(*, user, pk: int) -> RiskZone | None:
+    _require_view(user)
+    zone = (
+        RiskZone.objects.select_related("protocol", "designated_by", "ended_by")
+        .prefetch_related("members")
+        .filter(pk=pk)
+        .first()
+    )
+    if zone is None or not zone_in_scope(zone, user.scope_code):
+        return None
+    return zone
+
+
+def member_refs(members: Iterable[ZoneMember]) -> dict[str, list[ZoneMember]]:
+    """Members by type, for pages and notices."""
+    out: dict[str, list[ZoneMember]] = {t.value: [] for t in MemberType}
+    for m in members:
+        out[m.node_type].append(m)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Maps: grids, compounds and buildings coloured by the regime that applies there
+
+
+def _active_member_regimes() -> dict[str, tuple[int, str, int, str]]:
+    """Member code → (strictness, regime, zone id, zone kind) of the strictest active zone."""
+    best: dict[str, tuple[int, str, int, str]] = {}
+    rows = ZoneMember.objects.filter(zone__status=ZoneStatus.ACTIVE).values_list(
+        "code", "zone__strictness", "zone__regime", "zone_id", "zone__kind"
+    )
+    for code, strictness, regime, zone_id, kind in rows:
+        if code not in best or strictness > best[code][0]:
+            best[code] = (strictness, regime, zone_id, kind)
+    return best
+
+
+def map_features(*, user, levels: Iterable[str] = ("grid", "compound", "building")) -> dict:
+    """The user's area as GeoJSON, each shape with the regime and zone that apply there.
+
+    Shapes come from geo's export; a compound drawn without a shape of its own gets the union
+    of its buildings'. Checkpoints (places of kind checkpoint) come as points.
+    """
+    from fangkong.geo.models import Building
+    from fangkong.geo.services import export_geojson
+
+    _require_view(user)
+    regimes = _active_member_regimes()
+    scope = user.scope_code
+    features: list[dict] = []
+    levels = list(levels)
+    buildings: dict[str, tuple[str, str]] = {}
+    if "building" in levels or "compound" in levels:
+        qs = Building.objects.filter(Q(area_code=scope) | Q(area_code__startswith=scope + "-"))
+        if scope.count("-") >= 4:
+            qs = Building.objects.filter(code=scope)
+        for code, grid, compound in qs.values_list("code", "area_code", "compound__code"):
+            buildings[code] = (grid, compound or "")
+    for level in levels:
+        if level == "checkpoint":
+            data = export_geojson(scope_code=scope, level="place")
+            features += [f for f in data["features"] if f["properties"].get("kind") == "checkpoint"]
+            continue
+        data = export_geojson(scope_code=scope, level=level)
+        if level == "compound":
+            _fill_compound_shapes(data["features"])
+        for f in data["features"]:
+            code = f["properties"]["code"]
+            candidates = [code]
+            if level == "building" and code in buildings:
+                candidates += [c for c in buildings[code] if c]
+            elif level == "compound":
+                candidates += sorted({g for g, c in buildings.values() if c == code})
+            hits = [regimes[c] for c in candidates if c in regimes]
+            top = max(hits) if hits else None
+            f["properties"].update(
+                regime=top[1] if top else None,
+                zone_id=top[2] if top else None,
+                zone_kind=top[3] if top else None,
+                zone_kind_label=str(ZoneKind(top[3]).label) if top else None,
+            )
+            if f.get("geometry"):
+                features.append(f)
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _fill_compound_shapes(features: list[dict]) -> None:
+    from fangkong.geo.models import Building
+
+    bare = [f["properties"]["code"] for f in features if not f.get("geometry")]
+    if not bare:
+        return
+    shapes: dict[str, list] = {}
+    rows = Building.objects.filter(compound__code__in=bare).values_list(
+        "compound__code", "geometry"
+    )
+    for code, geometry in rows:
+        if geometry and geometry.get("type") == "Polygon":
+            shapes.setdefault(code, []).append(geometry["coordinates"])
+        elif geometry and geometry.get("type") == "MultiPolygon":
+            shapes.setdefault(code, []).extend(geometry["coordinates"])
+    for f in features:
+        polys = shapes.get(f["properties"]["code"])
+        if not f.get("geometry") and polys:
+            f["geometry"] = {"type": "MultiPolygon", "coordinates": polys}

@@ -1,0 +1,101 @@
+"""Zone pages: list, designation from the lists, the zone page and the map data."""
+
+import pytest
+from django.urls import reverse
+
+from devtools.fixtures import C11, G111, G112
+from fangkong.accounts.models import Role
+from fangkong.core.models import AuditAction, AuditEntry
+from fangkong.zones.models import RiskZone
+from fangkong.zones.protocols import get_preset
+
+from .conftest import B1111, B1121, COMPOUND
+
+
+def test_the_commander_designates_from_the_lists(client, commander, people):
+    client.force_login(commander)
+    page = client.get(reverse("zones:new"))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert f'value="{COMPOUND}"' in html and "瓦屋李新居" in html and f'value="{B1111}"' in html
+    assert "data-zones-map" in html and "zones/zones-map.js" in html
+    response = client.post(
+        reverse("zones:new"),
+        {
+            "protocol": get_preset().pk,
+            "kind": "sealed",
+            "compounds": [COMPOUND],
+            "buildings": [B1121],
+            "reason": "阳性病例居住地",
+        },
+    )
+    zone = RiskZone.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "zones:zone", args=[zone.pk]
+    )
+    assert zone.residents == 5 and zone.name == "瓦屋李新居等封控区"
+    detail = client.get(response["Location"]).content.decode()
+    assert 'data-testid="residents">5<' in detail and 'data-testid="elderly-alone">1<' in detail
+    assert "区域封闭、足不出户、服务上门" in detail  # the measures, in Chinese by default
+    listing = client.get(reverse("zones:list")).content.decode()
+    assert zone.name in listing
+
+
+def test_form_errors_are_shown(client, commander, people):
+    client.force_login(commander)
+    empty = client.post(reverse("zones:new"), {"protocol": get_preset().pk, "kind": "sealed"})
+    assert empty.status_code == 200 and b'data-testid="form-error"' in empty.content
+    wrong_kind = client.post(
+        reverse("zones:new"),
+        {"protocol": get_preset().pk, "kind": "high", "grids": [G111]},
+    )
+    assert wrong_kind.status_code == 200 and "high" in wrong_kind.content.decode()
+    assert not RiskZone.objects.exists()
+
+
+def test_a_grid_worker_sees_zones_but_cannot_designate(client, make_user, designate, people):
+    zone = designate("sealed", [B1111])
+    worker = make_user(Role.GRID_WORKER, G111)
+    client.force_login(worker)
+    assert client.get(reverse("zones:zone", args=[zone.pk])).status_code == 200
+    assert b"designate-link" not in client.get(reverse("zones:list")).content
+    assert client.get(reverse("zones:new")).status_code == 403
+    assert AuditEntry.objects.filter(user=worker, action=AuditAction.PERMISSION_DENIED).exists()
+    outsider = make_user(Role.GRID_WORKER, G112)
+    client.force_login(outsider)
+    assert client.get(reverse("zones:zone", args=[zone.pk])).status_code == 404
+
+
+def test_map_data_colours_shapes_by_the_regime_that_applies(client, commander, designate, people):
+    designate("controlled", [G112])
+    sealed = designate("sealed", [COMPOUND])
+    client.force_login(commander)
+    data = client.get(
+        reverse("zones:map_data"), {"levels": "grid,compound,building,checkpoint"}
+    ).json()
+    props = {f["id"]: f["properties"] for f in data["features"]}
+    assert props[G112]["regime"] == "controlled" and props[G111]["regime"] is None
+    assert props[COMPOUND]["regime"] == "sealed" and props[COMPOUND]["zone_id"] == sealed.pk
+    assert props[B1111]["regime"] == "sealed" and props[B1121]["regime"] == "controlled"
+    assert props[B1111]["zone_kind_label"]
+    compound = next(f for f in data["features"] if f["id"] == COMPOUND)
+    assert compound["geometry"]["type"] == "MultiPolygon"  # drawn from its buildings
+    shape = client.get(reverse("zones:shape", args=[sealed.pk])).json()
+    assert shape["features"][0]["properties"]["regime"] == "sealed"
+    page = client.get(reverse("zones:map"))
+    assert page.status_code == 200 and sealed.name in page.content.decode()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-hans"])
+def test_the_zone_page_speaks_both_languages(client, commander, designate, people, lang):
+    zone = designate("controlled", [G111])
+    client.force_login(commander)
+    client.cookies["django_language"] = lang
+    html = client.get(
+        reverse("zones:zone", args=[zone.pk]), headers={"accept-language": lang}
+    ).content.decode()
+    expected = "No one leaves the area" if lang == "en" else "人不出区、严禁聚集"
+    assert expected in html
+
+
+__all__ = ["C11"]

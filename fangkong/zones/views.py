@@ -1,0 +1,158 @@
+"""Zone pages: the list, designation (from lists or the map), a zone's page, the map data.
+
+Thin: reads in `selectors`, writes in `services`, rules in `rules`.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _g
+from django.views.decorators.http import require_GET
+
+from fangkong.accounts.permissions import can
+from fangkong.accounts.services import require_permission
+from fangkong.core.errors import PermissionDeniedError, RuleViolation
+
+from . import selectors
+from .forms import DesignationForm, lang
+from .models import RiskZone, ZoneStatus
+from .protocols import zone_rule
+from .services.designation import designate_zone
+
+
+def _ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR")
+
+
+def _zone_for(request: HttpRequest, pk: int, action: str = "view_zones") -> RiskZone:
+    require_permission(
+        actor=request.user, action=action, object_type="risk_zone", object_id=pk, ip=_ip(request)
+    )
+    zone = selectors.get_zone(user=request.user, pk=pk)
+    if zone is None:
+        raise Http404
+    return zone
+
+
+def zone_context(zone: RiskZone) -> dict:
+    """What every zone page shows of the zone's rule, in the reader's language."""
+    rule = zone_rule(zone.protocol.data, zone.kind) or {}
+    key = lang()
+    return {
+        "rule": rule,
+        "kind_label": (rule.get("name") or {}).get(key, zone.get_kind_display()),
+        "measures": (rule.get("measures") or {}).get(key, []),
+        "members_by_type": selectors.member_refs(zone.members.all()),
+    }
+
+
+@login_required
+def zone_list(request: HttpRequest) -> HttpResponse:
+    require_permission(
+        actor=request.user, action="view_zones", object_type="risk_zones", ip=_ip(request)
+    )
+    zones = selectors.zones_for_user(request.user)
+    return render(
+        request,
+        "zones/list.html",
+        {
+            "active": [z for z in zones if z.status == ZoneStatus.ACTIVE],
+            "ended": [z for z in zones if z.status != ZoneStatus.ACTIVE],
+            "can_manage": can(request.user, "manage_zones"),
+        },
+    )
+
+
+@login_required
+def designate(request: HttpRequest) -> HttpResponse:
+    require_permission(
+        actor=request.user, action="manage_zones", object_type="risk_zone", ip=_ip(request)
+    )
+    form = DesignationForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            zone = designate_zone(
+                user=request.user,
+                kind=d["kind"],
+                members=form.members(),
+                name=d["name"],
+                protocol=d["protocol"],
+                reason=d["reason"],
+            )
+        except PermissionDeniedError:
+            raise  # the middleware answers 403 and the refusal is audited
+        except RuleViolation as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(
+                request,
+                _g("%(name)s designated: %(residents)d residents inside.")
+                % {"name": zone.name, "residents": zone.residents},
+            )
+            return redirect("zones:zone", zone.pk)
+    return render(request, "zones/designate.html", {"form": form})
+
+
+@login_required
+def zone_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    zone = _zone_for(request, pk)
+    context = {
+        "zone": zone,
+        **zone_context(zone),
+        "can_manage": can(request.user, "manage_zones"),
+        "changes": zone.changes.select_related("by"),
+    }
+    return render(request, "zones/zone.html", context)
+
+
+@login_required
+@require_GET
+def zone_shape(request: HttpRequest, pk: int) -> JsonResponse:
+    """The zone's union shape and its members' shapes, as GeoJSON for the zone page's map."""
+    zone = _zone_for(request, pk)
+    features = []
+    if zone.geometry:
+        features.append(
+            {
+                "type": "Feature",
+                "id": f"zone-{zone.pk}",
+                "geometry": zone.geometry,
+                "properties": {
+                    "code": f"zone-{zone.pk}",
+                    "name": zone.name,
+                    "regime": zone.regime,
+                    "zone_id": zone.pk,
+                    "level": "zone",
+                },
+            }
+        )
+    return JsonResponse({"type": "FeatureCollection", "features": features})
+
+
+@login_required
+@require_GET
+def map_data(request: HttpRequest) -> JsonResponse:
+    """GeoJSON of the user's area for the maps: ?levels=grid,compound,building,checkpoint."""
+    require_permission(
+        actor=request.user, action="view_zones", object_type="zone_map", ip=_ip(request)
+    )
+    allowed = {"grid", "compound", "building", "checkpoint"}
+    levels = [lv for lv in request.GET.get("levels", "grid,compound").split(",") if lv in allowed]
+    data = selectors.map_features(user=request.user, levels=levels or ["grid"])
+    response = JsonResponse(data)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def district_map(request: HttpRequest) -> HttpResponse:
+    """Grids and compounds coloured by zone kind, checkpoints as pins; a click opens the zone."""
+    require_permission(
+        actor=request.user, action="view_zones", object_type="zone_map", ip=_ip(request)
+    )
+    zones = selectors.zones_for_user(request.user, status=ZoneStatus.ACTIVE)
+    return render(request, "zones/map.html", {"zones": zones})
