@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -30,8 +31,6 @@ from ..models import (
     TubeKind,
 )
 
-# PROTOCOL_FACTS: the designated area finishes within 24 h, sampling itself within 6 h.
-COMPLETION_HOURS = 24
 
 
 def common_area(codes: Sequence[str]) -> str:
@@ -91,7 +90,7 @@ def create_round(
         pool_group=pool_group,
         pool_size=size,
         starts_at=starts_at,
-        due_at=due_at or starts_at + dt.timedelta(hours=COMPLETION_HOURS),
+        due_at=due_at or starts_at + dt.timedelta(hours=settings.FANGKONG_COMPLETION_TARGET_HOURS),
         parent=parent,
         created_by=user if getattr(user, "pk", None) and hasattr(user, "password") else None,
     )

@@ -420,7 +420,8 @@ def test_a_technician_receives_a_box_and_uploads_a_file_on_the_lab_page(
     report = answer.context["report"]
     assert [(r["row"], r["status"]) for r in report["rows"]] == [(2, "accepted"), (3, "rejected")]
     html = answer.content.decode()
-    assert 'data-status="rejected"' in html and "Mistyped barcode" in html
+    # The page speaks Chinese by default: 条码输入有误 (mistyped barcode).
+    assert 'data-status="rejected"' in html and "条码输入有误" in html
     csv_file.seek(0)
     again = client.post("/testing/lab/upload/", {"results": csv_file, "idempotency_key": "form-1"})
     assert again.context["replayed"] and LabResult.objects.count() == 1

@@ -6,6 +6,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 from openpyxl import Workbook
 
 from fangkong.core.errors import RuleViolation
@@ -103,7 +104,8 @@ def test_barcodes_excel_mangled_or_mistyped_are_refused_with_the_reason(cell, co
 
 
 def test_mistyped_barcode_is_explained_as_mistyped():
-    parsed = ingest.parse_csv(f"管号,结果\n{mistyped(A)},阴性\n".encode())
+    with translation.override("en"):
+        parsed = ingest.parse_csv(f"管号,结果\n{mistyped(A)},阴性\n".encode())
     assert "Mistyped barcode" in parsed.rows[0].error.message
 
 
@@ -134,7 +136,8 @@ def test_excel_number_cells_are_refused_and_text_cells_read():
             [barcode_for(10**10 + 7), "阳性", 31.25, 30, None],
         ]
     )
-    parsed = ingest.parse_upload("results.xlsx", content)
+    with translation.override("en"):
+        parsed = ingest.parse_upload("results.xlsx", content)
     assert parsed.source == "xlsx"
     assert errors(parsed) == [
         (3, "tube_barcode", "number_cell"),
