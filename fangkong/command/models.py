@@ -83,11 +83,19 @@ class Task(TimeStampedModel):
     detail = models.JSONField(_("detail"), default=dict, blank=True)
     area_code = models.CharField(_("area"), max_length=64, db_index=True)
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tasks",
         verbose_name=_("assignee"),
     )
-    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks")
-    state = models.CharField(_("state"), max_length=16, choices=TaskState.choices, default=TaskState.OPEN, db_index=True)
+    incident = models.ForeignKey(
+        Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
+    )
+    state = models.CharField(
+        _("state"), max_length=16, choices=TaskState.choices, default=TaskState.OPEN, db_index=True
+    )
     due_at = models.DateTimeField(_("due at"), null=True, blank=True)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
 

@@ -82,7 +82,9 @@ def test_device_token_is_shown_once_stored_hashed_and_revocable(commander):
 def test_token_revoked_elsewhere_stops_working_when_the_cache_expires(commander, monkeypatch):
     from fangkong.accounts import services
 
-    token, clear = create_device_token(name="tablet", role=Role.SAMPLER, scope_code=G111, created_by=commander)
+    token, clear = create_device_token(
+        name="tablet", role=Role.SAMPLER, scope_code=G111, created_by=commander
+    )
     assert authenticate_token(clear) == token
     # Another worker process revoked it: this process's cache still trusts it until expiry.
     DeviceToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
