@@ -23,6 +23,9 @@ ACTIONS: dict[str, object] = {
     "manage_devices": _("Create and revoke device tokens"),
     "register_samples": _("Register samples at a station"),
     "record_results": _("Post lab results"),
+    "manage_rounds": _("Plan testing rounds, sites and stations; generate door-knocking tasks"),
+    "view_incidents": _("See the command dashboard, incidents, timelines and bulletins"),
+    "manage_incidents": _("Open, lead and close incidents; publish bulletins and notifications"),
     "view_zones": _("See risk zones, their schedules, checklists and notices"),
     "manage_zones": _("Designate, downgrade and lift risk zones; issue notices; set up checkpoints"),
     "issue_passes": _("Issue and revoke checkpoint passes"),
@@ -33,6 +36,9 @@ R = Role
 MATRIX: dict[str, frozenset[str]] = {
     R.DISTRICT_COMMANDER: frozenset(
         {
+            "manage_rounds",
+            "view_incidents",
+            "manage_incidents",
             "view_areas",
             "view_residents",
             "unmask_personal_data",
@@ -48,6 +54,8 @@ MATRIX: dict[str, frozenset[str]] = {
     ),
     R.SUBDISTRICT_STAFF: frozenset(
         {
+            "manage_rounds",
+            "view_incidents",
             "view_areas",
             "view_residents",
             "unmask_personal_data",
@@ -60,6 +68,8 @@ MATRIX: dict[str, frozenset[str]] = {
     ),
     R.COMMUNITY_STAFF: frozenset(
         {
+            "manage_rounds",
+            "view_incidents",
             "view_areas",
             "view_residents",
             "unmask_personal_data",
@@ -75,7 +85,7 @@ MATRIX: dict[str, frozenset[str]] = {
     R.LAB_TECHNICIAN: frozenset({"view_areas", "record_results"}),
     R.CHECKPOINT_GUARD: frozenset({"view_areas", "guard_checkpoint"}),
     R.VOLUNTEER_COORDINATOR: frozenset({"view_areas", "view_residents", "view_zones"}),
-    R.AUDITOR: frozenset({"view_areas", "view_audit_log", "view_zones"}),
+    R.AUDITOR: frozenset({"view_areas", "view_audit_log", "view_zones", "view_incidents"}),
 }
 
 

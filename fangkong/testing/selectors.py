@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.accounts.permissions import ACTIONS, can, role_allows
+from fangkong.accounts.permissions import can
 from fangkong.command.models import Task
 from fangkong.core.areas import is_within
 from fangkong.core.errors import PermissionDeniedError
@@ -133,23 +133,9 @@ def _require_view(user) -> None:
         )
 
 
-def manage_rounds_action() -> str:
-    """The permission that stands for "plan and run testing rounds".
-
-    The matrix has no `manage_rounds` action yet; until it does, the staff who may import the
-    registry of an area (commanders, sub-district and community staff — not grid workers,
-    samplers or lab staff) manage its rounds. Once `manage_rounds` is added it is used as is.
-    """
-    return "manage_rounds" if "manage_rounds" in ACTIONS else "import_residents"
-
-
 def may_manage_rounds(user, area_code: str | None = None) -> bool:
     """Create rounds and generate door-knocking tasks, inside the user's scope."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    if not getattr(user, "is_active", True) or not role_allows(user.role, manage_rounds_action()):
-        return False
-    return area_code is None or is_within(area_code, user.scope_code)
+    return can(user, "manage_rounds", area_code)
 
 
 def rounds_for_user(user) -> list[TestingRound]:

@@ -184,7 +184,7 @@ def round_create(request: HttpRequest) -> HttpResponse:
     if not selectors.may_manage_rounds(user):
         deny(
             actor=user,
-            action=selectors.manage_rounds_action(),
+            action="manage_rounds",
             area_code=user.scope_code,
             object_type="testing_round",
             ip=_ip(request),
