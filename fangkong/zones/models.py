@@ -208,3 +208,24 @@ class ZoneChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.zone_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ZoneRound(models.Model):
+    """A testing round of the zone's schedule, on `day` counted from designation (day 1)."""
+
+    zone = models.ForeignKey(RiskZone, on_delete=models.CASCADE, related_name="schedule")
+    round = models.OneToOneField(
+        "testing.TestingRound", on_delete=models.PROTECT, related_name="zone_round"
+    )
+    day = models.PositiveSmallIntegerField(_("day"))
+
+    class Meta:
+        ordering = ["zone", "day"]
+        verbose_name = _("scheduled round")
+        verbose_name_plural = _("scheduled rounds")
+        constraints = [
+            models.UniqueConstraint(fields=["zone", "day"], name="zone_round_once_a_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.zone_id} day {self.day}"

@@ -289,3 +289,92 @@ def _fill_compound_shapes(features: list[dict]) -> None:
         polys = shapes.get(f["properties"]["code"])
         if not f.get("geometry") and polys:
             f["geometry"] = {"type": "MultiPolygon", "coordinates": polys}
+
+
+# ---------------------------------------------------------------------------------------------
+# The schedule and its results, for the zone's people only
+
+
+@dataclass
+class RoundResult:
+    """How a scheduled round went for the people inside the zone."""
+
+    day: int
+    round_id: int
+    name: str
+    starts_at: object
+    due_at: object
+    status: str
+    inside: int = 0
+    sampled: int = 0
+    negative: int = 0
+    positive: int = 0
+
+    @property
+    def pending(self) -> int:
+        return max(self.sampled - self.negative - self.positive, 0)
+
+    @property
+    def complete(self) -> bool:
+        return self.inside > 0 and self.sampled >= self.inside
+
+    @property
+    def all_negative(self) -> bool:
+        return self.complete and self.positive == 0 and self.negative >= self.inside
+
+    @property
+    def percent(self) -> float | None:
+        return round(100 * self.sampled / self.inside, 1) if self.inside else None
+
+
+def round_results(zone: RiskZone, *, inside: int | None = None) -> list[RoundResult]:
+    """Each scheduled round with the zone's residents sampled, negative and positive in it.
+
+    Reads the testing app's samples, tubes and retest orders in three grouped queries; a
+    member of a positive pool who re-tested negative by single tube counts as negative.
+    """
+    from fangkong.testing.models import Result, RetestOrder, RetestState, Sample
+
+    schedule = list(zone.schedule.select_related("round").order_by("day"))
+    if inside is None:
+        inside = count_people(zone.members.all())["residents"]
+    ids = [s.round_id for s in schedule]
+    rows = {
+        s.round_id: RoundResult(
+            day=s.day,
+            round_id=s.round_id,
+            name=s.round.name,
+            starts_at=s.round.starts_at,
+            due_at=s.round.due_at,
+            status=s.round.status,
+            inside=inside,
+        )
+        for s in schedule
+    }
+    if not ids:
+        return []
+    where = residents_q(zone.members.all(), "resident__")
+    positive = [Result.POSITIVE, Result.PRESUMPTIVE_POSITIVE]
+    for r in (
+        Sample.objects.filter(where, round_id__in=ids, resident__status=ResidentStatus.ACTIVE)
+        .values("round_id")
+        .annotate(
+            sampled=Count("resident_id", distinct=True),
+            negative=Count("resident_id", distinct=True, filter=Q(tube__result=Result.NEGATIVE)),
+            positive=Count("resident_id", distinct=True, filter=Q(tube__result__in=positive)),
+        )
+        .order_by()
+    ):
+        row = rows[r["round_id"]]
+        row.sampled, row.negative, row.positive = r["sampled"], r["negative"], r["positive"]
+    for r in (
+        RetestOrder.objects.filter(where, source_tube__round_id__in=ids, state=RetestState.NEGATIVE)
+        .values("source_tube__round_id")
+        .annotate(n=Count("resident_id", distinct=True))
+        .order_by()
+    ):
+        row = rows[r["source_tube__round_id"]]
+        cleared = min(r["n"], row.positive)
+        row.positive -= cleared
+        row.negative += cleared
+    return [rows[i] for i in ids]

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from fangkong.accounts.permissions import can
 from fangkong.accounts.services import require_permission
+from fangkong.command.models import Task, TaskState
 from fangkong.core.errors import PermissionDeniedError, RuleViolation
 
 from . import selectors
@@ -21,6 +22,7 @@ from .forms import DesignationForm, lang
 from .models import RiskZone, ZoneStatus
 from .protocols import zone_rule
 from .services.designation import designate_zone
+from .services.schedules import task_key_prefix
 
 
 def _ip(request: HttpRequest) -> str | None:
@@ -105,6 +107,10 @@ def zone_detail(request: HttpRequest, pk: int) -> HttpResponse:
         **zone_context(zone),
         "can_manage": can(request.user, "manage_zones"),
         "changes": zone.changes.select_related("by"),
+        "results": selectors.round_results(zone),
+        "open_tasks": Task.objects.filter(
+            key__startswith=task_key_prefix(zone), state=TaskState.OPEN
+        ).count(),
     }
     return render(request, "zones/zone.html", context)
 

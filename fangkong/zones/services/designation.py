@@ -34,6 +34,7 @@ from ..models import (
 )
 from ..protocols import get_preset, zone_rule
 from ..rules import STRICTNESS
+from .schedules import create_schedule, ensure_daily_tasks, plan_days
 
 COMPOUND_CODE = re.compile(r"^\d{6}-\d{3}-\d{3}-C\d+$")
 GRID_CODE = re.compile(r"^\d{6}(-\d{3}){3}$")
@@ -207,8 +208,10 @@ def designate_zone(
 
 
 def _after_designation(zone: RiskZone, rule: dict, user) -> int:
-    """Hook for the schedule; returns the number of rounds created."""
-    return 0
+    """The zone's testing rounds and its grid workers' daily tasks; returns the rounds made."""
+    rounds = create_schedule(zone, rule, user)
+    ensure_daily_tasks(zone, range(1, plan_days(rule) + 1))
+    return len(rounds)
 
 
 def recount_people(zone: RiskZone) -> RiskZone:
