@@ -86,3 +86,29 @@ class DesignationForm(forms.Form):
         if not self.errors and not self.members():
             raise forms.ValidationError(_("Pick at least one grid, compound or building."))
         return cleaned
+
+
+class EndZoneForm(forms.Form):
+    """The commander's confirmation of a proposed lift or downgrade."""
+
+    action = forms.ChoiceField(
+        choices=[("lift", _("Lift")), ("downgrade", _("Downgrade"))], widget=forms.HiddenInput
+    )
+    to_kind = forms.ChoiceField(label=_("Downgrade to"), choices=(), required=False)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+    confirm_manual = forms.BooleanField(
+        label=_("I have checked the items marked ? by hand"), required=False
+    )
+
+    def __init__(self, *args, lower_kinds=(), needs_manual=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.needs_manual = needs_manual
+        self.fields["to_kind"].choices = list(lower_kinds)
+        if not needs_manual:
+            del self.fields["confirm_manual"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.needs_manual and not cleaned.get("confirm_manual"):
+            self.add_error("confirm_manual", _("Confirm the items that are checked by hand."))
+        return cleaned

@@ -229,3 +229,28 @@ class ZoneRound(models.Model):
 
     def __str__(self) -> str:
         return f"{self.zone_id} day {self.day}"
+
+
+class ZoneEvaluation(TimeStampedModel):
+    """The day's lifting checklist of a zone (re-evaluating the same day replaces it)."""
+
+    zone = models.ForeignKey(RiskZone, on_delete=models.CASCADE, related_name="evaluations")
+    date = models.DateField(_("date"))
+    at = models.DateTimeField(_("evaluated at"))
+    reference_date = models.DateField(_("counted from"))
+    last_infection_at = models.DateTimeField(_("last infection found"), null=True, blank=True)
+    clean_day = models.SmallIntegerField(_("day without infection"))
+    proposal = models.CharField(_("proposal"), max_length=16, blank=True)
+    downgrade_to = models.CharField(_("downgrade to"), max_length=16, blank=True)
+    checklist = models.JSONField(_("checklist"), default=list)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name = _("lifting evaluation")
+        verbose_name_plural = _("lifting evaluations")
+        constraints = [
+            models.UniqueConstraint(fields=["zone", "date"], name="zone_evaluation_once_a_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.zone_id} {self.date}: {self.proposal or '-'}"

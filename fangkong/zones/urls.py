@@ -12,4 +12,6 @@ urlpatterns = [
     path("map.json", views.map_data, name="map_data"),
     path("<int:pk>/", views.zone_detail, name="zone"),
     path("<int:pk>/shape.json", views.zone_shape, name="shape"),
+    path("<int:pk>/evaluate/", views.evaluate, name="evaluate"),
+    path("<int:pk>/end/", views.end_zone, name="end"),
 ]

@@ -10,7 +10,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _g
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
 
 from fangkong.accounts.permissions import can
 from fangkong.accounts.services import require_permission
@@ -18,10 +19,12 @@ from fangkong.command.models import Task, TaskState
 from fangkong.core.errors import PermissionDeniedError, RuleViolation
 
 from . import selectors
-from .forms import DesignationForm, lang
+from .forms import DesignationForm, EndZoneForm, lang
 from .models import RiskZone, ZoneStatus
 from .protocols import zone_rule
+from .rules import STRICTNESS
 from .services.designation import designate_zone
+from .services.lifting import downgrade_zone, evaluate_zone, lift_zone
 from .services.schedules import task_key_prefix
 
 
@@ -99,15 +102,48 @@ def designate(request: HttpRequest) -> HttpResponse:
     return render(request, "zones/designate.html", {"form": form})
 
 
+def lower_kinds(zone: RiskZone) -> list[tuple[str, str]]:
+    """The zone kinds of the zone's protocol it may be downgraded to, the preset's first."""
+    data = zone.protocol.data
+    rule = zone_rule(data, zone.kind) or {}
+    key = lang()
+    kinds = [
+        (z["kind"], z["name"][key])
+        for z in data["zones"]
+        if STRICTNESS[z["regime"]] < zone.strictness
+    ]
+    kinds.sort(key=lambda k: k[0] != rule.get("downgrade_to"))
+    return kinds
+
+
+def _end_form(zone: RiskZone, evaluation, data=None) -> EndZoneForm | None:
+    if evaluation is None or evaluation.proposal is None:
+        return None
+    return EndZoneForm(
+        data,
+        initial={"action": evaluation.proposal},
+        lower_kinds=lower_kinds(zone),
+        needs_manual=bool(evaluation.manual_checks),
+    )
+
+
 @login_required
-def zone_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def zone_detail(request: HttpRequest, pk: int, end_form: EndZoneForm | None = None) -> HttpResponse:
     zone = _zone_for(request, pk)
+    results = selectors.round_results(zone)
+    stored = zone.evaluations.first()
+    evaluation = evaluate_zone(zone, save=False) if zone.is_active else None
+    if end_form is None and can(request.user, "manage_zones"):
+        end_form = _end_form(zone, evaluation)
     context = {
         "zone": zone,
         **zone_context(zone),
         "can_manage": can(request.user, "manage_zones"),
         "changes": zone.changes.select_related("by"),
-        "results": selectors.round_results(zone),
+        "results": results,
+        "evaluation": evaluation,
+        "stored_evaluation": stored,
+        "end_form": end_form,
         "open_tasks": Task.objects.filter(
             key__startswith=task_key_prefix(zone), state=TaskState.OPEN
         ).count(),
@@ -162,3 +198,47 @@ def district_map(request: HttpRequest) -> HttpResponse:
     )
     zones = selectors.zones_for_user(request.user, status=ZoneStatus.ACTIVE)
     return render(request, "zones/map.html", {"zones": zones})
+
+
+@login_required
+@require_POST
+def evaluate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Evaluate the zone now (the daily evaluation, on demand) and store the checklist."""
+    zone = _zone_for(request, pk)
+    evaluation = evaluate_zone(zone)
+    messages.info(
+        request,
+        _g("Evaluated: day %(day)d without infection.") % {"day": evaluation.clean_day},
+    )
+    return redirect("zones:zone", zone.pk)
+
+
+@login_required
+@require_POST
+def end_zone(request: HttpRequest, pk: int) -> HttpResponse:
+    """The commander confirms a proposed lift or downgrade, with the reason."""
+    zone = _zone_for(request, pk, action="manage_zones")
+    evaluation = evaluate_zone(zone, save=False) if zone.is_active else None
+    form = _end_form(zone, evaluation, request.POST)
+    if form is None:
+        raise RuleViolation(
+            field="zone",
+            code="criteria_not_met",
+            message=_("The protocol's conditions for ending this zone do not all hold."),
+        )
+    if not form.is_valid():
+        return zone_detail(request, pk, end_form=form)
+    d = form.cleaned_data
+    if d["action"] == "downgrade":
+        successor = downgrade_zone(
+            zone=zone, user=request.user, reason=d["reason"], to_kind=d["to_kind"] or None
+        )
+        messages.success(
+            request,
+            _g("%(name)s downgraded: %(new)s begins now.")
+            % {"name": zone.name, "new": successor.name},
+        )
+        return redirect("zones:zone", successor.pk)
+    lift_zone(zone=zone, user=request.user, reason=d["reason"])
+    messages.success(request, _g("%(name)s lifted.") % {"name": zone.name})
+    return redirect("zones:zone", zone.pk)

@@ -157,36 +157,17 @@ def designate_zone(
     designated_at = designated_at or timezone.now()
     with translation.override(settings.LANGUAGE_CODE):
         name = (name or "").strip() or default_name(zone_label(rule), resolved)
-    counts = selectors.count_people(resolved)
     with transaction.atomic():
-        zone = RiskZone.objects.create(
-            name=name[:200],
+        zone = write_zone(
+            user=user,
             kind=kind,
-            regime=rule["regime"],
-            strictness=STRICTNESS[rule["regime"]],
+            rule=rule,
             protocol=protocol,
-            area_code=common_area([m.area_code for m in resolved]),
+            members=resolved,
+            name=name,
             designated_at=designated_at,
-            designated_by=user,
-            reason=reason.strip(),
-            geometry=union_geometry(resolved),
-            **counts,
+            reason=reason,
         )
-        ZoneMember.objects.bulk_create(
-            ZoneMember(
-                zone=zone, node_type=m.node_type, code=m.code, name=m.name, area_code=m.area_code
-            )
-            for m in resolved
-        )
-        ZoneChange.objects.create(
-            zone=zone,
-            action=ZoneChange.Action.DESIGNATE,
-            at=designated_at,
-            by=user,
-            by_name=user.get_username(),
-            reason=zone.reason,
-        )
-        rounds = _after_designation(zone, rule, user)
         publish(
             ZoneDesignated(
                 area_code=zone.area_code,
@@ -196,14 +177,60 @@ def designate_zone(
                 regime=zone.regime,
                 protocol=str(protocol),
                 members=[m.code for m in resolved],
-                residents=counts["residents"],
-                elderly_alone=counts["elderly_alone"],
-                medical_trips=counts["medical_trips"],
-                rounds=rounds,
+                residents=zone.residents,
+                elderly_alone=zone.elderly_alone,
+                medical_trips=zone.medical_trips,
+                rounds=zone.schedule.count(),
                 by=user.get_username(),
             ),
             occurred_at=designated_at,
         )
+    return zone
+
+
+def write_zone(
+    *,
+    user,
+    kind: str,
+    rule: dict,
+    protocol: ProtocolPreset,
+    members: Sequence[Member],
+    name: str,
+    designated_at: dt.datetime,
+    reason: str,
+    downgraded_from: RiskZone | None = None,
+) -> RiskZone:
+    """The zone row, its members, counts, shape, schedule and tasks (caller's transaction)."""
+    counts = selectors.count_people(members)
+    zone = RiskZone.objects.create(
+        name=name[:200],
+        kind=kind,
+        regime=rule["regime"],
+        strictness=STRICTNESS[rule["regime"]],
+        protocol=protocol,
+        area_code=common_area([m.area_code for m in members]),
+        designated_at=designated_at,
+        designated_by=user,
+        reason=reason.strip(),
+        geometry=union_geometry(members),
+        downgraded_from=downgraded_from,
+        **counts,
+    )
+    ZoneMember.objects.bulk_create(
+        ZoneMember(
+            zone=zone, node_type=m.node_type, code=m.code, name=m.name, area_code=m.area_code
+        )
+        for m in members
+    )
+    ZoneChange.objects.create(
+        zone=zone,
+        action=ZoneChange.Action.DESIGNATE,
+        at=designated_at,
+        by=user,
+        by_name=user.get_username(),
+        reason=zone.reason,
+    )
+    _after_designation(zone, rule, user)
     return zone
 
 

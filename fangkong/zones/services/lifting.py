@@ -1,0 +1,297 @@
+"""Lifting and downgrade: the daily checklist of each zone's protocol, the proposal, and the
+commander's confirmation (recorded with who and why, and published).
+
+The facts come from the data: days since the last infection found inside (residents of the
+zone whose health status is "case to investigate", by their positive sample or the change of
+status), and the last scheduled round's coverage and results for the zone's people.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.accounts.services import require_permission
+from fangkong.core.errors import RuleViolation
+from fangkong.core.events import publish
+from fangkong.people.models import HealthStatus, Resident, ResidentStatus
+from fangkong.testing.models import Result
+
+from .. import selectors
+from ..events import ZoneDowngraded, ZoneLifted
+from ..models import RiskZone, ZoneChange, ZoneEvaluation, ZoneStatus
+from ..protocols import zone_rule
+from ..rules import STRICTNESS, Check, Facts, day_number, lifting_checks, proposal
+from .designation import default_name, resolve_members, write_zone, zone_label
+from .schedules import cancel_future_tasks, ensure_daily_tasks
+
+
+@dataclass
+class Evaluation:
+    zone: RiskZone
+    at: dt.datetime
+    reference_date: dt.date
+    clean_day: int
+    last_infection_at: dt.datetime | None
+    final_round: selectors.RoundResult | None
+    checks: list[Check]
+    proposal: str | None
+    downgrade_to: str | None
+
+    @property
+    def manual_checks(self) -> list[Check]:
+        return [c for c in self.checks if c.ok is None]
+
+    def checklist(self) -> list[dict]:
+        return [asdict(c) for c in self.checks]
+
+
+def last_infection_at(zone: RiskZone) -> dt.datetime | None:
+    """When the last infection inside was found: the latest positive sample of a resident now
+    marked "case to investigate", else the time their status changed. One query."""
+    rows = (
+        Resident.objects.filter(
+            selectors.residents_q(zone.members.all()),
+            status=ResidentStatus.ACTIVE,
+            health_status=HealthStatus.CASE_TO_INVESTIGATE,
+        )
+        .values("id", "updated_at")
+        .annotate(
+            sampled=Max(
+                "samples__taken_at",
+                filter=Q(samples__tube__result__in=[Result.POSITIVE, Result.PRESUMPTIVE_POSITIVE]),
+            )
+        )
+        .order_by()
+    )
+    found = [r["sampled"] or r["updated_at"] for r in rows]
+    return max(found) if found else None
+
+
+def _blocking_zones(zone: RiskZone, kinds: list[str]) -> int:
+    if not kinds:
+        return 0
+    district = zone.area_code.split("-")[0]
+    return (
+        RiskZone.objects.filter(
+            status=ZoneStatus.ACTIVE, kind__in=kinds, area_code__startswith=district
+        )
+        .exclude(pk=zone.pk)
+        .count()
+    )
+
+
+def evaluate_zone(
+    zone: RiskZone, *, now: dt.datetime | None = None, save: bool = True
+) -> Evaluation:
+    """The zone's checklist today and what it proposes; stored as the day's evaluation."""
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    rule = zone_rule(zone.protocol.data, zone.kind) or {}
+    infection = last_infection_at(zone)
+    reference = timezone.localtime(zone.designated_at).date()
+    if infection is not None:
+        reference = max(reference, timezone.localtime(infection).date())
+    clean_day = day_number(reference, today)
+    started = [r for r in selectors.round_results(zone) if r.starts_at <= now]
+    final = started[-1] if started else None
+    facts = Facts(
+        clean_day=clean_day,
+        final_round_day=(
+            day_number(reference, timezone.localtime(final.starts_at).date()) if final else None
+        ),
+        final_round_complete=bool(final and final.complete),
+        final_round_negative=bool(final and final.all_negative),
+        via_downgrade=zone.downgraded_from_id is not None,
+        blocking_zones=_blocking_zones(zone, rule.get("lift", {}).get("requires_lifted") or []),
+    )
+    checks = lifting_checks(rule, facts) if rule else []
+    proposed = proposal(rule, checks) if zone.is_active and rule else None
+    evaluation = Evaluation(
+        zone=zone,
+        at=now,
+        reference_date=reference,
+        clean_day=clean_day,
+        last_infection_at=infection,
+        final_round=final,
+        checks=checks,
+        proposal=proposed,
+        downgrade_to=rule.get("downgrade_to") if proposed == "downgrade" else None,
+    )
+    if save:
+        ZoneEvaluation.objects.update_or_create(
+            zone=zone,
+            date=today,
+            defaults={
+                "at": now,
+                "reference_date": reference,
+                "last_infection_at": infection,
+                "clean_day": clean_day,
+                "proposal": proposed or "",
+                "downgrade_to": evaluation.downgrade_to or "",
+                "checklist": evaluation.checklist(),
+            },
+        )
+    return evaluation
+
+
+def evaluate_all(*, now: dt.datetime | None = None) -> list[Evaluation]:
+    """The daily pass over every active zone: evaluate it and add today's daily tasks."""
+    now = now or timezone.now()
+    out = []
+    zones = RiskZone.objects.filter(status=ZoneStatus.ACTIVE).select_related("protocol")
+    for zone in zones.order_by("designated_at", "id"):
+        with transaction.atomic():
+            day = day_number(
+                timezone.localtime(zone.designated_at).date(), timezone.localtime(now).date()
+            )
+            if day >= 1:
+                ensure_daily_tasks(zone, [day])
+            out.append(evaluate_zone(zone, now=now))
+    return out
+
+
+def _end_checks(zone: RiskZone, user, reason: str, action: str) -> str:
+    if not zone.is_active:
+        raise RuleViolation(field="zone", code="ended", message=_("This zone has already ended."))
+    require_permission(
+        actor=user,
+        action="manage_zones",
+        area_code=zone.area_code,
+        object_type="risk_zone",
+        object_id=zone.pk,
+    )
+    reason = (reason or "").strip()
+    if not reason:
+        raise RuleViolation(
+            field="reason", code="required", message=_("Say why: the reason is recorded.")
+        )
+    return reason
+
+
+def _record_end(zone, *, status, user, reason, now, action, evaluation) -> None:
+    RiskZone.objects.filter(pk=zone.pk).update(
+        status=status, ended_at=now, ended_by=user, end_reason=reason
+    )
+    zone.status, zone.ended_at, zone.ended_by, zone.end_reason = status, now, user, reason
+    ZoneChange.objects.create(
+        zone=zone,
+        action=action,
+        at=now,
+        by=user,
+        by_name=user.get_username(),
+        reason=reason,
+        checklist=evaluation.checklist(),
+    )
+    cancel_future_tasks(zone, now=now)
+
+
+def lift_zone(*, zone: RiskZone, user, reason: str, now: dt.datetime | None = None) -> RiskZone:
+    """Lift the zone when its checklist proposes it (a standstill: when its targeted round is
+    complete and all negative). Recorded with who and why; publishes ZoneLifted."""
+    reason = _end_checks(zone, user, reason, "lift")
+    now = now or timezone.now()
+    with transaction.atomic():
+        RiskZone.objects.select_for_update().filter(pk=zone.pk).first()
+        evaluation = evaluate_zone(zone, now=now)
+        if evaluation.proposal != "lift":
+            raise RuleViolation(
+                field="zone",
+                code="criteria_not_met",
+                message=_("The protocol's conditions for lifting this zone do not all hold."),
+            )
+        _record_end(
+            zone,
+            status=ZoneStatus.LIFTED,
+            user=user,
+            reason=reason,
+            now=now,
+            action=ZoneChange.Action.LIFT,
+            evaluation=evaluation,
+        )
+        publish(
+            ZoneLifted(
+                area_code=zone.area_code,
+                zone_id=zone.pk,
+                name=zone.name,
+                zone_kind=zone.kind,
+                reason=reason,
+                by=user.get_username(),
+            ),
+            occurred_at=now,
+        )
+    return zone
+
+
+def downgrade_zone(
+    *,
+    zone: RiskZone,
+    user,
+    reason: str,
+    to_kind: str | None = None,
+    now: dt.datetime | None = None,
+) -> RiskZone:
+    """Downgrade the zone when its checklist proposes it: the zone ends as downgraded and a new
+    zone of the lower kind (same members, same protocol version) begins now, with its own
+    schedule. Returns the new zone; publishes ZoneDowngraded."""
+    reason = _end_checks(zone, user, reason, "downgrade")
+    now = now or timezone.now()
+    data = zone.protocol.data
+    rule = zone_rule(data, zone.kind) or {}
+    target = to_kind or rule.get("downgrade_to")
+    target_rule = zone_rule(data, target) if target and target != "standstill" else None
+    if target_rule is None or STRICTNESS[target_rule["regime"]] >= zone.strictness:
+        raise RuleViolation(
+            field="to_kind",
+            code="not_lower",
+            message=_("Downgrade to a less strict zone kind of the same protocol."),
+        )
+    with transaction.atomic():
+        RiskZone.objects.select_for_update().filter(pk=zone.pk).first()
+        evaluation = evaluate_zone(zone, now=now)
+        if evaluation.proposal is None:
+            raise RuleViolation(
+                field="zone",
+                code="criteria_not_met",
+                message=_("The protocol's conditions for downgrading this zone do not all hold."),
+            )
+        _record_end(
+            zone,
+            status=ZoneStatus.DOWNGRADED,
+            user=user,
+            reason=reason,
+            now=now,
+            action=ZoneChange.Action.DOWNGRADE,
+            evaluation=evaluation,
+        )
+        members = resolve_members(list(zone.members.values_list("code", flat=True)))
+        successor = write_zone(
+            user=user,
+            kind=target,
+            rule=target_rule,
+            protocol=zone.protocol,
+            members=members,
+            name=default_name(zone_label(target_rule), members),
+            designated_at=now,
+            reason=reason,
+            downgraded_from=zone,
+        )
+        publish(
+            ZoneDowngraded(
+                area_code=zone.area_code,
+                zone_id=zone.pk,
+                name=zone.name,
+                from_kind=zone.kind,
+                to_kind=target,
+                new_zone_id=successor.pk,
+                reason=reason,
+                by=user.get_username(),
+            ),
+            occurred_at=now,
+        )
+    return successor

@@ -1,0 +1,250 @@
+"""Lifting and downgrade: the checklist from the data, the proposal, the commander's
+confirmation recorded with who and why, and the events."""
+
+import datetime as dt
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from devtools.fixtures import G111, G112
+from fangkong.accounts.models import Role
+from fangkong.command.models import Task, TaskState
+from fangkong.core.errors import PermissionDeniedError, RuleViolation
+from fangkong.core.models import OutboxEvent
+from fangkong.people.models import HealthStatus, Resident
+from fangkong.zones.models import RiskZone, ZoneChange, ZoneEvaluation, ZoneStatus
+from fangkong.zones.protocols import get_preset
+from fangkong.zones.services.lifting import (
+    downgrade_zone,
+    evaluate_all,
+    evaluate_zone,
+    lift_zone,
+)
+
+from .conftest import B1121, COMPOUND
+
+INSIDE = ("张伟", "王芳", "李娜")
+
+
+@pytest.fixture
+def t0():
+    """Designation time: 09:00 local, twenty days ago (everything happens in the past)."""
+    return (timezone.localtime() - dt.timedelta(days=20)).replace(
+        hour=9, minute=0, second=0, microsecond=0
+    )
+
+
+def on_day(t0, day: int, hour: int = 17) -> dt.datetime:
+    return t0 + dt.timedelta(days=day - 1, hours=hour - 9)
+
+
+@pytest.fixture
+def sealed(designate, people, t0):
+    return designate("sealed", [COMPOUND], designated_at=t0, reason="阳性病例居住地")
+
+
+def checks(evaluation) -> dict:
+    return {c.code: c.ok for c in evaluation.checks}
+
+
+def test_a_sealed_zone_is_proposed_for_lifting_on_day_14_after_a_clean_final_round(
+    sealed, people, run_round, t0
+):
+    run_round(sealed, 14, [people[n] for n in INSIDE])
+    early = evaluate_zone(sealed, now=on_day(t0, 13))
+    assert early.proposal is None and checks(early)["days_without_infection"] is False
+    evaluation = evaluate_zone(sealed, now=on_day(t0, 14))
+    assert evaluation.clean_day == 14 and evaluation.final_round.day == 14
+    assert checks(evaluation) == {
+        "days_without_infection": True,
+        "final_round_day": True,
+        "final_round_complete": True,
+        "final_round_negative": True,
+        "contacts_released": None,  # tracing is not on yet: the commander confirms it
+    }
+    assert evaluation.proposal == "lift" and len(evaluation.manual_checks) == 1
+    stored = ZoneEvaluation.objects.filter(zone=sealed).first()  # the latest day
+    assert stored.proposal == "lift" and stored.clean_day == 14 and len(stored.checklist) == 5
+
+
+def test_an_infection_inside_restarts_the_count(sealed, people, run_round, t0):
+    run_round(sealed, 14, [people[n] for n in INSIDE])
+    Resident.objects.filter(pk=people["王芳"].pk).update(
+        health_status=HealthStatus.CASE_TO_INVESTIGATE, updated_at=on_day(t0, 5, 11)
+    )
+    evaluation = evaluate_zone(sealed, now=on_day(t0, 14))
+    assert evaluation.clean_day == 10 and evaluation.last_infection_at == on_day(t0, 5, 11)
+    assert checks(evaluation)["days_without_infection"] is False
+    assert checks(evaluation)["final_round_day"] is False  # day 14 is day 10 of the new count
+    assert evaluation.proposal is None
+
+
+@pytest.mark.parametrize(
+    ("who", "results", "failing"),
+    [
+        (INSIDE[:2], "negative", "final_round_complete"),
+        (INSIDE, ["negative", "positive", "negative"], "final_round_negative"),
+        (INSIDE, None, "final_round_negative"),  # results not back yet
+    ],
+)
+def test_the_final_round_must_cover_everyone_and_be_negative(
+    sealed, people, run_round, t0, who, results, failing
+):
+    run_round(sealed, 14, [people[n] for n in who], results)
+    evaluation = evaluate_zone(sealed, now=on_day(t0, 14))
+    assert checks(evaluation)[failing] is False and evaluation.proposal is None
+
+
+def test_an_old_final_round_does_not_count(sealed, people, run_round, t0):
+    run_round(sealed, 10, [people[n] for n in INSIDE])
+    # Day 14's round has started but nobody is sampled: it is the final round, incomplete.
+    evaluation = evaluate_zone(sealed, now=on_day(t0, 14))
+    assert evaluation.final_round.day == 14 and evaluation.proposal is None
+
+
+def test_the_commander_lifts_with_a_reason_and_it_is_recorded(
+    sealed, people, run_round, commander, t0, django_capture_on_commit_callbacks
+):
+    run_round(sealed, 14, [people[n] for n in INSIDE])
+    with pytest.raises(RuleViolation) as caught:
+        lift_zone(zone=sealed, user=commander, reason=" ", now=on_day(t0, 14))
+    assert caught.value.field == "reason"
+    with django_capture_on_commit_callbacks(execute=True):
+        lift_zone(
+            zone=sealed, user=commander, reason="连续14天无新增，末轮全员阴性", now=on_day(t0, 14)
+        )
+    sealed.refresh_from_db()
+    assert (sealed.status, sealed.ended_by, sealed.ended_at) == (
+        ZoneStatus.LIFTED,
+        commander,
+        on_day(t0, 14),
+    )
+    change = ZoneChange.objects.get(zone=sealed, action="lift")
+    assert change.by == commander and change.reason.startswith("连续14天")
+    assert {c["code"] for c in change.checklist} >= {"days_without_infection"}
+    event = OutboxEvent.objects.get(kind="zones.zone_lifted")
+    assert event.payload["zone_id"] == sealed.pk and event.processed_at is not None
+    # Lifted on day 14 of 14: nothing left to cancel; the zone no longer applies anywhere.
+    assert not Task.objects.filter(state=TaskState.CANCELLED).exists()
+    with pytest.raises(RuleViolation) as caught:
+        lift_zone(zone=sealed, user=commander, reason="again", now=on_day(t0, 15))
+    assert caught.value.code == "ended"
+
+
+def test_lifting_is_refused_until_the_criteria_hold(sealed, people, commander, t0):
+    with pytest.raises(RuleViolation) as caught:
+        lift_zone(zone=sealed, user=commander, reason="早点解封", now=on_day(t0, 8))
+    assert caught.value.code == "criteria_not_met"
+    assert RiskZone.objects.get(pk=sealed.pk).status == ZoneStatus.ACTIVE
+
+
+def test_only_the_command_lifts(sealed, people, run_round, make_user, t0):
+    run_round(sealed, 14, [people[n] for n in INSIDE])
+    with pytest.raises(PermissionDeniedError):
+        lift_zone(zone=sealed, user=make_user(Role.COMMUNITY_STAFF, G111), reason="x")
+
+
+def test_a_high_risk_area_is_downgraded_to_medium_then_low(
+    designate, people, run_round, commander, t0
+):
+    nine = get_preset("cn-9th-edition-2022")
+    high = designate("high", [B1121], protocol=nine, designated_at=t0)
+    run_round(high, 7, [people["刘洋"], people["陈静"]])
+    evaluation = evaluate_zone(high, now=on_day(t0, 7))
+    assert (evaluation.proposal, evaluation.downgrade_to) == ("downgrade", "medium")
+    with pytest.raises(RuleViolation):
+        lift_zone(zone=high, user=commander, reason="x", now=on_day(t0, 7))  # not the path
+    medium = downgrade_zone(zone=high, user=commander, reason="第7天全员阴性", now=on_day(t0, 7))
+    high.refresh_from_db()
+    assert high.status == ZoneStatus.DOWNGRADED and medium.downgraded_from == high
+    assert (medium.kind, medium.regime, medium.protocol) == ("medium", "controlled", nine)
+    assert [s.day for s in medium.schedule.all()] == [1, 4, 7]
+    assert OutboxEvent.objects.get(kind="zones.zone_downgraded").payload["new_zone_id"] == medium.pk
+    # Reached by downgrade: three more clean days, counted from the downgrade (day 1).
+    assert evaluate_zone(medium, now=on_day(t0, 8)).proposal is None
+    later = evaluate_zone(medium, now=on_day(t0, 9))
+    assert (later.proposal, later.downgrade_to) == ("downgrade", "low")
+    low = downgrade_zone(zone=medium, user=commander, reason="再3天无新增", now=on_day(t0, 9))
+    assert low.kind == "low" and low.regime == "precaution"
+    # A low-risk area waits for the high and medium ones: none is left, so it may end.
+    assert evaluate_zone(low, now=on_day(t0, 9)).proposal == "lift"
+
+
+def test_a_downgrade_must_go_lower(designate, people, run_round, commander, t0):
+    nine = get_preset("cn-9th-edition-2022")
+    medium = designate("medium", [B1121], protocol=nine, designated_at=t0)
+    with pytest.raises(RuleViolation) as caught:
+        downgrade_zone(zone=medium, user=commander, reason="x", to_kind="high")
+    assert caught.value.field == "to_kind"
+
+
+def test_a_precaution_zone_waits_for_the_sealed_and_controlled_ones(
+    designate, sealed, people, run_round, commander, t0
+):
+    precaution = designate("precaution", [G112], designated_at=t0)
+    assert evaluate_zone(precaution, now=on_day(t0, 14)).proposal is None
+    run_round(sealed, 14, [people[n] for n in INSIDE])
+    lift_zone(zone=sealed, user=commander, reason="解封", now=on_day(t0, 14))
+    assert evaluate_zone(precaution, now=on_day(t0, 14)).proposal == "lift"
+
+
+def test_a_standstill_is_lifted_by_hand_when_its_round_is_all_negative(
+    designate, people, run_round, commander, t0
+):
+    still = designate("standstill", [COMPOUND], designated_at=t0)
+    run_round(
+        still, 1, [people[n] for n in INSIDE], ["negative", "presumptive_positive", "negative"]
+    )
+    assert evaluate_zone(still, now=on_day(t0, 1)).proposal is None
+    still2 = designate("standstill", [B1121], designated_at=t0)
+    run_round(still2, 1, [people["刘洋"], people["陈静"]])
+    evaluation = evaluate_zone(still2, now=on_day(t0, 1))
+    assert checks(evaluation) == {"round_complete": True, "round_negative": True}
+    lift_zone(zone=still2, user=commander, reason="全部阴性，恢复正常", now=on_day(t0, 1))
+    assert RiskZone.objects.get(pk=still2.pk).status == ZoneStatus.LIFTED
+
+
+def test_the_daily_evaluation_adds_the_day_and_can_run_twice(designate, people, make_user):
+    worker = make_user(Role.GRID_WORKER, G112)
+    start = timezone.now() - dt.timedelta(days=15)
+    designate("sealed", [B1121], designated_at=start)
+    tasks = Task.objects.filter(assignee=worker, kind="zone_daily")
+    assert tasks.count() == 14
+    evaluate_all()
+    evaluate_all()
+    assert tasks.count() == 15  # days 1–14 at designation, today (day 16) added once
+    assert ZoneEvaluation.objects.count() == 1
+    out = io.StringIO()
+    call_command("zones", "evaluate", "--json", stdout=out)
+    (row,) = json.loads(out.getvalue())
+    assert row["clean_day"] == 16 and row["proposal"] is None
+    text = io.StringIO()
+    call_command("zones", "evaluate", stdout=text)
+    assert "✗" in text.getvalue()
+    listing = io.StringIO()
+    call_command("zones", "list", stdout=listing)
+    assert "sealed" in listing.getvalue()
+
+
+def test_the_zone_page_evaluates_on_demand_and_confirms_the_lift(
+    client, sealed, people, run_round, commander, t0, monkeypatch
+):
+    run_round(sealed, 14, [people[n] for n in INSIDE])
+    monkeypatch.setattr(timezone, "now", lambda: on_day(t0, 14))
+    client.force_login(commander)
+    page = client.get(reverse("zones:zone", args=[sealed.pk])).content.decode()
+    assert 'data-proposal="lift"' in page and 'data-testid="end-form"' in page
+    assert 'data-check="contacts_released" data-ok="manual"' in page
+    client.post(reverse("zones:evaluate", args=[sealed.pk]))
+    assert ZoneEvaluation.objects.filter(zone=sealed).exists()
+    url = reverse("zones:end", args=[sealed.pk])
+    refused = client.post(url, {"action": "lift", "reason": "解封"})
+    assert refused.status_code == 200 and "confirm_manual" in refused.content.decode()
+    assert RiskZone.objects.get(pk=sealed.pk).status == ZoneStatus.ACTIVE
+    done = client.post(url, {"action": "lift", "reason": "解封", "confirm_manual": "on"})
+    assert done.status_code == 302
+    assert RiskZone.objects.get(pk=sealed.pk).status == ZoneStatus.LIFTED
