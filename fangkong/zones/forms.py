@@ -112,3 +112,80 @@ class EndZoneForm(forms.Form):
         if self.needs_manual and not cleaned.get("confirm_manual"):
             self.add_error("confirm_manual", _("Confirm the items that are checked by hand."))
         return cleaned
+
+
+class CheckpointForm(forms.Form):
+    place = forms.ModelChoiceField(
+        label=_("Checkpoint place"),
+        queryset=None,
+        required=False,
+        help_text=_("Or leave empty and name a new checkpoint on the zone's boundary."),
+    )
+    name = forms.CharField(label=_("Name"), max_length=100, required=False)
+    guards = forms.ModelMultipleChoiceField(label=_("Guards"), queryset=None, required=False)
+
+    def __init__(self, *args, zone, **kwargs):
+        from fangkong.accounts.models import Role, User
+        from fangkong.geo.models import Place, PlaceKind
+
+        super().__init__(*args, **kwargs)
+        communities = {"-".join(m.area_code.split("-")[:3]) for m in zone.members.all()}
+        self.fields["place"].queryset = Place.objects.filter(
+            kind=PlaceKind.CHECKPOINT, community__code__in=communities
+        ).order_by("code")
+        district = zone.area_code.split("-")[0]
+        self.fields["guards"].queryset = User.objects.filter(
+            role=Role.CHECKPOINT_GUARD, is_active=True, scope_code__startswith=district
+        ).order_by("username")
+
+
+class PassForm(forms.Form):
+    subject = forms.ChoiceField(label=_("For"), choices=())
+    purpose = forms.ChoiceField(label=_("Purpose"), choices=())
+    document_number = forms.CharField(
+        label=_("Resident's ID number"),
+        max_length=32,
+        required=False,
+        help_text=_("For a resident: the pass is linked to them (the code shows no name)."),
+    )
+    holder_name = forms.CharField(label=_("Or the holder's name"), max_length=64, required=False)
+    plate = forms.CharField(label=_("Vehicle plate"), max_length=16, required=False)
+    valid_from = forms.DateTimeField(
+        label=_("Valid from"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    valid_until = forms.DateTimeField(
+        label=_("Valid until"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        from .models import PassPurpose, PassSubject
+
+        super().__init__(*args, **kwargs)
+        self.fields["subject"].choices = PassSubject.choices
+        self.fields["purpose"].choices = PassPurpose.choices
+
+
+class ScanForm(forms.Form):
+    code = forms.CharField(label=_("Scan a pass or a document"), max_length=512)
+    direction = forms.ChoiceField(
+        label=_("Direction"),
+        choices=[("out", _("Out of the zone")), ("in", _("Into the zone"))],
+        initial="out",
+        widget=forms.RadioSelect,
+    )
+
+
+class DutyForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Entry"), choices=())
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+    quantity = forms.IntegerField(label=_("Packages"), min_value=1, required=False)
+    counterpart = forms.CharField(
+        label=_("Handed to / received from"), max_length=100, required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        from .models import DutyKind
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = DutyKind.choices

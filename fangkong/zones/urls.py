@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import views, views_checkpoints
 
 app_name = "zones"
 urlpatterns = [
@@ -14,4 +14,12 @@ urlpatterns = [
     path("<int:pk>/shape.json", views.zone_shape, name="shape"),
     path("<int:pk>/evaluate/", views.evaluate, name="evaluate"),
     path("<int:pk>/end/", views.end_zone, name="end"),
+    path("<int:pk>/checkpoints/new/", views_checkpoints.checkpoint_new, name="checkpoint_new"),
+    path("<int:pk>/passes/new/", views_checkpoints.pass_new, name="pass_new"),
+    path("checkpoints/", views_checkpoints.my_checkpoints, name="checkpoints"),
+    path("checkpoints/<int:pk>/", views_checkpoints.guard_page, name="guard"),
+    path("checkpoints/<int:pk>/scan/", views_checkpoints.guard_scan, name="guard_scan"),
+    path("checkpoints/<int:pk>/duty/", views_checkpoints.guard_duty, name="guard_duty"),
+    path("passes/<int:pk>/", views_checkpoints.pass_detail, name="pass"),
+    path("passes/<int:pk>/revoke/", views_checkpoints.pass_revoke, name="pass_revoke"),
 ]

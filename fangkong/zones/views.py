@@ -5,10 +5,14 @@ Thin: reads in `selectors`, writes in `services`, rules in `rules`.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
@@ -127,6 +131,28 @@ def _end_form(zone: RiskZone, evaluation, data=None) -> EndZoneForm | None:
     )
 
 
+def _checkpoint_context(request: HttpRequest, zone: RiskZone) -> dict:
+    from .forms import CheckpointForm, PassForm
+
+    today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    checkpoints = zone.checkpoints.prefetch_related("guards").annotate(
+        passages_today=Count("passages", filter=Q(passages__at__gte=today))
+    )
+    start = timezone.localtime().replace(second=0, microsecond=0)
+    return {
+        "checkpoints": checkpoints,
+        "passes": zone.passes.all()[:50],
+        "can_issue": can(request.user, "issue_passes"),
+        "checkpoint_form": CheckpointForm(zone=zone) if can(request.user, "manage_zones") else None,
+        "pass_form": PassForm(
+            initial={
+                "valid_from": start.strftime("%Y-%m-%dT%H:%M"),
+                "valid_until": (start + dt.timedelta(hours=12)).strftime("%Y-%m-%dT%H:%M"),
+            }
+        ),
+    }
+
+
 @login_required
 def zone_detail(request: HttpRequest, pk: int, end_form: EndZoneForm | None = None) -> HttpResponse:
     zone = _zone_for(request, pk)
@@ -144,6 +170,7 @@ def zone_detail(request: HttpRequest, pk: int, end_form: EndZoneForm | None = No
         "evaluation": evaluation,
         "stored_evaluation": stored,
         "end_form": end_form,
+        **_checkpoint_context(request, zone),
         "open_tasks": Task.objects.filter(
             key__startswith=task_key_prefix(zone), state=TaskState.OPEN
         ).count(),
