@@ -64,6 +64,9 @@ class DesignationForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
+    issue_notice = forms.BooleanField(
+        label=_("Issue the public notice now"), required=False, initial=True
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -98,6 +101,9 @@ class EndZoneForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
     confirm_manual = forms.BooleanField(
         label=_("I have checked the items marked ? by hand"), required=False
+    )
+    issue_notice = forms.BooleanField(
+        label=_("Issue the public notice now"), required=False, initial=True
     )
 
     def __init__(self, *args, lower_kinds=(), needs_manual=False, **kwargs):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, views_checkpoints
+from . import views, views_checkpoints, views_notices
 
 app_name = "zones"
 urlpatterns = [
@@ -16,6 +16,10 @@ urlpatterns = [
     path("<int:pk>/end/", views.end_zone, name="end"),
     path("<int:pk>/checkpoints/new/", views_checkpoints.checkpoint_new, name="checkpoint_new"),
     path("<int:pk>/passes/new/", views_checkpoints.pass_new, name="pass_new"),
+    path("<int:pk>/notices/new/", views_notices.notice_new, name="notice_new"),
+    path("notices/", views_notices.notice_list, name="notices"),
+    path("notices/<int:pk>/", views_notices.notice_detail, name="notice"),
+    path("notices/<int:pk>.pdf", views_notices.notice_pdf, name="notice_pdf"),
     path("checkpoints/", views_checkpoints.my_checkpoints, name="checkpoints"),
     path("checkpoints/<int:pk>/", views_checkpoints.guard_page, name="guard"),
     path("checkpoints/<int:pk>/scan/", views_checkpoints.guard_scan, name="guard_scan"),

@@ -46,6 +46,18 @@ def _zone_for(request: HttpRequest, pk: int, action: str = "view_zones") -> Risk
     return zone
 
 
+def _issue_after(request: HttpRequest, zone: RiskZone, kind: str) -> None:
+    from .views_notices import issue_after
+
+    issue_after(request, zone, kind)
+
+
+def _notice_kind_due(zone: RiskZone) -> str | None:
+    from .views_notices import notice_kind_due
+
+    return notice_kind_due(zone)
+
+
 def zone_context(zone: RiskZone) -> dict:
     """What every zone page shows of the zone's rule, in the reader's language."""
     rule = zone_rule(zone.protocol.data, zone.kind) or {}
@@ -97,6 +109,8 @@ def designate(request: HttpRequest) -> HttpResponse:
         except RuleViolation as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
+            if d["issue_notice"]:
+                _issue_after(request, zone, "designation")
             messages.success(
                 request,
                 _g("%(name)s designated: %(residents)d residents inside.")
@@ -171,6 +185,8 @@ def zone_detail(request: HttpRequest, pk: int, end_form: EndZoneForm | None = No
         "stored_evaluation": stored,
         "end_form": end_form,
         **_checkpoint_context(request, zone),
+        "notices": zone.notices.all(),
+        "notice_kind": _notice_kind_due(zone),
         "open_tasks": Task.objects.filter(
             key__startswith=task_key_prefix(zone), state=TaskState.OPEN
         ).count(),
@@ -265,7 +281,11 @@ def end_zone(request: HttpRequest, pk: int) -> HttpResponse:
             _g("%(name)s downgraded: %(new)s begins now.")
             % {"name": zone.name, "new": successor.name},
         )
+        if d["issue_notice"]:
+            _issue_after(request, zone, "downgrade")
         return redirect("zones:zone", successor.pk)
     lift_zone(zone=zone, user=request.user, reason=d["reason"])
+    if d["issue_notice"]:
+        _issue_after(request, zone, "lift")
     messages.success(request, _g("%(name)s lifted.") % {"name": zone.name})
     return redirect("zones:zone", zone.pk)

@@ -78,8 +78,14 @@ def resolve_members(codes: Sequence[str]) -> list[Member]:
         found[g.code] = Member(MemberType.GRID, g.code, g.name_zh, g.code, g.geometry)
     for c in Compound.objects.filter(code__in=by_type["compound"]).select_related("community"):
         found[c.code] = Member(MemberType.COMPOUND, c.code, c.name_zh, c.community.code, c.geometry)
-    for b in Building.objects.filter(code__in=by_type["building"]).select_related("compound"):
-        label = f"{b.compound.name_zh}{b.name_zh}" if b.compound_id else b.name_zh
+    for b in Building.objects.filter(code__in=by_type["building"]).select_related(
+        "compound", "grid__community"
+    ):
+        # As residents say it: the compound's building, else the grid's.
+        where = (
+            b.compound.name_zh if b.compound_id else f"{b.grid.community.name_zh}{b.grid.name_zh}"
+        )
+        label = f"{where}{b.name_zh}"
         found[b.code] = Member(MemberType.BUILDING, b.code, label, b.code, b.geometry)
     missing = [c for c in wanted if c not in found]
     if missing:
