@@ -57,6 +57,22 @@
       return COLOURS[p.regime] || BLANK;
     }
 
+    function bounds(features) {
+      // The box around the overlay (the zone's own shape), padded: the zone page opens on it.
+      var xs = [], ys = [];
+      features.forEach(function (f) {
+        (f.geometry.type === "Polygon" ? [f.geometry.coordinates] : f.geometry.coordinates)
+          .forEach(function (poly) {
+            poly[0].forEach(function (pt) { xs.push(pt[0]); ys.push(pt[1]); });
+          });
+      });
+      if (!xs.length) return null;
+      var w = Math.min.apply(null, xs), e = Math.max.apply(null, xs);
+      var s = Math.min.apply(null, ys), n = Math.max.apply(null, ys);
+      var pad = Math.max(e - w, n - s) * 0.6 || 0.001;
+      return [[w - pad, n + pad], [e + pad, s - pad]];
+    }
+
     function draw() {
       if (!all) return;
       var lvl = level();
@@ -102,6 +118,7 @@
         geo: {
           map: name,
           roam: true,
+          boundingCoords: overlay.features.length ? bounds(overlay.features) : null,
           selectedMode: false,
           itemStyle: { areaColor: BLANK, borderColor: "#20262e", borderWidth: 0.6 },
           emphasis: { itemStyle: { areaColor: "#9ec1ff" }, label: { show: false } },
