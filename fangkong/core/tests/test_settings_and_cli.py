@@ -96,3 +96,33 @@ def test_healthz(client):
 def test_openapi_schema_is_served(client):
     schema = client.get("/api/openapi.json").json()
     assert "/api/v1/people/residents" in schema["paths"]
+
+
+@pytest.mark.django_db
+def test_cli_main_maps_import_and_export_to_their_commands(capsys):
+    from fangkong.cli import ALIASES, main
+
+    assert ALIASES == {"import": "import_data", "export": "export_data"}
+    assert main(["permissions", "--markdown"]) == 0
+    assert "# Permission matrix" in capsys.readouterr().out
+
+
+def test_serve_production_execs_gunicorn_with_keepalive_and_preload(monkeypatch, settings):
+    """The production server command, as the README gives it (exec is the boundary)."""
+    import os as os_module
+
+    from django.core.management import call_command
+
+    seen = {}
+
+    def fake_exec(path, argv):
+        seen["path"], seen["argv"] = path, argv
+
+    monkeypatch.setattr(os_module, "execv", fake_exec)
+    call_command("serve", "--production", "--bind", "127.0.0.1:9999", "--workers", "3")
+    argv = seen["argv"]
+    assert seen["path"].endswith("gunicorn") and "fangkong.wsgi:application" in argv
+    assert argv[argv.index("--bind") + 1] == "127.0.0.1:9999"
+    assert argv[argv.index("--workers") + 1] == "3"
+    assert argv[argv.index("--worker-class") + 1] == "gthread"
+    assert "--preload" in argv and "--keep-alive" in argv
