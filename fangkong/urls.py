@@ -17,6 +17,7 @@ urlpatterns = [
     path("codes/", include("fangkong.people.urls_codes")),
     path("testing/", include("fangkong.testing.urls")),
     path("zones/", include("fangkong.zones.urls")),
+    path("command/", include("fangkong.command.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

@@ -150,3 +150,128 @@ def on_zone_lifted(event: OutboxEvent) -> None:
             text=_("%(name)s (%(kind)s) lifted: %(reason)s")
             % {"name": p["name"], "kind": _zone_kind_label(p["zone_kind"]), "reason": p["reason"]},
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# Notifications to staff (in-app): the people who act on an alarm hear of it at once.
+# Appended after the timeline handlers, so for the same event the incident already exists.
+
+
+def _acting_staff(area_code: str, grid_codes=()):
+    """Active users whose node covers the area and who run the response there (roles that
+    may manage incidents or rounds), plus the grid workers of the grids concerned."""
+    from django.db.models import Q
+
+    from fangkong.accounts.models import Role, User
+    from fangkong.accounts.permissions import MATRIX
+
+    from .scope import parents_and_self
+
+    acting = [r for r, actions in MATRIX.items() if actions & {"manage_incidents", "manage_rounds"}]
+    q = Q(role__in=acting, scope_code__in=parents_and_self(area_code))
+    if grid_codes:
+        q |= Q(role=Role.GRID_WORKER, scope_code__in=sorted(set(grid_codes)))
+    return User.objects.filter(q, is_active=True).order_by("id")
+
+
+def _names(area_code: str) -> tuple[str, str]:
+    node = get_node("-".join(area_code.split("-")[:3])) if area_code else None
+    if node is None:
+        return area_code, area_code
+    return node.name_zh, node.name_en or node.name_zh
+
+
+def _notify(event: OutboxEvent, template_key: str, context: dict, grid_codes=()) -> None:
+    from django.urls import reverse
+
+    from .services.notifications import notify_users
+
+    incident = _open_incident_for(event.area_code)
+    notify_users(
+        users=_acting_staff(event.area_code, grid_codes),
+        template_key=template_key,
+        context=context,
+        key=f"event:{event.pk}:{template_key}",
+        link=reverse("command:incident", args=[incident.pk]) if incident else "",
+        incident=incident,
+        area_code=event.area_code,
+    )
+
+
+@subscribe("testing.pool_positive")
+def notify_pool_positive(event: OutboxEvent) -> None:
+    from fangkong.testing.models import Tube
+
+    from .messages import RESULT_EN, RESULT_ZH, pool_label
+
+    p = event.payload
+    capacity = Tube.objects.filter(pk=p.get("tube_id")).values_list("capacity", flat=True).first()
+    area, area_en = _names(event.area_code)
+    grids = {"-".join(code.split("-")[:4]) for code in p.get("household_codes", [])}
+    _notify(
+        event,
+        "pool_positive",
+        {
+            "area": area,
+            "area_en": area_en,
+            "pool": pool_label(capacity or 1, "zh"),
+            "pool_en": pool_label(capacity or 1, "en"),
+            "barcode": p.get("barcode", ""),
+            "station": p.get("station", ""),
+            "result_zh": RESULT_ZH.get(p.get("result"), p.get("result", "")),
+            "result_en": RESULT_EN.get(p.get("result"), p.get("result", "")),
+            "members": p.get("members", 0),
+            "orders": p.get("retest_orders", 0),
+            "households": len(p.get("household_codes", [])),
+        },
+        grid_codes=grids,
+    )
+
+
+@subscribe("testing.person_positive")
+def notify_person_positive(event: OutboxEvent) -> None:
+    area, area_en = _names(event.area_code)
+    _notify(
+        event,
+        "person_positive",
+        {"area": area, "area_en": area_en, "barcode": event.payload.get("barcode", "")},
+        grid_codes=["-".join(event.area_code.split("-")[:4])],
+    )
+
+
+@subscribe("zones.zone_designated")
+def notify_zone_designated(event: OutboxEvent) -> None:
+    from .messages import ZONE_KIND_EN, ZONE_KIND_ZH
+
+    p = event.payload
+    _notify(
+        event,
+        "zone_designated",
+        {
+            "name": p.get("name", ""),
+            "kind_zh": ZONE_KIND_ZH.get(p.get("zone_kind"), p.get("zone_kind", "")),
+            "kind_en": ZONE_KIND_EN.get(p.get("zone_kind"), p.get("zone_kind", "")),
+            "residents": p.get("residents", 0),
+            "elderly": p.get("elderly_alone", 0),
+            "medical": p.get("medical_trips", 0),
+        },
+        grid_codes=[
+            c for c in p.get("members", []) if c.count("-") == 3 and c.rsplit("-", 1)[1].isdigit()
+        ],
+    )
+
+
+@subscribe("zones.zone_lifted")
+def notify_zone_lifted(event: OutboxEvent) -> None:
+    from .messages import ZONE_KIND_EN, ZONE_KIND_ZH
+
+    p = event.payload
+    _notify(
+        event,
+        "zone_lifted",
+        {
+            "name": p.get("name", ""),
+            "kind_zh": ZONE_KIND_ZH.get(p.get("zone_kind"), p.get("zone_kind", "")),
+            "kind_en": ZONE_KIND_EN.get(p.get("zone_kind"), p.get("zone_kind", "")),
+        },
+    )

@@ -4,10 +4,15 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET
 
+from fangkong.accounts.permissions import can
+
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Land each user where their work is: the area navigator at their own scope node."""
+    """Land each user where their work is: the command dashboard for those who watch
+    incidents, the area navigator at their own scope node for everyone else."""
+    if can(request.user, "view_incidents"):
+        return redirect("command:dashboard")
     return redirect("geo:node", code=request.user.scope_code)
 
 

@@ -1,0 +1,39 @@
+"""Area scope for the command centre's rows: one node and everything under it."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from fangkong.core.areas import is_within
+
+
+def parents_and_self(code: str) -> list[str]:
+    """`410172-001-001` → [`410172`, `410172-001`, `410172-001-001`]."""
+    parts = code.split("-")
+    return ["-".join(parts[:n]) for n in range(1, len(parts) + 1)]
+
+
+def within_q(code: str, field: str = "area_code") -> Q:
+    """Rows at or below `code` (an indexed prefix match)."""
+    return Q(**{field: code}) | Q(**{f"{field}__startswith": code + "-"})
+
+
+def meets_q(scope: str, field: str = "area_code") -> Q:
+    """Rows whose area lies below `scope`, or above it on the path to it (an incident of the
+    whole district concerns a community's staff too)."""
+    return Q(**{f"{field}__in": parents_and_self(scope)}) | Q(
+        **{f"{field}__startswith": scope + "-"}
+    )
+
+
+def meets(code: str, scope: str) -> bool:
+    return is_within(code, scope) or is_within(scope, code)
+
+
+def narrower(a: str, b: str) -> str | None:
+    """The deeper of two nested nodes, or None when they do not nest."""
+    if is_within(a, b):
+        return a
+    if is_within(b, a):
+        return b
+    return None

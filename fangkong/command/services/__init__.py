@@ -1,0 +1,1 @@
+"""Writes of the command centre, by sub-domain: incidents, bulletins, notifications, outbox."""
