@@ -126,9 +126,15 @@ def zone_texts(zone, *, lang: str = "zh", now: dt.datetime | None = None) -> dic
             lines.append(test)
         lines.append("Thank you for your understanding and help.")
         return {"intercom": intercom, "group_chat": "\n".join(lines)}
-    lead = (
-        f"根据疫情防控需要,自{_when_zh(zone.designated_at, now)}起,{zone.name}实行{kind_name}管理。"
-    )
+    # "瓦屋李新居封控区" → "瓦屋李新居划为封控区": the name often ends with the kind already.
+    base = zone.name
+    if base.endswith(kind_name) and len(base) > len(kind_name):
+        base = base[: -len(kind_name)]
+    when = _when_zh(zone.designated_at, now)
+    if zone.kind == "standstill":
+        lead = f"根据疫情防控需要,自{when}起,对{base}实施静态化管控。"
+    else:
+        lead = f"根据疫情防控需要,自{when}起,{base}划为{kind_name}。"
     rules = "".join(m.rstrip("。") + "。" for m in measures)
     test = _testing_zh(sampling, now) if sampling else ""
     spoken = lead + rules + test

@@ -89,6 +89,43 @@ def round_figures(r: TestingRound, district_code: str) -> dict:
     }
 
 
+def merged_rounds(rounds: list[dict]) -> dict | None:
+    """Several rounds' figures summed, in `round_statistics`' shape (for bulletin_phrase)."""
+    if not rounds:
+        return None
+    by_capacity: dict[int, dict] = {}
+    env = {"tubes": 0, "points": 0}
+    tubes = dict.fromkeys(("collected", "resulted", "negative", "alarm", "invalid"), 0)
+    for r in rounds:
+        for row in r["stats"]["people"]:
+            acc = by_capacity.setdefault(
+                row["capacity"], {"capacity": row["capacity"], "tubes": 0, "people": 0}
+            )
+            acc["tubes"] += row["tubes"]
+            acc["people"] += row["people"]
+        env["tubes"] += r["stats"]["environment"]["tubes"]
+        env["points"] += r["stats"]["environment"]["points"]
+        for key in tubes:
+            tubes[key] += r["tubes"][key]
+    people = [by_capacity[c] for c in sorted(by_capacity, reverse=True)]
+    stats = {
+        "people": people,
+        "environment": env,
+        "people_tubes": sum(p["tubes"] for p in people),
+        "people_total": sum(p["people"] for p in people),
+        "tubes_total": sum(p["tubes"] for p in people) + env["tubes"],
+    }
+    return {
+        "count": len(rounds),
+        "first_start": min(r["starts_at"] for r in rounds),
+        "last_start": max(r["starts_at"] for r in rounds),
+        "stats": stats,
+        "phrase_zh": bulletin_phrase(stats, "zh-hans"),
+        "phrase_en": bulletin_phrase(stats, "en"),
+        "tubes": tubes,
+    }
+
+
 def _alarm_tubes(tube_ids: list[int]) -> list[dict]:
     """The alarming tubes with their place, pool size, result and reporting lab."""
     if not tube_ids:
@@ -180,21 +217,23 @@ def incident_figures(incident: Incident, *, now: dt.datetime | None = None) -> d
         events.insert(0, incident.source_event)
     tube_ids = [e.payload.get("tube_id") for e in events if e.payload.get("tube_id")]
     alarms = _alarm_tubes(tube_ids)
-    round_ids = set(
+    # The rounds the alarming tubes came from, and the rounds of the response: every round
+    # of the district (single-tube retests apart, told above) started while the incident
+    # was open. Their sum is the district's figure the bulletin prints ("全区采集…").
+    source_ids = set(
         Tube.objects.filter(pk__in=tube_ids).values_list("round_id", flat=True).distinct()
     )
-    later = (
-        TestingRound.objects.filter(meets_q(incident.area_code))
+    source = [
+        {**round_figures(r, district["code"]), "role": "source"}
+        for r in TestingRound.objects.filter(pk__in=source_ids).order_by("starts_at", "id")
+    ]
+    response = [
+        {**round_figures(r, district["code"]), "role": "response"}
+        for r in TestingRound.objects.filter(within_q(district["code"]))
         .exclude(kind=RoundKind.RETEST)
+        .exclude(pk__in=source_ids)
         .filter(starts_at__gte=incident.opened_at, starts_at__lt=end)
-        .values_list("id", flat=True)
-    )
-    round_ids |= set(later)
-    rounds = [
-        round_figures(r, district["code"])
-        for r in TestingRound.objects.filter(pk__in=round_ids).order_by("starts_at", "id")[
-            :MAX_ROUNDS
-        ]
+        .order_by("starts_at", "id")[:MAX_ROUNDS]
     ]
     doorknock = Task.objects.filter(
         within_q(incident.area_code), kind="door_knock", created_at__gte=incident.opened_at
@@ -219,7 +258,8 @@ def incident_figures(incident: Incident, *, now: dt.datetime | None = None) -> d
         "alarms": alarms,
         "retests": _retests(RetestOrder.objects.filter(source_tube_id__in=tube_ids)),
         "zones": _zones(incident.area_code, incident.opened_at, end + dt.timedelta(seconds=1)),
-        "rounds": rounds,
+        "rounds": source + response,
+        "response": merged_rounds(response),
         "doorknock": doorknock,
         "as_of": now,
     }

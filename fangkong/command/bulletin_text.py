@@ -72,8 +72,16 @@ def titles(figures: dict, number: int, year: int) -> tuple[str, str, str, str]:
     )
 
 
+WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
 def _plural(n: int, one: str, many: str) -> str:
     return f"{n:,} {one if n == 1 else many}"
+
+
+def _count(n: int, one: str, many: str) -> str:
+    """`one 20:1 pooled tube`, `12 people`: words up to ten, as English prose writes them."""
+    return f"{WORDS[n] if 0 <= n <= 10 else f'{n:,}'} {one if n == 1 else many}"
 
 
 def _pool_zh(a: dict) -> str:
@@ -114,9 +122,9 @@ def _alarms_zh(alarms: list[dict], district_zh: str) -> str:
 def _alarms_en(alarms: list[dict]) -> str:
     parts = []
     for (_sz, _pz, sub, place, _pool, pool, result), n in _alarm_groups(alarms).items():
-        where = f" at {place}, {sub}" if place else ""
-        tubes = _plural(n, f"{pool} tube", f"{pool} tubes")
-        parts.append(f"{tubes}{where} {RESULT_EN.get(result, result)}")
+        where = f" from {place} ({sub})" if place else ""
+        tubes = _count(n, f"{pool} tube", f"{pool} tubes")
+        parts.append(f"{tubes}{where}, {RESULT_EN.get(result, result)}")
     return "; ".join(parts)
 
 
@@ -138,11 +146,12 @@ def _results_zh(t: dict) -> str:
         return "本轮样本检测结果全部显示阴性。"
     if not r:
         return "样本正在检测中。"
-    text = f"已出结果{r}管,其中阴性{neg}管"
-    if alarm:
-        text += f",初筛阳性{alarm}管"
-    if invalid:
-        text += f",无效需重采{invalid}管"
+    parts = [
+        f"{label}{n}管"
+        for label, n in (("阴性", neg), ("初筛阳性", alarm), ("无效需重采", invalid))
+        if n
+    ]
+    text = f"已出结果{r}管,其中" + "、".join(parts)
     if c > r:
         text += f",其余{c - r}管正在检测"
     return text + "。"
@@ -158,11 +167,16 @@ def _results_en(t: dict) -> str:
         return "All samples of the round tested negative."
     if not r:
         return "The samples are being tested."
-    text = f"{_plural(r, 'tube has', 'tubes have')} been resulted: {neg:,} negative"
-    if alarm:
-        text += f", {alarm:,} screening positive"
-    if invalid:
-        text += f", {invalid:,} invalid (to be re-sampled)"
+    parts = [
+        f"{n:,} {label}"
+        for label, n in (
+            ("negative", neg),
+            ("screening positive", alarm),
+            ("invalid (to be re-sampled)", invalid),
+        )
+        if n
+    ]
+    text = f"Results are in for {_plural(r, 'tube', 'tubes')}: " + ", ".join(parts)
     if c > r:
         text += f"; {c - r:,} still in the lab"
     return text + "."
@@ -289,17 +303,36 @@ def incident_text(figures: dict, *, number: int, year: int, day: dt.date) -> Bul
         if retests["negative"] == retests["total"]:
             text_zh += f"{zh_as_of},{retests['total']}人单管复检结果全部为阴性。"
             text_en += f" {en_as_of}, all {retests['total']:,} single-tube retests were negative."
-        else:
-            text_zh += (
-                f"{zh_as_of},已复采{resampled}人,其中复检阴性{retests['negative']}人、"
-                f"阳性{retests['positive']}人、待出结果{retests['sampled']}人,"
-                f"待复采{retests['pending']}人。"
-            )
+        elif not resampled:
+            text_zh += f"{zh_as_of},{retests['pending']}人正在等待上门复采。"
             text_en += (
-                f" {en_as_of}, {resampled:,} had been re-sampled: {retests['negative']:,} "
-                f"negative, {retests['positive']:,} positive, {retests['sampled']:,} awaiting "
-                f"results; {retests['pending']:,} still to be re-sampled."
+                f" {en_as_of}, {_plural(retests['pending'], 'person was', 'people were')} "
+                "waiting for the sampling team."
             )
+        else:
+            found_zh = [
+                f"{label}{retests[key]}人"
+                for label, key in (("复检阴性", "negative"), ("阳性", "positive"))
+                if retests[key]
+            ]
+            found_en = [
+                f"{retests[key]:,} {label}"
+                for label, key in (("negative", "negative"), ("positive", "positive"))
+                if retests[key]
+            ]
+            text_zh += f"{zh_as_of},已复采{resampled}人"
+            text_en += f" {en_as_of}, {resampled:,} had been re-sampled"
+            if found_zh:
+                text_zh += ",其中" + "、".join(found_zh)
+                text_en += ": " + ", ".join(found_en)
+            if retests["sampled"]:
+                text_zh += f",{retests['sampled']}人正在检测"
+                text_en += f"; {retests['sampled']:,} in the lab"
+            if retests["pending"]:
+                text_zh += f";待复采{retests['pending']}人"
+                text_en += f"; {retests['pending']:,} still to be re-sampled"
+            text_zh += "。"
+            text_en += "."
         zh.append(text_zh)
         en.append(text_en)
 
@@ -315,8 +348,21 @@ def incident_text(figures: dict, *, number: int, year: int, day: dt.date) -> Bul
         )
 
     for r in figures["rounds"]:
-        zh.append(_round_zh(r, with_name=False))
-        en.append(_round_en(r, with_name=False))
+        if r.get("role") == "source":
+            zh.append(_round_zh(r, with_name=True))
+            en.append(_round_en(r, with_name=True))
+    merged = figures.get("response")
+    if merged:
+        first, last = (local(merged[k]).date() for k in ("first_start", "last_start"))
+        days_zh = zh_month_day(first) + ("" if first == last else f"至{zh_month_day(last)}")
+        days_en = en_date(first) + ("" if first == last else f" to {en_date(last)}")
+        zh.append(f"{days_zh},全区{merged['phrase_zh']}。{_results_zh(merged['tubes'])}")
+        phrase = merged["phrase_en"]
+        rounds_en = _count(merged["count"], "round", "rounds")
+        en.append(
+            f"On {days_en}, in {rounds_en} of testing, the district "
+            f"{phrase[0].lower() + phrase[1:]}. {_results_en(merged['tubes'])}".strip()
+        )
 
     if inc["closed_at"]:
         closed = inc["closed_at"]
@@ -378,15 +424,18 @@ def daily_text(figures: dict, *, number: int, year: int, day: dt.date) -> Bullet
             f" {_plural(retests['new'], 'person was', 'people were')} ordered a single-tube retest."
         )
     if retests.get("total"):
-        text_zh += (
-            f"截至发稿,复检阴性{retests['negative']}人、阳性{retests['positive']}人,"
-            f"待出结果{retests['sampled']}人,待复采{retests['pending']}人。"
-        )
-        text_en += (
-            f" So far {retests['negative']:,} retests were negative and {retests['positive']:,} "
-            f"positive; {retests['sampled']:,} await results and {retests['pending']:,} are "
-            "still to be re-sampled."
-        )
+        counts = [
+            (retests[k], zh_label, en_label)
+            for k, zh_label, en_label in (
+                ("negative", "复检阴性", "negative"),
+                ("positive", "复检阳性", "positive"),
+                ("sampled", "待出结果", "awaiting results"),
+                ("pending", "待复采", "still to be re-sampled"),
+            )
+            if retests[k]
+        ]
+        text_zh += "截至发稿," + "、".join(f"{z}{n}人" for n, z, _e in counts) + "。"
+        text_en += " So far: " + ", ".join(f"{n:,} {e}" for n, _z, e in counts) + "."
     sections_zh.append(("检测结果", text_zh))
     sections_en.append(("Results", text_en))
 
@@ -433,16 +482,23 @@ def daily_text(figures: dict, *, number: int, year: int, day: dt.date) -> Bullet
     )
 
     tasks = figures["tasks"]
-    text_zh = f"当日新增入户敲门、核查等网格任务{tasks['created']}项,完成{tasks['done']}项"
-    text_en = (
-        f"{_plural(tasks['created'], 'grid task was', 'grid tasks were')} (door-knocking, "
-        f"check-ins) created and {tasks['done']:,} finished"
-    )
-    if "open_now" in tasks:
-        text_zh += f",尚未完成{tasks['open_now']}项,其中超时{tasks['overdue_now']}项"
-        text_en += f"; {tasks['open_now']:,} are open, {tasks['overdue_now']:,} of them overdue"
-    sections_zh.append(("网格任务", text_zh + "。"))
-    sections_en.append(("Grid tasks", text_en + "."))
+    if not (tasks["created"] or tasks["done"] or tasks.get("open_now")):
+        sections_zh.append(("网格任务", "当日无入户敲门、核查等网格任务。"))
+        sections_en.append(("Grid tasks", "No door-knocking or check-in task."))
+    else:
+        text_zh = f"当日新增入户敲门、核查等网格任务{tasks['created']}项,完成{tasks['done']}项"
+        text_en = (
+            f"Door-knocking and check-ins: {tasks['created']:,} tasks created, "
+            f"{tasks['done']:,} finished"
+        )
+        if "open_now" in tasks:
+            text_zh += f",尚未完成{tasks['open_now']}项"
+            text_en += f"; {tasks['open_now']:,} open"
+            if tasks["overdue_now"]:
+                text_zh += f",其中超时{tasks['overdue_now']}项"
+                text_en += f", {tasks['overdue_now']:,} of them overdue"
+        sections_zh.append(("网格任务", text_zh + "。"))
+        sections_en.append(("Grid tasks", text_en + "."))
 
     for i, (head, body) in enumerate(sections_zh):
         zh.append(f"{ZH_ORDINALS[i]}、{head}。{body}")
