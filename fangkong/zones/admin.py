@@ -1,4 +1,5 @@
-"""Back office: presets (copy for the district, edit the copy while no zone uses it)."""
+"""Back office: presets (copy for the district, edit the copy while no zone uses it); zones,
+checkpoints, passes, passages and notices to read."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from .models import ProtocolPreset
+from .models import Checkpoint, Notice, Pass, Passage, ProtocolPreset, RiskZone, ZoneMember
 from .protocols import (
     PresetError,
     checksum,
@@ -93,3 +94,67 @@ class ProtocolPresetAdmin(admin.ModelAdmin):
                 _("Created %(copy)s: edit it before designating zones under it.") % {"copy": copy},
                 messages.SUCCESS,
             )
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Zones change through their services (which check the rules and publish events); the
+    back office shows them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ZoneMemberInline(admin.TabularInline):
+    model = ZoneMember
+    extra = 0
+    can_delete = False
+    fields = ["node_type", "code", "name"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RiskZone)
+class RiskZoneAdmin(ReadOnlyAdmin):
+    list_display = ["name", "kind", "status", "residents", "designated_at", "protocol"]
+    list_filter = ["kind", "status", "protocol"]
+    search_fields = ["name", "members__code"]
+    inlines = [ZoneMemberInline]
+
+
+@admin.register(Checkpoint)
+class CheckpointAdmin(ReadOnlyAdmin):
+    list_display = ["name", "zone", "area_code"]
+
+
+@admin.register(Pass)
+class PassAdmin(ReadOnlyAdmin):
+    list_display = [
+        "number",
+        "zone",
+        "purpose",
+        "subject",
+        "valid_from",
+        "valid_until",
+        "revoked_at",
+    ]
+    list_filter = ["purpose", "subject"]
+
+
+@admin.register(Passage)
+class PassageAdmin(ReadOnlyAdmin):
+    list_display = ["at", "checkpoint", "direction", "decision", "rule", "subject", "by_name"]
+    list_filter = ["decision", "direction", "rule"]
+
+
+@admin.register(Notice)
+class NoticeAdmin(ReadOnlyAdmin):
+    list_display = ["number_label", "title_zh", "kind", "effective_at", "issued_by_name"]
+    exclude = ["pdf_zh"]

@@ -172,7 +172,7 @@ def zone_detail(request: HttpRequest, pk: int, end_form: EndZoneForm | None = No
     zone = _zone_for(request, pk)
     results = selectors.round_results(zone)
     stored = zone.evaluations.first()
-    evaluation = evaluate_zone(zone, save=False) if zone.is_active else None
+    evaluation = evaluate_zone(zone, save=False, results=results) if zone.is_active else None
     if end_form is None and can(request.user, "manage_zones"):
         end_form = _end_form(zone, evaluation)
     context = {

@@ -56,9 +56,16 @@ def test_designate_on_the_map_see_the_notice_and_scan_at_the_gate(
     expect(page.get_by_test_id("elderly-alone")).to_have_text("1")
     expect(page.get_by_test_id("scheduled-round")).to_have_count(5)
 
-    # The notice was issued with the designation and is in the archive.
-    page.get_by_role("link", name="瓦屋李新居封控区").first.wait_for()
+    # The district map colours the compound and a click on it opens the zone's page.
     zone_url = page.url
+    page.goto(f"{live_server.url}/zones/map/")
+    district_map = "[data-testid=district-map]"
+    expect(page.locator(district_map)).to_have_attribute("data-drawn", re.compile(r"[1-9]"))
+    click_shape(page, district_map, 113.55125, 34.80125)
+    expect(page).to_have_url(zone_url)
+    expect(page.get_by_test_id("zone-name")).to_have_text("瓦屋李新居封控区")
+
+    # The notice was issued with the designation and is in the archive.
     page.goto(f"{live_server.url}/zones/notices/")
     row = page.get_by_test_id("notice-row")
     expect(row).to_have_count(1)

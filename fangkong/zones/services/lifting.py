@@ -27,7 +27,7 @@ from ..events import ZoneDowngraded, ZoneLifted
 from ..models import RiskZone, ZoneChange, ZoneEvaluation, ZoneStatus
 from ..protocols import zone_rule
 from ..rules import STRICTNESS, Check, Facts, day_number, lifting_checks, proposal
-from .designation import default_name, resolve_members, write_zone, zone_label
+from .designation import default_name, recount_people, resolve_members, write_zone, zone_label
 from .schedules import cancel_future_tasks, ensure_daily_tasks
 
 
@@ -87,9 +87,15 @@ def _blocking_zones(zone: RiskZone, kinds: list[str]) -> int:
 
 
 def evaluate_zone(
-    zone: RiskZone, *, now: dt.datetime | None = None, save: bool = True
+    zone: RiskZone,
+    *,
+    now: dt.datetime | None = None,
+    save: bool = True,
+    results: list[selectors.RoundResult] | None = None,
 ) -> Evaluation:
-    """The zone's checklist today and what it proposes; stored as the day's evaluation."""
+    """The zone's checklist today and what it proposes; stored as the day's evaluation.
+
+    `results` are the zone's round results when the caller has them already."""
     now = now or timezone.now()
     today = timezone.localtime(now).date()
     rule = zone_rule(zone.protocol.data, zone.kind) or {}
@@ -98,7 +104,9 @@ def evaluate_zone(
     if infection is not None:
         reference = max(reference, timezone.localtime(infection).date())
     clean_day = day_number(reference, today)
-    started = [r for r in selectors.round_results(zone) if r.starts_at <= now]
+    if results is None:
+        results = selectors.round_results(zone)
+    started = [r for r in results if r.starts_at <= now]
     final = started[-1] if started else None
     facts = Facts(
         clean_day=clean_day,
@@ -152,6 +160,7 @@ def evaluate_all(*, now: dt.datetime | None = None) -> list[Evaluation]:
             )
             if day >= 1:
                 ensure_daily_tasks(zone, [day])
+            recount_people(zone)
             out.append(evaluate_zone(zone, now=now))
     return out
 

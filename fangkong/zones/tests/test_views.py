@@ -99,3 +99,31 @@ def test_the_zone_page_speaks_both_languages(client, commander, designate, peopl
 
 
 __all__ = ["C11"]
+
+
+def test_the_back_office_shows_zones_read_only(client, make_user, designate, people):
+    zone = designate("sealed", [COMPOUND])
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    listing = client.get("/admin/zones/riskzone/")
+    assert listing.status_code == 200 and zone.name in listing.content.decode()
+    page = client.get(f"/admin/zones/riskzone/{zone.pk}/change/")
+    assert page.status_code == 200 and COMPOUND in page.content.decode()
+    assert client.get("/admin/zones/riskzone/add/").status_code == 403
+    for model in ("checkpoint", "pass", "passage", "notice"):
+        assert client.get(f"/admin/zones/{model}/").status_code == 200
+
+
+def test_the_zone_page_takes_a_bounded_number_of_queries(
+    client, commander, designate, people, django_assert_max_num_queries
+):
+    zone = designate("sealed", [COMPOUND, G112])
+    client.force_login(commander)
+    url = reverse("zones:zone", args=[zone.pk])
+    client.get(url)
+    with django_assert_max_num_queries(20):
+        assert client.get(url).status_code == 200
+
+
+def test_the_decide_endpoint_is_in_the_openapi_schema(client):
+    paths = client.get("/api/openapi.json").json()["paths"]
+    assert "/api/v1/zones/checkpoints/{checkpoint_id}/decide" in paths
