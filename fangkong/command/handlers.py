@@ -275,3 +275,13 @@ def notify_zone_lifted(event: OutboxEvent) -> None:
             "kind_en": ZONE_KIND_EN.get(p.get("zone_kind"), p.get("zone_kind", "")),
         },
     )
+
+
+@subscribe("testing.pool_cleared")
+def notify_pool_cleared(event: OutboxEvent) -> None:
+    area, area_en = _names(event.area_code)
+    _notify(
+        event,
+        "pool_cleared",
+        {"area": area, "area_en": area_en, "barcode": event.payload.get("barcode", "")},
+    )

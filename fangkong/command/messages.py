@@ -26,6 +26,10 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "listed, {orders} single-tube retests ordered, {households} households told to stay "
         "home. Report for duty now.",
     },
+    "pool_cleared": {
+        "zh": "{area}：混管{barcode}涉及人员单管复检结果全部为阴性。",
+        "en": "{area_en}: every member of tube {barcode} re-tested negative by single tube.",
+    },
     "person_positive": {
         "zh": "{area}：混管{barcode}的单管复检结果为阳性，请立即开展流调溯源。",
         "en": "{area_en}: a single-tube retest from tube {barcode} is positive; start the "

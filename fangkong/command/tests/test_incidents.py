@@ -229,3 +229,45 @@ def test_who_sees_incidents(client, staff, positive_pool):
     client.force_login(staff["wutong"])
     assert client.get(reverse("command:incident", args=[positive_pool.pk])).status_code == 200
     assert client.get(reverse("command:incident_new")).status_code == 403
+
+
+def test_the_retests_close_the_loop_on_the_timeline_and_in_the_inbox(
+    staff, positive_pool, lab, tablet, sample_item, id_number, django_capture_on_commit_callbacks
+):
+    from fangkong.testing.models import RetestOrder
+    from fangkong.testing.services.registration import register_samples
+    from fangkong.testing.services.results import ResultIn, record_results
+    from fangkong.testing.services.rounds import create_tubes
+    from fangkong.testing.services.transport import hand_box_to_courier, pack_box, receive_box
+
+    order = RetestOrder.objects.select_related("station", "retest_round").first()
+    singles = create_tubes(round=order.retest_round, count=3)
+    numbers = [
+        id_number("410172", "19900101", 11),
+        id_number("410102", "19450302", 22),
+        id_number("411302", "19851120", 33),
+    ]
+    register_samples(
+        station=order.station,
+        items=[sample_item(t, n) for t, n in zip(singles, numbers, strict=True)],
+        actor=tablet,
+    )
+    box = pack_box(
+        code="BOX-R1",
+        round=order.retest_round,
+        barcodes=[t.barcode for t in singles],
+        actor=tablet,
+        by="上门队",
+    )
+    hand_box_to_courier(box=box, courier="转运员", actor=tablet)
+    receive_box(box=box, lab=lab, actor=lab.token, by="检验员")
+    with django_capture_on_commit_callbacks(execute=True):
+        record_results(
+            lab=lab, items=[ResultIn(t.barcode, "negative") for t in singles], actor=lab.token
+        )
+    kinds = list(positive_pool.timeline.values_list("kind", flat=True))
+    assert kinds == ["pool_positive", "pool_cleared"]
+    cleared = Notification.objects.get(user=staff["wawuli"], template_key="pool_cleared")
+    assert "单管复检结果全部为阴性" in cleared.text and cleared.incident == positive_pool
+    board = task_board(user=staff["commander"], incident=positive_pool)
+    assert board.retests.total == 0
