@@ -24,11 +24,11 @@ from fangkong.testing.models import Result
 
 from .. import selectors
 from ..events import ZoneDowngraded, ZoneLifted
-from ..models import RiskZone, ZoneChange, ZoneEvaluation, ZoneStatus
+from ..models import RiskZone, ZoneChange, ZoneEvaluation, ZoneRound, ZoneStatus
 from ..protocols import zone_rule
 from ..rules import STRICTNESS, Check, Facts, day_number, lifting_checks, proposal
 from .designation import default_name, recount_people, resolve_members, write_zone, zone_label
-from .schedules import cancel_future_tasks, ensure_daily_tasks
+from .schedules import add_final_round, cancel_future_tasks, ensure_daily_tasks
 
 
 @dataclass
@@ -42,6 +42,7 @@ class Evaluation:
     checks: list[Check]
     proposal: str | None
     downgrade_to: str | None
+    escalate_to: str | None = None  # the protocol turns the zone stricter after an infection
 
     @property
     def manual_checks(self) -> list[Check]:
@@ -130,6 +131,11 @@ def evaluate_zone(
         checks=checks,
         proposal=proposed,
         downgrade_to=rule.get("downgrade_to") if proposed == "downgrade" else None,
+        escalate_to=(
+            rule.get("on_infection_becomes")
+            if infection is not None and infection > zone.designated_at and zone.is_active
+            else None
+        ),
     )
     if save:
         ZoneEvaluation.objects.update_or_create(
@@ -161,8 +167,30 @@ def evaluate_all(*, now: dt.datetime | None = None) -> list[Evaluation]:
             if day >= 1:
                 ensure_daily_tasks(zone, [day])
             recount_people(zone)
-            out.append(evaluate_zone(zone, now=now))
+            evaluation = evaluate_zone(zone, now=now)
+            if extend_schedule(zone, evaluation) is not None:
+                evaluation = evaluate_zone(zone, now=now)
+            out.append(evaluation)
     return out
+
+
+def extend_schedule(zone: RiskZone, evaluation: Evaluation) -> ZoneRound | None:
+    """When an infection inside restarted the count, the protocol's final round must fall late
+    enough: add a round on the day the new clean period completes, if no round is that late."""
+    rule = zone_rule(zone.protocol.data, zone.kind) or {}
+    lift = rule.get("lift") or {}
+    days, before = lift.get("days_without_infection"), lift.get("final_round_days_before_lift")
+    if days is None or before is None or not rule.get("test_days") or not zone.is_active:
+        return None
+    if zone.downgraded_from_id and lift.get("after_downgrade_days_without_infection"):
+        return None
+    earliest = evaluation.reference_date + dt.timedelta(days=days - before - 1)
+    start = timezone.localtime(zone.designated_at).date()
+    last_day = zone.schedule.aggregate(m=Max("day"))["m"] or 0
+    if start + dt.timedelta(days=last_day - 1) >= earliest:
+        return None
+    target = evaluation.reference_date + dt.timedelta(days=days - 1)
+    return add_final_round(zone, rule, day_number(start, target))
 
 
 def _end_checks(zone: RiskZone, user, reason: str, action: str) -> str:

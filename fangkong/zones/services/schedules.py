@@ -78,6 +78,20 @@ def _site_language():
 
 def create_schedule(zone: RiskZone, rule: dict, user) -> list[ZoneRound]:
     """Create the zone's rounds for its scheduled days (inside the caller's transaction)."""
+    return _add_rounds(zone, rule, round_times(rule, zone.designated_at), user)
+
+
+def add_final_round(zone: RiskZone, rule: dict, day: int) -> ZoneRound | None:
+    """One more round on `day` (counted from designation), when an infection found inside has
+    pushed the final round past the schedule; none if that day already has one."""
+    if zone.schedule.filter(day=day).exists():
+        return None
+    starts = zone.designated_at + dt.timedelta(days=day - 1)
+    (made,) = _add_rounds(zone, rule, [(day, starts, starts + dt.timedelta(hours=24))], None)
+    return made
+
+
+def _add_rounds(zone: RiskZone, rule: dict, times, user) -> list[ZoneRound]:
     members = list(zone.members.all())
     scope = round_scope(members)
     sites = sampling_sites(members)
@@ -90,7 +104,7 @@ def create_schedule(zone: RiskZone, rule: dict, user) -> list[ZoneRound]:
         station_name = str(
             _("Door-to-door team") if station_kind == StationKind.DOOR_TO_DOOR else _("Zone booth")
         )
-        for day, starts, due in round_times(rule, zone.designated_at):
+        for day, starts, due in times:
             round_ = create_round(
                 name=str(_("%(zone)s: day %(day)d round") % {"zone": zone.name, "day": day})[:200],
                 scope_codes=scope,

@@ -248,3 +248,20 @@ def test_the_zone_page_evaluates_on_demand_and_confirms_the_lift(
     done = client.post(url, {"action": "lift", "reason": "解封", "confirm_manual": "on"})
     assert done.status_code == 302
     assert RiskZone.objects.get(pk=sealed.pk).status == ZoneStatus.LIFTED
+
+
+def test_an_infection_late_in_the_schedule_adds_a_final_round(designate, people, run_round, t0):
+    zone = designate("controlled", [B1121], designated_at=t0)
+    Resident.objects.filter(pk=people["刘洋"].pk).update(
+        health_status=HealthStatus.CASE_TO_INVESTIGATE, updated_at=on_day(t0, 6, 11)
+    )
+    evaluation = evaluate_zone(zone, now=on_day(t0, 7))
+    assert evaluation.escalate_to == "sealed"  # a positive inside turns it into a sealed zone
+    # The count restarts on day 6, so the final round must fall on day 6 + 14 - 2 - 1 = 17 or
+    # later: the schedule (last round day 14) is extended with a round on day 19.
+    from fangkong.zones.services.lifting import extend_schedule
+
+    added = extend_schedule(zone, evaluation)
+    assert added.day == 19 and added.round.starts_at == t0 + dt.timedelta(days=18)
+    assert added.round.pool_size == 10 and added.round.stations.count() == 1
+    assert extend_schedule(zone, evaluate_zone(zone, now=on_day(t0, 7))) is None
