@@ -265,3 +265,11 @@ def test_an_infection_late_in_the_schedule_adds_a_final_round(designate, people,
     assert added.day == 19 and added.round.starts_at == t0 + dt.timedelta(days=18)
     assert added.round.pool_size == 10 and added.round.stations.count() == 1
     assert extend_schedule(zone, evaluate_zone(zone, now=on_day(t0, 7))) is None
+
+
+def test_the_daily_task_runs_the_evaluation(designate, people):
+    from fangkong.zones.tasks import evaluate_zones_daily
+
+    designate("precaution", [G112])
+    assert evaluate_zones_daily.call() == {"zones": 1, "proposals": 1}
+    assert ZoneEvaluation.objects.get().proposal == "lift"
