@@ -18,6 +18,7 @@ urlpatterns = [
     path("testing/", include("fangkong.testing.urls")),
     path("zones/", include("fangkong.zones.urls")),
     path("command/", include("fangkong.command.urls")),
+    path("scenarios/", include("fangkong.scenarios.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

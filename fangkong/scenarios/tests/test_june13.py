@@ -11,6 +11,7 @@ import zoneinfo
 import pytest
 from django.core.management import call_command
 from django.db.models import Sum
+from django.urls import reverse
 
 from fangkong.accounts.models import Role, User
 from fangkong.accounts.services import create_user
@@ -223,6 +224,28 @@ def test_only_a_commander_may_replay(demo):
         run_june13(user=worker)
     with pytest.raises(RuleViolation):
         run_june13(user=demo, scale=2)
+
+
+def test_the_button_runs_the_replay_and_opens_the_incident(client, demo):
+    client.force_login(demo)
+    response = client.post(reverse("scenario_run", args=["june13"]), {"scale": "0.05"})
+    assert response.status_code == 302
+    incident = TimelineEntry.objects.get(kind="pool_positive").incident
+    assert response["Location"] == reverse("command:incident", args=[incident.pk])
+    assert client.get(reverse("scenario_run", args=["june13"])).status_code == 405
+    assert client.post(reverse("scenario_run", args=["nope"])).status_code == 404
+
+
+def test_the_button_is_refused_to_a_grid_worker(client, demo):
+    worker = create_user(
+        username="grid-b",
+        password="x" * 12,
+        role=Role.GRID_WORKER,
+        scope_code=find_places().community.code,
+    )
+    client.force_login(worker)
+    assert client.post(reverse("scenario_run", args=["june13"])).status_code == 403
+    assert not TimelineEntry.objects.exists()
 
 
 # ---------------------------------------------------------------------------------------------
