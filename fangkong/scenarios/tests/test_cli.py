@@ -40,3 +40,23 @@ def test_the_replay_needs_the_demo_district(commander):
     with pytest.raises(RuleViolation) as refused:
         run_june13(user=commander)
     assert refused.value.code == "no_demo_district"
+
+
+def test_the_demo_replays_the_scenario_before_serving(db):
+    out = io.StringIO()
+    call_command(
+        "demo",
+        "--scenario",
+        "june13",
+        "--scale",
+        "0.05",
+        "--residents",
+        "2000",
+        "--quiet",
+        "--no-serve",
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    text = out.getvalue()
+    assert "06-13 03:04" in text and "06-13 16:54" in text
+    assert "高新区疫情防控指挥部通报〔2022〕第1号" in text

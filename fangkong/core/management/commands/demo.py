@@ -7,7 +7,9 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
 from fangkong.geo.models import District
+from fangkong.scenarios import scenario_names
 
+from .scenario import format_replay, run_scenario
 from .seed import add_seed_arguments, print_accounts, run_seed
 
 
@@ -23,6 +25,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-serve", action="store_true", help="prepare everything but do not serve"
         )
+        parser.add_argument(
+            "--scenario",
+            choices=scenario_names(),
+            help="replay a scenario (e.g. june13) as the demo commander before serving",
+        )
+        parser.add_argument(
+            "--scale",
+            type=float,
+            default=1.0,
+            help="scale of the scenario's figures (0 < F ≤ 1; default 1: on the 50,000-resident "
+            "demo district, the newspaper's own figures)",
+        )
 
     def handle(self, *args, **options):
         if District.objects.exists():
@@ -30,6 +44,11 @@ class Command(BaseCommand):
         else:
             run_seed(self, options, replace=False)
         print_accounts(self)
+        if options["scenario"]:
+            replay = run_scenario(
+                options["scenario"], scale=options["scale"], username="commander", day=None
+            )
+            self.stdout.write(format_replay(replay))
         url = f"http://127.0.0.1:{options['port']}/"
         self.stdout.write(
             _("Open %(url)s and sign in with one of the accounts above.") % {"url": url}
