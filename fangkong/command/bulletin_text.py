@@ -230,7 +230,7 @@ def _zones_en(zones: dict) -> list[str]:
     if zones["designated"]:
         parts = []
         for z in zones["designated"]:
-            text = f"at {en_time(z['at'])} on {en_date(local(z['at']).date())} {_zone_en(z)}"
+            text = f"at {en_time(z['at'])} on {en_date(local(z['at']).date())}, {_zone_en(z)}"
             if z["residents"]:
                 text += f" ({_plural(z['residents'], 'resident', 'residents')} inside)"
             parts.append(text)
@@ -356,13 +356,19 @@ def incident_text(figures: dict, *, number: int, year: int, day: dt.date) -> Bul
         first, last = (local(merged[k]).date() for k in ("first_start", "last_start"))
         days_zh = zh_month_day(first) + ("" if first == last else f"至{zh_month_day(last)}")
         days_en = en_date(first) + ("" if first == last else f" to {en_date(last)}")
-        zh.append(f"{days_zh},全区{merged['phrase_zh']}。{_results_zh(merged['tubes'])}")
-        phrase = merged["phrase_en"]
         rounds_en = _count(merged["count"], "round", "rounds")
-        en.append(
-            f"On {days_en}, in {rounds_en} of testing, the district "
-            f"{phrase[0].lower() + phrase[1:]}. {_results_en(merged['tubes'])}".strip()
-        )
+        stats = merged["stats"]
+        if not (stats["people_total"] or stats["environment"]["tubes"]):
+            zh.append(f"{days_zh},全区已部署核酸检测{merged['count']}轮,尚未采集样本。")
+            verb = "was" if merged["count"] == 1 else "were"
+            en.append(f"On {days_en}, {rounds_en} of testing {verb} set up; no samples yet.")
+        else:
+            zh.append(f"{days_zh},全区{merged['phrase_zh']}。{_results_zh(merged['tubes'])}")
+            phrase = merged["phrase_en"]
+            en.append(
+                f"On {days_en}, in {rounds_en} of testing, the district "
+                f"{phrase[0].lower() + phrase[1:]}. {_results_en(merged['tubes'])}".strip()
+            )
 
     if inc["closed_at"]:
         closed = inc["closed_at"]

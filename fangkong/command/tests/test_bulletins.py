@@ -225,3 +225,16 @@ def test_the_rounds_of_the_response_are_summed_for_the_whole_district(
     assert "in two rounds of testing, the district collected 2 tubes" in bulletin.text_en
     roles = [r["role"] for r in bulletin.figures["rounds"]]
     assert roles == ["source", "response", "response"]
+
+
+def test_a_round_set_up_but_not_yet_sampled_is_told_as_such(staff, positive_pool):
+    from fangkong.zones.services.designation import designate_zone
+
+    designate_zone(
+        kind="standstill", members=[f"{C11}-C01"], name="瓦屋李新居", user=staff["commander"]
+    )
+    bulletin = write_incident_bulletin(incident=positive_pool)
+    assert "对瓦屋李新居采取静态化管控(涉及居民3人)。" in bulletin.text_zh
+    assert "全区已部署核酸检测1轮,尚未采集样本。" in bulletin.text_zh
+    assert ", 瓦屋李新居 was put on temporary standstill (3 residents inside)." in bulletin.text_en
+    assert "one round of testing was set up; no samples yet." in bulletin.text_en
