@@ -157,7 +157,7 @@ def bench_coverage(round_id: int, repeats: int = 5) -> dict:
     from fangkong.accounts.models import User
     from fangkong.geo.models import District
     from fangkong.testing.models import TestingRound
-    from fangkong.testing.selectors import coverage_by_grid
+    from fangkong.testing.selectors import round_coverage
 
     rnd = TestingRound.objects.get(pk=round_id)
     commander = User(
@@ -166,12 +166,14 @@ def bench_coverage(round_id: int, repeats: int = 5) -> dict:
     timings = []
     for _ in range(repeats):
         t = time.perf_counter()
-        rows = coverage_by_grid(round=rnd, user=commander)
+        coverage = round_coverage(round=rnd, user=commander)
         timings.append(time.perf_counter() - t)
+    assert coverage.tested > 0
     return {
         "median_s": sorted(timings)[len(timings) // 2],
         "max_s": max(timings),
-        "grids": len(rows),
+        "grids": len(coverage.grids),
+        "tested": coverage.tested,
     }
 
 

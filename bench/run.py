@@ -62,10 +62,18 @@ def child(task: str, db: str, size: int) -> dict:
             from bench.lookup import bench_lookup
 
             out = {"seed": bench_generation(size), "lookup": bench_lookup()}
+            from bench.bench_zones import bench_checkpoint_http, bench_lifting, designate_many
+
             filled = fill_round(2 * size)
             out["fill"] = filled
             out["coverage"] = bench_coverage(filled["round"])
             out["fanout"] = bench_fanout(filled["round"])
+            out["zones"] = designate_many(int(os.environ.get("FANGKONG_BENCH_ZONES", "500")))
+            out["lifting"] = bench_lifting()
+            out["checkpoint"] = bench_checkpoint_http()
+            from bench.bench_command import bench_dashboard
+
+            out["dashboard"] = bench_dashboard()
             return out
     raise SystemExit(f"unknown task {task}")
 
@@ -80,8 +88,18 @@ def main() -> None:
         print(json.dumps(child(args.task, args.db, args.size)))
         return
 
+    # Every child and server of this run shares fresh keys, so nothing runs on the demo keys
+    # and the HTTP benchmarks can use the production settings.
+    import base64
+
     from bench.common import machine
 
+    for name, size in (
+        ("FANGKONG_SECRET_KEY", 48),
+        ("FANGKONG_FIELD_KEY", 32),
+        ("FANGKONG_BLIND_INDEX_KEY", 32),
+    ):
+        os.environ.setdefault(name, base64.b64encode(os.urandom(size)).decode())
     dbs = os.environ.get("FANGKONG_BENCH_DBS", "sqlite,postgresql").split(",")
     sizes = [int(s) for s in os.environ.get("FANGKONG_BENCH_SIZES", "100000,1000000").split(",")]
     rows: list[dict] = []
@@ -102,35 +120,58 @@ def main() -> None:
     for db in dbs:
         print(f"[{db}]", flush=True)
         raw = run_task("raw_insert", db, 200_000)
-        add("raw_bulk_insert", db, raw["rows_per_s"], "rows/s")
+        base = raw["rows_per_s"]
+        add("raw_bulk_insert", db, base, "rows/s")
         for n in sizes:
             last = n == sizes[-1]
             result = run_task("seed_lookup" if last else "seed", db, n)
             seed = result["seed"] if last else result
-            add(
-                f"demo_generation_{n}",
-                db,
-                seed["residents_per_s"],
-                "residents/s",
-                raw["rows_per_s"],
-            )
+            add(f"demo_generation_{n}", db, seed["residents_per_s"], "residents/s", base)
             add(f"demo_generation_{n}_peak_rss", db, seed["peak_rss_mb"], "MiB")
-            if last:
-                lk = result["lookup"]
+            if not last:
+                continue
+            lk, fill = result["lookup"], result["fill"]
+            people, samples = lk["residents"], fill["samples"]
+            add(f"lookup_by_id_{people}_p50", db, lk["index_p50_us"], "µs", lk["pk_p50_us"])
+            add(f"lookup_by_id_{people}_p99", db, lk["index_p99_us"], "µs", lk["pk_p99_us"])
+            add(f"round_fill_{samples}_samples", db, samples / fill["seconds"], "samples/s", base)
+            add(f"coverage_by_grid_{people}_residents", db, result["coverage"]["median_s"], "s")
+            fan = result["fanout"]
+            add(f"positive_pool_fanout_{samples}_samples_p50", db, fan["p50_ms"], "ms")
+            add(f"positive_pool_fanout_{samples}_samples_p99", db, fan["p99_ms"], "ms")
+            lift, cp = result["lifting"], result["checkpoint"]
+            add(
+                f"lifting_evaluation_{lift['zones']}_zones_{people}_residents",
+                db,
+                lift["median_s"],
+                "s",
+            )
+            add("checkpoint_decision_http_p50", db, cp["p50_ms"], "ms")
+            add("checkpoint_decision_http_p99", db, cp["p99_ms"], "ms")
+            if "dashboard" in result:
                 add(
-                    f"lookup_by_id_{lk['residents']}_p50",
+                    f"dashboard_render_{people}_residents",
                     db,
-                    lk["index_p50_us"],
-                    "µs",
-                    lk["pk_p50_us"],
+                    result["dashboard"]["median_ms"],
+                    "ms",
                 )
-                add(
-                    f"lookup_by_id_{lk['residents']}_p99",
-                    db,
-                    lk["index_p99_us"],
-                    "µs",
-                    lk["pk_p99_us"],
-                )
+        reg = run_task(
+            "registration", db, int(os.environ.get("FANGKONG_BENCH_REG_RESIDENTS", "100000"))
+        )
+        for mode, label in (("batch20", "batches_of_20"), ("single", "single_samples")):
+            r = reg[mode]
+            add(f"registration_{label}_throughput", db, r["samples_per_s"], "samples/s", base)
+            add(f"registration_{label}_p50", db, r["p50_ms"], "ms")
+            add(f"registration_{label}_p99", db, r["p99_ms"], "ms")
+        crash = reg["crash"]
+        add("crash_acknowledged_samples", db, crash["acked"], "samples")
+        add("crash_lost_samples", db, crash["lost"], "samples")
+        add(
+            "crash_duplicate_or_unacknowledged",
+            db,
+            crash["duplicates"] + crash["unacknowledged_stored"],
+            "samples",
+        )
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = {"machine": machine(), "benchmarks": rows}

@@ -20,7 +20,9 @@ def test_log_in_browse_to_a_grid_list_residents_and_switch_to_english(
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
 
-    # Lands on the community; walk down to the first grid.
+    # Staff land on the command dashboard; the area navigator is one click away.
+    expect(page).to_have_url(re.compile("/command/"))
+    page.get_by_role("link", name="区域", exact=True).click()
     expect(page.get_by_test_id("area-name")).to_have_text("瓦屋李社区")
     page.get_by_role("link", name="第一网格").click()
     expect(page).to_have_url(re.compile(f"/areas/{G111}/"))

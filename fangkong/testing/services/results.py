@@ -233,7 +233,9 @@ def _apply(tube: Tube, result: str, at: dt.datetime, events: list) -> int:
     return respond_to_pool(tube=tube, result=result, at=at, events=events)
 
 
-def _retest_round(source: TestingRound, scope_codes: list[str]) -> TestingRound:
+def _retest_round(source: TestingRound, scope_codes: list[str], at: dt.datetime) -> TestingRound:
+    """The round the retests go into, starting when the result arrived (not when the code ran:
+    results recorded later, or replayed, keep their own clock)."""
     existing = TestingRound.objects.filter(parent=source, kind=RoundKind.RETEST).first()
     if existing is not None:
         return existing
@@ -245,6 +247,7 @@ def _retest_round(source: TestingRound, scope_codes: list[str]) -> TestingRound:
         pool_group="key_group",
         pool_size=1,
         parent=source,
+        starts_at=at,
     )
 
 
@@ -258,7 +261,7 @@ def respond_to_pool(*, tube: Tube, result: str, at: dt.datetime, events: list) -
     if not members:
         return 0
     grids = sorted({m.area_code for m in members})
-    retest_round = _retest_round(tube.round, grids)
+    retest_round = _retest_round(tube.round, grids, at)
     source_station = members[0].station
     team = Station.objects.filter(
         round=retest_round, kind=StationKind.DOOR_TO_DOOR, site__place=source_station.site.place

@@ -32,7 +32,6 @@ from ..models import (
 )
 
 
-
 def common_area(codes: Sequence[str]) -> str:
     """The deepest area node containing all `codes`."""
     split = [c.split("-") for c in codes]
