@@ -27,7 +27,9 @@ ACTIONS: dict[str, object] = {
     "view_incidents": _("See the command dashboard, incidents, timelines and bulletins"),
     "manage_incidents": _("Open, lead and close incidents; publish bulletins and notifications"),
     "view_zones": _("See risk zones, their schedules, checklists and notices"),
-    "manage_zones": _("Designate, downgrade and lift risk zones; issue notices; set up checkpoints"),
+    "manage_zones": _(
+        "Designate, downgrade and lift risk zones; issue notices; set up checkpoints"
+    ),
     "issue_passes": _("Issue and revoke checkpoint passes"),
     "guard_checkpoint": _("Check passes and documents at a checkpoint; keep its duty log"),
 }
