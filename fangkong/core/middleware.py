@@ -1,5 +1,9 @@
+from django.conf import settings
 from django.http import HttpRequest, JsonResponse
+from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import get_supported_language_variant
 
 from .errors import PermissionDeniedError, RuleViolation
 
@@ -38,3 +42,21 @@ class RuleViolationMiddleware:
         if request.headers.get("HX-Request"):
             template = "core/partials/error.html"
         return render(request, template, {"error": exc.as_dict()}, status=exc.status_code)
+
+
+class LocaleMiddleware(DjangoLocaleMiddleware):
+    """Chinese unless the user chose otherwise with the language switch.
+
+    Django's own middleware follows the browser's Accept-Language, so a tablet set up in
+    English would show staff an English interface they never chose. The choice is the
+    language cookie the switch sets; without it, settings.LANGUAGE_CODE (zh-hans).
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        try:
+            language = get_supported_language_variant(chosen) if chosen else settings.LANGUAGE_CODE
+        except LookupError:
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

@@ -126,3 +126,12 @@ def test_serve_production_execs_gunicorn_with_keepalive_and_preload(monkeypatch,
     assert argv[argv.index("--workers") + 1] == "3"
     assert argv[argv.index("--worker-class") + 1] == "gthread"
     assert "--preload" in argv and "--keep-alive" in argv
+
+
+@pytest.mark.django_db
+def test_interface_is_chinese_whatever_the_browser_asks_until_the_user_switches(client):
+    page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert 'lang="zh-hans"' in page.content.decode() and "用户名" in page.content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert 'lang="en"' in page.content.decode() and "User name" in page.content.decode()
