@@ -69,7 +69,7 @@ def child(task: str, db: str, size: int) -> dict:
             out["coverage"] = bench_coverage(filled["round"])
             out["fanout"] = bench_fanout(filled["round"])
             out["zones"] = designate_many(int(os.environ.get("FANGKONG_BENCH_ZONES", "500")))
-            out["lifting"] = bench_lifting()
+            out["lifting"] = bench_lifting(repeats=1)
             out["checkpoint"] = bench_checkpoint_http()
             from bench.bench_command import bench_dashboard
 

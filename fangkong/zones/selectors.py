@@ -31,10 +31,18 @@ def residents_q(members: Iterable, rel: str = "") -> Q:
     q = Q(pk__in=[])
     if grids := _codes(members, MemberType.GRID):
         q |= Q(**{f"{rel}area_code__in": grids})
+    # Residents carry their grid's code: narrowing on that indexed column first keeps a
+    # building's or compound's lookup to one grid or community instead of the whole district.
     if buildings := _codes(members, MemberType.BUILDING):
-        q |= Q(**{f"{rel}household__building__code__in": buildings})
+        grids_of = sorted({code.rsplit("-", 1)[0] for code in buildings})
+        q |= Q(
+            **{f"{rel}area_code__in": grids_of, f"{rel}household__building__code__in": buildings}
+        )
     if compounds := _codes(members, MemberType.COMPOUND):
-        q |= Q(**{f"{rel}household__building__compound__code__in": compounds})
+        near = Q()
+        for community in sorted({code.split("-C")[0] for code in compounds}):
+            near |= Q(**{f"{rel}area_code__startswith": community + "-"})
+        q |= near & Q(**{f"{rel}household__building__compound__code__in": compounds})
     return q
 
 
