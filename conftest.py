@@ -73,6 +73,18 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skipif(True, reason=reason))
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language (a request made in English by an earlier test
+    must not leak into the next one, as it cannot between real requests)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 def pytest_report_header(config):
     db = os.environ.get("FANGKONG_TEST_DB", "sqlite")
     return [f"fangkong: database={db} chromium={'yes' if shutil.which(CHROMIUM) else 'no'} ci={CI}"]
