@@ -24,6 +24,17 @@ _cluster = None
 def pytest_configure(config):
     global _cluster
     if os.environ.get("FANGKONG_TEST_DB") != "postgresql":
+        # A file, not Django's in-memory default: the browser tests' live server answers
+        # requests on several threads, and an in-memory database is one connection shared by
+        # all of them ("bad parameter or other API misuse" under concurrent requests).
+        import tempfile
+
+        from django.conf import settings
+
+        folder = tempfile.mkdtemp(prefix="fangkong-test-")
+        settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = os.path.join(
+            folder, "test.sqlite3"
+        )
         return
     try:
         _cluster = start_cluster()
