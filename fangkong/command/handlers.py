@@ -59,32 +59,25 @@ def on_pool_positive(event: OutboxEvent) -> None:
     )
 
 
-@subscribe("testing.pool_cleared")
-def on_pool_cleared(event: OutboxEvent) -> None:
+def _record(event: OutboxEvent, kind: str, text: str) -> None:
+    """Add the event to the open incident covering its area, if there is one."""
     incident = _open_incident_for(event.area_code)
     if incident is not None:
         TimelineEntry.objects.create(
-            incident=incident,
-            at=event.occurred_at,
-            kind="pool_cleared",
-            event=event,
-            text=_("All members of tube %(barcode)s re-tested negative.")
-            % {"barcode": event.payload["barcode"]},
+            incident=incident, at=event.occurred_at, kind=kind, event=event, text=text
         )
+
+
+@subscribe("testing.pool_cleared")
+def on_pool_cleared(event: OutboxEvent) -> None:
+    text = _("All members of tube %(barcode)s re-tested negative.")
+    _record(event, "pool_cleared", text % {"barcode": event.payload["barcode"]})
 
 
 @subscribe("testing.person_positive")
 def on_person_positive(event: OutboxEvent) -> None:
-    incident = _open_incident_for(event.area_code)
-    if incident is not None:
-        TimelineEntry.objects.create(
-            incident=incident,
-            at=event.occurred_at,
-            kind="person_positive",
-            event=event,
-            text=_("A single-tube retest from tube %(barcode)s is positive: case to investigate.")
-            % {"barcode": event.payload["barcode"]},
-        )
+    text = _("A single-tube retest from tube %(barcode)s is positive: case to investigate.")
+    _record(event, "person_positive", text % {"barcode": event.payload["barcode"]})
 
 
 def _zone_kind_label(kind: str) -> str:
@@ -95,61 +88,41 @@ def _zone_kind_label(kind: str) -> str:
 
 @subscribe("zones.zone_designated")
 def on_zone_designated(event: OutboxEvent) -> None:
-    incident = _open_incident_for(event.area_code)
-    if incident is not None:
-        p = event.payload
-        TimelineEntry.objects.create(
-            incident=incident,
-            at=event.occurred_at,
-            kind="zone_designated",
-            event=event,
-            text=_(
-                "%(name)s designated a %(kind)s: %(residents)d residents inside, %(elderly)d elderly living alone, %(medical)d needing medical trips; %(rounds)d testing rounds scheduled."
-            )
-            % {
-                "name": p["name"],
-                "kind": _zone_kind_label(p["zone_kind"]),
-                "residents": p["residents"],
-                "elderly": p["elderly_alone"],
-                "medical": p["medical_trips"],
-                "rounds": p["rounds"],
-            },
-        )
+    p = event.payload
+    text = _(
+        "%(name)s designated a %(kind)s: %(residents)d residents inside, %(elderly)d elderly living alone, %(medical)d needing medical trips; %(rounds)d testing rounds scheduled."
+    ) % {
+        "name": p["name"],
+        "kind": _zone_kind_label(p["zone_kind"]),
+        "residents": p["residents"],
+        "elderly": p["elderly_alone"],
+        "medical": p["medical_trips"],
+        "rounds": p["rounds"],
+    }
+    _record(event, "zone_designated", text)
 
 
 @subscribe("zones.zone_downgraded")
 def on_zone_downgraded(event: OutboxEvent) -> None:
-    incident = _open_incident_for(event.area_code)
-    if incident is not None:
-        p = event.payload
-        TimelineEntry.objects.create(
-            incident=incident,
-            at=event.occurred_at,
-            kind="zone_downgraded",
-            event=event,
-            text=_("%(name)s downgraded from %(from)s to %(to)s: %(reason)s")
-            % {
-                "name": p["name"],
-                "from": _zone_kind_label(p["from_kind"]),
-                "to": _zone_kind_label(p["to_kind"]),
-                "reason": p["reason"],
-            },
-        )
+    p = event.payload
+    text = _("%(name)s downgraded from %(from)s to %(to)s: %(reason)s") % {
+        "name": p["name"],
+        "from": _zone_kind_label(p["from_kind"]),
+        "to": _zone_kind_label(p["to_kind"]),
+        "reason": p["reason"],
+    }
+    _record(event, "zone_downgraded", text)
 
 
 @subscribe("zones.zone_lifted")
 def on_zone_lifted(event: OutboxEvent) -> None:
-    incident = _open_incident_for(event.area_code)
-    if incident is not None:
-        p = event.payload
-        TimelineEntry.objects.create(
-            incident=incident,
-            at=event.occurred_at,
-            kind="zone_lifted",
-            event=event,
-            text=_("%(name)s (%(kind)s) lifted: %(reason)s")
-            % {"name": p["name"], "kind": _zone_kind_label(p["zone_kind"]), "reason": p["reason"]},
-        )
+    p = event.payload
+    text = _("%(name)s (%(kind)s) lifted: %(reason)s") % {
+        "name": p["name"],
+        "kind": _zone_kind_label(p["zone_kind"]),
+        "reason": p["reason"],
+    }
+    _record(event, "zone_lifted", text)
 
 
 # ---------------------------------------------------------------------------------------------
