@@ -92,7 +92,10 @@ def test_scans_made_offline_are_kept_across_a_reload_and_written_exactly_once(
     assert Sample.objects.filter(tube=tube).count() == 2
 
     # The network is back but the server cannot be reached; the tablet is reloaded meanwhile.
-    page.route(SAMPLES_API, lambda route: route.abort())
+    def unreachable(route):
+        route.abort()
+
+    page.route(SAMPLES_API, unreachable)
     context.set_offline(False)
     page.reload()
     expect(page.get_by_test_id("queued-count")).to_have_text("3")
@@ -116,8 +119,10 @@ def test_scans_made_offline_are_kept_across_a_reload_and_written_exactly_once(
         route.fetch()
         route.abort()
 
-    page.unroute(SAMPLES_API)
+    # The newest route wins: add it before removing the old one, so a retry timer firing in
+    # between cannot slip a send past both.
     page.route(SAMPLES_API, lose_the_answer, times=1)
+    page.unroute(SAMPLES_API, unreachable)
     page.get_by_test_id("send-now").click()
     expect(page.get_by_test_id("confirmed-count")).to_have_text("5", timeout=30_000)
     expect(page.get_by_test_id("queued-count")).to_have_text("0")
