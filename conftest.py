@@ -99,3 +99,13 @@ def _default_language():
 def pytest_report_header(config):
     db = os.environ.get("FANGKONG_TEST_DB", "sqlite")
     return [f"fangkong: database={db} chromium={'yes' if shutil.which(CHROMIUM) else 'no'} ci={CI}"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_station_cache():
+    """Each test's database reuses primary keys, so a station cached by an earlier test (its
+    round, its bindings) must not answer for a different station with the same number."""
+    from fangkong.testing.services.registration import clear_station_cache
+
+    clear_station_cache()
+    yield

@@ -7,21 +7,22 @@ accepted or rejected with field and reason; accepted items are committed togethe
 from __future__ import annotations
 
 import datetime as dt
+import json
 
-from django.http import HttpRequest
-from django.utils.translation import gettext_lazy as _
-from ninja import Field, Router, Schema
+from django.http import HttpRequest, HttpResponse
+from ninja import Router, Schema
+from pydantic import BaseModel, Field
 
-from fangkong.core.errors import RuleViolation
-
-from .models import Station
-from .services.registration import SampleItem, register_samples
+from .services.registration import BatchResult, SampleItem, register_samples, station_for
 from .services.transport import seal_tube
 
 router = Router(tags=["testing"])
 
 
-class SampleIn(Schema):
+# The batch models are plain pydantic models, not ninja Schemas: a Schema wraps every field
+# read in its ORM-friendly getter, which cost more than the registration's SQL (measured: two
+# thirds of a 20-item batch's request time went to validating the body and the answer).
+class SampleIn(BaseModel):
     idempotency_key: str = Field(..., min_length=1, max_length=128)
     tube_barcode: str = Field(..., min_length=1, max_length=32)
     taken_at: dt.datetime
@@ -33,12 +34,12 @@ class SampleIn(Schema):
     guardian: str | None = Field(None, max_length=100)
 
 
-class BatchIn(Schema):
+class BatchIn(BaseModel):
     station: int
     items: list[SampleIn] = Field(..., min_length=1, max_length=500)
 
 
-class ItemOut(Schema):
+class ItemOut(BaseModel):
     index: int
     idempotency_key: str
     status: str
@@ -53,7 +54,7 @@ class ItemOut(Schema):
     message: str | None
 
 
-class BatchOut(Schema):
+class BatchOut(BaseModel):
     round_id: int
     station_id: int
     accepted: int
@@ -62,24 +63,45 @@ class BatchOut(Schema):
     items: list[ItemOut]
 
 
-def station_for(station_id: int) -> Station:
-    station = Station.objects.select_related("round").filter(pk=station_id).first()
-    if station is None:
-        raise RuleViolation(
-            field="station",
-            code="unknown",
-            message=_("No station has this number."),
-            status_code=404,
-        )
-    return station
+_ITEM_FIELDS = tuple(ItemOut.model_fields)
+
+
+def _answer(result: BatchResult) -> HttpResponse:
+    """The BatchOut document, written directly: every value is already a plain str/int/bool,
+    so validating it again would only repeat the work (a test checks it against BatchOut)."""
+    body = {
+        "round_id": result.round_id,
+        "station_id": result.station_id,
+        "accepted": result.accepted,
+        "rejected": result.rejected,
+        "replayed": result.replayed,
+        "items": [{name: getattr(o, name) for name in _ITEM_FIELDS} for o in result.items],
+    }
+    return HttpResponse(
+        json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        content_type="application/json; charset=utf-8",
+    )
 
 
 @router.post("/samples", response=BatchOut)
 def post_samples(request: HttpRequest, batch: BatchIn):
     """Register a batch of samples at a station (sampler tablets, the sampler page)."""
     station = station_for(batch.station)
-    items = [SampleItem(**item.dict()) for item in batch.items]
-    return register_samples(station=station, items=items, actor=request.actor)
+    items = [
+        SampleItem(
+            idempotency_key=i.idempotency_key,
+            tube_barcode=i.tube_barcode,
+            taken_at=i.taken_at,
+            document_type=i.document_type,
+            document_number=i.document_number,
+            sampling_code=i.sampling_code,
+            name=i.name,
+            phone=i.phone,
+            guardian=i.guardian,
+        )
+        for i in batch.items
+    ]
+    return _answer(register_samples(station=station, items=items, actor=request.actor))
 
 
 class SealOut(Schema):

@@ -9,6 +9,8 @@ replayed idempotency key returns its first answer and writes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -104,12 +106,66 @@ class _Prepared:
     resident_id: int | None = None
 
 
+@functools.cache
+def _flag_tuple(flags: int) -> tuple[str, ...]:
+    return tuple(f.name.lower() for f in SampleFlag if flags & f)
+
+
 def _flag_names(flags: int) -> list[str]:
-    return [f.name.lower() for f in SampleFlag if flags & f]
+    return list(_flag_tuple(int(flags)))
 
 
 def _rule(field_: str, code: str, message) -> RuleViolation:
     return RuleViolation(field=field_, code=code, message=message)
+
+
+# Stations and their bindings are read on every batch of a 25-million-person round and change
+# a few times a day. Like device tokens (accounts.services), a station and a granted binding are
+# trusted for STATION_CACHE_SECONDS per worker process; a removed binding stops working within
+# that time. Refusals are never cached, and the round's status is read inside each batch's
+# transaction, so a closed round takes effect at once.
+STATION_CACHE_SECONDS = 10.0
+_station_cache: dict[int, tuple[float, Station]] = {}
+_binding_cache: dict[tuple[str, int, int], float] = {}
+
+
+def clear_station_cache() -> None:
+    _station_cache.clear()
+    _binding_cache.clear()
+
+
+def station_for(station_id: int) -> Station:
+    """The station with its round, or a 404 naming the field."""
+    cached = _station_cache.get(station_id)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
+    station = Station.objects.select_related("round").filter(pk=station_id).first()
+    if station is None:
+        raise RuleViolation(
+            field="station",
+            code="unknown",
+            message=_("No station has this number."),
+            status_code=404,
+        )
+    if len(_station_cache) > 10_000:
+        _station_cache.clear()
+    _station_cache[station_id] = (time.monotonic() + STATION_CACHE_SECONDS, station)
+    return station
+
+
+def _bound(station: Station, actor) -> bool:
+    device = isinstance(actor, DeviceToken)
+    key = ("device" if device else "user", station.pk, actor.pk)
+    until = _binding_cache.get(key)
+    if until is not None and until > time.monotonic():
+        return True
+    related = station.devices if device else station.samplers
+    if not related.filter(pk=actor.pk).exists():
+        return False
+    if len(_binding_cache) > 10_000:
+        _binding_cache.clear()
+    _binding_cache[key] = time.monotonic() + STATION_CACHE_SECONDS
+    return True
 
 
 def authorise_station(*, station: Station, actor) -> None:
@@ -121,11 +177,7 @@ def authorise_station(*, station: Station, actor) -> None:
         object_type="station",
         object_id=station.pk,
     )
-    if isinstance(actor, DeviceToken):
-        bound = station.devices.filter(pk=actor.pk).exists()
-    else:
-        bound = station.samplers.filter(pk=actor.pk).exists()
-    if not bound:
+    if not _bound(station, actor):
         deny(
             actor=actor,
             action="register_samples",
@@ -198,8 +250,6 @@ def register_samples(
         raise _rule("items", "too_many", _("A batch has at most 500 items."))
     authorise_station(station=station, actor=actor)
     round_ = station.round
-    if round_.status != RoundStatus.ACTIVE:
-        raise _rule("station", "round_closed", _("This station's round is not sampling."))
     now = now or timezone.now()
     prepared = [_precheck(i, item, now, round_) for i, item in enumerate(items)]
     keys = Counter(p.item.idempotency_key for p in prepared)
@@ -308,6 +358,14 @@ def _write(
                 o.replayed, o.sample_id, o.flags = True, first[0], _flag_names(first[3])
                 o.tube_samples, o.tube_sealed = first[5], first[6] != TubeState.OPEN
         if not fresh:
+            return
+        # The round's status now, not as cached: new samples only while it is sampling (a
+        # tablet's replays above are still answered after it closed).
+        cursor.execute("SELECT status FROM testing_testinground WHERE id = %s", [round_.pk])
+        if cursor.fetchone()[0] != RoundStatus.ACTIVE:
+            closed = _rule("station", "round_closed", _("This station's round is not sampling."))
+            for p in fresh:
+                p.outcome.reject(closed)
             return
         # 2. Tubes: one query, locked on PostgreSQL so two batches cannot overfill a tube
         # (SQLite's IMMEDIATE transaction already holds the write lock).

@@ -8,7 +8,8 @@ from fangkong.core.errors import PermissionDeniedError, RuleViolation
 from fangkong.core.models import AuditAction, AuditEntry
 from fangkong.people.models import Residency, Resident
 from fangkong.people.sampling_codes import sampling_code_for
-from fangkong.testing.models import Sample, Tube, TubeState
+from fangkong.testing.api import BatchOut
+from fangkong.testing.models import RoundStatus, Sample, Tube, TubeState
 from fangkong.testing.services.registration import register_samples
 from fangkong.testing.services.rounds import barcode_for, create_tubes, valid_barcode
 
@@ -203,6 +204,42 @@ def test_token_of_another_station_is_refused_and_audited(
     assert not Sample.objects.exists()
 
 
+def test_closed_round_refuses_new_samples_and_still_answers_replays(
+    station, tubes, tablet, residents, ids, sample_item, mass_round
+):
+    first = sample_item(tubes[0], ids["张伟"], key="before")
+    register_samples(station=station, items=[first], actor=tablet)
+    # Closed from elsewhere (the station object here still says "active", as a cached one would).
+    type(mass_round).objects.filter(pk=mass_round.pk).update(status=RoundStatus.CLOSED)
+    result = register_samples(
+        station=station, items=[first, sample_item(tubes[0], ids["王芳"])], actor=tablet
+    )
+    assert result.items[0].replayed and result.items[0].status == "accepted"
+    assert (result.items[1].status, result.items[1].field, result.items[1].code) == (
+        "rejected",
+        "station",
+        "round_closed",
+    )
+    assert Sample.objects.count() == 1
+
+
+def test_a_binding_added_after_a_refusal_works_at_once(
+    station, tubes, commander, residents, ids, sample_item
+):
+    from fangkong.accounts.services import create_device_token
+
+    spare, _clear = create_device_token(
+        name="spare tablet", role=Role.SAMPLER, scope_code=station.area_code, created_by=commander
+    )
+    with pytest.raises(PermissionDeniedError):
+        register_samples(station=station, items=[sample_item(tubes[0], ids["张伟"])], actor=spare)
+    station.devices.add(spare)  # refusals are never cached
+    result = register_samples(
+        station=station, items=[sample_item(tubes[0], ids["张伟"])], actor=spare
+    )
+    assert result.accepted == 1
+
+
 def test_batch_limits(station, tubes, tablet, sample_item):
     with pytest.raises(RuleViolation):
         register_samples(station=station, items=[], actor=tablet)
@@ -232,6 +269,7 @@ def test_api_answers_each_item(client, station, tubes, tablet, residents, ids, n
     )
     assert response.status_code == 200, response.content
     data = response.json()
+    BatchOut.model_validate(data)  # the answer is written by hand: it must keep the schema
     assert (data["accepted"], data["rejected"]) == (1, 1)
     assert data["items"][1]["field"] == "document_number"
     again = client.post(
