@@ -32,6 +32,7 @@ class RoundStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
     ACTIVE = "active", _("Sampling")
     CLOSED = "closed", _("Closed")
+    CANCELLED = "cancelled", _("Cancelled")  # called off before any sample was taken
 
 
 class PoolGroup(models.TextChoices):

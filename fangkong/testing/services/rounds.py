@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from stdnum import luhn
 
 from fangkong.accounts.permissions import can
+from fangkong.accounts.services import require_permission
 from fangkong.core.areas import is_within
 from fangkong.core.errors import PermissionDeniedError, RuleViolation
 from fangkong.geo.models import Place, PlaceKind
@@ -95,6 +96,41 @@ def create_round(
     )
 
 
+def cancel_round(*, round: TestingRound, user, now: dt.datetime | None = None) -> TestingRound:
+    """Call off a round nobody was sampled in (e.g. the zone it was scheduled for has been
+    lifted): it takes no tubes or samples from then on.
+
+    A round with samples is not cancelled: its samples and results stand, so it is closed
+    instead. `user` None is a service acting on a decision it has checked itself.
+    """
+    if user is not None:
+        require_permission(
+            actor=user,
+            action="manage_rounds",
+            area_code=round.area_code,
+            object_type="testing_round",
+            object_id=round.pk,
+        )
+    with transaction.atomic():
+        status = TestingRound.objects.select_for_update().values_list("status", flat=True)
+        round.status = status.get(pk=round.pk)
+        if round.status == RoundStatus.CANCELLED:
+            raise RuleViolation(
+                field="round", code="cancelled", message=_("The round has been cancelled.")
+            )
+        if round.status == RoundStatus.CLOSED:
+            raise RuleViolation(field="round", code="closed", message=_("The round is closed."))
+        if round.samples.exists():
+            raise RuleViolation(
+                field="round",
+                code="sampled",
+                message=_("Samples were taken in this round: close it instead of cancelling it."),
+            )
+        round.status, round.closed_at = RoundStatus.CANCELLED, now or timezone.now()
+        round.save(update_fields=["status", "closed_at", "updated_at"])
+    return round
+
+
 def add_station(
     *,
     round: TestingRound,
@@ -175,6 +211,10 @@ def create_tubes(
         )
     if round.status == RoundStatus.CLOSED:
         raise RuleViolation(field="round", code="closed", message=_("The round is closed."))
+    if round.status == RoundStatus.CANCELLED:
+        raise RuleViolation(
+            field="round", code="cancelled", message=_("The round has been cancelled.")
+        )
     # Serials are global so barcodes never repeat across rounds.
     last = Tube.objects.aggregate(m=Max("id"))["m"] or 0
     start = max(last, Tube.objects.count()) + 1
