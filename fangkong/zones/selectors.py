@@ -335,54 +335,13 @@ class RoundResult:
         return round(100 * self.sampled / self.inside, 1) if self.inside else None
 
 
-def round_results(zone: RiskZone, *, inside: int | None = None) -> list[RoundResult]:
+def round_results(zone: RiskZone) -> list[RoundResult]:
     """Each scheduled round with the zone's residents sampled, negative and positive in it.
 
-    Reads the testing app's samples, tubes and retest orders in three grouped queries; a
-    member of a positive pool who re-tested negative by single tube counts as negative.
+    Reads the testing app's samples, tubes and retest orders in grouped queries (shared with
+    the lifting evaluation, see `facts`); a member of a positive pool who re-tested negative
+    by single tube counts as negative.
     """
-    from fangkong.testing.models import Result, RetestOrder, RetestState, Sample
+    from .facts import gather
 
-    schedule = list(zone.schedule.select_related("round").order_by("day"))
-    if inside is None:
-        inside = count_people(zone.members.all())["residents"]
-    ids = [s.round_id for s in schedule]
-    rows = {
-        s.round_id: RoundResult(
-            day=s.day,
-            round_id=s.round_id,
-            name=s.round.name,
-            starts_at=s.round.starts_at,
-            due_at=s.round.due_at,
-            status=s.round.status,
-            inside=inside,
-        )
-        for s in schedule
-    }
-    if not ids:
-        return []
-    where = residents_q(zone.members.all(), "resident__")
-    positive = [Result.POSITIVE, Result.PRESUMPTIVE_POSITIVE]
-    for r in (
-        Sample.objects.filter(where, round_id__in=ids, resident__status=ResidentStatus.ACTIVE)
-        .values("round_id")
-        .annotate(
-            sampled=Count("resident_id", distinct=True),
-            negative=Count("resident_id", distinct=True, filter=Q(tube__result=Result.NEGATIVE)),
-            positive=Count("resident_id", distinct=True, filter=Q(tube__result__in=positive)),
-        )
-        .order_by()
-    ):
-        row = rows[r["round_id"]]
-        row.sampled, row.negative, row.positive = r["sampled"], r["negative"], r["positive"]
-    for r in (
-        RetestOrder.objects.filter(where, source_tube__round_id__in=ids, state=RetestState.NEGATIVE)
-        .values("source_tube__round_id")
-        .annotate(n=Count("resident_id", distinct=True))
-        .order_by()
-    ):
-        row = rows[r["source_tube__round_id"]]
-        cleared = min(r["n"], row.positive)
-        row.positive -= cleared
-        row.negative += cleared
-    return [rows[i] for i in ids]
+    return gather([zone], results="all", checklist=False)[zone.pk].rounds

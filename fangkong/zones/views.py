@@ -23,6 +23,7 @@ from fangkong.command.models import Task, TaskState
 from fangkong.core.errors import PermissionDeniedError, RuleViolation
 
 from . import selectors
+from .facts import gather
 from .forms import DesignationForm, EndZoneForm, lang
 from .models import RiskZone, ZoneStatus
 from .protocols import zone_rule
@@ -170,9 +171,10 @@ def _checkpoint_context(request: HttpRequest, zone: RiskZone) -> dict:
 @login_required
 def zone_detail(request: HttpRequest, pk: int, end_form: EndZoneForm | None = None) -> HttpResponse:
     zone = _zone_for(request, pk)
-    results = selectors.round_results(zone)
+    facts = gather([zone], results="all", checklist=zone.is_active)[zone.pk]
+    results = facts.rounds
     stored = zone.evaluations.first()
-    evaluation = evaluate_zone(zone, save=False, results=results) if zone.is_active else None
+    evaluation = evaluate_zone(zone, save=False, facts=facts) if zone.is_active else None
     if end_form is None and can(request.user, "manage_zones"):
         end_form = _end_form(zone, evaluation)
     context = {

@@ -245,12 +245,3 @@ def _after_designation(zone: RiskZone, rule: dict, user) -> int:
     rounds = create_schedule(zone, rule, user)
     ensure_daily_tasks(zone, range(1, plan_days(rule) + 1))
     return len(rounds)
-
-
-def recount_people(zone: RiskZone) -> RiskZone:
-    """Refresh the stored counts (people move in and out during a long closure)."""
-    counts = selectors.count_people(zone.members.all())
-    RiskZone.objects.filter(pk=zone.pk).update(**counts)
-    for key, value in counts.items():
-        setattr(zone, key, value)
-    return zone

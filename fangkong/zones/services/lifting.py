@@ -12,23 +12,35 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.services import require_permission
 from fangkong.core.errors import RuleViolation
 from fangkong.core.events import publish
-from fangkong.people.models import HealthStatus, Resident, ResidentStatus
-from fangkong.testing.models import Result
 
 from .. import selectors
 from ..events import ZoneDowngraded, ZoneLifted
-from ..models import RiskZone, ZoneChange, ZoneEvaluation, ZoneRound, ZoneStatus
+from ..facts import COUNTS, ZoneFacts, final_round, gather
+from ..models import ProtocolPreset, RiskZone, ZoneChange, ZoneEvaluation, ZoneRound, ZoneStatus
 from ..protocols import zone_rule
-from ..rules import STRICTNESS, Check, Facts, day_number, lifting_checks, proposal
-from .designation import default_name, recount_people, resolve_members, write_zone, zone_label
-from .schedules import add_final_round, cancel_future_tasks, ensure_daily_tasks
+from ..rules import (
+    STRICTNESS,
+    Check,
+    Facts,
+    day_number,
+    lifting_checks,
+    proposal,
+)
+from .designation import default_name, resolve_members, write_zone, zone_label
+from .schedules import (
+    add_final_round,
+    cancel_future_tasks,
+    daily_tasks,
+    grid_workers,
+    save_new_tasks,
+)
 
 
 @dataclass
@@ -52,76 +64,37 @@ class Evaluation:
         return [asdict(c) for c in self.checks]
 
 
-def last_infection_at(zone: RiskZone) -> dt.datetime | None:
-    """When the last infection inside was found: the latest positive sample of a resident now
-    marked "case to investigate", else the time their status changed. One query."""
-    rows = (
-        Resident.objects.filter(
-            selectors.residents_q(zone.members.all()),
-            status=ResidentStatus.ACTIVE,
-            health_status=HealthStatus.CASE_TO_INVESTIGATE,
-        )
-        .values("id", "updated_at")
-        .annotate(
-            sampled=Max(
-                "samples__taken_at",
-                filter=Q(samples__tube__result__in=[Result.POSITIVE, Result.PRESUMPTIVE_POSITIVE]),
-            )
-        )
-        .order_by()
-    )
-    found = [r["sampled"] or r["updated_at"] for r in rows]
-    return max(found) if found else None
-
-
-def _blocking_zones(zone: RiskZone, kinds: list[str]) -> int:
-    if not kinds:
-        return 0
-    district = zone.area_code.split("-")[0]
-    return (
-        RiskZone.objects.filter(
-            status=ZoneStatus.ACTIVE, kind__in=kinds, area_code__startswith=district
-        )
-        .exclude(pk=zone.pk)
-        .count()
-    )
-
-
-def evaluate_zone(
-    zone: RiskZone,
-    *,
-    now: dt.datetime | None = None,
-    save: bool = True,
-    results: list[selectors.RoundResult] | None = None,
-) -> Evaluation:
-    """The zone's checklist today and what it proposes; stored as the day's evaluation.
-
-    `results` are the zone's round results when the caller has them already."""
-    now = now or timezone.now()
+def _evaluate(zone: RiskZone, facts: ZoneFacts, now: dt.datetime) -> Evaluation:
+    """The checklist of the zone's protocol over its facts, and what it proposes (no query)."""
     today = timezone.localtime(now).date()
     rule = zone_rule(zone.protocol.data, zone.kind) or {}
-    infection = last_infection_at(zone)
+    infection = facts.last_infection_at
     reference = timezone.localtime(zone.designated_at).date()
     if infection is not None:
         reference = max(reference, timezone.localtime(infection).date())
     clean_day = day_number(reference, today)
-    if results is None:
-        results = selectors.round_results(zone)
-    started = [r for r in results if r.starts_at <= now]
-    final = started[-1] if started else None
-    facts = Facts(
-        clean_day=clean_day,
-        final_round_day=(
-            day_number(reference, timezone.localtime(final.starts_at).date()) if final else None
-        ),
-        final_round_complete=bool(final and final.complete),
-        final_round_negative=bool(final and final.all_negative),
-        via_downgrade=zone.downgraded_from_id is not None,
-        blocking_zones=_blocking_zones(zone, rule.get("lift", {}).get("requires_lifted") or []),
+    final = final_round(facts.rounds, now)
+    checks = (
+        lifting_checks(
+            rule,
+            Facts(
+                clean_day=clean_day,
+                final_round_day=(
+                    day_number(reference, timezone.localtime(final.starts_at).date())
+                    if final
+                    else None
+                ),
+                final_round_complete=bool(final and final.complete),
+                final_round_negative=bool(final and final.all_negative),
+                via_downgrade=zone.downgraded_from_id is not None,
+                blocking_zones=facts.blocking_zones,
+            ),
+        )
+        if rule
+        else []
     )
-    checks = lifting_checks(rule, facts) if rule else []
     proposed = proposal(rule, checks) if zone.is_active and rule else None
-    evaluation = Evaluation(
+    return Evaluation(
         zone=zone,
         at=now,
         reference_date=reference,
@@ -137,46 +110,112 @@ def evaluate_zone(
             else None
         ),
     )
+
+
+_STORED = ["at", "reference_date", "last_infection_at", "clean_day", "proposal"]
+_STORED += ["downgrade_to", "checklist", "updated_at"]
+
+
+def _store(evaluations: list[Evaluation]) -> None:
+    """Each zone's evaluation of the day, replacing one made earlier that day: one statement."""
+    ZoneEvaluation.objects.bulk_create(
+        [
+            ZoneEvaluation(
+                zone=e.zone,
+                date=timezone.localtime(e.at).date(),
+                at=e.at,
+                reference_date=e.reference_date,
+                last_infection_at=e.last_infection_at,
+                clean_day=e.clean_day,
+                proposal=e.proposal or "",
+                downgrade_to=e.downgrade_to or "",
+                checklist=e.checklist(),
+            )
+            for e in evaluations
+        ],
+        update_conflicts=True,
+        unique_fields=["zone", "date"],
+        update_fields=_STORED,
+    )
+
+
+def evaluate_zone(
+    zone: RiskZone,
+    *,
+    now: dt.datetime | None = None,
+    save: bool = True,
+    facts: ZoneFacts | None = None,
+) -> Evaluation:
+    """The zone's checklist today and what it proposes; stored as the day's evaluation.
+
+    The same reads and rules as the daily pass over every zone (`evaluate_all`); `facts` are
+    the zone's facts when the caller has gathered them already."""
+    now = now or timezone.now()
+    if facts is None:
+        facts = gather([zone], now=now)[zone.pk]
+    evaluation = _evaluate(zone, facts, now)
     if save:
-        ZoneEvaluation.objects.update_or_create(
-            zone=zone,
-            date=today,
-            defaults={
-                "at": now,
-                "reference_date": reference,
-                "last_infection_at": infection,
-                "clean_day": clean_day,
-                "proposal": proposed or "",
-                "downgrade_to": evaluation.downgrade_to or "",
-                "checklist": evaluation.checklist(),
-            },
-        )
+        _store([evaluation])
     return evaluation
 
 
 def evaluate_all(*, now: dt.datetime | None = None) -> list[Evaluation]:
-    """The daily pass over every active zone: evaluate it and add today's daily tasks."""
+    """The daily pass over every active zone: refresh its people counts, add today's daily
+    tasks, extend its schedule if an infection inside asks for it, and store its evaluation.
+
+    Set-based: the facts of all zones come in a fixed number of queries and the writes are a
+    few bulk statements in one transaction, whatever the number of zones. Running it twice a
+    day is harmless: the day's evaluations are replaced, no task or round is made twice.
+    """
     now = now or timezone.now()
-    out = []
-    zones = RiskZone.objects.filter(status=ZoneStatus.ACTIVE).select_related("protocol")
-    for zone in zones.order_by("designated_at", "id"):
-        with transaction.atomic():
-            day = day_number(
-                timezone.localtime(zone.designated_at).date(), timezone.localtime(now).date()
+    today = timezone.localtime(now).date()
+    zones = list(
+        RiskZone.objects.filter(status=ZoneStatus.ACTIVE)
+        .defer("geometry")
+        .order_by("designated_at", "id")
+    )
+    # A handful of protocol versions: each read (and its rules parsed) once, not once a zone.
+    protocols = ProtocolPreset.objects.in_bulk({z.protocol_id for z in zones})
+    for zone in zones:
+        zone.protocol = protocols[zone.protocol_id]
+    known = gather(zones, now=now)
+    evaluations = {z.pk: _evaluate(z, known[z.pk], now) for z in zones}
+    workers = grid_workers(sorted({g for f in known.values() for g in f.grids}))
+    tasks, recounted = [], []
+    for zone in zones:
+        f = known[zone.pk]
+        day = day_number(timezone.localtime(zone.designated_at).date(), today)
+        if day >= 1:
+            tasks += daily_tasks(
+                zone, [day], grids=f.grids, people=f.people_by_grid, workers=workers
             )
-            if day >= 1:
-                ensure_daily_tasks(zone, [day])
-            recount_people(zone)
-            evaluation = evaluate_zone(zone, now=now)
-            if extend_schedule(zone, evaluation) is not None:
-                evaluation = evaluate_zone(zone, now=now)
-            out.append(evaluation)
-    return out
+        if any(getattr(zone, k) != v for k, v in f.people.items()):
+            for key, value in f.people.items():
+                setattr(zone, key, value)
+            recounted.append(zone)
+    with transaction.atomic():
+        save_new_tasks(tasks)
+        # People move in and out during a long closure: the stored counts follow.
+        RiskZone.objects.bulk_update(recounted, list(COUNTS))
+        extended = [
+            zone
+            for zone in zones
+            if extend_schedule(zone, evaluations[zone.pk], last_day=known[zone.pk].last_day)
+        ]
+        if extended:
+            again = gather(extended, now=now)
+            evaluations.update((z.pk, _evaluate(z, again[z.pk], now)) for z in extended)
+        _store(list(evaluations.values()))
+    return [evaluations[z.pk] for z in zones]
 
 
-def extend_schedule(zone: RiskZone, evaluation: Evaluation) -> ZoneRound | None:
+def extend_schedule(
+    zone: RiskZone, evaluation: Evaluation, *, last_day: int | None = None
+) -> ZoneRound | None:
     """When an infection inside restarted the count, the protocol's final round must fall late
-    enough: add a round on the day the new clean period completes, if no round is that late."""
+    enough: add a round on the day the new clean period completes, if no round is that late.
+
+    `last_day` is the schedule's last day when the caller knows it."""
     rule = zone_rule(zone.protocol.data, zone.kind) or {}
     lift = rule.get("lift") or {}
     days, before = lift.get("days_without_infection"), lift.get("final_round_days_before_lift")
@@ -186,7 +225,8 @@ def extend_schedule(zone: RiskZone, evaluation: Evaluation) -> ZoneRound | None:
         return None
     earliest = evaluation.reference_date + dt.timedelta(days=days - before - 1)
     start = timezone.localtime(zone.designated_at).date()
-    last_day = zone.schedule.aggregate(m=Max("day"))["m"] or 0
+    if last_day is None:
+        last_day = zone.schedule.aggregate(m=Max("day"))["m"] or 0
     if start + dt.timedelta(days=last_day - 1) >= earliest:
         return None
     target = evaluation.reference_date + dt.timedelta(days=days - 1)

@@ -16,18 +16,17 @@ import datetime as dt
 from collections.abc import Sequence
 
 from django.conf import settings
-from django.db.models import Count, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.models import Role, User
 from fangkong.command.models import Task, TaskState
 from fangkong.geo.models import Place, PlaceKind
-from fangkong.people.models import Resident, ResidentStatus
 from fangkong.testing.models import RoundKind, StationKind
 from fangkong.testing.services.rounds import add_station, create_round
 
 from .. import selectors
+from ..facts import gather
 from ..models import MemberType, RiskZone, ZoneMember, ZoneRound
 from ..rules import POOL_GROUP, round_times
 
@@ -131,33 +130,26 @@ def _day_end(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59)))
 
 
-def people_by_grid(zone: RiskZone) -> dict[str, dict[str, int]]:
-    """Residents inside the zone, by grid, with the special-needs counts: one query."""
-    rows = (
-        Resident.objects.filter(
-            selectors.residents_q(zone.members.all()), status=ResidentStatus.ACTIVE
-        )
-        .values("area_code")
-        .annotate(
-            residents=Count("id", distinct=True),
-            elderly_alone=Count("id", distinct=True, filter=Q(tags__tag="elderly_alone")),
-            medical_trips=Count("id", distinct=True, filter=Q(tags__tag="medical_trips")),
-        )
-        .order_by()
-    )
-    return {r.pop("area_code"): r for r in rows}
-
-
-def ensure_daily_tasks(zone: RiskZone, days: Sequence[int]) -> int:
-    """One task per grid worker of each grid of the zone for each day number; returns how many
-    were new. A grid without a worker gets one unassigned task."""
-    grids = selectors.zone_grid_codes(zone.members.all())
+def grid_workers(grids: Sequence[str]) -> dict[str, list[User]]:
+    """The active grid workers of each grid: one query."""
     workers: dict[str, list[User]] = {g: [] for g in grids}
     for worker in User.objects.filter(
-        role=Role.GRID_WORKER, scope_code__in=grids, is_active=True
+        role=Role.GRID_WORKER, scope_code__in=list(workers), is_active=True
     ).order_by("pk"):
         workers[worker.scope_code].append(worker)
-    people = people_by_grid(zone)
+    return workers
+
+
+def daily_tasks(
+    zone: RiskZone,
+    days: Sequence[int],
+    *,
+    grids: Sequence[str],
+    people: dict[str, dict[str, int]],
+    workers: dict[str, list[User]],
+) -> list[Task]:
+    """One task per grid worker of each grid of the zone for each day number (unsaved); a
+    grid without a worker gets one unassigned task. `people` are the residents by grid."""
     start = timezone.localtime(zone.designated_at).date()
     tasks = []
     with _site_language():
@@ -177,7 +169,7 @@ def ensure_daily_tasks(zone: RiskZone, days: Sequence[int]) -> int:
                         "medical": counts["medical_trips"],
                     }
                 )[:200]
-                for worker in workers[grid] or [None]:
+                for worker in workers.get(grid) or [None]:
                     who = worker.pk if worker else "none"
                     tasks.append(
                         Task(
@@ -190,11 +182,32 @@ def ensure_daily_tasks(zone: RiskZone, days: Sequence[int]) -> int:
                             due_at=_day_end(date),
                         )
                     )
+    return tasks
+
+
+def save_new_tasks(tasks: Sequence[Task]) -> int:
+    """Write the tasks whose key is new (two statements); returns how many were."""
     keys = [t.key for t in tasks]
+    if not keys:
+        return 0
     existing = set(Task.objects.filter(key__in=keys).values_list("key", flat=True))
     new = [t for t in tasks if t.key not in existing]
     Task.objects.bulk_create(new, ignore_conflicts=True)
     return len(new)
+
+
+def ensure_daily_tasks(zone: RiskZone, days: Sequence[int]) -> int:
+    """One task per grid worker of each grid of the zone for each day number; returns how many
+    were new. A grid without a worker gets one unassigned task."""
+    facts = gather([zone], results="none", checklist=False)[zone.pk]
+    tasks = daily_tasks(
+        zone,
+        days,
+        grids=facts.grids,
+        people=facts.people_by_grid,
+        workers=grid_workers(facts.grids),
+    )
+    return save_new_tasks(tasks)
 
 
 def cancel_future_tasks(zone: RiskZone, *, now: dt.datetime) -> int:

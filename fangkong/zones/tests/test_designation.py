@@ -51,6 +51,34 @@ def test_people_are_counted_in_one_query(designate, people, django_assert_num_qu
         }
 
 
+def test_many_zones_are_counted_together_by_the_same_rule(designate, people):
+    """The set-based reads behind the daily evaluation place people in zones exactly as the
+    one-zone query does, including someone whose grid code disagrees with their building."""
+    from fangkong.people.models import Resident
+    from fangkong.zones.facts import gather
+
+    Resident.objects.filter(pk=people["张伟"].pk).update(area_code=G112)  # lives in B1111
+    zones = [
+        designate("sealed", [COMPOUND]),
+        designate("controlled", [G112, B1111]),
+        designate("sealed", [B1111, B1121]),
+        designate("precaution", [G111, G112, G211]),
+        designate("standstill", [B1111, B1112]),
+    ]
+    facts = gather(RiskZone.objects.filter(pk__in=[z.pk for z in zones]), results="none")
+    for zone in zones:
+        members = list(zone.members.all())
+        assert facts[zone.pk].people == selectors.count_people(members), zone.name
+        assert facts[zone.pk].grids == selectors.zone_grid_codes(members)
+        by_grid = Resident.objects.filter(selectors.residents_q(members)).values_list(
+            "area_code", flat=True
+        )
+        assert {g: c["residents"] for g, c in facts[zone.pk].people_by_grid.items()} == {
+            g: list(by_grid).count(g) for g in set(by_grid)
+        }
+    assert facts[zones[4].pk].people["residents"] == 2  # 王芳, 李娜: 张伟's grid is not G111
+
+
 def test_a_zone_keeps_the_protocol_version_it_was_designated_under(designate, people):
     nine = get_preset("cn-9th-edition-2022")
     zone = designate("high", [B1121], protocol=nine)

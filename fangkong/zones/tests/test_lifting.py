@@ -25,7 +25,7 @@ from fangkong.zones.services.lifting import (
     lift_zone,
 )
 
-from .conftest import B1121, COMPOUND
+from .conftest import B1111, B1121, COMPOUND, G211
 
 INSIDE = ("张伟", "王芳", "李娜")
 
@@ -273,3 +273,94 @@ def test_the_daily_task_runs_the_evaluation(designate, people):
     designate("precaution", [G112])
     assert evaluate_zones_daily.call() == {"zones": 1, "proposals": 1}
     assert ZoneEvaluation.objects.get().proposal == "lift"
+
+
+# --- the daily pass over every zone: set-based, the same rule as one zone at a time ------------
+
+
+def _summary(e) -> dict:
+    final = e.final_round
+    return {
+        "checklist": e.checklist(),
+        "proposal": e.proposal,
+        "downgrade_to": e.downgrade_to,
+        "escalate_to": e.escalate_to,
+        "clean_day": e.clean_day,
+        "reference_date": e.reference_date,
+        "last_infection_at": e.last_infection_at,
+        "final_round": final and (final.day, final.inside, final.sampled, final.negative),
+    }
+
+
+def test_the_daily_pass_gives_each_zone_its_own_evaluation(
+    designate, sealed, people, run_round, commander, t0
+):
+    """Sealed with a clean final round, high → medium by downgrade, controlled with an
+    infection inside, a precaution zone waiting for them, a standstill half sampled."""
+    nine = get_preset("cn-9th-edition-2022")
+    run_round(sealed, 14, [people[n] for n in INSIDE])
+    high = designate("high", [B1121], protocol=nine, designated_at=on_day(t0, 1))
+    run_round(high, 7, [people["刘洋"], people["陈静"]])
+    medium = downgrade_zone(zone=high, user=commander, reason="第7天全员阴性", now=on_day(t0, 7))
+    controlled = designate("controlled", [G211], designated_at=on_day(t0, 2))
+    Resident.objects.filter(pk=people["杨磊"].pk).update(
+        health_status=HealthStatus.CASE_TO_INVESTIGATE, updated_at=on_day(t0, 9, 11)
+    )
+    precaution = designate("precaution", [G111, G112], designated_at=on_day(t0, 3))
+    still = designate("standstill", [B1111], designated_at=on_day(t0, 14, 8))
+    run_round(still, 1, [people["张伟"], people["王芳"]])
+    now = on_day(t0, 14)
+    together = {e.zone.pk: e for e in evaluate_all(now=now)}
+    zones = [sealed, medium, controlled, precaution, still]
+    assert sorted(together) == sorted(z.pk for z in zones)  # the downgraded high is not active
+    for zone in zones:
+        alone = evaluate_zone(RiskZone.objects.get(pk=zone.pk), now=now, save=False)
+        assert _summary(together[zone.pk]) == _summary(alone), zone.kind
+    got = {pk: e.proposal for pk, e in together.items()}
+    assert got == {
+        sealed.pk: "lift",
+        medium.pk: "downgrade",  # 3 clean days after the downgrade
+        controlled.pk: None,
+        precaution.pk: None,  # waits for the sealed and controlled zones
+        still.pk: None,
+    }
+    assert together[controlled.pk].escalate_to == "sealed"
+    # Stored as the day's evaluations, one per zone, as evaluate_zone stores them.
+    stored = {e.zone_id: e for e in ZoneEvaluation.objects.filter(date=now.date())}
+    assert {pk: stored[pk].checklist for pk in got} == {
+        pk: e.checklist() for pk, e in together.items()
+    }
+    # The counts stored on the zones are those of the one-zone query.
+    from fangkong.zones import selectors
+
+    for zone in RiskZone.objects.filter(pk__in=got):
+        assert selectors.count_people(zone.members.all()) == {
+            "residents": zone.residents,
+            "elderly_alone": zone.elderly_alone,
+            "medical_trips": zone.medical_trips,
+        }
+
+
+def test_the_daily_pass_takes_the_same_queries_for_two_zones_or_six(designate, people, t0):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def run(day: int) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            evaluations = evaluate_all(now=on_day(t0, day))
+        assert ZoneEvaluation.objects.filter(date=on_day(t0, day).date()).count() == len(
+            evaluations
+        )
+        return len(queries)
+
+    # Both runs have a zone waiting for others and new daily tasks to write (a standstill's
+    # are made a day at a time), so they issue the same kinds of statement.
+    designate("precaution", [G111], designated_at=t0)
+    designate("standstill", [B1111], designated_at=t0)
+    two = run(3)
+    designate("sealed", [COMPOUND], designated_at=t0)
+    designate("controlled", [G112], designated_at=t0)
+    designate("sealed", [B1121], designated_at=t0)
+    designate("high", [G211], protocol=get_preset("cn-9th-edition-2022"), designated_at=t0)
+    six = run(4)
+    assert six == two <= 17  # savepoint and release included
