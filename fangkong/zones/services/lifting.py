@@ -36,6 +36,7 @@ from ..rules import (
 from .designation import default_name, resolve_members, write_zone, zone_label
 from .schedules import (
     add_final_round,
+    cancel_future_rounds,
     cancel_future_tasks,
     daily_tasks,
     grid_workers,
@@ -266,6 +267,7 @@ def _record_end(zone, *, status, user, reason, now, action, evaluation) -> None:
         checklist=evaluation.checklist(),
     )
     cancel_future_tasks(zone, now=now)
+    cancel_future_rounds(zone, user=user, now=now)
 
 
 def lift_zone(*, zone: RiskZone, user, reason: str, now: dt.datetime | None = None) -> RiskZone:

@@ -21,9 +21,10 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.models import Role, User
 from fangkong.command.models import Task, TaskState
+from fangkong.core.errors import RuleViolation
 from fangkong.geo.models import Place, PlaceKind
-from fangkong.testing.models import RoundKind, StationKind
-from fangkong.testing.services.rounds import add_station, create_round
+from fangkong.testing.models import RoundKind, RoundStatus, StationKind
+from fangkong.testing.services.rounds import add_station, cancel_round, create_round
 
 from .. import selectors
 from ..facts import gather
@@ -217,3 +218,20 @@ def cancel_future_tasks(zone: RiskZone, *, now: dt.datetime) -> int:
         state=TaskState.OPEN,
         due_at__gt=_day_end(timezone.localtime(now).date()),
     ).update(state=TaskState.CANCELLED)
+
+
+def cancel_future_rounds(zone: RiskZone, *, user, now: dt.datetime) -> int:
+    """The zone's scheduled rounds that have not started are cancelled when it ends (through
+    the testing app); one that somehow has samples already is left to the testing staff."""
+    cancelled = 0
+    for s in zone.schedule.select_related("round").filter(
+        round__starts_at__gt=now, round__status__in=[RoundStatus.PLANNED, RoundStatus.ACTIVE]
+    ):
+        try:
+            cancel_round(round=s.round, user=user, now=now)
+        except RuleViolation as exc:
+            if exc.code != "sampled":
+                raise
+        else:
+            cancelled += 1
+    return cancelled

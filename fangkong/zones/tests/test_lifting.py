@@ -364,3 +364,20 @@ def test_the_daily_pass_takes_the_same_queries_for_two_zones_or_six(designate, p
     designate("high", [G211], protocol=get_preset("cn-9th-edition-2022"), designated_at=t0)
     six = run(4)
     assert six == two <= 17  # savepoint and release included
+
+
+def test_a_zone_that_ends_cancels_its_rounds_not_yet_started(
+    designate, people, run_round, commander, t0
+):
+    from fangkong.testing.models import RoundStatus
+
+    nine = get_preset("cn-9th-edition-2022")
+    high = designate("high", [B1121], protocol=nine, designated_at=t0)
+    run_round(high, 7, [people["刘洋"], people["陈静"]])
+    medium = downgrade_zone(zone=high, user=commander, reason="第7天全员阴性", now=on_day(t0, 7))
+    assert {s.round.status for s in high.schedule.all()} == {RoundStatus.ACTIVE}  # all started
+    run_round(medium, 7, [people["刘洋"]])  # sampled ahead of its day: left to the testing staff
+    downgrade_zone(zone=medium, user=commander, reason="再3天无新增", now=on_day(t0, 9))
+    status = {s.day: s.round.status for s in medium.schedule.select_related("round")}
+    # Day 1 began at the downgrade (day 7, 17:00); days 4 and 7 had not begun on day 9.
+    assert status == {1: RoundStatus.ACTIVE, 4: RoundStatus.CANCELLED, 7: RoundStatus.ACTIVE}
