@@ -180,7 +180,7 @@ class ZoneMember(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.zone_id}:{self.code}"
+        return self.name or self.code
 
 
 class ZoneChange(models.Model):

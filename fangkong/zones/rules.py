@@ -21,6 +21,13 @@ POOL_GROUP = {"sealed": "sealed", "controlled": "controlled", "precaution": "gen
 ROUND_HOURS = 24  # a later round finishes within a day, like any designated area
 
 
+def kind_label(kind: str) -> str:
+    """A zone kind as staff call it (封控区, 高风险区), in the current language."""
+    from .models import ZoneKind
+
+    return str(ZoneKind(kind).label) if kind in ZoneKind.values else kind
+
+
 def day_number(reference: dt.date, day: dt.date) -> int:
     return (day - reference).days + 1
 
@@ -154,8 +161,8 @@ def lifting_checks(rule: dict, facts: Facts) -> list[Check]:
             Check(
                 "stricter_zones_lifted",
                 str(
-                    _("Every %(kinds)s zone of the district lifted")
-                    % {"kinds": "/".join(lift["requires_lifted"])}
+                    _("Every zone of these kinds in the district lifted: %(kinds)s")
+                    % {"kinds": " / ".join(kind_label(k) for k in lift["requires_lifted"])}
                 ),
                 facts.blocking_zones == 0,
                 needed="0",

@@ -30,6 +30,7 @@ from ..rules import (
     Check,
     Facts,
     day_number,
+    kind_label,
     lifting_checks,
     proposal,
 )
@@ -56,6 +57,10 @@ class Evaluation:
     proposal: str | None
     downgrade_to: str | None
     escalate_to: str | None = None  # the protocol turns the zone stricter after an infection
+
+    @property
+    def escalate_to_label(self) -> str:
+        return kind_label(self.escalate_to) if self.escalate_to else ""
 
     @property
     def manual_checks(self) -> list[Check]:

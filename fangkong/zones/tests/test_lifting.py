@@ -381,3 +381,24 @@ def test_a_zone_that_ends_cancels_its_rounds_not_yet_started(
     status = {s.day: s.round.status for s in medium.schedule.select_related("round")}
     # Day 1 began at the downgrade (day 7, 17:00); days 4 and 7 had not begun on day 9.
     assert status == {1: RoundStatus.ACTIVE, 4: RoundStatus.CANCELLED, 7: RoundStatus.ACTIVE}
+
+
+def test_checklists_and_pages_name_zone_kinds_as_staff_do(
+    designate, sealed, people, client, commander, t0, monkeypatch
+):
+    precaution = designate("precaution", [G112], designated_at=t0)
+    (waiting,) = [
+        c
+        for c in evaluate_zone(precaution, now=on_day(t0, 3)).checks
+        if c.code == "stricter_zones_lifted"
+    ]
+    assert "封控区 / 管控区" in waiting.label and "sealed" not in waiting.label
+    controlled = designate("controlled", [B1121], designated_at=t0)
+    Resident.objects.filter(pk=people["刘洋"].pk).update(
+        health_status=HealthStatus.CASE_TO_INVESTIGATE, updated_at=on_day(t0, 2, 11)
+    )
+    monkeypatch.setattr(timezone, "now", lambda: on_day(t0, 3))
+    client.force_login(commander)
+    page = client.get(reverse("zones:zone", args=[controlled.pk])).content.decode()
+    assert 'data-testid="escalate"' in page and "调整为封控区" in page
+    assert "第几天" in page  # the schedule's day column, not a date

@@ -15,6 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from fangkong.zones.models import RiskZone, ZoneStatus
+from fangkong.zones.rules import kind_label
 from fangkong.zones.services.lifting import evaluate_all
 
 
@@ -55,7 +56,8 @@ class Command(BaseCommand):
         for e in evaluations:
             verdict = {
                 "lift": _("propose lifting"),
-                "downgrade": _("propose downgrading to %(kind)s") % {"kind": e.downgrade_to},
+                "downgrade": _("propose downgrading to %(kind)s")
+                % {"kind": kind_label(e.downgrade_to or "")},
                 None: _("keep"),
             }[e.proposal]
             self.stdout.write(
