@@ -102,10 +102,13 @@ def pytest_report_header(config):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_station_cache():
-    """Each test's database reuses primary keys, so a station cached by an earlier test (its
-    round, its bindings) must not answer for a different station with the same number."""
+def _fresh_caches():
+    """Each test's database reuses primary keys, so what an earlier test cached (a station, its
+    round and bindings; population counts) must not answer for the next test's rows."""
+    from django.core.cache import cache
+
     from fangkong.testing.services.registration import clear_station_cache
 
     clear_station_cache()
+    cache.clear()  # e.g. population counts, keyed by ids a later test's database reuses
     yield

@@ -99,7 +99,13 @@ class Resident(TimeStampedModel):
             # document; leading with it lets the sampling hot path look people up by it.
             models.UniqueConstraint(fields=["document_index"], name="resident_unique_document"),
         ]
-        indexes = [models.Index(fields=["area_code", "status"], name="resident_area_status")]
+        # Covers the count of residents in scope by grid (coverage, dashboard) without reading
+        # the table.
+        indexes = [
+            models.Index(fields=["area_code", "status", "residency"], name="resident_area_scope"),
+            # The newest change, which keys the cached population counts (selectors).
+            models.Index(fields=["updated_at"], name="resident_updated"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} {self.document_masked}"

@@ -268,7 +268,13 @@ class Tube(TimeStampedModel):
                 condition=Q(state__in=[s.value for s in TubeState]), name="tube_state_valid"
             ),
         ]
-        indexes = [models.Index(fields=["round", "state"], name="tube_round_state")]
+        indexes = [
+            models.Index(fields=["round", "state"], name="tube_round_state"),
+            # The bulletin figures (tubes and people by pool size) from the index alone.
+            models.Index(
+                fields=["round", "kind", "capacity", "sample_count"], name="tube_round_counts"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.barcode
@@ -313,6 +319,49 @@ class Sample(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tube_id}:{self.resident_id}"
+
+
+class RoundMember(models.Model):
+    """A person tested in a round: one row per person, from their first sample, kept by
+    registration in the sample's transaction. The unique pair is what makes "tested" exact
+    when two booths take the same person at the same moment."""
+
+    round = models.ForeignKey(TestingRound, on_delete=models.PROTECT, related_name="members")
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="+")
+    area_code = models.CharField(max_length=64)  # the grid they were first sampled in
+    visitor = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("person tested in a round")
+        verbose_name_plural = _("people tested in a round")
+        constraints = [
+            models.UniqueConstraint(fields=["round", "resident"], name="round_member_once"),
+        ]
+        indexes = [models.Index(fields=["round", "area_code"], name="round_member_area")]
+
+    def __str__(self) -> str:
+        return f"{self.round_id}:{self.resident_id}"
+
+
+class RoundTally(models.Model):
+    """People tested per round and grid, counted as they are registered (one row per grid),
+    so live coverage and the dashboard read a thousand rows instead of millions of samples.
+    `rebuild_round_tallies` recounts them from the samples."""
+
+    round = models.ForeignKey(TestingRound, on_delete=models.CASCADE, related_name="tallies")
+    area_code = models.CharField(max_length=64)
+    tested = models.PositiveIntegerField(default=0)  # residents, first sample in the round
+    visitors = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("round tally")
+        verbose_name_plural = _("round tallies")
+        constraints = [
+            models.UniqueConstraint(fields=["round", "area_code"], name="round_tally_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round_id}:{self.area_code} {self.tested}+{self.visitors}"
 
 
 class ResultStatus(models.TextChoices):

@@ -23,12 +23,11 @@ from fangkong.command.models import Task
 from fangkong.core.areas import is_within
 from fangkong.core.errors import PermissionDeniedError
 from fangkong.geo.models import Grid
-from fangkong.people.models import Residency, Resident, ResidentStatus
-from fangkong.people.selectors import scoped_residents
+from fangkong.people.models import Resident, ResidentStatus
+from fangkong.people.selectors import IN_SCOPE_RESIDENCY, population_by_grid, scoped_residents
 
-from .models import Sample, TestingRound, Tube, TubeKind, TubeState
+from .models import RoundMember, RoundTally, Sample, TestingRound, Tube, TubeKind, TubeState
 
-IN_SCOPE_RESIDENCY = (Residency.REGISTERED, Residency.FLOATING)
 DOORKNOCK_KIND = "door_knock"
 OVERDUE_LIST_LIMIT = 200
 
@@ -232,6 +231,39 @@ def _overdue_q(now: dt.datetime) -> Q:
     )
 
 
+def tested_by_area(
+    *, round_ids: list[int], prefixes: list[str], scope: str
+) -> dict[tuple[int, str], tuple[int, int]]:
+    """(round, grid) → (residents tested, visitors tested), for people under `prefixes` and
+    the user's `scope`, each counted once per round in the grid of their first sample.
+
+    Areas down to grids read the tallies registration keeps (a row per grid); a building or
+    household scope reads the round's people with their homes (a few hundred rows).
+    """
+    out: dict[tuple[int, str], tuple[int, int]] = {}
+    if not round_ids or not prefixes:
+        return out
+    if all(_depth(p) <= 4 for p in prefixes) and _depth(scope) <= 4:
+        rows = (
+            RoundTally.objects.filter(_resident_q(prefixes), _resident_q([scope]))
+            .filter(round_id__in=round_ids)
+            .values_list("round_id", "area_code", "tested", "visitors")
+        )
+        return {(r, code): (n, v) for r, code, n, v in rows}
+    members = (
+        RoundMember.objects.filter(
+            _resident_q(prefixes, "resident__"), _resident_q([scope], "resident__")
+        )
+        .filter(round_id__in=round_ids)
+        .values_list("round_id", "area_code")
+        .annotate(
+            n=Count("id", filter=Q(visitor=False)), visitors=Count("id", filter=Q(visitor=True))
+        )
+        .order_by()
+    )
+    return {(r, code): (n, v) for r, code, n, v in members}
+
+
 def round_coverage(
     *, user, round: TestingRound, area_code: str | None = None, now: dt.datetime | None = None
 ) -> Coverage:
@@ -248,41 +280,32 @@ def round_coverage(
         return coverage
     now = now or timezone.now()
     where = _resident_q(prefixes)
-    people = (
-        scoped_residents(user)
-        .filter(where, status=ResidentStatus.ACTIVE, residency__in=IN_SCOPE_RESIDENCY)
-        .values_list("area_code")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    samples = Sample.objects.filter(round=round).filter(
-        _resident_q(prefixes, "resident__"), _resident_q([user.scope_code], "resident__")
-    )
-    tested = (
-        samples.filter(
-            resident__status=ResidentStatus.ACTIVE, resident__residency__in=IN_SCOPE_RESIDENCY
+    if all(_depth(p) <= 4 for p in prefixes):
+        people = [
+            (code, n)
+            for code, n in population_by_grid(user).items()
+            if any(is_within(code, p) for p in prefixes)
+        ]
+    else:
+        people = (
+            scoped_residents(user)
+            .filter(where, status=ResidentStatus.ACTIVE, residency__in=IN_SCOPE_RESIDENCY)
+            .values_list("area_code")
+            .annotate(n=Count("id"))
+            .order_by()
         )
-        # Grouped by the person's grid now, so a tested resident always counts where they live.
-        .values_list("resident__area_code")
-        .annotate(n=Count("resident_id", distinct=True))
-        .order_by()
-    )
-    visitors = (
-        samples.filter(resident__residency=Residency.VISITOR)
-        .values_list("resident__area_code")
-        .annotate(n=Count("resident_id", distinct=True))
-        .order_by()
-    )
+    tested = tested_by_area(round_ids=[round.pk], prefixes=prefixes, scope=user.scope_code)
     rows: dict[str, GridCoverage] = {
         code: GridCoverage(code=code, name=name_zh if not _english() else (name_en or name_zh))
         for code, name_zh, name_en in Grid.objects.filter(_grid_q(prefixes))
         .values_list("code", "name_zh", "name_en")
         .order_by("code")
     }
-    for attr, query in (("residents", people), ("tested", tested), ("visitors_tested", visitors)):
-        for code, n in query:
-            row = rows.setdefault(code, GridCoverage(code=code, name=code))
-            setattr(row, attr, n)
+    for code, n in people:
+        rows.setdefault(code, GridCoverage(code=code, name=code)).residents = n
+    for (_round, code), (n, visitors) in tested.items():
+        row = rows.setdefault(code, GridCoverage(code=code, name=code))
+        row.tested, row.visitors_tested = row.tested + n, row.visitors_tested + visitors
     coverage.grids = sorted(rows.values(), key=lambda r: r.code)
     coverage.residents = sum(r.residents for r in coverage.grids)
     coverage.tested = sum(r.tested for r in coverage.grids)

@@ -314,6 +314,7 @@ class _Person:
     id: int | None
     name: str
     area_code: str
+    visitor: bool
     model: Resident | None = None  # set for people created by this batch
 
 
@@ -408,18 +409,24 @@ def _write(
         by_index: dict[str, _Person] = {}
         if indexes:
             cursor.execute(
-                f"SELECT id, document_index, name, area_code FROM people_resident WHERE document_index IN ({_in(indexes)})",  # noqa: S608 - placeholders only
+                f"SELECT id, document_index, name, area_code, residency FROM people_resident WHERE document_index IN ({_in(indexes)})",  # noqa: S608 - placeholders only
                 indexes,
             )
-            by_index = {row[1]: _Person(row[0], row[2], row[3]) for row in _rows(cursor)}
+            by_index = {
+                row[1]: _Person(row[0], row[2], row[3], row[4] == Residency.VISITOR)
+                for row in _rows(cursor)
+            }
         coded = sorted({p.code_resident for p in fresh if p.code_resident})
         by_id: dict[int, _Person] = {}
         if coded:
             cursor.execute(
-                f"SELECT id, name, area_code FROM people_resident WHERE id IN ({_in(coded)})",  # noqa: S608 - placeholders only
+                f"SELECT id, name, area_code, residency FROM people_resident WHERE id IN ({_in(coded)})",  # noqa: S608 - placeholders only
                 coded,
             )
-            by_id = {row[0]: _Person(row[0], row[1], row[2]) for row in _rows(cursor)}
+            by_id = {
+                row[0]: _Person(row[0], row[1], row[2], row[3] == Residency.VISITOR)
+                for row in _rows(cursor)
+            }
         new_people: dict[str, _Person] = {}
         person_of: dict[int, _Person] = {}
         for p in fresh:
@@ -438,12 +445,14 @@ def _write(
                 person = by_index.get(p.index) or new_people.get(p.index)
                 if person is None:
                     model = _visitor(p, station)
-                    person = _Person(None, model.name, model.area_code, model)
+                    person = _Person(None, model.name, model.area_code, True, model)
                     new_people[p.index] = person
                     p.flags |= SampleFlag.VISITOR
             else:
                 model = _no_document_person(p, station)
-                person = _Person(model.pk, model.name, model.area_code)
+                person = _Person(
+                    model.pk, model.name, model.area_code, model.residency == Residency.VISITOR
+                )
             if p.item.name and person.name and p.item.name.strip() != person.name:
                 p.flags |= SampleFlag.NAME_MISMATCH
             person_of[id(p)] = person
@@ -465,6 +474,7 @@ def _write(
             seen[resident_id].add(tube_id)
         counts = {t.id: t.sample_count for t in tubes.values()}
         in_batch: set[tuple[int, int]] = set()
+        members: dict[int, tuple[str, bool]] = {}
         rows, written = [], []
         taken = ops.adapt_datetimefield_value
         recorded = taken(now)
@@ -489,6 +499,9 @@ def _write(
                 continue
             if seen[person.id]:
                 p.flags |= SampleFlag.REPEAT_IN_ROUND
+            if person.visitor:
+                p.flags |= SampleFlag.VISITOR
+            members.setdefault(person.id, (person.area_code or station.area_code, person.visitor))
             in_batch.add(pair)
             counts[tube.id] += 1
             rows.append(
@@ -518,7 +531,8 @@ def _write(
             [v for row in rows for v in row],
         )
         sample_ids = {key: pk for pk, key in _rows(cursor)}
-        # 5. Tubes: counters, first use, auto-seal at capacity.
+        _count_members(cursor, round_.pk, members)
+        # 6. Tubes: counters, first use, auto-seal at capacity.
         updates = []
         for tube in tubes.values():
             if counts[tube.id] == tube.sample_count:
@@ -553,6 +567,35 @@ def _write(
         p.outcome.sample_id = sample_ids[p.item.idempotency_key]
         p.outcome.tube_samples = tube.sample_count
         p.outcome.tube_sealed = tube.state != TubeState.OPEN
+
+
+def _count_members(cursor, round_id: int, members: dict[int, tuple[str, bool]]) -> None:
+    """5. The round's people and tallies. The unique (round, person) row decides who is new to
+    the round, even when two booths take the same person at once; only the new ones add to
+    their grid's tally. Rows go in sorted order, so concurrent batches lock them in the same
+    order and never deadlock."""
+    ids = sorted(members)
+    cursor.execute(
+        "INSERT INTO testing_roundmember (round_id, resident_id, area_code, visitor) VALUES "  # noqa: S608 - placeholders only
+        + ", ".join(["(%s, %s, %s, %s)"] * len(ids))
+        + " ON CONFLICT (round_id, resident_id) DO NOTHING RETURNING resident_id",
+        [v for pk in ids for v in (round_id, pk, *members[pk])],
+    )
+    tallies: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for (pk,) in _rows(cursor):
+        area, visitor = members[pk]
+        tallies[area][1 if visitor else 0] += 1
+    if not tallies:
+        return
+    areas = sorted(tallies)
+    cursor.execute(
+        "INSERT INTO testing_roundtally (round_id, area_code, tested, visitors) VALUES "  # noqa: S608 - placeholders only
+        + ", ".join(["(%s, %s, %s, %s)"] * len(areas))
+        + " ON CONFLICT (round_id, area_code) DO UPDATE SET"
+        " tested = testing_roundtally.tested + excluded.tested,"
+        " visitors = testing_roundtally.visitors + excluded.visitors",
+        [v for area in areas for v in (round_id, area, *tallies[area])],
+    )
 
 
 def _visitor(p: _Prepared, station: Station) -> Resident:

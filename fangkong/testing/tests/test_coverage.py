@@ -96,6 +96,35 @@ def test_coverage_counts_residents_tested_and_visitors(sampled, commander, mass_
     assert cov.tubes_by_state["open"] == 5 and cov.tubes_total == 5
 
 
+def _tallies(round_):
+    from fangkong.testing.models import RoundMember, RoundTally
+
+    return (
+        sorted(
+            RoundTally.objects.filter(round=round_).values_list("area_code", "tested", "visitors")
+        ),
+        sorted(RoundMember.objects.filter(round=round_).values_list("resident_id", "area_code")),
+    )
+
+
+def test_registration_keeps_the_tallies_that_a_recount_finds(
+    sampled, station, tablet, tubes, now, mass_round, commander
+):
+    from fangkong.testing.services.tallies import rebuild_round_tallies
+
+    # The visitor again, in a second batch: a known visitor, not a new one, still a visitor.
+    visitor = Resident.objects.get(residency=Residency.VISITOR)
+    sample(station, tablet, tubes[2], [visitor, sampled["王芳"]], now)
+    kept = _tallies(mass_round)
+    # 张伟 twice and 王芳 twice count once each; 刘洋 in grid 112; the visitor apart.
+    assert kept[0] == [(G111, 2, 1), (G112, 1, 0)]
+    assert len(kept[1]) == 4
+    assert rebuild_round_tallies([mass_round.pk]) == 4
+    assert _tallies(mass_round) == kept
+    cov = selectors.round_coverage(user=commander, round=mass_round)
+    assert (cov.tested, cov.visitors_tested) == (3, 1)
+
+
 def test_coverage_is_scoped_to_the_user_and_the_node(
     sampled, commander, grid_worker, make_user, mass_round
 ):
@@ -127,18 +156,65 @@ def test_round_over_some_areas_counts_only_them(sampled, commander, grid_worker,
     assert selectors.get_round(user=other, pk=round_.pk) is None
 
 
+def test_recount_command_repairs_the_kept_counts(sampled, mass_round):
+    import io
+    import json
+
+    from django.core.management import CommandError, call_command
+
+    from fangkong.testing.models import RoundTally
+
+    RoundTally.objects.filter(round=mass_round, area_code=G111).update(tested=99)
+    out = io.StringIO()
+    call_command("coverage", "recount", "--round", str(mass_round.pk), "--json", stdout=out)
+    figures = json.loads(out.getvalue())
+    assert (figures["tested"], figures["visitors"], figures["tested_before"]) == (3, 1, 100)
+    assert figures["corrected"] is True
+    assert RoundTally.objects.get(round=mass_round, area_code=G111).tested == 2
+    with pytest.raises(CommandError, match="不存在此编号的检测轮次"):  # in the user's language
+        call_command("coverage", "recount", "--round", "999", stdout=io.StringIO())
+
+
+def test_round_over_one_building_counts_its_people(people, commander, tablet, now):
+    from fangkong.geo.models import Place
+    from fangkong.testing.services.rounds import add_station
+
+    building = f"{G111}-002"
+    round_ = create_round(name="一栋楼", scope_codes=[building], user=commander)
+    station = add_station(
+        round=round_, place=Place.objects.get(code=f"{C11}-P01"), name="上门", devices=[tablet]
+    )
+    tube = create_tubes(round=round_, count=1)[0]
+    sample(station, tablet, tube, [people["赵敏"], people["张伟"]], now)
+    inside = Resident.objects.filter(
+        household__building__code=building,
+        status=ResidentStatus.ACTIVE,
+        residency__in=[Residency.REGISTERED, Residency.FLOATING],
+    )
+    cov = selectors.round_coverage(user=commander, round=round_)
+    assert cov.residents == inside.count()
+    # 赵敏 lives in the building; 张伟 counts only if he does too.
+    assert cov.tested == inside.filter(name__in=["赵敏", "张伟"]).count() >= 1
+
+
 def test_coverage_query_count_does_not_grow_with_people(
     sampled, commander, mass_round, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         selectors.round_coverage(user=commander, round=mass_round)
     homes = list(Household.objects.filter(area_code=G211))
     Resident.objects.bulk_create(
         [Resident(name=f"居民{i}", household=homes[i % 12], area_code=G211) for i in range(200)]
     )
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         cov = selectors.round_coverage(user=commander, round=mass_round)
-    assert cov.residents == 207
+    assert cov.residents == 207  # the cached population follows new residents at once
+    with django_assert_max_num_queries(5):  # unchanged people: counted from the cache
+        selectors.round_coverage(user=commander, round=mass_round)
+    leaving = Resident.objects.filter(area_code=G211).first()
+    leaving.status = ResidentStatus.MOVED_OUT
+    leaving.save()
+    assert selectors.round_coverage(user=commander, round=mass_round).residents == 206
 
 
 @pytest.fixture

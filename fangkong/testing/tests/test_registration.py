@@ -134,7 +134,7 @@ def test_person_without_document_is_taken_with_guardian_and_flagged(
 ):
     item = sample_item(tubes[0], None, name="王奶奶", guardian="王建国 13700000000")
     result = register_samples(station=station, items=[item], actor=tablet)
-    assert result.items[0].flags == ["no_document"]
+    assert result.items[0].flags == ["no_document", "visitor"]
     assert Resident.objects.get(name="王奶奶").needs_follow_up
 
 
