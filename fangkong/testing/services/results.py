@@ -18,6 +18,7 @@ from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.services import deny, require_permission
+from fangkong.core.areas import is_within
 from fangkong.core.errors import PermissionDeniedError, RuleViolation
 from fangkong.core.events import publish
 from fangkong.people.models import HealthStatus, Resident
@@ -238,6 +239,13 @@ def _retest_round(source: TestingRound, scope_codes: list[str], at: dt.datetime)
     results recorded later, or replayed, keep their own clock)."""
     existing = TestingRound.objects.filter(parent=source, kind=RoundKind.RETEST).first()
     if existing is not None:
+        # A later positive pool elsewhere: its grids join the retest round's scope, or its
+        # retests would not show in that round's coverage.
+        missing = [c for c in scope_codes if not any(is_within(c, s) for s in existing.scope_codes)]
+        if missing:
+            existing.scope_codes = sorted({*existing.scope_codes, *missing})
+            existing.area_code = common_area(existing.scope_codes)
+            existing.save(update_fields=["scope_codes", "area_code", "updated_at"])
         return existing
     return create_round(
         name=f"{source.name} · 复采复检",

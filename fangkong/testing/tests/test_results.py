@@ -254,3 +254,27 @@ def test_failing_handler_loses_no_event_and_the_worker_replays_it(
     assert deliver_pending() == (1, 0)
     assert Incident.objects.count() == 1
     assert deliver_pending() == (0, 0)  # nothing delivered twice
+
+
+def test_a_later_positive_pool_elsewhere_joins_the_retest_round(
+    pooled, lab, tablet, station, tubes, sample_item, mass_round
+):
+    from devtools.fixtures import G211
+    from fangkong.core.areas import is_within
+    from fangkong.people.sampling_codes import sampling_code_for
+
+    far = Resident.objects.filter(area_code=G211).first()
+    item = sample_item(tubes[1], None, sampling_code=sampling_code_for(far.pk), name=None)
+    assert register_samples(station=station, items=[item], actor=tablet).accepted == 1
+    seal_tube(barcode=tubes[1].barcode, actor=tablet)
+    box = pack_box(
+        code="BOX-002", round=mass_round, barcodes=[tubes[1].barcode], actor=tablet, by="甲"
+    )
+    hand_box_to_courier(box=box, courier="乙", actor=tablet)
+    receive_box(box=box, lab=lab, actor=lab.token, by="丙")
+    for barcode in (pooled.barcode, tubes[1].barcode):
+        record_results(lab=lab, items=[ResultIn(barcode, "positive", 30, 31)], actor=lab.token)
+    retest = RetestOrder.objects.get(resident=far).retest_round
+    assert RetestOrder.objects.values("retest_round").distinct().count() == 1
+    assert any(is_within(G211, code) for code in retest.scope_codes)
+    assert retest.area_code == "410172"  # both sub-districts: the district is their common area
