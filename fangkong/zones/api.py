@@ -39,7 +39,12 @@ class DecideOut(Schema):
 @router.post("/checkpoints/{checkpoint_id}/decide", response=DecideOut)
 def decide(request: HttpRequest, checkpoint_id: int, body: DecideIn):
     """Allow or deny one passage, with the rule that decided; the passage is logged."""
-    checkpoint = Checkpoint.objects.select_related("zone").filter(pk=checkpoint_id).first()
+    checkpoint = (
+        Checkpoint.objects.select_related("zone")
+        .only("area_code", "zone__status", "zone__regime", "zone__kind")
+        .filter(pk=checkpoint_id)
+        .first()
+    )
     if checkpoint is None:
         raise RuleViolation(
             field="checkpoint",
