@@ -325,6 +325,11 @@ def test_the_daily_pass_gives_each_zone_its_own_evaluation(
         still.pk: None,
     }
     assert together[controlled.pk].escalate_to == "sealed"
+    # The infection on day 9 asked for a later final round: added once, however often it runs.
+    rounds = controlled.schedule.count()
+    assert rounds == 6
+    evaluate_all(now=now)
+    assert controlled.schedule.count() == rounds
     # Stored as the day's evaluations, one per zone, as evaluate_zone stores them.
     stored = {e.zone_id: e for e in ZoneEvaluation.objects.filter(date=now.date())}
     assert {pk: stored[pk].checklist for pk in got} == {
