@@ -118,6 +118,8 @@ class Server:
             "--workers",
             str(self.workers),
         ]
+        if os.environ.get("FANGKONG_BENCH_THREADS"):  # to compare server settings
+            cmd += ["--threads", os.environ["FANGKONG_BENCH_THREADS"]]
         log = open(os.environ.get("FANGKONG_BENCH_SERVER_LOG", os.devnull), "ab")  # noqa: SIM115
         self.proc = subprocess.Popen(
             cmd, cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True

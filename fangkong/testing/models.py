@@ -326,7 +326,12 @@ class RoundMember(models.Model):
     registration in the sample's transaction. The unique pair is what makes "tested" exact
     when two booths take the same person at the same moment."""
 
-    round = models.ForeignKey(TestingRound, on_delete=models.PROTECT, related_name="members")
+    # The unique (round, resident) index serves lookups by round; no other index may start
+    # with the round: a planner with stale statistics (a round's first minutes) would pick it
+    # and scan the whole round for every batch's "already tested?" lookup.
+    round = models.ForeignKey(
+        TestingRound, on_delete=models.PROTECT, related_name="members", db_index=False
+    )
     resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="+")
     area_code = models.CharField(max_length=64)  # the grid they were first sampled in
     visitor = models.BooleanField(default=False)
@@ -337,7 +342,6 @@ class RoundMember(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["round", "resident"], name="round_member_once"),
         ]
-        indexes = [models.Index(fields=["round", "area_code"], name="round_member_area")]
 
     def __str__(self) -> str:
         return f"{self.round_id}:{self.resident_id}"
