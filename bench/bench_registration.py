@@ -61,7 +61,12 @@ def prepare(
 
 
 def bench_registration(
-    db: str, *, residents: int = 100_000, seconds: float = 20, clients: int = 4, workers: int = 4
+    db: str,
+    *,
+    residents: int = 100_000,
+    seconds: float = 20,
+    clients: int = 4,
+    workers: int | None = None,  # None: the server's default, as the README runs it
 ) -> dict:
     out = {}
     with fresh_database(db) as db_env, tempfile.TemporaryDirectory(prefix="fk-reg-") as t:

@@ -231,8 +231,13 @@ class CustodyEvent(models.Model):
 
 
 class Tube(TimeStampedModel):
-    barcode = models.CharField(_("barcode"), max_length=32, unique=True)
-    round = models.ForeignKey(TestingRound, on_delete=models.PROTECT, related_name="tubes")
+    # Every index here is rewritten by each batch's counter update (the row is not updated in
+    # place when an indexed column changes), so the tube keeps only the indexes its reads
+    # use: no LIKE-pattern copies (a constraint, not unique=True), none the pairs cover.
+    barcode = models.CharField(_("barcode"), max_length=32)
+    round = models.ForeignKey(
+        TestingRound, on_delete=models.PROTECT, related_name="tubes", db_index=False
+    )
     station = models.ForeignKey(
         Station, null=True, blank=True, on_delete=models.PROTECT, related_name="tubes"
     )
@@ -242,10 +247,10 @@ class Tube(TimeStampedModel):
     capacity = models.PositiveSmallIntegerField(_("capacity"), default=20)
     swab_points = models.PositiveSmallIntegerField(_("swab points"), default=0)
     state = models.CharField(
-        _("state"), max_length=16, choices=TubeState.choices, default=TubeState.OPEN, db_index=True
+        _("state"), max_length=16, choices=TubeState.choices, default=TubeState.OPEN
     )
     sample_count = models.PositiveSmallIntegerField(_("samples"), default=0)
-    area_code = models.CharField(_("area"), max_length=64, db_index=True, blank=True)
+    area_code = models.CharField(_("area"), max_length=64, blank=True)
     first_sample_at = models.DateTimeField(_("first sample at"), null=True, blank=True)
     sealed_at = models.DateTimeField(_("sealed at"), null=True, blank=True)
     box = models.ForeignKey(
@@ -258,6 +263,7 @@ class Tube(TimeStampedModel):
         verbose_name = _("tube")
         verbose_name_plural = _("tubes")
         constraints = [
+            models.UniqueConstraint(fields=["barcode"], name="tube_barcode_once"),
             models.CheckConstraint(
                 condition=Q(capacity__gte=1, capacity__lte=20), name="tube_capacity_1_20"
             ),
@@ -270,6 +276,7 @@ class Tube(TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["round", "state"], name="tube_round_state"),
+            models.Index(fields=["area_code"], name="tube_area"),
             # The bulletin figures (tubes and people by pool size) from the index alone.
             models.Index(
                 fields=["round", "kind", "capacity", "sample_count"], name="tube_round_counts"
@@ -292,12 +299,17 @@ class SampleFlag(enum.IntFlag):
 class Sample(models.Model):
     """One person's swab registered onto a tube. A sample cannot exist without its person."""
 
-    idempotency_key = models.CharField(max_length=128, unique=True)
-    round = models.ForeignKey(TestingRound, on_delete=models.PROTECT, related_name="samples")
-    tube = models.ForeignKey(Tube, on_delete=models.PROTECT, related_name="samples")
+    # Each index costs every sample an index write on the hot path: only those a read uses,
+    # no LIKE-pattern copies (constraints, not unique=True or db_index), none that the
+    # (round, …) and (tube, resident) pairs already cover.
+    idempotency_key = models.CharField(max_length=128)
+    round = models.ForeignKey(
+        TestingRound, on_delete=models.PROTECT, related_name="samples", db_index=False
+    )
+    tube = models.ForeignKey(Tube, on_delete=models.PROTECT, related_name="samples", db_index=False)
     station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="samples")
     resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="samples")
-    area_code = models.CharField(max_length=64, db_index=True)  # the person's grid, for coverage
+    area_code = models.CharField(max_length=64)  # the person's grid when sampled
     taken_at = models.DateTimeField(_("taken at"))
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     flags = models.PositiveSmallIntegerField(_("flags"), default=0)
@@ -308,6 +320,7 @@ class Sample(models.Model):
         verbose_name = _("sample")
         verbose_name_plural = _("samples")
         constraints = [
+            models.UniqueConstraint(fields=["idempotency_key"], name="sample_key_once"),
             models.UniqueConstraint(
                 fields=["tube", "resident"], name="sample_person_once_per_tube"
             ),
@@ -326,13 +339,15 @@ class RoundMember(models.Model):
     registration in the sample's transaction. The unique pair is what makes "tested" exact
     when two booths take the same person at the same moment."""
 
-    # The unique (round, resident) index serves lookups by round; no other index may start
-    # with the round: a planner with stale statistics (a round's first minutes) would pick it
-    # and scan the whole round for every batch's "already tested?" lookup.
+    # One index, person first: each batch asks "are these 20 people already in the round?",
+    # and with the stale statistics of a round's first minutes a planner given an index that
+    # starts with the round scanned the whole round for it.
     round = models.ForeignKey(
         TestingRound, on_delete=models.PROTECT, related_name="members", db_index=False
     )
-    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="+")
+    resident = models.ForeignKey(
+        Resident, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     area_code = models.CharField(max_length=64)  # the grid they were first sampled in
     visitor = models.BooleanField(default=False)
 
@@ -340,7 +355,7 @@ class RoundMember(models.Model):
         verbose_name = _("person tested in a round")
         verbose_name_plural = _("people tested in a round")
         constraints = [
-            models.UniqueConstraint(fields=["round", "resident"], name="round_member_once"),
+            models.UniqueConstraint(fields=["resident", "round"], name="round_member_once"),
         ]
 
     def __str__(self) -> str:

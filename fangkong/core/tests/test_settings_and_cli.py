@@ -126,6 +126,10 @@ def test_serve_production_execs_gunicorn_with_keepalive_and_preload(monkeypatch,
     assert argv[argv.index("--workers") + 1] == "3"
     assert argv[argv.index("--worker-class") + 1] == "gthread"
     assert "--preload" in argv and "--keep-alive" in argv
+    call_command("serve", "--production")  # defaults: a worker per core, two threads each
+    argv = seen["argv"]
+    assert argv[argv.index("--workers") + 1] == str(max(2, os_module.cpu_count() or 1))
+    assert argv[argv.index("--threads") + 1] == "2"
 
 
 @pytest.mark.django_db

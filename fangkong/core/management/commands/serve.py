@@ -21,10 +21,14 @@ class Command(BaseCommand):
         )
         parser.add_argument("--bind", default=None, help="address:port (default 127.0.0.1:PORT)")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1)
+        # One worker process per core, two threads each. Requests are CPU-bound Python
+        # (the GIL lets one thread run at a time) with short database waits: measured on two
+        # cores, 2 workers × 2 threads registered 40–50 % more samples per second than the
+        # usual 2n+1 workers × 4 threads, which spent the difference switching between them.
+        parser.add_argument("--workers", type=int, default=max(2, os.cpu_count() or 1))
         # gthread workers keep connections alive (devices post many small batches) and
         # overlap a request waiting on the database with another's Python work.
-        parser.add_argument("--threads", type=int, default=4)
+        parser.add_argument("--threads", type=int, default=2)
 
     def handle(self, *args, **options):
         bind = options["bind"] or f"127.0.0.1:{options['port']}"
