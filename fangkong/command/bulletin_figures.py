@@ -231,6 +231,7 @@ def incident_figures(incident: Incident, *, now: dt.datetime | None = None) -> d
         {**round_figures(r, district["code"]), "role": "response"}
         for r in TestingRound.objects.filter(within_q(district["code"]))
         .exclude(kind=RoundKind.RETEST)
+        .exclude(status=RoundStatus.CANCELLED)  # called off before anyone was sampled
         .exclude(pk__in=source_ids)
         .filter(starts_at__gte=incident.opened_at, starts_at__lt=end)
         .order_by("starts_at", "id")[:MAX_ROUNDS]
@@ -284,7 +285,7 @@ def daily_figures(*, day: dt.date, scope_code: str, now: dt.datetime | None = No
         .exclude(kind=RoundKind.RETEST)
         .filter(starts_at__lt=end)
         .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=start))
-        .exclude(status=RoundStatus.PLANNED)
+        .exclude(status__in=[RoundStatus.PLANNED, RoundStatus.CANCELLED])  # none sampled
         .order_by("starts_at", "id")[:MAX_ROUNDS]
     ]
     alarm_ids = list(

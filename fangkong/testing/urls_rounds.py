@@ -14,6 +14,7 @@ urlpatterns = [
     path("rounds/<int:pk>/export/coverage.xlsx", views.export_coverage, name="export_coverage"),
     path("rounds/<int:pk>/export/untested.xlsx", views.export_untested, name="export_untested"),
     path("rounds/<int:pk>/doorknock/", views.doorknock_generate, name="doorknock"),
+    path("rounds/<int:pk>/close/", views.round_close, name="round_close"),
     path("rounds/<int:pk>/grid/", views.grid_work, name="grid_work"),
     path("tasks/<int:pk>/done/", views.task_done, name="task_done"),
     path("pooling/", views.pooling, name="pooling"),

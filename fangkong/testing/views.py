@@ -38,7 +38,7 @@ from . import selectors
 from .models import DEFAULT_POOL_SIZES, PoolGroup, TestingRound, TubeState
 from .planning import MAX_POOL, PoolingInputError, advise_pooling, plan_round
 from .services.doorknock import complete_doorknock_task, generate_doorknock_tasks
-from .services.rounds import common_area, create_round
+from .services.rounds import close_round, common_area, create_round
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -449,6 +449,19 @@ def doorknock_generate(request: HttpRequest, pk: int) -> HttpResponse:
     )
     url = reverse("testing:round", args=[round_.pk])
     return redirect(url + (f"?{urlencode({'area': area})}" if area else ""))
+
+
+@login_required
+@require_POST
+def round_close(request: HttpRequest, pk: int) -> HttpResponse:
+    """End the round's sampling (the commander's or planner's button on the round page)."""
+    round_ = _round_for(request, pk)
+    close_round(round=round_, user=request.user)
+    messages.success(
+        request,
+        _("Sampling for %(round)s has ended: no new samples are taken.") % {"round": round_.name},
+    )
+    return redirect(reverse("testing:round", args=[round_.pk]))
 
 
 def _grid_scope(user) -> str | None:

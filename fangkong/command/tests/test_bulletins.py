@@ -238,3 +238,19 @@ def test_a_round_set_up_but_not_yet_sampled_is_told_as_such(staff, positive_pool
     assert "全区已部署核酸检测1轮,尚未采集样本。" in bulletin.text_zh
     assert ", 瓦屋李新居 was put on temporary standstill (3 residents inside)." in bulletin.text_en
     assert "one round of testing was set up; no samples yet." in bulletin.text_en
+
+
+def test_a_cancelled_round_is_not_told(staff, positive_pool):
+    from fangkong.testing.models import RoundKind, TestingRound
+    from fangkong.testing.services.rounds import cancel_round
+    from fangkong.zones.services.designation import designate_zone
+
+    designate_zone(
+        kind="standstill", members=[f"{C11}-C01"], name="瓦屋李新居", user=staff["commander"]
+    )
+    unsampled = TestingRound.objects.exclude(kind=RoundKind.MASS).exclude(kind=RoundKind.RETEST)
+    assert unsampled.exists()
+    for r in unsampled:
+        cancel_round(round=r, user=staff["commander"])
+    bulletin = write_incident_bulletin(incident=positive_pool)
+    assert "尚未采集样本" not in bulletin.text_zh and "no samples yet" not in bulletin.text_en

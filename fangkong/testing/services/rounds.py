@@ -131,6 +131,30 @@ def cancel_round(*, round: TestingRound, user, now: dt.datetime | None = None) -
     return round
 
 
+def close_round(*, round: TestingRound, user, now: dt.datetime | None = None) -> TestingRound:
+    """End a round's sampling: from now on it takes no new samples (a tablet's replays are
+    still answered); its tubes go on to the lab and its results and coverage stand."""
+    require_permission(
+        actor=user,
+        action="manage_rounds",
+        area_code=round.area_code,
+        object_type="testing_round",
+        object_id=round.pk,
+    )
+    with transaction.atomic():
+        status = TestingRound.objects.select_for_update().values_list("status", flat=True)
+        round.status = status.get(pk=round.pk)
+        if round.status == RoundStatus.CANCELLED:
+            raise RuleViolation(
+                field="round", code="cancelled", message=_("The round has been cancelled.")
+            )
+        if round.status == RoundStatus.CLOSED:
+            raise RuleViolation(field="round", code="closed", message=_("The round is closed."))
+        round.status, round.closed_at = RoundStatus.CLOSED, now or timezone.now()
+        round.save(update_fields=["status", "closed_at", "updated_at"])
+    return round
+
+
 def add_station(
     *,
     round: TestingRound,
