@@ -17,8 +17,8 @@ from django.utils.translation import get_language
 
 from fangkong.accounts.permissions import can
 from fangkong.core.areas import is_within
-from fangkong.geo.models import Grid
-from fangkong.people.models import HealthStatus, ResidentStatus
+from fangkong.geo.models import Grid, Household
+from fangkong.people.models import HealthStatus, Resident, ResidentStatus
 from fangkong.people.selectors import IN_SCOPE_RESIDENCY, population_by_grid, scoped_residents
 from fangkong.testing.models import (
     RetestOrder,
@@ -144,15 +144,21 @@ def _active_rounds(user) -> list[tuple[TestingRound, list[str]]]:
 
 
 def _fine_q(prefixes: list[str], rel: str = "") -> Q:
-    """People in buildings (5 segments) or households (6) named by a round's scope."""
-    q = Q(pk__in=[])
+    """People in buildings (5 segments) or households (6) named by a round's scope.
+
+    Written as "home among these households" so the database starts from the few homes and
+    their residents' index: joined through buildings by code, it read all the district's
+    residents (1.2 s at 1M with 30 zone rounds on the dashboard).
+    """
     buildings = [p for p in prefixes if _depth(p) == 5]
     households = [p for p in prefixes if _depth(p) >= 6]
-    if buildings:
-        q |= Q(**{f"{rel}household__building__code__in": buildings})
-    if households:
-        q |= Q(**{f"{rel}household__code__in": households})
-    return q
+    if not (buildings or households):
+        return Q(pk__in=[])
+    homes = Household.objects.filter(Q(building__code__in=buildings) | Q(code__in=households))
+    residents = Resident.objects.filter(household_id__in=homes.values("id"))
+    if rel:  # e.g. a round's people: by their person, from the homes' residents
+        return Q(**{f"{rel}id__in": residents.values("id")})
+    return Q(household_id__in=homes.values("id"))
 
 
 def _sum_for(prefixes: list[str], by_grid: dict[str, int], fine: dict[tuple, int]) -> int:
@@ -238,7 +244,7 @@ def dashboard(*, user, now: dt.datetime | None = None) -> Dashboard:
         from fangkong.zones.models import ZoneStatus
         from fangkong.zones.selectors import zones_for_user
 
-        board.zones = zones_for_user(user, status=ZoneStatus.ACTIVE)
+        board.zones = zones_for_user(user, status=ZoneStatus.ACTIVE, summary=True)
     since = now - dt.timedelta(days=RECENT_CLOSED_DAYS)
     for incident in (
         Incident.objects.filter(meets_q(scope))
