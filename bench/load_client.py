@@ -27,6 +27,7 @@ def main() -> None:
     headers = {"Authorization": f"Bearer {station['token']}", "Content-Type": "application/json"}
     conn = http.client.HTTPConnection(host, port, timeout=30)
     latencies, acked_keys, errors, retries = [], [], 0, 0
+    first_sent = last_done = None  # wall clock: the load window, across client processes
     requests = accepted = 0
     doc_i = int(station_index) * 7919
     # Each mode uses its own end of the tube list, so runs in a row never meet a sealed tube.
@@ -53,6 +54,8 @@ def main() -> None:
         body = json.dumps({"station": station["id"], "items": items})
         while True:  # resend the same keys until acknowledged
             t = time.perf_counter()
+            if first_sent is None:
+                first_sent = time.time()
             try:
                 conn.request("POST", "/api/v1/testing/samples", body=body, headers=headers)
                 response = conn.getresponse()
@@ -73,6 +76,7 @@ def main() -> None:
                 time.sleep(0.2)
                 continue
             latencies.append((time.perf_counter() - t) * 1000)
+            last_done = time.time()
             break
         requests += 1
         in_tube += batch_size
@@ -92,6 +96,8 @@ def main() -> None:
                 "errors": errors,
                 "retries": retries,
                 "acked_keys": acked_keys,
+                "first_sent": first_sent,
+                "last_done": last_done,
             },
             fh,
         )

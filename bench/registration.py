@@ -182,10 +182,18 @@ def collect(procs: list) -> list[dict]:
 
 
 def summarise(results: list[dict], seconds: float) -> dict:
+    """Throughput over the load window: from the first request any client sent to the last
+    answer any client received. `seconds` (the clients' wall time, which includes starting
+    four Python interpreters on the same two cores) is kept beside it."""
     latencies = [ms for r in results for ms in r["latencies_ms"]]
     accepted = sum(r["accepted"] for r in results)
+    starts = [r["first_sent"] for r in results if r.get("first_sent")]
+    ends = [r["last_done"] for r in results if r.get("last_done")]
+    window = (max(ends) - min(starts)) if starts and ends else seconds
     return {
-        "samples_per_s": accepted / seconds if seconds else 0.0,
+        "samples_per_s": accepted / window if window else 0.0,
+        "window_s": window,
+        "wall_s": seconds,
         "requests": sum(r["requests"] for r in results),
         "accepted": accepted,
         "errors": sum(r["errors"] for r in results),
