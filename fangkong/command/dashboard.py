@@ -39,7 +39,7 @@ from fangkong.testing.selectors import (
     tested_by_area,
 )
 
-from .models import Incident, IncidentStatus, Task, TaskState
+from .models import Incident, IncidentStatus, Task, TaskState, task_kind_label
 from .scope import meets_q, within_q
 from .selectors import inbox, require_view
 
@@ -109,7 +109,7 @@ class Dashboard:
     overdue_tube_count: int = 0
     tasks_open: int = 0
     tasks_overdue: int = 0
-    tasks_by_kind: list[tuple[str, int, int]] = field(default_factory=list)
+    tasks_by_kind: list[tuple[str, str, int, int]] = field(default_factory=list)
     overdue_tasks: list[Task] = field(default_factory=list)
     may_see_people: bool = False
     awaiting_retest: int = 0
@@ -396,7 +396,7 @@ def _tasks(board: Dashboard, scope: str, now) -> None:
         .annotate(n=Count("id"), late=Count("id", filter=Q(due_at__lt=now)))
         .order_by("kind")
     ):
-        board.tasks_by_kind.append((kind, n, late))
+        board.tasks_by_kind.append((kind, task_kind_label(kind), n, late))
         board.tasks_open += n
         board.tasks_overdue += late
     if board.tasks_overdue:

@@ -11,17 +11,9 @@ from fangkong.accounts.permissions import MATRIX
 from fangkong.geo.models import Community, Grid, Subdistrict
 from fangkong.geo.selectors import get_node
 
-from .models import IncidentKind, IncidentRoleKind
+from .models import TASK_KIND_LABELS, IncidentKind, IncidentRoleKind
 from .scope import meets_q, within_q
 from .services.incidents import MANUAL_TASK_KINDS
-
-TASK_KIND_LABELS = {
-    "check_in": _("Check-in (visit or call)"),
-    "retest_visit": _("Retest visit"),
-    "transfer": _("Closed-loop transfer"),
-    "delivery": _("Supplies delivery"),
-    "other": _("Other"),
-}
 
 
 def area_choices(scope: str) -> list[tuple[str, str]]:

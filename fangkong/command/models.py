@@ -147,6 +147,23 @@ class TaskState(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+# Task kinds are plain strings each app chooses (door-knocking from testing, the daily round
+# from zones, the incident board's own); these are the ones staff see named.
+TASK_KIND_LABELS = {
+    "door_knock": _("Door-knocking"),
+    "zone_daily": _("Zone daily round"),
+    "check_in": _("Check-in (visit or call)"),
+    "retest_visit": _("Retest visit"),
+    "transfer": _("Closed-loop transfer"),
+    "delivery": _("Supplies delivery"),
+    "other": _("Other"),
+}
+
+
+def task_kind_label(kind: str) -> str:
+    return str(TASK_KIND_LABELS.get(kind, kind))
+
+
 class Task(TimeStampedModel):
     """A piece of field work for someone: door-knocking in a building, a retest visit, a check-in.
 
@@ -180,6 +197,10 @@ class Task(TimeStampedModel):
         ordering = ["state", "due_at", "id"]
         verbose_name = _("task")
         verbose_name_plural = _("tasks")
+
+    @property
+    def kind_label(self) -> str:
+        return task_kind_label(self.kind)
 
     def __str__(self) -> str:
         return self.title

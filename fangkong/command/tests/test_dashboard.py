@@ -11,7 +11,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from fangkong.command.dashboard import dashboard
-from fangkong.command.models import Task
+from fangkong.command.models import TASK_KIND_LABELS, Task
 from fangkong.testing.models import RoundKind, Tube, TubeState
 from fangkong.testing.services.rounds import create_round
 
@@ -66,6 +66,13 @@ def test_the_dashboard_shows_the_response_in_the_users_scope(staff, busy_distric
     assert len(board.open_incidents) == 1
     assert board.overdue_tube_count == 1 and board.overdue_tubes[0].reason == "not_received"
     assert board.tasks_overdue == 1 and board.overdue_tasks[0].title == "核查独居老人"
+    # Kinds are named as staff say them, not by their code.
+    labels = {kind: label for kind, label, _n, _late in board.tasks_by_kind}
+    assert labels and all(
+        label != kind or kind not in TASK_KIND_LABELS for kind, label in labels.items()
+    )
+    assert Task(kind="zone_daily").kind_label == "风险区每日工作"
+    assert Task(kind="something_new").kind_label == "something_new"
     assert board.awaiting_retest == 3 and board.retests_pending == 3
     assert board.unread >= 1  # the alarm of the positive pool
 
