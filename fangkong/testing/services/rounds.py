@@ -96,13 +96,11 @@ def create_round(
     )
 
 
-def cancel_round(*, round: TestingRound, user, now: dt.datetime | None = None) -> TestingRound:
-    """Call off a round nobody was sampled in (e.g. the zone it was scheduled for has been
-    lifted): it takes no tubes or samples from then on.
-
-    A round with samples is not cancelled: its samples and results stand, so it is closed
-    instead. `user` None is a service acting on a decision it has checked itself.
-    """
+def _end_round(
+    round: TestingRound, user, status: str, now: dt.datetime | None, *, unsampled: bool = False
+) -> TestingRound:
+    """Move a sampling (or planned) round to `status` under its row lock; `user` None is a
+    service acting on a decision it has checked itself. `unsampled`: refuse if anyone was."""
     if user is not None:
         require_permission(
             actor=user,
@@ -112,47 +110,39 @@ def cancel_round(*, round: TestingRound, user, now: dt.datetime | None = None) -
             object_id=round.pk,
         )
     with transaction.atomic():
-        status = TestingRound.objects.select_for_update().values_list("status", flat=True)
-        round.status = status.get(pk=round.pk)
+        current = TestingRound.objects.select_for_update().values_list("status", flat=True)
+        round.status = current.get(pk=round.pk)
         if round.status == RoundStatus.CANCELLED:
             raise RuleViolation(
                 field="round", code="cancelled", message=_("The round has been cancelled.")
             )
         if round.status == RoundStatus.CLOSED:
             raise RuleViolation(field="round", code="closed", message=_("The round is closed."))
-        if round.samples.exists():
+        if unsampled and round.samples.exists():
             raise RuleViolation(
                 field="round",
                 code="sampled",
                 message=_("Samples were taken in this round: close it instead of cancelling it."),
             )
-        round.status, round.closed_at = RoundStatus.CANCELLED, now or timezone.now()
+        round.status, round.closed_at = status, now or timezone.now()
         round.save(update_fields=["status", "closed_at", "updated_at"])
     return round
+
+
+def cancel_round(*, round: TestingRound, user, now: dt.datetime | None = None) -> TestingRound:
+    """Call off a round nobody was sampled in (e.g. the zone it was scheduled for has been
+    lifted): it takes no tubes or samples from then on.
+
+    A round with samples is not cancelled: its samples and results stand, so it is closed
+    instead. `user` None is a service acting on a decision it has checked itself.
+    """
+    return _end_round(round, user, RoundStatus.CANCELLED, now, unsampled=True)
 
 
 def close_round(*, round: TestingRound, user, now: dt.datetime | None = None) -> TestingRound:
     """End a round's sampling: from now on it takes no new samples (a tablet's replays are
     still answered); its tubes go on to the lab and its results and coverage stand."""
-    require_permission(
-        actor=user,
-        action="manage_rounds",
-        area_code=round.area_code,
-        object_type="testing_round",
-        object_id=round.pk,
-    )
-    with transaction.atomic():
-        status = TestingRound.objects.select_for_update().values_list("status", flat=True)
-        round.status = status.get(pk=round.pk)
-        if round.status == RoundStatus.CANCELLED:
-            raise RuleViolation(
-                field="round", code="cancelled", message=_("The round has been cancelled.")
-            )
-        if round.status == RoundStatus.CLOSED:
-            raise RuleViolation(field="round", code="closed", message=_("The round is closed."))
-        round.status, round.closed_at = RoundStatus.CLOSED, now or timezone.now()
-        round.save(update_fields=["status", "closed_at", "updated_at"])
-    return round
+    return _end_round(round, user, RoundStatus.CLOSED, now)
 
 
 def add_station(
