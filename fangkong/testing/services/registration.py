@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.models import DeviceToken
 from fangkong.accounts.services import deny, require_permission
+from fangkong.core.db import bulk
 from fangkong.core.documents import DocumentType, validate_document
 from fangkong.core.errors import RuleViolation
 from fangkong.people.models import Residency, Resident
@@ -288,33 +289,6 @@ def register_samples(
     )
 
 
-def _in(values) -> str:
-    return ", ".join(["%s"] * len(values))  # placeholders only: values travel as parameters
-
-
-# On PostgreSQL a list travels as one array parameter. psycopg caches the parsing of a query
-# only up to 50 parameters; a 20-item batch's INSERT has 220, and re-parsing them on every
-# request cost more than the statement itself. Arrays also keep each statement's text the
-# same whatever the batch size.
-def _member_of(column: str, values) -> tuple[str, list]:
-    """`column` is one of `values`: the SQL and its parameters."""
-    if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)", [list(values)]
-    return f"{column} IN ({_in(values)})", list(values)
-
-
-def _insert(table: str, columns: dict[str, str], rows: list[tuple], tail: str = "") -> tuple:
-    """INSERT of `rows` into `table`; `columns` maps each column to its PostgreSQL type."""
-    names = ", ".join(columns)
-    if connection.vendor == "postgresql":
-        arrays = ", ".join(f"%s::{kind}[]" for kind in columns.values())
-        sql = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) {tail}"  # noqa: S608 - names from this module
-        return sql, [list(column) for column in zip(*rows, strict=True)]
-    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    sql = f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(rows))} {tail}"  # noqa: S608 - names from this module
-    return sql, [v for row in rows for v in row]
-
-
 SAMPLE_COLUMNS = {
     "idempotency_key": "varchar",
     "round_id": "bigint",
@@ -330,8 +304,7 @@ SAMPLE_COLUMNS = {
 }
 
 
-def _rows(cursor) -> list[tuple]:
-    return list(cursor.fetchall())
+PERSON = "id, document_index, name, area_code, residency"
 
 
 @dataclass
@@ -363,258 +336,106 @@ def _write(
     now: dt.datetime,
     recorded_by: str,
 ) -> None:
-    """The database part of a batch. Plain SQL on purpose: this runs for every sample of a
-    25-million-person round, and the ORM's query building cost more than the queries."""
-    ops = connection.ops
+    """The database part of a batch: every read that needs only the batch in one round
+    trip, then who is already in these tubes and this round, then every write together."""
     live = [p for p in prepared if p.outcome.status == "accepted"]
     if not live:
         return
-    with connection.cursor() as cursor:
-        # 1. Replays: a key seen before returns its first answer.
-        # The tubes of replayed keys are read apart: replays are rare, and a join planned
-        # on every batch cost more than the lookup itself.
-        where, params = _member_of("idempotency_key", [p.item.idempotency_key for p in live])
-        cursor.execute(
-            f"SELECT id, idempotency_key, station_id, flags, tube_id FROM testing_sample WHERE {where}",  # noqa: S608 - placeholders only
-            params,
+    # 1. The tubes, locked on PostgreSQL so two batches cannot overfill one (SQLite's
+    # IMMEDIATE transaction already holds the write lock) and read first: a tablet's retry
+    # of this very batch on the same tube waits here, then finds its keys committed. Then
+    # replays (a key seen before returns its first answer), the round's status now (not as
+    # cached: a closed round takes no new samples but still answers replays), and the people
+    # by blind index or sampling code.
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    keys, key_params = bulk.member_of(
+        "s.idempotency_key", [p.item.idempotency_key for p in live], "varchar"
+    )
+    barcodes, barcode_params = bulk.member_of(
+        "barcode", sorted({p.item.tube_barcode for p in live}), "varchar"
+    )
+    indexes, index_params = bulk.member_of(
+        "document_index", sorted({p.index for p in live if p.index}), "varchar"
+    )
+    coded, coded_params = bulk.member_of(
+        "id", sorted({p.code_resident for p in live if p.code_resident}), "bigint"
+    )
+    with bulk.statements() as sql:
+        tube_rows = sql.run(
+            "SELECT id, barcode, round_id, kind, state, station_id, sample_count, capacity,"  # noqa: S608 - placeholders only
+            f" first_sample_at FROM testing_tube WHERE {barcodes} ORDER BY id{lock}",
+            barcode_params,
         )
-        existing = {row[1]: row for row in _rows(cursor)}
-        if existing:
-            where, params = _member_of("id", sorted({row[4] for row in existing.values()}))
-            cursor.execute(
-                f"SELECT id, barcode, sample_count, state FROM testing_tube WHERE {where}",  # noqa: S608 - placeholders only
-                params,
-            )
-            replayed_tubes = {row[0]: row[1:] for row in _rows(cursor)}
-            existing = {k: (*row[:4], *replayed_tubes[row[4]]) for k, row in existing.items()}
-        fresh = []
-        for p in live:
-            first = existing.get(p.item.idempotency_key)
-            if first is None:
-                fresh.append(p)
-            elif first[2] != station.pk or first[4] != p.item.tube_barcode:
-                p.outcome.reject(
-                    _rule(
-                        "idempotency_key",
-                        "reused",
-                        _("This key was already used for another sample."),
-                    )
-                )
-            else:
-                o = p.outcome
-                o.replayed, o.sample_id, o.flags = True, first[0], _flag_names(first[3])
-                o.tube_samples, o.tube_sealed = first[5], first[6] != TubeState.OPEN
-        if not fresh:
-            return
-        # The round's status now, not as cached: new samples only while it is sampling (a
-        # tablet's replays above are still answered after it closed).
-        cursor.execute("SELECT status FROM testing_testinground WHERE id = %s", [round_.pk])
-        if cursor.fetchone()[0] != RoundStatus.ACTIVE:
-            closed = _rule("station", "round_closed", _("This station's round is not sampling."))
-            for p in fresh:
-                p.outcome.reject(closed)
-            return
-        # 2. Tubes: one query, locked on PostgreSQL so two batches cannot overfill a tube
-        # (SQLite's IMMEDIATE transaction already holds the write lock).
-        barcodes = sorted({p.item.tube_barcode for p in fresh})
-        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-        where, params = _member_of("barcode", barcodes)
-        cursor.execute(
-            "SELECT id, barcode, round_id, kind, state, station_id, sample_count, capacity, first_sample_at "  # noqa: S608 - placeholders only
-            f"FROM testing_tube WHERE {where} ORDER BY id{lock}",
-            params,
+        replays = sql.run(
+            "SELECT s.id, s.idempotency_key, s.station_id, s.flags, t.barcode, t.sample_count,"  # noqa: S608 - placeholders only
+            f" t.state FROM testing_sample s JOIN testing_tube t ON t.id = s.tube_id WHERE {keys}",
+            key_params,
         )
-        tubes = {row[1]: _Tube(*row) for row in _rows(cursor)}
+        status = sql.run("SELECT status FROM testing_testinground WHERE id = %s", [round_.pk])
+        # Two selects, not one with OR: SQLite scans the whole table for an OR.
+        people = sql.run(
+            f"SELECT {PERSON} FROM people_resident WHERE {indexes} "  # noqa: S608 - placeholders only
+            f"UNION SELECT {PERSON} FROM people_resident WHERE {coded}",
+            [*index_params, *coded_params],
+        )
+        existing = {row[1]: row for row in bulk.rows(replays)}
+        sampling = bulk.rows(status)[0][0] == RoundStatus.ACTIVE
+        tubes = {row[1]: _Tube(*row) for row in bulk.rows(tube_rows)}
+        known = bulk.rows(people)
+    fresh = _answer_replays(live, existing, station)
+    if not fresh:
+        return
+    if not sampling:
+        closed = _rule("station", "round_closed", _("This station's round is not sampling."))
         for p in fresh:
-            tube = tubes.get(p.item.tube_barcode)
-            try:
-                if tube is None:
-                    raise _rule(
-                        "tube_barcode", "unknown", _("No tube has this barcode: scan it again.")
-                    )
-                if tube.round_id != round_.pk:
-                    raise _rule(
-                        "tube_barcode", "other_round", _("This tube belongs to another round.")
-                    )
-                if tube.kind != TubeKind.PEOPLE:
-                    raise _rule("tube_barcode", "environment", _("This is an environmental tube."))
-                if tube.state != TubeState.OPEN:
-                    raise _rule(
-                        "tube_barcode", "not_open", _("This tube is sealed: take a new tube.")
-                    )
-                if tube.station_id not in (None, station.pk):
-                    raise _rule(
-                        "tube_barcode",
-                        "other_station",
-                        _("This tube was opened at another station."),
-                    )
-            except RuleViolation as exc:
-                p.outcome.reject(exc)
-        fresh = [p for p in fresh if p.outcome.status == "accepted"]
-        # 3. People: by blind index or sampling code; unknown people become visitors.
-        indexes = sorted({p.index for p in fresh if p.index})
-        by_index: dict[str, _Person] = {}
-        if indexes:
-            where, params = _member_of("document_index", indexes)
-            cursor.execute(
-                f"SELECT id, document_index, name, area_code, residency FROM people_resident WHERE {where}",  # noqa: S608 - placeholders only
-                params,
-            )
-            by_index = {
-                row[1]: _Person(row[0], row[2], row[3], row[4] == Residency.VISITOR)
-                for row in _rows(cursor)
-            }
-        coded = sorted({p.code_resident for p in fresh if p.code_resident})
-        by_id: dict[int, _Person] = {}
-        if coded:
-            where, params = _member_of("id", coded)
-            cursor.execute(
-                f"SELECT id, name, area_code, residency FROM people_resident WHERE {where}",  # noqa: S608 - placeholders only
-                params,
-            )
-            by_id = {
-                row[0]: _Person(row[0], row[1], row[2], row[3] == Residency.VISITOR)
-                for row in _rows(cursor)
-            }
-        new_people: dict[str, _Person] = {}
-        person_of: dict[int, _Person] = {}
-        for p in fresh:
-            if p.code_resident:
-                person = by_id.get(p.code_resident)
-                if person is None:
-                    p.outcome.reject(
-                        _rule(
-                            "sampling_code",
-                            "unknown",
-                            _("The sampling code's person is no longer registered."),
-                        )
-                    )
-                    continue
-            elif p.index:
-                person = by_index.get(p.index) or new_people.get(p.index)
-                if person is None:
-                    model = _visitor(p, station)
-                    person = _Person(None, model.name, model.area_code, True, model)
-                    new_people[p.index] = person
-                    p.flags |= SampleFlag.VISITOR
-            else:
-                model = _no_document_person(p, station)
-                person = _Person(
-                    model.pk, model.name, model.area_code, model.residency == Residency.VISITOR
-                )
-            if p.item.name and person.name and p.item.name.strip() != person.name:
-                p.flags |= SampleFlag.NAME_MISMATCH
-            person_of[id(p)] = person
-        if new_people:
-            created = Resident.objects.bulk_create([person.model for person in new_people.values()])
-            for person, model in zip(new_people.values(), created, strict=True):
-                person.id = model.pk
-        fresh = [p for p in fresh if p.outcome.status == "accepted"]
-        if not fresh:
-            return
-        # 4. The same person twice in one tube is refused; twice in the round is flagged.
-        # Both lookups name every column of a unique index, so the plan stays an index probe
-        # even while the planner's statistics still describe the empty table of a new round.
-        people_ids = sorted({person_of[id(p)].id for p in fresh})
-        tube_ids = sorted({t.id for t in tubes.values()})
-        in_tubes, tube_params = _member_of("tube_id", tube_ids)
-        people, people_params = _member_of("resident_id", people_ids)
-        # One round trip: the pairs already in these tubes, then (tube NULL) who is already
-        # in the round.
-        cursor.execute(
-            f"SELECT tube_id, resident_id FROM testing_sample WHERE {in_tubes} AND {people} "  # noqa: S608 - placeholders only
-            f"UNION ALL SELECT NULL, resident_id FROM testing_roundmember WHERE round_id = %s AND {people}",
+            p.outcome.reject(closed)
+        return
+    fresh = _check_tubes(fresh, tubes, round_, station)
+    person_of = _people(fresh, known, station)
+    fresh = [p for p in fresh if p.outcome.status == "accepted"]
+    if not fresh:
+        return
+    # 2. The same person twice in one tube is refused; twice in the round is flagged. Both
+    # lookups name every column of a unique index, so the plan stays an index probe even
+    # while the planner's statistics still describe the empty table of a new round.
+    people_ids = sorted({person_of[id(p)].id for p in fresh})
+    in_tubes, tube_params = bulk.member_of(
+        "tube_id", sorted({t.id for t in tubes.values()}), "bigint"
+    )
+    among, people_params = bulk.member_of("resident_id", people_ids, "bigint")
+    with bulk.statements() as sql:
+        pairs = sql.run(
+            f"SELECT tube_id, resident_id FROM testing_sample WHERE {in_tubes} AND {among} "  # noqa: S608 - placeholders only
+            f"UNION ALL SELECT NULL, resident_id FROM testing_roundmember WHERE round_id = %s AND {among}",
             [*tube_params, *people_params, round_.pk, *people_params],
         )
         seen: dict[int, set[int]] = defaultdict(set)
         in_round: set[int] = set()
-        for tube_id, resident_id in _rows(cursor):
+        for tube_id, resident_id in bulk.rows(pairs):
             if tube_id is None:
                 in_round.add(resident_id)
             else:
                 seen[resident_id].add(tube_id)
-        counts = {t.id: t.sample_count for t in tubes.values()}
-        in_batch: set[tuple[int, int]] = set()
-        members: dict[int, tuple[str, bool]] = {}
-        rows, written = [], []
-        taken = ops.adapt_datetimefield_value
-        recorded = taken(now)
-        for p in fresh:
-            tube, person = tubes[p.item.tube_barcode], person_of[id(p)]
-            pair = (tube.id, person.id)
-            if tube.id in seen[person.id] or pair in in_batch:
-                p.outcome.reject(
-                    _rule(
-                        "document_number",
-                        "twice_in_tube",
-                        _("This person is already in this tube."),
-                    )
-                )
-                continue
-            if counts[tube.id] >= tube.capacity:
-                p.outcome.reject(
-                    _rule(
-                        "tube_barcode", "full", _("This tube is full: seal it and take a new tube.")
-                    )
-                )
-                continue
-            if person.id in in_round:
-                p.flags |= SampleFlag.REPEAT_IN_ROUND
-            if person.visitor:
-                p.flags |= SampleFlag.VISITOR
-            members.setdefault(person.id, (person.area_code or station.area_code, person.visitor))
-            in_batch.add(pair)
-            counts[tube.id] += 1
-            rows.append(
-                (
-                    p.item.idempotency_key,
-                    round_.pk,
-                    tube.id,
-                    station.pk,
-                    person.id,
-                    person.area_code or station.area_code,
-                    taken(p.taken_at),
-                    recorded,
-                    int(p.flags),
-                    (p.item.name or "")[:64],
-                    recorded_by,
-                )
-            )
-            p.outcome.flags = _flag_names(p.flags)
-            written.append(p)
-        if not rows:
-            return
-        cursor.execute(
-            *_insert("testing_sample", SAMPLE_COLUMNS, rows, "RETURNING id, idempotency_key")
+    rows, members, written = _sample_rows(
+        fresh, tubes, person_of, seen, in_round, station, round_, now, recorded_by
+    )
+    if not rows:
+        return
+    # 3. The samples, the round's people and tallies, and the tubes' counters, sent together.
+    updates = _tube_updates(tubes, rows, station, now)
+    with bulk.statements() as sql:
+        inserted = sql.run(
+            *bulk.insert("testing_sample", SAMPLE_COLUMNS, rows, "RETURNING id, idempotency_key")
         )
-        sample_ids = {key: pk for pk, key in _rows(cursor)}
-        _count_members(cursor, round_.pk, members)
-        # 6. Tubes: counters, first use, auto-seal at capacity.
-        updates = []
-        for tube in tubes.values():
-            if counts[tube.id] == tube.sample_count:
-                continue
-            tube.sample_count = counts[tube.id]
-            tube.station_id = station.pk
-            tube.first_sample_at = tube.first_sample_at or recorded
-            sealed = tube.sample_count >= tube.capacity
-            tube.state = TubeState.SEALED if sealed else TubeState.OPEN
-            updates.append(
-                (
-                    tube.sample_count,
-                    station.pk,
-                    tube.first_sample_at,
-                    tube.state,
-                    recorded if sealed else None,
-                    recorded,
-                    tube.id,
-                )
-            )
-        cursor.executemany(
-            "UPDATE testing_tube SET sample_count = %s, station_id = %s, first_sample_at = %s, state = %s, "
-            "sealed_at = %s, updated_at = %s WHERE id = %s",
+        counting = _count_members(sql, round_.pk, members)
+        sql.run_many(
+            "UPDATE testing_tube SET sample_count = %s, station_id = %s, first_sample_at = %s,"
+            " state = %s, sealed_at = %s, updated_at = %s WHERE id = %s",
             updates,
         )
+        sample_ids = {key: pk for pk, key in bulk.rows(inserted)}
+        if counting is not None:
+            _add_tallies(round_.pk, members, bulk.rows(counting))
     if round_.kind == RoundKind.RETEST:
         RetestOrder.objects.filter(
             retest_round=round_, resident_id__in=[row[4] for row in rows], state=RetestState.PENDING
@@ -626,45 +447,245 @@ def _write(
         p.outcome.tube_sealed = tube.state != TubeState.OPEN
 
 
-def _count_members(cursor, round_id: int, members: dict[int, tuple[str, bool]]) -> None:
-    """5. The round's people and tallies. The unique (round, person) row decides who is new to
+def _answer_replays(live: list[_Prepared], existing: dict, station: Station) -> list[_Prepared]:
+    """Answer replayed keys with their first answer; the rest are new."""
+    fresh = []
+    for p in live:
+        first = existing.get(p.item.idempotency_key)
+        if first is None:
+            fresh.append(p)
+        elif first[2] != station.pk or first[4] != p.item.tube_barcode:
+            p.outcome.reject(
+                _rule(
+                    "idempotency_key", "reused", _("This key was already used for another sample.")
+                )
+            )
+        else:
+            o = p.outcome
+            o.replayed, o.sample_id, o.flags = True, first[0], _flag_names(first[3])
+            o.tube_samples, o.tube_sealed = first[5], first[6] != TubeState.OPEN
+    return fresh
+
+
+def _check_tubes(
+    fresh: list[_Prepared], tubes: dict[str, _Tube], round_: TestingRound, station: Station
+) -> list[_Prepared]:
+    for p in fresh:
+        tube = tubes.get(p.item.tube_barcode)
+        try:
+            if tube is None:
+                raise _rule(
+                    "tube_barcode", "unknown", _("No tube has this barcode: scan it again.")
+                )
+            if tube.round_id != round_.pk:
+                raise _rule("tube_barcode", "other_round", _("This tube belongs to another round."))
+            if tube.kind != TubeKind.PEOPLE:
+                raise _rule("tube_barcode", "environment", _("This is an environmental tube."))
+            if tube.state != TubeState.OPEN:
+                raise _rule("tube_barcode", "not_open", _("This tube is sealed: take a new tube."))
+            if tube.station_id not in (None, station.pk):
+                raise _rule(
+                    "tube_barcode", "other_station", _("This tube was opened at another station.")
+                )
+        except RuleViolation as exc:
+            p.outcome.reject(exc)
+    return [p for p in fresh if p.outcome.status == "accepted"]
+
+
+def _people(fresh: list[_Prepared], known: list[tuple], station: Station) -> dict[int, _Person]:
+    """Each item's person: found by blind index or sampling code; someone unknown becomes a
+    visitor (created here, in the batch's transaction), never a refusal."""
+    by_index: dict[str, _Person] = {}
+    by_id: dict[int, _Person] = {}
+    for pk, index, name, area_code, residency in known:
+        person = _Person(pk, name, area_code, residency == Residency.VISITOR)
+        by_id[pk] = person
+        if index:
+            by_index[index] = person
+    new_people: dict[str, _Person] = {}
+    person_of: dict[int, _Person] = {}
+    for p in fresh:
+        if p.code_resident:
+            person = by_id.get(p.code_resident)
+            if person is None:
+                p.outcome.reject(
+                    _rule(
+                        "sampling_code",
+                        "unknown",
+                        _("The sampling code's person is no longer registered."),
+                    )
+                )
+                continue
+        elif p.index:
+            person = by_index.get(p.index) or new_people.get(p.index)
+            if person is None:
+                model = _visitor(p, station)
+                person = _Person(None, model.name, model.area_code, True, model)
+                new_people[p.index] = person
+                p.flags |= SampleFlag.VISITOR
+        else:
+            model = _no_document_person(p, station)
+            person = _Person(
+                model.pk, model.name, model.area_code, model.residency == Residency.VISITOR
+            )
+        if p.item.name and person.name and p.item.name.strip() != person.name:
+            p.flags |= SampleFlag.NAME_MISMATCH
+        person_of[id(p)] = person
+    if new_people:
+        created = Resident.objects.bulk_create([person.model for person in new_people.values()])
+        for person, model in zip(new_people.values(), created, strict=True):
+            person.id = model.pk
+    return person_of
+
+
+def _sample_rows(
+    fresh: list[_Prepared],
+    tubes: dict[str, _Tube],
+    person_of: dict[int, _Person],
+    seen: dict[int, set[int]],
+    in_round: set[int],
+    station: Station,
+    round_: TestingRound,
+    now: dt.datetime,
+    recorded_by: str,
+) -> tuple[list[tuple], dict[int, tuple[str, bool]], list[_Prepared]]:
+    """The rows to insert, the round's people among them, and the items they answer;
+    items that would put a person twice in a tube or overfill it are refused."""
+    taken = connection.ops.adapt_datetimefield_value
+    recorded = taken(now)
+    counts = {t.id: t.sample_count for t in tubes.values()}
+    in_batch: set[tuple[int, int]] = set()
+    members: dict[int, tuple[str, bool]] = {}
+    rows, written = [], []
+    for p in fresh:
+        tube, person = tubes[p.item.tube_barcode], person_of[id(p)]
+        pair = (tube.id, person.id)
+        if tube.id in seen[person.id] or pair in in_batch:
+            p.outcome.reject(
+                _rule("document_number", "twice_in_tube", _("This person is already in this tube."))
+            )
+            continue
+        if counts[tube.id] >= tube.capacity:
+            p.outcome.reject(
+                _rule("tube_barcode", "full", _("This tube is full: seal it and take a new tube."))
+            )
+            continue
+        if person.id in in_round:
+            p.flags |= SampleFlag.REPEAT_IN_ROUND
+        if person.visitor:
+            p.flags |= SampleFlag.VISITOR
+        area = person.area_code or station.area_code
+        members.setdefault(person.id, (area, person.visitor))
+        in_batch.add(pair)
+        counts[tube.id] += 1
+        rows.append(
+            (
+                p.item.idempotency_key,
+                round_.pk,
+                tube.id,
+                station.pk,
+                person.id,
+                area,
+                taken(p.taken_at),
+                recorded,
+                int(p.flags),
+                (p.item.name or "")[:64],
+                recorded_by,
+            )
+        )
+        p.outcome.flags = _flag_names(p.flags)
+        written.append(p)
+    return rows, members, written
+
+
+def _tube_updates(
+    tubes: dict[str, _Tube], rows: list[tuple], station: Station, now: dt.datetime
+) -> list[tuple]:
+    """The tubes' new counters, first use and auto-seal at capacity (the tubes change here)."""
+    recorded = connection.ops.adapt_datetimefield_value(now)
+    added = Counter(row[2] for row in rows)
+    updates = []
+    for tube in tubes.values():
+        if not added[tube.id]:
+            continue
+        tube.sample_count += added[tube.id]
+        tube.station_id = station.pk
+        tube.first_sample_at = tube.first_sample_at or recorded
+        sealed = tube.sample_count >= tube.capacity
+        tube.state = TubeState.SEALED if sealed else TubeState.OPEN
+        updates.append(
+            (
+                tube.sample_count,
+                station.pk,
+                tube.first_sample_at,
+                tube.state,
+                recorded if sealed else None,
+                recorded,
+                tube.id,
+            )
+        )
+    return updates
+
+
+MEMBER_COLUMNS = {
+    "round_id": "bigint",
+    "resident_id": "bigint",
+    "area_code": "varchar",
+    "visitor": "boolean",
+}
+TALLY_COLUMNS = {
+    "round_id": "bigint",
+    "area_code": "varchar",
+    "tested": "integer",
+    "visitors": "integer",
+}
+_ADD_TO_TALLY = (
+    "ON CONFLICT (round_id, area_code) DO UPDATE SET"
+    " tested = testing_roundtally.tested + excluded.tested,"
+    " visitors = testing_roundtally.visitors + excluded.visitors"
+)
+
+
+def _count_members(sql: bulk.Statements, round_id: int, members: dict[int, tuple[str, bool]]):
+    """The round's people and tallies. The unique (round, person) row decides who is new to
     the round, even when two booths take the same person at once; only the new ones add to
     their grid's tally. Rows go in sorted order, so concurrent batches lock them in the same
-    order and never deadlock."""
-    cursor.execute(
-        *_insert(
-            "testing_roundmember",
-            {
-                "round_id": "bigint",
-                "resident_id": "bigint",
-                "area_code": "varchar",
-                "visitor": "boolean",
-            },
-            [(round_id, pk, *members[pk]) for pk in sorted(members)],
-            "ON CONFLICT (round_id, resident_id) DO NOTHING RETURNING resident_id",
-        )
+    order and never deadlock.
+
+    On PostgreSQL one statement does both. On SQLite the new people come back (the cursor
+    returned here) and `_add_tallies` adds them."""
+    member_sql, params = bulk.insert(
+        "testing_roundmember",
+        MEMBER_COLUMNS,
+        [(round_id, pk, *members[pk]) for pk in sorted(members)],
+        "ON CONFLICT (round_id, resident_id) DO NOTHING RETURNING area_code, visitor",
     )
+    if connection.vendor != "postgresql":
+        return sql.run(member_sql, params)
+    sql.run(
+        f"WITH new AS ({member_sql}) "  # noqa: S608 - SQL from this module
+        "INSERT INTO testing_roundtally (round_id, area_code, tested, visitors) "
+        "SELECT %s::bigint, area_code, count(*) FILTER (WHERE NOT visitor), count(*) FILTER (WHERE visitor) "
+        f"FROM new GROUP BY area_code ORDER BY area_code {_ADD_TO_TALLY}",
+        [*params, round_id],
+    )
+    return None
+
+
+def _add_tallies(round_id: int, members: dict, new: list[tuple]) -> None:
     tallies: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for (pk,) in _rows(cursor):
-        area, visitor = members[pk]
+    for area, visitor in new:
         tallies[area][1 if visitor else 0] += 1
-    if not tallies:
-        return
-    cursor.execute(
-        *_insert(
-            "testing_roundtally",
-            {
-                "round_id": "bigint",
-                "area_code": "varchar",
-                "tested": "integer",
-                "visitors": "integer",
-            },
-            [(round_id, area, *tallies[area]) for area in sorted(tallies)],
-            "ON CONFLICT (round_id, area_code) DO UPDATE SET"
-            " tested = testing_roundtally.tested + excluded.tested,"
-            " visitors = testing_roundtally.visitors + excluded.visitors",
-        )
-    )
+    if tallies:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                *bulk.insert(
+                    "testing_roundtally",
+                    TALLY_COLUMNS,
+                    [(round_id, area, *tallies[area]) for area in sorted(tallies)],
+                    _ADD_TO_TALLY,
+                )
+            )
 
 
 def _visitor(p: _Prepared, station: Station) -> Resident:

@@ -1,0 +1,99 @@
+"""The hand-written SQL of sample registration: its failure path and, on PostgreSQL, the
+prepared statements and pipelines it relies on for speed."""
+
+import pytest
+from django.db import connection
+
+from fangkong.testing.models import RoundMember, RoundTally, Sample, Tube
+from fangkong.testing.services import registration
+from fangkong.testing.services.registration import register_samples
+from fangkong.testing.services.rounds import create_tubes
+
+
+@pytest.fixture
+def ids(id_number):
+    """The documents of the six registered residents (the `residents` fixture)."""
+    return [
+        id_number("410172", "19900101", 11),
+        id_number("410102", "19450302", 22),
+        id_number("410105", "20230115", 24),
+        id_number("411302", "19851120", 33),
+        id_number("410172", "19700707", 44),
+        id_number("410181", "19991231", 55),
+    ]
+
+
+def test_a_key_committed_between_reads_and_insert_is_answered_as_a_replay(
+    station, tubes, tablet, residents, ids, sample_item, monkeypatch
+):
+    """If the same keys are committed after this batch looked for them, its insert fails on
+    the unique key (inside a pipeline on PostgreSQL): nothing of the attempt stays written
+    and the batch runs again, now answered as replays."""
+    first_items = [sample_item(tubes[0], number, key=f"k{i}") for i, number in enumerate(ids[:3])]
+    first = register_samples(station=station, items=first_items, actor=tablet)
+    assert first.accepted == 3
+    real = registration._answer_replays
+    calls = []
+
+    def miss_replays_once(live, existing, station):
+        calls.append(len(existing))
+        return real(live, {} if len(calls) == 1 else existing, station)
+
+    monkeypatch.setattr(registration, "_answer_replays", miss_replays_once)
+    # The same keys for other people: only the unique key stops the first attempt.
+    items = [sample_item(tubes[0], number, key=f"k{i}") for i, number in enumerate(ids[3:])]
+    again = register_samples(station=station, items=items, actor=tablet)
+    assert calls == [3, 3]  # the second attempt read the committed keys again
+    assert (again.accepted, again.replayed) == (0, 3)
+    assert [o.sample_id for o in again.items] == [o.sample_id for o in first.items]
+    assert Sample.objects.count() == 3
+    assert Tube.objects.get(pk=tubes[0].pk).sample_count == 3
+    assert RoundMember.objects.count() == 3
+    assert sum(RoundTally.objects.values_list("tested", flat=True)) == 3
+
+
+def test_people_new_to_the_round_are_counted_once_per_grid(
+    station, tubes, tablet, residents, ids, sample_item
+):
+    first = [sample_item(tubes[0], number) for number in ids[:4]]
+    assert register_samples(station=station, items=first, actor=tablet).accepted == 4
+    # Two already counted, two new; one of the new appears in two tubes of this batch.
+    second = [
+        sample_item(tubes[1], ids[0]),
+        sample_item(tubes[1], ids[1]),
+        sample_item(tubes[1], ids[4]),
+        sample_item(tubes[1], ids[5]),
+        sample_item(tubes[2], ids[5]),
+    ]
+    result = register_samples(station=station, items=second, actor=tablet)
+    assert result.accepted == 5
+    assert [("repeat_in_round" in o.flags) for o in result.items] == [
+        True,
+        True,
+        False,
+        False,
+        False,
+    ]
+    assert RoundMember.objects.filter(round=station.round).count() == 6
+    tallies = dict(RoundTally.objects.values_list("area_code", "tested"))
+    members = RoundMember.objects.values_list("area_code", flat=True)
+    assert tallies == {area: list(members).count(area) for area in set(members)}
+
+
+def test_repeated_batches_run_on_prepared_statements(
+    station, mass_round, tablet, residents, ids, sample_item
+):
+    """PostgreSQL prepares a statement run five times on a connection (settings
+    POSTGRES_OPTIONS); SQLite runs in the process and has nothing to prepare."""
+    tubes = create_tubes(round=mass_round, count=7, capacity=20)
+    for tube in tubes:
+        items = [sample_item(tube, number) for number in ids]
+        assert register_samples(station=station, items=items, actor=tablet).accepted == 6
+    assert Sample.objects.filter(round=mass_round).count() == 42
+    if connection.vendor == "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any(s.startswith("INSERT INTO testing_sample") for s in prepared), prepared
+    assert any("FROM testing_tube WHERE barcode" in s for s in prepared), prepared
