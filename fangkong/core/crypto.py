@@ -7,7 +7,6 @@ equality lookup, and a masked form for display.
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import os
 from functools import lru_cache
@@ -59,7 +58,7 @@ def decrypt(token: str, *, context: str) -> str:
 def blind_index(value: str, *, context: str) -> str:
     """A keyed hash for equality lookup; without the key it reveals nothing, not even
     which rows share a birth date or region."""
-    digest = hmac.new(
-        _index_key(settings.BLIND_INDEX_KEY), f"{context}:{value}".encode(), hashlib.sha256
+    digest = hmac.digest(
+        _index_key(settings.BLIND_INDEX_KEY), f"{context}:{value}".encode(), "sha256"
     )
-    return digest.hexdigest()[:40]
+    return digest.hex()[:40]

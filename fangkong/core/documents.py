@@ -40,6 +40,11 @@ PROVINCES = frozenset(
     "50 51 52 53 54 61 62 63 64 65 71 81 82 83".split()
 )
 EARLIEST_BIRTH = dt.date(1890, 1, 1)
+# Compiled once: the resident ID check runs for every sample of a round.
+_SEPARATORS = re.compile(r"[\s\-]")
+_EXCEL_FLOAT = re.compile(r"\s*\d+(\.\d+)?[eE]\+?\d+\s*")
+_FIRST_GENERATION = re.compile(r"\d{15}")
+_RESIDENT_ID = re.compile(r"\d{17}[\dX]")
 
 
 @dataclass(frozen=True)
@@ -63,7 +68,7 @@ def check_character(body: str) -> str:
 def normalise(raw: str) -> str:
     """Full-width to ASCII, drop spaces and dashes, upper-case letters."""
     text = unicodedata.normalize("NFKC", raw)
-    return re.sub(r"[\s\-]", "", text).upper()
+    return _SEPARATORS.sub("", text).upper()
 
 
 def _fail(field: str, code: str, message) -> RuleViolation:
@@ -84,7 +89,7 @@ def _reject_excel_number(raw: object, field: str) -> None:
                 "format the column as text and type the number again."
             ),
         )
-    if isinstance(raw, str) and re.fullmatch(r"\s*\d+(\.\d+)?[eE]\+?\d+\s*", raw):
+    if isinstance(raw, str) and _EXCEL_FLOAT.fullmatch(raw):
         raise _fail(
             field,
             "excel_number",
@@ -100,7 +105,7 @@ def validate_resident_id(raw: object, *, field: str = "document_number") -> Docu
     _reject_excel_number(raw, field)
     number = normalise(str(raw))
     converted = False
-    if re.fullmatch(r"\d{15}", number):
+    if _FIRST_GENERATION.fullmatch(number):
         # First generation: 6-digit region, yyMMdd, 3-digit sequence, no check digit.
         body = number[:6] + "19" + number[6:]
         number = body + check_character(body)
@@ -109,7 +114,7 @@ def validate_resident_id(raw: object, *, field: str = "document_number") -> Docu
         raise _fail(
             field, "length", _("A resident ID number has 18 characters (or 15 digits if old).")
         )
-    if not re.fullmatch(r"\d{17}[\dX]", number):
+    if not _RESIDENT_ID.fullmatch(number):
         raise _fail(
             field, "format", _("A resident ID number is 17 digits followed by a digit or X.")
         )

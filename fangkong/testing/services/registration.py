@@ -188,7 +188,18 @@ def authorise_station(*, station: Station, actor) -> None:
         )
 
 
-def _precheck(i: int, item: SampleItem, now: dt.datetime, round_: TestingRound) -> _Prepared:
+@dataclass(frozen=True)
+class _Clock:
+    now: dt.datetime
+    latest: dt.datetime  # later than this is a wrong device clock
+    earliest: dt.datetime  # before the round could start
+
+    @classmethod
+    def of(cls, now: dt.datetime, round_: TestingRound) -> _Clock:
+        return cls(now, now + CLOCK_TOLERANCE, round_.starts_at - MAX_AGE)
+
+
+def _precheck(i: int, item: SampleItem, clock: _Clock) -> _Prepared:
     """Checks that need no database, done before the transaction opens."""
     p = _Prepared(
         item=item,
@@ -205,15 +216,15 @@ def _precheck(i: int, item: SampleItem, now: dt.datetime, round_: TestingRound) 
             )
         if item.taken_at.tzinfo is None:
             raise _rule("taken_at", "timezone", _("taken_at needs a time zone offset."))
-        if item.taken_at > now + CLOCK_TOLERANCE:
+        if item.taken_at > clock.latest:
             raise _rule(
                 "taken_at", "future", _("taken_at is in the future: check the device clock.")
             )
-        if item.taken_at > now:
+        if item.taken_at > clock.now:
             p.flags |= SampleFlag.CLOCK_SKEW
-        if item.taken_at < round_.starts_at - MAX_AGE:
+        if item.taken_at < clock.earliest:
             raise _rule("taken_at", "too_old", _("taken_at is before this round started."))
-        p.taken_at = min(item.taken_at, now)
+        p.taken_at = min(item.taken_at, clock.now)
         if item.sampling_code:
             p.code_resident = resident_id_from_code(item.sampling_code)
             p.flags |= SampleFlag.SAMPLING_CODE
@@ -252,7 +263,8 @@ def register_samples(
     authorise_station(station=station, actor=actor)
     round_ = station.round
     now = now or timezone.now()
-    prepared = [_precheck(i, item, now, round_) for i, item in enumerate(items)]
+    clock = _Clock.of(now, round_)
+    prepared = [_precheck(i, item, clock) for i, item in enumerate(items)]
     keys = Counter(p.item.idempotency_key for p in prepared)
     for p in prepared:
         if p.outcome.status == "accepted" and keys[p.item.idempotency_key] > 1:
