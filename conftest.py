@@ -54,7 +54,7 @@ def pytest_configure(config):
             "HOST": "127.0.0.1",
             "PORT": str(_cluster.port),
             "CONN_MAX_AGE": 0,
-            "OPTIONS": dict(settings.POSTGRES_OPTIONS),
+            "OPTIONS": {},
         }
     )
     db.setdefault("TEST", {})["NAME"] = "test_fangkong"

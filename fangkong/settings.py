@@ -94,19 +94,10 @@ TEMPLATES = [
 ]
 
 
-# Parameters travel apart from the SQL (server-side binding), so psycopg prepares a statement
-# run five times on a connection and PostgreSQL stops parsing and planning it: sample
-# registration's statements run for every batch of a round. A pooler in front of PostgreSQL
-# must keep prepared statements per server connection (PgBouncer 1.21+:
-# max_prepared_statements).
-POSTGRES_OPTIONS = {"server_side_binding": True, "prepare_threshold": 5}
-
-
 def _database() -> dict:
     url = os.environ.get("FANGKONG_DATABASE_URL")
     if url:
         config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
-        config["OPTIONS"] = {**POSTGRES_OPTIONS, **config.get("OPTIONS", {})}
         return config
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     return {

@@ -348,109 +348,111 @@ def _write(
     now: dt.datetime,
     recorded_by: str,
 ) -> None:
-    """The database part of a batch: every read that needs only the batch in one round
-    trip, then who is already in these tubes and this round, then every write together."""
+    """The database part of a batch, one statement after another on one cursor."""
     live = [p for p in prepared if p.outcome.status == "accepted"]
     if not live:
         return
-    # 1. The tubes, locked on PostgreSQL so two batches cannot overfill one (SQLite's
-    # IMMEDIATE transaction already holds the write lock) and read first: a tablet's retry
-    # of this very batch on the same tube waits here, then finds its keys committed. Then
-    # replays (a key seen before returns its first answer), the round's status now (not as
-    # cached: a closed round takes no new samples but still answers replays), and the people
-    # by blind index or sampling code.
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    keys, key_params = bulk.member_of(
-        "s.idempotency_key", [p.item.idempotency_key for p in live], "varchar"
-    )
-    barcodes, barcode_params = bulk.member_of(
-        "barcode", sorted({p.item.tube_barcode for p in live}), "varchar"
-    )
-    indexes, index_params = bulk.member_of(
-        "document_index", sorted({p.index for p in live if p.index}), "varchar"
-    )
-    coded, coded_params = bulk.member_of(
-        "id", sorted({p.code_resident for p in live if p.code_resident}), "bigint"
-    )
-    with bulk.statements() as sql:
-        tube_rows = sql.run(
+    with connection.cursor() as cursor:
+
+        def rows(sql: str, params: list) -> list[tuple]:
+            cursor.execute(sql, params)
+            return list(cursor.fetchall())
+
+        # 1. The tubes first, locked on PostgreSQL so two batches cannot overfill one
+        # (SQLite's IMMEDIATE transaction already holds the write lock): a tablet's retry of
+        # this very batch waits here, then finds its keys committed in the next statement.
+        where, params = bulk.member_of(
+            "barcode", sorted({p.item.tube_barcode for p in live}), "varchar"
+        )
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        found = rows(
             "SELECT id, barcode, round_id, kind, state, station_id, sample_count, capacity,"  # noqa: S608 - placeholders only
-            f" first_sample_at FROM testing_tube WHERE {barcodes} ORDER BY id{lock}",
-            barcode_params,
+            f" first_sample_at FROM testing_tube WHERE {where} ORDER BY id{lock}",
+            params,
         )
-        replays = sql.run(
+        tubes = {row[1]: _Tube(*row) for row in found}
+        # 2. Replays: a key seen before returns its first answer.
+        where, params = bulk.member_of(
+            "s.idempotency_key", [p.item.idempotency_key for p in live], "varchar"
+        )
+        existing = rows(
             "SELECT s.id, s.idempotency_key, s.station_id, s.flags, t.barcode, t.sample_count,"  # noqa: S608 - placeholders only
-            f" t.state FROM testing_sample s JOIN testing_tube t ON t.id = s.tube_id WHERE {keys}",
-            key_params,
+            f" t.state FROM testing_sample s JOIN testing_tube t ON t.id = s.tube_id WHERE {where}",
+            params,
         )
-        status = sql.run("SELECT status FROM testing_testinground WHERE id = %s", [round_.pk])
-        # Two selects, not one with OR: SQLite scans the whole table for an OR.
-        people = sql.run(
+        fresh = _answer_replays(live, {row[1]: row for row in existing}, station)
+        if not fresh:
+            return
+        # 3. The round's status now, not as cached: a closed round takes no new samples (its
+        # replays above are still answered).
+        status = rows("SELECT status FROM testing_testinground WHERE id = %s", [round_.pk])
+        if status[0][0] != RoundStatus.ACTIVE:
+            closed = _rule("station", "round_closed", _("This station's round is not sampling."))
+            for p in fresh:
+                p.outcome.reject(closed)
+            return
+        fresh = _check_tubes(fresh, tubes, round_, station)
+        # 4. The people, by blind index or sampling code: two selects, not one with OR,
+        # which SQLite answers by scanning the whole table.
+        indexes, index_params = bulk.member_of(
+            "document_index", sorted({p.index for p in fresh if p.index}), "varchar"
+        )
+        coded, coded_params = bulk.member_of(
+            "id", sorted({p.code_resident for p in fresh if p.code_resident}), "bigint"
+        )
+        known = rows(
             f"SELECT {PERSON} FROM people_resident WHERE {indexes} "  # noqa: S608 - placeholders only
             f"UNION SELECT {PERSON} FROM people_resident WHERE {coded}",
             [*index_params, *coded_params],
         )
-        existing = {row[1]: row for row in bulk.rows(replays)}
-        sampling = bulk.rows(status)[0][0] == RoundStatus.ACTIVE
-        tubes = {row[1]: _Tube(*row) for row in bulk.rows(tube_rows)}
-        known = bulk.rows(people)
-    fresh = _answer_replays(live, existing, station)
-    if not fresh:
-        return
-    if not sampling:
-        closed = _rule("station", "round_closed", _("This station's round is not sampling."))
-        for p in fresh:
-            p.outcome.reject(closed)
-        return
-    fresh = _check_tubes(fresh, tubes, round_, station)
-    person_of = _people(fresh, known, station)
-    fresh = [p for p in fresh if p.outcome.status == "accepted"]
-    if not fresh:
-        return
-    # 2. The same person twice in one tube is refused; twice in the round is flagged. Both
-    # lookups name every column of a unique index, so the plan stays an index probe even
-    # while the planner's statistics still describe the empty table of a new round.
-    people_ids = sorted({person_of[id(p)].id for p in fresh})
-    in_tubes, tube_params = bulk.member_of(
-        "tube_id", sorted({t.id for t in tubes.values()}), "bigint"
-    )
-    among, people_params = bulk.member_of("resident_id", people_ids, "bigint")
-    with bulk.statements() as sql:
-        pairs = sql.run(
-            f"SELECT tube_id, resident_id FROM testing_sample WHERE {in_tubes} AND {among} "  # noqa: S608 - placeholders only
-            f"UNION ALL SELECT NULL, resident_id FROM testing_roundmember WHERE round_id = %s AND {among}",
-            [*tube_params, *people_params, round_.pk, *people_params],
+        person_of = _people(fresh, known, station)
+        fresh = [p for p in fresh if p.outcome.status == "accepted"]
+        if not fresh:
+            return
+        # 5. The same person twice in one tube is refused; twice in the round is flagged.
+        # Both lookups name every column of a unique index, so the plan stays an index probe
+        # even while the planner's statistics still describe the empty table of a new round.
+        in_tubes, tube_params = bulk.member_of(
+            "tube_id", sorted({t.id for t in tubes.values()}), "bigint"
+        )
+        among, people_params = bulk.member_of(
+            "resident_id", sorted({person_of[id(p)].id for p in fresh}), "bigint"
         )
         seen: dict[int, set[int]] = defaultdict(set)
         in_round: set[int] = set()
-        for tube_id, resident_id in bulk.rows(pairs):
+        for tube_id, resident_id in rows(
+            f"SELECT tube_id, resident_id FROM testing_sample WHERE {in_tubes} AND {among} "  # noqa: S608 - placeholders only
+            f"UNION ALL SELECT NULL, resident_id FROM testing_roundmember WHERE round_id = %s AND {among}",
+            [*tube_params, *people_params, round_.pk, *people_params],
+        ):
             if tube_id is None:
                 in_round.add(resident_id)
             else:
                 seen[resident_id].add(tube_id)
-    rows, members, written = _sample_rows(
-        fresh, tubes, person_of, seen, in_round, station, round_, now, recorded_by
-    )
-    if not rows:
-        return
-    # 3. The samples, the round's people and tallies, and the tubes' counters, sent together.
-    updates = _tube_updates(tubes, rows, station, now)
-    with bulk.statements() as sql:
-        inserted = sql.run(
-            *bulk.insert("testing_sample", SAMPLE_COLUMNS, rows, "RETURNING id, idempotency_key")
+        sample_rows, members, written = _sample_rows(
+            fresh, tubes, person_of, seen, in_round, station, round_, now, recorded_by
         )
-        counting = _count_members(sql, round_.pk, members)
-        sql.run_many(
-            "UPDATE testing_tube SET sample_count = %s, station_id = %s, first_sample_at = %s,"
-            " state = %s, sealed_at = %s, updated_at = %s WHERE id = %s",
-            updates,
+        if not sample_rows:
+            return
+        # 6. The samples, the round's people and tallies, and the tubes' counters.
+        inserted = rows(
+            *bulk.insert(
+                "testing_sample", SAMPLE_COLUMNS, sample_rows, "RETURNING id, idempotency_key"
+            )
         )
-        sample_ids = {key: pk for pk, key in bulk.rows(inserted)}
-        if counting is not None:
-            _add_tallies(round_.pk, members, bulk.rows(counting))
+        sample_ids = {key: pk for pk, key in inserted}
+        _count_members(cursor, round_.pk, members)
+        for update in _tube_updates(tubes, sample_rows, station, now):
+            cursor.execute(
+                "UPDATE testing_tube SET sample_count = %s, station_id = %s,"
+                " first_sample_at = %s, state = %s, sealed_at = %s, updated_at = %s WHERE id = %s",
+                update,
+            )
     if round_.kind == RoundKind.RETEST:
         RetestOrder.objects.filter(
-            retest_round=round_, resident_id__in=[row[4] for row in rows], state=RetestState.PENDING
+            retest_round=round_,
+            resident_id__in=[row[4] for row in sample_rows],
+            state=RetestState.PENDING,
         ).update(state=RetestState.SAMPLED, updated_at=now)
     for p in written:
         tube = tubes[p.item.tube_barcode]
@@ -658,46 +660,40 @@ _ADD_TO_TALLY = (
 )
 
 
-def _count_members(sql: bulk.Statements, round_id: int, members: dict[int, tuple[str, bool]]):
+def _count_members(cursor, round_id: int, members: dict[int, tuple[str, bool]]) -> None:
     """The round's people and tallies. The unique (round, person) row decides who is new to
     the round, even when two booths take the same person at once; only the new ones add to
     their grid's tally. Rows go in sorted order, so concurrent batches lock them in the same
-    order and never deadlock.
-
-    On PostgreSQL one statement does both. On SQLite the new people come back (the cursor
-    returned here) and `_add_tallies` adds them."""
+    order and never deadlock. On PostgreSQL one statement does both."""
     member_sql, params = bulk.insert(
         "testing_roundmember",
         MEMBER_COLUMNS,
         [(round_id, pk, *members[pk]) for pk in sorted(members)],
         "ON CONFLICT (round_id, resident_id) DO NOTHING RETURNING area_code, visitor",
     )
-    if connection.vendor != "postgresql":
-        return sql.run(member_sql, params)
-    sql.run(
-        f"WITH new AS ({member_sql}) "  # noqa: S608 - SQL from this module
-        "INSERT INTO testing_roundtally (round_id, area_code, tested, visitors) "
-        "SELECT %s::bigint, area_code, count(*) FILTER (WHERE NOT visitor), count(*) FILTER (WHERE visitor) "
-        f"FROM new GROUP BY area_code ORDER BY area_code {_ADD_TO_TALLY}",
-        [*params, round_id],
-    )
-    return None
-
-
-def _add_tallies(round_id: int, members: dict, new: list[tuple]) -> None:
+    if connection.vendor == "postgresql":
+        cursor.execute(
+            f"WITH new AS ({member_sql}) "  # noqa: S608 - SQL from this module
+            "INSERT INTO testing_roundtally (round_id, area_code, tested, visitors) "
+            "SELECT %s::bigint, area_code, count(*) FILTER (WHERE NOT visitor),"
+            " count(*) FILTER (WHERE visitor) "
+            f"FROM new GROUP BY area_code ORDER BY area_code {_ADD_TO_TALLY}",
+            [*params, round_id],
+        )
+        return
+    cursor.execute(member_sql, params)
     tallies: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for area, visitor in new:
+    for area, visitor in cursor.fetchall():
         tallies[area][1 if visitor else 0] += 1
     if tallies:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                *bulk.insert(
-                    "testing_roundtally",
-                    TALLY_COLUMNS,
-                    [(round_id, area, *tallies[area]) for area in sorted(tallies)],
-                    _ADD_TO_TALLY,
-                )
+        cursor.execute(
+            *bulk.insert(
+                "testing_roundtally",
+                TALLY_COLUMNS,
+                [(round_id, area, *tallies[area]) for area in sorted(tallies)],
+                _ADD_TO_TALLY,
             )
+        )
 
 
 def _visitor(p: _Prepared, station: Station) -> Resident:

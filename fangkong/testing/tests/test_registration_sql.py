@@ -1,13 +1,11 @@
-"""The hand-written SQL of sample registration: its failure path and, on PostgreSQL, the
-prepared statements and pipelines it relies on for speed."""
+"""The hand-written SQL of sample registration: the retry after a unique-key failure, and
+the round's people and tallies it keeps."""
 
 import pytest
-from django.db import connection
 
 from fangkong.testing.models import RoundMember, RoundTally, Sample, Tube
 from fangkong.testing.services import registration
 from fangkong.testing.services.registration import register_samples
-from fangkong.testing.services.rounds import create_tubes
 
 
 @pytest.fixture
@@ -27,7 +25,7 @@ def test_a_key_committed_between_reads_and_insert_is_answered_as_a_replay(
     station, tubes, tablet, residents, ids, sample_item, monkeypatch
 ):
     """If the same keys are committed after this batch looked for them, its insert fails on
-    the unique key (inside a pipeline on PostgreSQL): nothing of the attempt stays written
+    the unique key: nothing of the attempt stays written
     and the batch runs again, now answered as replays."""
     first_items = [sample_item(tubes[0], number, key=f"k{i}") for i, number in enumerate(ids[:3])]
     first = register_samples(station=station, items=first_items, actor=tablet)
@@ -78,22 +76,3 @@ def test_people_new_to_the_round_are_counted_once_per_grid(
     tallies = dict(RoundTally.objects.values_list("area_code", "tested"))
     members = RoundMember.objects.values_list("area_code", flat=True)
     assert tallies == {area: list(members).count(area) for area in set(members)}
-
-
-def test_repeated_batches_run_on_prepared_statements(
-    station, mass_round, tablet, residents, ids, sample_item
-):
-    """PostgreSQL prepares a statement run five times on a connection (settings
-    POSTGRES_OPTIONS); SQLite runs in the process and has nothing to prepare."""
-    tubes = create_tubes(round=mass_round, count=7, capacity=20)
-    for tube in tubes:
-        items = [sample_item(tube, number) for number in ids]
-        assert register_samples(station=station, items=items, actor=tablet).accepted == 6
-    assert Sample.objects.filter(round=mass_round).count() == 42
-    if connection.vendor == "sqlite":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT statement FROM pg_prepared_statements")
-        prepared = [row[0] for row in cursor.fetchall()]
-    assert any(s.startswith("INSERT INTO testing_sample") for s in prepared), prepared
-    assert any("FROM testing_tube WHERE barcode" in s for s in prepared), prepared
