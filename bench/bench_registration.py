@@ -73,10 +73,20 @@ def bench_registration(
         tmp = Path(t)
         setup_env, server_env = environment(db_env, tmp)
         cfg = tmp / "cfg.json"
-        # Enough tubes that no client runs out within the time limit.
-        prepare(setup_env, cfg, residents=residents, stations=clients, tubes=3000)
+        # Enough tubes that no client runs out within a run's time limit (each run of batches
+        # of 20 starts on fresh tubes; single samples fill the list from its other end).
+        per_run = 2500
+        prepare(setup_env, cfg, residents=residents, stations=clients, tubes=3 * per_run + 500)
         out["batch20"] = run_load(
-            server_env, str(cfg), tmp, mode=20, clients=clients, seconds=seconds, workers=workers
+            server_env,
+            str(cfg),
+            tmp,
+            mode=20,
+            clients=clients,
+            seconds=seconds,
+            workers=workers,
+            repeats=3,
+            tubes_per_run=per_run,
         )
         out["single"] = run_load(
             server_env, str(cfg), tmp, mode=1, clients=clients, seconds=seconds / 2, workers=workers

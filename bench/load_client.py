@@ -1,9 +1,15 @@
 """A bounded load client for the sample-registration API (loopback only).
 
-Run as its own process: `python -m bench.load_client CONFIG STATION_INDEX MODE SECONDS MAX_REQUESTS OUT`.
-MODE is the batch size (20: one full pooled tube per request; 1: single samples). Every
-batch keeps its idempotency keys across retries, so a server crash mid-request is answered
-by resending the same keys until the server acknowledges them.
+Run as its own process:
+`python -m bench.load_client CONFIG STATION_INDEX MODE SECONDS MAX_REQUESTS OUT [FIRST_TUBE [START]]`.
+MODE is the batch size (20: one full pooled tube per request; 1: single samples); FIRST_TUBE
+skips the station's tubes an earlier run filled. Every batch keeps its idempotency keys
+across retries, so a server crash mid-request is answered by resending the same keys until
+the server acknowledges them.
+
+With START (a file path), the client builds its first batches, writes START.ready-N and
+waits until START exists: every client then starts at the same moment, and none is still
+building batches on the cores the others are being measured on.
 """
 
 from __future__ import annotations
@@ -12,13 +18,17 @@ import datetime as dt
 import http.client
 import itertools
 import json
+import os
 import sys
 import time
 import uuid
+from pathlib import Path
 
 
 def main() -> None:
     config_path, station_index, mode, seconds, max_requests, out = sys.argv[1:7]
+    first_tube = int(sys.argv[7]) if len(sys.argv) > 7 else 0
+    start = sys.argv[8] if len(sys.argv) > 8 else None
     with open(config_path, encoding="utf-8") as fh:
         cfg = json.loads(fh.read())
     station = cfg["stations"][int(station_index)]
@@ -35,7 +45,8 @@ def main() -> None:
         doc_i = int(station_index) * 7919
         tz = dt.timezone(dt.timedelta(hours=8))
         # Each mode uses its own end of the tube list, so runs in a row never meet a sealed tube.
-        for tube in station["tubes"] if batch_size > 1 else reversed(station["tubes"]):
+        tubes = station["tubes"][first_tube:]
+        for tube in tubes if batch_size > 1 else reversed(tubes):
             for _ in range(cfg["capacity"] // batch_size):
                 items = []
                 for _ in range(batch_size):
@@ -54,6 +65,10 @@ def main() -> None:
     # the client's own work then takes less of the two cores the server also runs on.
     pending = batches()
     ready = list(itertools.islice(pending, 4000))
+    if start:
+        Path(f"{start}.ready-{station_index}").touch()
+        while not os.path.exists(start):
+            time.sleep(0.002)
     conn = http.client.HTTPConnection(host, port, timeout=30)
     deadline = time.monotonic() + float(seconds)
     for body in itertools.chain(ready, pending):

@@ -150,11 +150,19 @@ class Server:
 
 
 def start_clients(
-    cfg_path: str, clients: int, mode: int, seconds: float, max_requests: int, tmp: Path
+    cfg_path: str,
+    clients: int,
+    mode: int,
+    seconds: float,
+    max_requests: int,
+    tmp: Path,
+    first_tube: int = 0,
 ) -> list:
+    """Start the clients and let them go together once each has built its first batches."""
+    start = tmp / f"start-{mode}-{first_tube}"
     procs = []
     for i in range(clients):
-        out = tmp / f"client-{mode}-{i}.json"
+        out = tmp / f"client-{mode}-{first_tube}-{i}.json"
         p = subprocess.Popen(
             [
                 sys.executable,
@@ -166,10 +174,18 @@ def start_clients(
                 str(seconds),
                 str(max_requests),
                 str(out),
+                str(first_tube),
+                str(start),
             ],
             cwd=ROOT,
         )
         procs.append((p, out))
+    deadline = time.monotonic() + 120
+    while not all(Path(f"{start}.ready-{i}").exists() for i in range(clients)):
+        if time.monotonic() > deadline or any(p.poll() is not None for p, _ in procs):
+            raise RuntimeError("a load client did not get ready")
+        time.sleep(0.01)
+    start.touch()
     return procs
 
 
@@ -184,7 +200,8 @@ def collect(procs: list) -> list[dict]:
 def summarise(results: list[dict], seconds: float) -> dict:
     """Throughput over the load window: from the first request any client sent to the last
     answer any client received. `seconds` (the clients' wall time, which includes starting
-    four Python interpreters on the same two cores) is kept beside it."""
+    four Python interpreters and building their first batches on the same two cores) is
+    kept beside it."""
     latencies = [ms for r in results for ms in r["latencies_ms"]]
     accepted = sum(r["accepted"] for r in results)
     starts = [r["first_sent"] for r in results if r.get("first_sent")]
@@ -212,19 +229,33 @@ def run_load(
     clients: int,
     seconds: float,
     workers: int | None,
+    repeats: int = 1,
+    tubes_per_run: int = 0,
 ) -> dict:
+    """`repeats` runs against one server; each run's clients start on fresh tubes. The
+    figures are the median run's (by samples/s), with every run's throughput beside them:
+    on a shared two-core machine one run can be 15 % off the next."""
     cfg = json.loads(Path(cfg_path).read_text())
     port = free_port()
     cfg.update(host="127.0.0.1", port=port)
     Path(cfg_path).write_text(json.dumps(cfg))
     server = Server(env, port, workers).start()
+    runs = []
     try:
-        started = time.perf_counter()
-        results = collect(start_clients(cfg_path, clients, mode, seconds, 10**9, tmp))
-        elapsed = time.perf_counter() - started
+        for run in range(repeats):
+            started = time.perf_counter()
+            procs = start_clients(
+                cfg_path, clients, mode, seconds, 10**9, tmp, first_tube=run * tubes_per_run
+            )
+            results = collect(procs)
+            runs.append(summarise(results, time.perf_counter() - started))
     finally:
         server.stop()
-    return summarise(results, elapsed)
+    ordered = sorted(runs, key=lambda r: r["samples_per_s"])
+    median = dict(ordered[len(ordered) // 2])
+    if repeats > 1:
+        median["runs_samples_per_s"] = [round(r["samples_per_s"]) for r in runs]
+    return median
 
 
 def run_crash(

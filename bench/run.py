@@ -174,6 +174,14 @@ def main() -> None:
         for mode, label in (("batch20", "batches_of_20"), ("single", "single_samples")):
             r = reg[mode]
             add(f"registration_{label}_throughput", db, r["samples_per_s"], "samples/s", base)
+            runs = r.get("runs_samples_per_s")
+            if runs:  # the figure above is the median run's; the spread beside it
+                add(
+                    f"registration_{label}_throughput_slowest_run", db, min(runs), "samples/s", base
+                )
+                add(
+                    f"registration_{label}_throughput_fastest_run", db, max(runs), "samples/s", base
+                )
             if r.get("wall_s"):  # including the four clients' interpreter start-up
                 wall = r["accepted"] / r["wall_s"]
                 add(f"registration_{label}_throughput_wall", db, wall, "samples/s", base)
