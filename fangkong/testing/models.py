@@ -301,7 +301,7 @@ class Sample(models.Model):
 
     # Each index costs every sample an index write on the hot path: only those a read uses,
     # no LIKE-pattern copies (constraints, not unique=True or db_index), none that the
-    # (round, area), (resident, round) and (tube, resident) indexes already cover.
+    # (round), (resident, round) and (tube, resident) indexes already cover.
     idempotency_key = models.CharField(max_length=128)
     round = models.ForeignKey(
         TestingRound, on_delete=models.PROTECT, related_name="samples", db_index=False
@@ -328,7 +328,9 @@ class Sample(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["round", "area_code"], name="sample_round_area"),
+            # The round alone: a batch's samples then go to the end of one index page. With
+            # the grid as second column they went to as many pages as the batch had grids.
+            models.Index(fields=["round"], name="sample_round"),
             # Person first: it serves "this person's samples" (a case's history, the
             # protection of a resident's record) as well as "this person in this round",
             # so no separate index on the person (a random page write per sample) is needed.

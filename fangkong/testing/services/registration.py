@@ -275,9 +275,10 @@ def register_samples(
             )
     recorded_by = actor.get_username()
     for attempt in range(2):
+        known = _known_people(prepared)
         try:
             with transaction.atomic():
-                _write(station, round_, prepared, now, recorded_by)
+                _write(station, round_, prepared, known, now, recorded_by)
             break
         except IntegrityError:
             # A concurrent retry of the same keys committed first: run again, now as replays.
@@ -341,10 +342,33 @@ class _Person:
     model: Resident | None = None  # set for people created by this batch
 
 
+def _known_people(prepared: list[_Prepared]) -> list[tuple]:
+    """The registered people the batch names, by blind index or sampling code. Read before
+    the batch's transaction: on SQLite that transaction holds the database's one write lock,
+    and a read needs no lock in WAL mode. One select per kind of lookup: SQLite answers an OR
+    of the two by scanning the whole table."""
+    live = [p for p in prepared if p.outcome.status == "accepted"]
+    selects, params = [], []
+    for column, values, kind in (
+        ("document_index", sorted({p.index for p in live if p.index}), "varchar"),
+        ("id", sorted({p.code_resident for p in live if p.code_resident}), "bigint"),
+    ):
+        if values:
+            where, where_params = bulk.member_of(column, values, kind)
+            selects.append(f"SELECT {PERSON} FROM people_resident WHERE {where}")  # noqa: S608 - placeholders only
+            params += where_params
+    if not selects:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ".join(selects), params)
+        return list(cursor.fetchall())
+
+
 def _write(
     station: Station,
     round_: TestingRound,
     prepared: list[_Prepared],
+    known: list[tuple],
     now: dt.datetime,
     recorded_by: str,
 ) -> None:
@@ -392,24 +416,11 @@ def _write(
                 p.outcome.reject(closed)
             return
         fresh = _check_tubes(fresh, tubes, round_, station)
-        # 4. The people, by blind index or sampling code: two selects, not one with OR,
-        # which SQLite answers by scanning the whole table.
-        indexes, index_params = bulk.member_of(
-            "document_index", sorted({p.index for p in fresh if p.index}), "varchar"
-        )
-        coded, coded_params = bulk.member_of(
-            "id", sorted({p.code_resident for p in fresh if p.code_resident}), "bigint"
-        )
-        known = rows(
-            f"SELECT {PERSON} FROM people_resident WHERE {indexes} "  # noqa: S608 - placeholders only
-            f"UNION SELECT {PERSON} FROM people_resident WHERE {coded}",
-            [*index_params, *coded_params],
-        )
         person_of = _people(fresh, known, station)
         fresh = [p for p in fresh if p.outcome.status == "accepted"]
         if not fresh:
             return
-        # 5. The same person twice in one tube is refused; twice in the round is flagged.
+        # 4. The same person twice in one tube is refused; twice in the round is flagged.
         # Both lookups name every column of a unique index, so the plan stays an index probe
         # even while the planner's statistics still describe the empty table of a new round.
         in_tubes, tube_params = bulk.member_of(
@@ -434,7 +445,7 @@ def _write(
         )
         if not sample_rows:
             return
-        # 6. The samples, the round's people and tallies, and the tubes' counters.
+        # 5. The samples, the round's people and tallies, and the tubes' counters.
         inserted = rows(
             *bulk.insert(
                 "testing_sample", SAMPLE_COLUMNS, sample_rows, "RETURNING id, idempotency_key"
