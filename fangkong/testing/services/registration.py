@@ -372,16 +372,13 @@ def _write(
     now: dt.datetime,
     recorded_by: str,
 ) -> None:
-    """The database part of a batch, one statement after another on one cursor."""
+    """The database part of a batch: the tubes, locked; one read of everything else the
+    checks need; one write on PostgreSQL. Every statement is a round trip that cost more
+    than its work, so they are as few as the order of events allows."""
     live = [p for p in prepared if p.outcome.status == "accepted"]
     if not live:
         return
     with connection.cursor() as cursor:
-
-        def rows(sql: str, params: list) -> list[tuple]:
-            cursor.execute(sql, params)
-            return list(cursor.fetchall())
-
         # 1. The tubes first, locked on PostgreSQL so two batches cannot overfill one
         # (SQLite's IMMEDIATE transaction already holds the write lock): a tablet's retry of
         # this very batch waits here, then finds its keys committed in the next statement.
@@ -389,28 +386,26 @@ def _write(
             "barcode", sorted({p.item.tube_barcode for p in live}), "varchar"
         )
         lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-        found = rows(
+        cursor.execute(
             "SELECT id, barcode, round_id, kind, state, station_id, sample_count, capacity,"  # noqa: S608 - placeholders only
             f" first_sample_at FROM testing_tube WHERE {where} ORDER BY id{lock}",
             params,
         )
-        tubes = {row[1]: _Tube(*row) for row in found}
-        # 2. Replays: a key seen before returns its first answer.
-        where, params = bulk.member_of(
-            "s.idempotency_key", [p.item.idempotency_key for p in live], "varchar"
+        tubes = {row[1]: _Tube(*row) for row in cursor.fetchall()}
+        # 2. Replays, the round's status now (not as cached: a closed round takes no new
+        # samples but still answers replays), and who among the known people is already in
+        # these tubes or in this round.
+        facts = _batch_facts(
+            cursor,
+            round_,
+            keys=[p.item.idempotency_key for p in live],
+            tube_ids=sorted({t.id for t in tubes.values()}),
+            people_ids=sorted({row[0] for row in known}),
         )
-        existing = rows(
-            "SELECT s.id, s.idempotency_key, s.station_id, s.flags, t.barcode, t.sample_count,"  # noqa: S608 - placeholders only
-            f" t.state FROM testing_sample s JOIN testing_tube t ON t.id = s.tube_id WHERE {where}",
-            params,
-        )
-        fresh = _answer_replays(live, {row[1]: row for row in existing}, station)
+        fresh = _answer_replays(live, facts.replays, station)
         if not fresh:
             return
-        # 3. The round's status now, not as cached: a closed round takes no new samples (its
-        # replays above are still answered).
-        status = rows("SELECT status FROM testing_testinground WHERE id = %s", [round_.pk])
-        if status[0][0] != RoundStatus.ACTIVE:
+        if facts.status != RoundStatus.ACTIVE:
             closed = _rule("station", "round_closed", _("This station's round is not sampling."))
             for p in fresh:
                 p.outcome.reject(closed)
@@ -420,45 +415,23 @@ def _write(
         fresh = [p for p in fresh if p.outcome.status == "accepted"]
         if not fresh:
             return
-        # 4. The same person twice in one tube is refused; twice in the round is flagged.
-        # Both lookups name every column of a unique index, so the plan stays an index probe
-        # even while the planner's statistics still describe the empty table of a new round.
-        in_tubes, tube_params = bulk.member_of(
-            "tube_id", sorted({t.id for t in tubes.values()}), "bigint"
-        )
-        among, people_params = bulk.member_of(
-            "resident_id", sorted({person_of[id(p)].id for p in fresh}), "bigint"
-        )
-        seen: dict[int, set[int]] = defaultdict(set)
-        in_round: set[int] = set()
-        for tube_id, resident_id in rows(
-            f"SELECT tube_id, resident_id FROM testing_sample WHERE {in_tubes} AND {among} "  # noqa: S608 - placeholders only
-            f"UNION ALL SELECT NULL, resident_id FROM testing_roundmember WHERE round_id = %s AND {among}",
-            [*tube_params, *people_params, round_.pk, *people_params],
-        ):
-            if tube_id is None:
-                in_round.add(resident_id)
-            else:
-                seen[resident_id].add(tube_id)
+        # People without a document matched by name and phone were not among the known.
+        unseen = sorted({person_of[id(p)].id for p in fresh} - facts.people_ids)
+        if unseen:
+            more = _batch_facts(
+                cursor, round_, keys=[], tube_ids=[t.id for t in tubes.values()], people_ids=unseen
+            )
+            for resident_id, tube_ids in more.in_tubes.items():
+                facts.in_tubes[resident_id] |= tube_ids
+            facts.in_round |= more.in_round
         sample_rows, members, written = _sample_rows(
-            fresh, tubes, person_of, seen, in_round, station, round_, now, recorded_by
+            fresh, tubes, person_of, facts, station, round_, now, recorded_by
         )
         if not sample_rows:
             return
-        # 5. The samples, the round's people and tallies, and the tubes' counters.
-        inserted = rows(
-            *bulk.insert(
-                "testing_sample", SAMPLE_COLUMNS, sample_rows, "RETURNING id, idempotency_key"
-            )
-        )
-        sample_ids = {key: pk for pk, key in inserted}
-        _count_members(cursor, round_.pk, members)
-        for update in _tube_updates(tubes, sample_rows, station, now):
-            cursor.execute(
-                "UPDATE testing_tube SET sample_count = %s, station_id = %s,"
-                " first_sample_at = %s, state = %s, sealed_at = %s, updated_at = %s WHERE id = %s",
-                update,
-            )
+        # 3. The samples, the round's people and tallies, and the tubes' counters.
+        updates = _tube_updates(tubes, sample_rows, station, now)
+        sample_ids = _store(cursor, round_.pk, sample_rows, members, updates)
     if round_.kind == RoundKind.RETEST:
         RetestOrder.objects.filter(
             retest_round=round_,
@@ -470,6 +443,50 @@ def _write(
         p.outcome.sample_id = sample_ids[p.item.idempotency_key]
         p.outcome.tube_samples = tube.sample_count
         p.outcome.tube_sealed = tube.state != TubeState.OPEN
+
+
+@dataclass
+class _Facts:
+    replays: dict[str, tuple] = field(default_factory=dict)
+    status: str | None = None
+    people_ids: set[int] = field(default_factory=set)
+    in_tubes: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    in_round: set[int] = field(default_factory=set)
+
+
+def _batch_facts(
+    cursor, round_: TestingRound, *, keys: list[str], tube_ids: list[int], people_ids: list[int]
+) -> _Facts:
+    """One statement, four kinds of row: replayed samples with their tubes, the round's
+    status, people already in these tubes, people already in the round. The last two name
+    every column of a unique index, so they stay index probes even while the planner's
+    statistics still describe the empty tables of a new round."""
+    in_keys, key_params = bulk.member_of("s.idempotency_key", keys, "varchar")
+    in_tubes, tube_params = bulk.member_of("tube_id", tube_ids, "bigint")
+    among, people_params = bulk.member_of("resident_id", people_ids, "bigint")
+    cursor.execute(
+        "SELECT 'replay', s.id, s.idempotency_key, s.station_id, s.flags, t.barcode,"  # noqa: S608 - placeholders only
+        " t.sample_count, t.state FROM testing_sample s JOIN testing_tube t ON t.id = s.tube_id"
+        f" WHERE {in_keys}"
+        " UNION ALL SELECT 'round', NULL, NULL, NULL, NULL, NULL, NULL, status"
+        " FROM testing_testinground WHERE id = %s"
+        " UNION ALL SELECT 'in_tube', resident_id, NULL, tube_id, NULL, NULL, NULL, NULL"
+        f" FROM testing_sample WHERE {in_tubes} AND {among}"
+        " UNION ALL SELECT 'in_round', resident_id, NULL, NULL, NULL, NULL, NULL, NULL"
+        f" FROM testing_roundmember WHERE round_id = %s AND {among}",
+        [*key_params, round_.pk, *tube_params, *people_params, round_.pk, *people_params],
+    )
+    facts = _Facts(people_ids=set(people_ids))
+    for kind, *row in cursor.fetchall():
+        if kind == "replay":
+            facts.replays[row[1]] = tuple(row)
+        elif kind == "round":
+            facts.status = row[6]
+        elif kind == "in_tube":
+            facts.in_tubes[row[0]].add(row[2])
+        else:
+            facts.in_round.add(row[0])
+    return facts
 
 
 def _answer_replays(live: list[_Prepared], existing: dict, station: Station) -> list[_Prepared]:
@@ -567,8 +584,7 @@ def _sample_rows(
     fresh: list[_Prepared],
     tubes: dict[str, _Tube],
     person_of: dict[int, _Person],
-    seen: dict[int, set[int]],
-    in_round: set[int],
+    facts: _Facts,
     station: Station,
     round_: TestingRound,
     now: dt.datetime,
@@ -585,7 +601,7 @@ def _sample_rows(
     for p in fresh:
         tube, person = tubes[p.item.tube_barcode], person_of[id(p)]
         pair = (tube.id, person.id)
-        if tube.id in seen[person.id] or pair in in_batch:
+        if tube.id in facts.in_tubes.get(person.id, ()) or pair in in_batch:
             p.outcome.reject(
                 _rule("document_number", "twice_in_tube", _("This person is already in this tube."))
             )
@@ -595,7 +611,7 @@ def _sample_rows(
                 _rule("tube_barcode", "full", _("This tube is full: seal it and take a new tube."))
             )
             continue
-        if person.id in in_round:
+        if person.id in facts.in_round:
             p.flags |= SampleFlag.REPEAT_IN_ROUND
         if person.visitor:
             p.flags |= SampleFlag.VISITOR
@@ -671,28 +687,54 @@ _ADD_TO_TALLY = (
 )
 
 
-def _count_members(cursor, round_id: int, members: dict[int, tuple[str, bool]]) -> None:
-    """The round's people and tallies. The unique (round, person) row decides who is new to
-    the round, even when two booths take the same person at once; only the new ones add to
-    their grid's tally. Rows go in sorted order, so concurrent batches lock them in the same
-    order and never deadlock. On PostgreSQL one statement does both."""
-    member_sql, params = bulk.insert(
+TUBE_UPDATE = {
+    "sample_count": "integer",
+    "station_id": "bigint",
+    "first_sample_at": "timestamptz",
+    "state": "varchar",
+    "sealed_at": "timestamptz",
+    "updated_at": "timestamptz",
+}
+
+
+def _store(
+    cursor,
+    round_id: int,
+    sample_rows: list[tuple],
+    members: dict[int, tuple[str, bool]],
+    updates: list[tuple],
+) -> dict[str, int]:
+    """Write the samples, the round's people and tallies, and the tubes' counters; returns
+    each key's sample id. The unique (round, person) row decides who is new to the round,
+    even when two booths take the same person at once; only the new ones add to their
+    grid's tally. Rows go in sorted order, so concurrent batches lock them in the same order
+    and never deadlock.
+
+    On PostgreSQL it is one statement (data-modifying WITH clauses all run, once). On SQLite,
+    inside the process, the statements run one by one."""
+    samples_sql, samples_params = bulk.insert(
+        "testing_sample", SAMPLE_COLUMNS, sample_rows, "RETURNING id, idempotency_key"
+    )
+    members_sql, members_params = bulk.insert(
         "testing_roundmember",
         MEMBER_COLUMNS,
         [(round_id, pk, *members[pk]) for pk in sorted(members)],
         "ON CONFLICT (round_id, resident_id) DO NOTHING RETURNING area_code, visitor",
     )
     if connection.vendor == "postgresql":
+        tubes_sql, tubes_params = bulk.update("testing_tube", TUBE_UPDATE, updates)
         cursor.execute(
-            f"WITH new AS ({member_sql}) "  # noqa: S608 - SQL from this module
-            "INSERT INTO testing_roundtally (round_id, area_code, tested, visitors) "
-            "SELECT %s::bigint, area_code, count(*) FILTER (WHERE NOT visitor),"
-            " count(*) FILTER (WHERE visitor) "
-            f"FROM new GROUP BY area_code ORDER BY area_code {_ADD_TO_TALLY}",
-            [*params, round_id],
+            f"WITH s AS ({samples_sql}), new AS ({members_sql}), "  # noqa: S608 - SQL from this module
+            "tally AS (INSERT INTO testing_roundtally (round_id, area_code, tested, visitors)"
+            " SELECT %s::bigint, area_code, count(*) FILTER (WHERE NOT visitor),"
+            " count(*) FILTER (WHERE visitor) FROM new GROUP BY area_code ORDER BY area_code"
+            f" {_ADD_TO_TALLY}), tube AS ({tubes_sql}) SELECT id, idempotency_key FROM s",
+            [*samples_params, *members_params, round_id, *tubes_params],
         )
-        return
-    cursor.execute(member_sql, params)
+        return {key: pk for pk, key in cursor.fetchall()}
+    cursor.execute(samples_sql, samples_params)
+    sample_ids = {key: pk for pk, key in cursor.fetchall()}
+    cursor.execute(members_sql, members_params)
     tallies: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for area, visitor in cursor.fetchall():
         tallies[area][1 if visitor else 0] += 1
@@ -705,6 +747,12 @@ def _count_members(cursor, round_id: int, members: dict[int, tuple[str, bool]]) 
                 _ADD_TO_TALLY,
             )
         )
+    for update in updates:
+        cursor.execute(
+            f"UPDATE testing_tube SET {' = %s, '.join(TUBE_UPDATE)} = %s WHERE id = %s",  # noqa: S608 - names from this module
+            update,
+        )
+    return sample_ids
 
 
 def _visitor(p: _Prepared, station: Station) -> Resident:

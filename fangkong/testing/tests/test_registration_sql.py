@@ -76,3 +76,21 @@ def test_people_new_to_the_round_are_counted_once_per_grid(
     tallies = dict(RoundTally.objects.values_list("area_code", "tested"))
     members = RoundMember.objects.values_list("area_code", flat=True)
     assert tallies == {area: list(members).count(area) for area in set(members)}
+
+
+def test_a_person_without_document_seen_before_is_checked_like_anyone(
+    station, tubes, tablet, residents, sample_item
+):
+    """Found again by name and phone (not by the batch's first read of people), such a
+    person is still refused twice in one tube and flagged twice in the round."""
+
+    def grandma(tube):
+        return sample_item(tube, None, name="王奶奶", phone="13700000000")
+
+    first = register_samples(station=station, items=[grandma(tubes[0])], actor=tablet)
+    assert first.accepted == 1
+    again = register_samples(station=station, items=[grandma(tubes[0])], actor=tablet)
+    assert again.items[0].code == "twice_in_tube"
+    other = register_samples(station=station, items=[grandma(tubes[1])], actor=tablet)
+    assert other.accepted == 1 and "repeat_in_round" in other.items[0].flags
+    assert RoundMember.objects.filter(round=station.round).count() == 1
