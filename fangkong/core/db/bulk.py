@@ -52,13 +52,3 @@ def insert(table: str, columns: dict[str, str], rows: Sequence[tuple], tail: str
     one = "(" + ", ".join(["%s"] * len(columns)) + ")"
     sql = f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(rows))} {tail}"  # noqa: S608 - names from the caller's code
     return sql, [value for row in rows for value in row]
-
-
-def update(table: str, columns: dict[str, str], rows: Sequence[tuple]) -> tuple:
-    """PostgreSQL: UPDATE `table` by id from `rows`, each the new values of `columns` then
-    the id, sent as one JSON document."""
-    values = ", ".join(
-        f"{name} = (u->>{i})::{kind}" for i, (name, kind) in enumerate(columns.items())
-    )
-    sql = f"UPDATE {table} AS t SET {values} FROM jsonb_array_elements(%s::jsonb) AS u WHERE t.id = (u->>{len(columns)})::bigint"  # noqa: S608 - names from the caller's code
-    return sql, [json.dumps(rows, default=_json_value, ensure_ascii=False, separators=(",", ":"))]

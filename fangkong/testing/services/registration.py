@@ -687,14 +687,7 @@ _ADD_TO_TALLY = (
 )
 
 
-TUBE_UPDATE = {
-    "sample_count": "integer",
-    "station_id": "bigint",
-    "first_sample_at": "timestamptz",
-    "state": "varchar",
-    "sealed_at": "timestamptz",
-    "updated_at": "timestamptz",
-}
+TUBE_UPDATE = ("sample_count", "station_id", "first_sample_at", "state", "sealed_at", "updated_at")
 
 
 def _store(
@@ -721,15 +714,18 @@ def _store(
         [(round_id, pk, *members[pk]) for pk in sorted(members)],
         "ON CONFLICT (round_id, resident_id) DO NOTHING RETURNING area_code, visitor",
     )
+    update_sql = f"UPDATE testing_tube SET {' = %s, '.join(TUBE_UPDATE)} = %s WHERE id = %s"  # noqa: S608 - names from this module
     if connection.vendor == "postgresql":
-        tubes_sql, tubes_params = bulk.update("testing_tube", TUBE_UPDATE, updates)
+        # One UPDATE per tube (a batch of 20 fills one): joined to a list of rows, the
+        # planner guessed 100 of them and scanned the whole tube table instead.
+        tubes = "".join(f", tube{i} AS ({update_sql})" for i in range(len(updates)))
         cursor.execute(
             f"WITH s AS ({samples_sql}), new AS ({members_sql}), "  # noqa: S608 - SQL from this module
             "tally AS (INSERT INTO testing_roundtally (round_id, area_code, tested, visitors)"
             " SELECT %s::bigint, area_code, count(*) FILTER (WHERE NOT visitor),"
             " count(*) FILTER (WHERE visitor) FROM new GROUP BY area_code ORDER BY area_code"
-            f" {_ADD_TO_TALLY}), tube AS ({tubes_sql}) SELECT id, idempotency_key FROM s",
-            [*samples_params, *members_params, round_id, *tubes_params],
+            f" {_ADD_TO_TALLY}){tubes} SELECT id, idempotency_key FROM s",
+            [*samples_params, *members_params, round_id, *[v for u in updates for v in u]],
         )
         return {key: pk for pk, key in cursor.fetchall()}
     cursor.execute(samples_sql, samples_params)
@@ -748,10 +744,7 @@ def _store(
             )
         )
     for update in updates:
-        cursor.execute(
-            f"UPDATE testing_tube SET {' = %s, '.join(TUBE_UPDATE)} = %s WHERE id = %s",  # noqa: S608 - names from this module
-            update,
-        )
+        cursor.execute(update_sql, update)
     return sample_ids
 
 
