@@ -4,7 +4,7 @@ the round's people and tallies it keeps."""
 import pytest
 
 from fangkong.testing.models import RoundMember, RoundTally, Sample, Tube
-from fangkong.testing.services import registration
+from fangkong.testing.services import sample_store
 from fangkong.testing.services.registration import register_samples
 
 
@@ -30,14 +30,14 @@ def test_a_key_committed_between_reads_and_insert_is_answered_as_a_replay(
     first_items = [sample_item(tubes[0], number, key=f"k{i}") for i, number in enumerate(ids[:3])]
     first = register_samples(station=station, items=first_items, actor=tablet)
     assert first.accepted == 3
-    real = registration._answer_replays
+    real = sample_store._answer_replays
     calls = []
 
     def miss_replays_once(live, existing, station):
         calls.append(len(existing))
         return real(live, {} if len(calls) == 1 else existing, station)
 
-    monkeypatch.setattr(registration, "_answer_replays", miss_replays_once)
+    monkeypatch.setattr(sample_store, "_answer_replays", miss_replays_once)
     # The same keys for other people: only the unique key stops the first attempt.
     items = [sample_item(tubes[0], number, key=f"k{i}") for i, number in enumerate(ids[3:])]
     again = register_samples(station=station, items=items, actor=tablet)

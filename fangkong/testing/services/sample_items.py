@@ -1,0 +1,161 @@
+"""A batch of samples as a device posts it: the items, their answers, and the checks that
+need no database (document checksums, sampling-code signatures, the device's clock), done
+before the batch's transaction opens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass, field
+
+from django.utils.encoding import force_str
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.core.documents import DocumentType, validate_document
+from fangkong.core.errors import RuleViolation
+from fangkong.people.sampling_codes import resident_id_from_code
+from fangkong.people.services import document_index, normalise_phone
+
+from ..models import SampleFlag, TestingRound
+
+MAX_BATCH = 500
+# A tablet clock a few minutes fast is normal; more than this is a wrong clock or a typo.
+CLOCK_TOLERANCE = dt.timedelta(minutes=15)
+MAX_AGE = dt.timedelta(days=2)
+
+
+@dataclass
+class SampleItem:
+    idempotency_key: str
+    tube_barcode: str
+    taken_at: dt.datetime
+    document_type: str | None = None
+    document_number: str | None = None
+    sampling_code: str | None = None
+    name: str | None = None
+    phone: str | None = None
+    guardian: str | None = None
+
+
+@dataclass
+class ItemOutcome:
+    index: int
+    idempotency_key: str
+    status: str = "accepted"  # accepted | rejected
+    replayed: bool = False
+    sample_id: int | None = None
+    tube_barcode: str = ""
+    tube_samples: int | None = None
+    tube_sealed: bool = False
+    flags: list[str] = field(default_factory=list)
+    field: str | None = None
+    code: str | None = None
+    message: str | None = None
+
+    def reject(self, exc: RuleViolation) -> None:
+        self.status, self.field, self.code, self.message = (
+            "rejected",
+            exc.field,
+            exc.code,
+            force_str(exc.message),
+        )
+
+
+@dataclass
+class BatchResult:
+    round_id: int
+    station_id: int
+    accepted: int
+    rejected: int
+    replayed: int
+    items: list[ItemOutcome]
+
+
+@dataclass
+class PreparedItem:
+    item: SampleItem
+    outcome: ItemOutcome
+    document: object = None
+    index: str | None = None
+    code_resident: int | None = None
+    phone: str = ""
+    flags: int = 0
+    taken_at: dt.datetime | None = None
+    resident_id: int | None = None
+
+
+@functools.cache
+def _flag_tuple(flags: int) -> tuple[str, ...]:
+    return tuple(f.name.lower() for f in SampleFlag if flags & f)
+
+
+def flag_names(flags: int) -> list[str]:
+    return list(_flag_tuple(int(flags)))
+
+
+def rule(field_: str, code: str, message) -> RuleViolation:
+    return RuleViolation(field=field_, code=code, message=message)
+
+
+@dataclass(frozen=True)
+class Clock:
+    now: dt.datetime
+    latest: dt.datetime  # later than this is a wrong device clock
+    earliest: dt.datetime  # before the round could start
+
+    @classmethod
+    def of(cls, now: dt.datetime, round_: TestingRound) -> Clock:
+        return cls(now, now + CLOCK_TOLERANCE, round_.starts_at - MAX_AGE)
+
+
+def precheck(i: int, item: SampleItem, clock: Clock) -> PreparedItem:
+    """Checks that need no database, done before the transaction opens."""
+    p = PreparedItem(
+        item=item,
+        outcome=ItemOutcome(
+            index=i, idempotency_key=item.idempotency_key, tube_barcode=item.tube_barcode
+        ),
+    )
+    try:
+        if not item.idempotency_key or len(item.idempotency_key) > 128:
+            raise rule(
+                "idempotency_key",
+                "invalid",
+                _("An idempotency key of 1 to 128 characters is required."),
+            )
+        if item.taken_at.tzinfo is None:
+            raise rule("taken_at", "timezone", _("taken_at needs a time zone offset."))
+        if item.taken_at > clock.latest:
+            raise rule(
+                "taken_at", "future", _("taken_at is in the future: check the device clock.")
+            )
+        if item.taken_at > clock.now:
+            p.flags |= SampleFlag.CLOCK_SKEW
+        if item.taken_at < clock.earliest:
+            raise rule("taken_at", "too_old", _("taken_at is before this round started."))
+        p.taken_at = min(item.taken_at, clock.now)
+        if item.sampling_code:
+            p.code_resident = resident_id_from_code(item.sampling_code)
+            p.flags |= SampleFlag.SAMPLING_CODE
+        elif item.document_number not in (None, ""):
+            doc = validate_document(
+                item.document_type or DocumentType.RESIDENT_ID, item.document_number
+            )
+            p.document = doc
+            p.index = document_index(doc.type, doc.number)
+        else:
+            # No document: taken with name, phone and guardian, and followed up later.
+            if not (item.name or "").strip():
+                raise rule(
+                    "name", "required", _("Without a document, the person's name is required.")
+                )
+            if not (item.phone or item.guardian):
+                raise rule(
+                    "phone", "required", _("Without a document, give a phone number or a guardian.")
+                )
+            p.flags |= SampleFlag.NO_DOCUMENT
+        if item.phone:
+            p.phone = normalise_phone(item.phone)
+    except RuleViolation as exc:
+        p.outcome.reject(exc)
+    return p
