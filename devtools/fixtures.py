@@ -141,6 +141,23 @@ def id_number():
     return _id_number
 
 
+def _resident_documents() -> dict[str, str]:
+    return {
+        "张伟": _id_number("410172", "19900101", 11),
+        "王芳": _id_number("410102", "19450302", 22),
+        "李娜": _id_number("410105", "20230115", 24),
+        "刘洋": _id_number("411302", "19851120", 33),
+        "陈静": _id_number("410172", "19700707", 44),
+        "杨磊": _id_number("410181", "19991231", 55),
+    }
+
+
+@pytest.fixture
+def resident_documents():
+    """The ID numbers of the six `residents`, by name."""
+    return _resident_documents()
+
+
 @pytest.fixture
 def residents(district, commander):
     """Six residents: three in grid 111, two in 112, one in 211; tags on some."""
@@ -151,13 +168,14 @@ def residents(district, commander):
         g: list(Household.objects.filter(area_code=g).order_by("code")[:3])
         for g in (G111, G112, G211)
     }
+    docs = _resident_documents()
     people = [
-        ("张伟", _id_number("410172", "19900101", 11), "13812345678", G111, 0, {"student"}),
-        ("王芳", _id_number("410102", "19450302", 22), "13912345678", G111, 1, {"elderly_alone"}),
-        ("李娜", _id_number("410105", "20230115", 24), "", G111, 0, {"infant"}),
-        ("刘洋", _id_number("411302", "19851120", 33), "13700001111", G112, 0, set()),
-        ("陈静", _id_number("410172", "19700707", 44), "13600002222", G112, 1, {"medical_trips"}),
-        ("杨磊", _id_number("410181", "19991231", 55), "13500003333", G211, 0, set()),
+        ("张伟", docs["张伟"], "13812345678", G111, 0, {"student"}),
+        ("王芳", docs["王芳"], "13912345678", G111, 1, {"elderly_alone"}),
+        ("李娜", docs["李娜"], "", G111, 0, {"infant"}),
+        ("刘洋", docs["刘洋"], "13700001111", G112, 0, set()),
+        ("陈静", docs["陈静"], "13600002222", G112, 1, {"medical_trips"}),
+        ("杨磊", docs["杨磊"], "13500003333", G211, 0, set()),
     ]
     out = []
     for name, doc, phone, grid, home, tags in people:

@@ -19,15 +19,8 @@ def doc(resident, id_number_map):
 
 
 @pytest.fixture
-def ids(id_number):
-    return {
-        "张伟": id_number("410172", "19900101", 11),
-        "王芳": id_number("410102", "19450302", 22),
-        "李娜": id_number("410105", "20230115", 24),
-        "刘洋": id_number("411302", "19851120", 33),
-        "陈静": id_number("410172", "19700707", 44),
-        "杨磊": id_number("410181", "19991231", 55),
-    }
+def ids(resident_documents):
+    return resident_documents
 
 
 def test_barcodes_carry_a_check_digit():

@@ -9,16 +9,9 @@ from fangkong.testing.services.registration import register_samples
 
 
 @pytest.fixture
-def ids(id_number):
+def ids(resident_documents):
     """The documents of the six registered residents (the `residents` fixture)."""
-    return [
-        id_number("410172", "19900101", 11),
-        id_number("410102", "19450302", 22),
-        id_number("410105", "20230115", 24),
-        id_number("411302", "19851120", 33),
-        id_number("410172", "19700707", 44),
-        id_number("410181", "19991231", 55),
-    ]
+    return list(resident_documents.values())
 
 
 def test_a_key_committed_between_reads_and_insert_is_answered_as_a_replay(
