@@ -48,7 +48,7 @@ def pytest_configure(config):
     db = settings.DATABASES["default"]
     db.update(
         {
-            "ENGINE": "django.db.backends.postgresql",
+            "ENGINE": "fangkong.core.db.postgresql",
             "NAME": "fangkong",
             "USER": "postgres",
             "HOST": "127.0.0.1",

@@ -98,6 +98,9 @@ def _database() -> dict:
     url = os.environ.get("FANGKONG_DATABASE_URL")
     if url:
         config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        if config["ENGINE"] == "django.db.backends.postgresql":
+            # Its health check needs no round trip (see fangkong/core/db/postgresql).
+            config["ENGINE"] = "fangkong.core.db.postgresql"
         return config
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     return {

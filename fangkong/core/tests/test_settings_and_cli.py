@@ -45,7 +45,7 @@ def test_database_url_selects_postgresql(tmp_path):
         FANGKONG_DATABASE_URL="postgresql://u:p@127.0.0.1:6543/fk",
         FANGKONG_DATA_DIR=str(tmp_path),
     )
-    assert result.stdout.split() == ["django.db.backends.postgresql", "fk", "6543"]
+    assert result.stdout.split() == ["fangkong.core.db.postgresql", "fk", "6543"]
 
 
 def test_embedded_sqlite_uses_wal(tmp_path):
