@@ -45,6 +45,8 @@ _SEPARATORS = re.compile(r"[\s\-]")
 _EXCEL_FLOAT = re.compile(r"\s*\d+(\.\d+)?[eE]\+?\d+\s*")
 _FIRST_GENERATION = re.compile(r"\d{15}")
 _RESIDENT_ID = re.compile(r"\d{17}[\dX]")
+# What a scanner or a careful typist sends: nothing to normalise, and not an Excel number.
+_CANONICAL_RESIDENT_ID = re.compile(r"[0-9]{17}[0-9X]")
 
 
 @dataclass(frozen=True)
@@ -102,8 +104,11 @@ def _reject_excel_number(raw: object, field: str) -> None:
 
 def validate_resident_id(raw: object, *, field: str = "document_number") -> Document:
     """Validate a mainland resident ID (18 characters, or a first-generation 15-digit one)."""
-    _reject_excel_number(raw, field)
-    number = normalise(str(raw))
+    if isinstance(raw, str) and _CANONICAL_RESIDENT_ID.fullmatch(raw):
+        number = raw  # the common case, checked for every sample of a round
+    else:
+        _reject_excel_number(raw, field)
+        number = normalise(str(raw))
     converted = False
     if _FIRST_GENERATION.fullmatch(number):
         # First generation: 6-digit region, yyMMdd, 3-digit sequence, no check digit.

@@ -24,11 +24,31 @@ def _postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
+_INTEGER_KINDS = frozenset({"bigint", "integer", "smallint"})
+
+
+def array_literal(values: Sequence, kind: str) -> str:
+    """`values` in PostgreSQL's array syntax, for one text parameter cast to `kind[]`.
+
+    psycopg adapts a list element by element in Python (a third of a millisecond for the
+    six lists of a 20-sample batch); joined here, the one string is quoted in C. Integers
+    are written as such (`int()` refuses anything else); every other element is double-quoted
+    with its backslashes and double quotes escaped, so commas, braces, spaces and NULL-like
+    words stay data."""
+    if kind in _INTEGER_KINDS:
+        return "{" + ",".join([str(int(v)) for v in values]) + "}"
+    if not values:
+        return "{}"
+    return (
+        '{"' + '","'.join([str(v).replace("\\", "\\\\").replace('"', '\\"') for v in values]) + '"}'
+    )
+
+
 def member_of(column: str, values: Sequence, kind: str) -> tuple[str, list]:
     """`column` is one of `values` (of PostgreSQL type `kind`): the SQL and its parameters.
     An empty list matches nothing on both databases."""
     if _postgres():
-        return f"{column} = ANY(%s::{kind}[])", [list(values)]
+        return f"{column} = ANY(%s::{kind}[])", [array_literal(values, kind)]
     return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
 
 
