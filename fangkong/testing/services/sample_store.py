@@ -1,5 +1,6 @@
 """The database part of a sample batch, in the order events allow: the tubes locked, one
-read of replays, the round's status and who is already tested, then one write.
+read of replays, the round's status and who is already tested, then one write. On
+PostgreSQL the lock and the read travel together, as two statements in one round trip.
 
 Plain SQL on purpose: this runs for every sample of a 25-million-person round, and the ORM's
 query building cost more than the queries. Every statement is a round trip that costs more
@@ -74,30 +75,37 @@ def write_batch(
     live = [p for p in prepared if p.outcome.status == "accepted"]
     if not live:
         return
+    barcodes = sorted({p.item.tube_barcode for p in live})
     with connection.cursor() as cursor:
         # 1. The tubes first, locked on PostgreSQL so two batches cannot overfill one
         # (SQLite's IMMEDIATE transaction already holds the write lock): a tablet's retry of
         # this very batch waits here, then finds its keys committed in the next statement.
-        where, params = bulk.member_of(
-            "barcode", sorted({p.item.tube_barcode for p in live}), "varchar"
-        )
-        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-        cursor.execute(
-            "SELECT id, barcode, round_id, kind, state, station_id, sample_count, capacity,"  # noqa: S608 - placeholders only
-            f" first_sample_at FROM testing_tube WHERE {where} ORDER BY id{lock}",
-            params,
-        )
-        tubes = {row[1]: _Tube(*row) for row in cursor.fetchall()}
         # 2. Replays, the round's status now (not as cached: a closed round takes no new
         # samples but still answers replays), and who among the known people is already in
         # these tubes or in this round.
-        facts = _batch_facts(
-            cursor,
+        where, params = bulk.member_of("barcode", barcodes, "varchar")
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        tubes_sql = (
+            "SELECT id, barcode, round_id, kind, state, station_id, sample_count, capacity,"  # noqa: S608 - placeholders only
+            f" first_sample_at FROM testing_tube WHERE {where} ORDER BY id{lock}"
+        )
+        facts_sql, facts_params = _facts_query(
             round_,
             keys=[p.item.idempotency_key for p in live],
-            tube_ids=sorted({t.id for t in tubes.values()}),
+            barcodes=barcodes,
             people_ids=sorted({row[0] for row in known}),
         )
+        if connection.vendor == "postgresql":
+            # Both in one round trip. In the simple query protocol each statement takes its
+            # own snapshot when it starts, so the second still reads after the lock is held.
+            cursor.execute(f"{tubes_sql}; {facts_sql}", [*params, *facts_params])
+            tubes = {row[1]: _Tube(*row) for row in cursor.fetchall()}
+            cursor.nextset()
+        else:
+            cursor.execute(tubes_sql, params)
+            tubes = {row[1]: _Tube(*row) for row in cursor.fetchall()}
+            cursor.execute(facts_sql, facts_params)
+        facts = _read_facts(cursor.fetchall(), known_ids={row[0] for row in known})
         fresh = _answer_replays(live, facts.replays, station)
         if not fresh:
             return
@@ -118,9 +126,8 @@ def write_batch(
             - facts.people_ids
         )
         if unseen:
-            more = _batch_facts(
-                cursor, round_, keys=[], tube_ids=[t.id for t in tubes.values()], people_ids=unseen
-            )
+            cursor.execute(*_facts_query(round_, keys=[], barcodes=barcodes, people_ids=unseen))
+            more = _read_facts(cursor.fetchall(), known_ids=set(unseen))
             for resident_id, tube_ids in more.in_tubes.items():
                 facts.in_tubes[resident_id] |= tube_ids
             facts.in_round |= more.in_round
@@ -154,17 +161,26 @@ class _Facts:
     in_round: set[int] = field(default_factory=set)
 
 
-def _batch_facts(
-    cursor, round_: TestingRound, *, keys: list[str], tube_ids: list[int], people_ids: list[int]
-) -> _Facts:
+def _facts_query(
+    round_: TestingRound, *, keys: list[str], barcodes: list[str], people_ids: list[int]
+) -> tuple[str, list]:
     """One statement, four kinds of row: replayed samples with their tubes, the round's
     status, people already in these tubes, people already in the round. The last two name
     every column of a unique index, so they stay index probes even while the planner's
     statistics still describe the empty tables of a new round."""
     in_keys, key_params = bulk.member_of("s.idempotency_key", keys, "varchar")
-    in_tubes, tube_params = bulk.member_of("tube_id", tube_ids, "bigint")
+    tube_where, tube_params = bulk.member_of("barcode", barcodes, "varchar")
     among, people_params = bulk.member_of("resident_id", people_ids, "bigint")
-    cursor.execute(
+    tube_ids = f"SELECT id FROM testing_tube WHERE {tube_where}"  # noqa: S608 - placeholders only
+    # On PostgreSQL an array from a sub-select keeps the probe of the unique (tube, person)
+    # index; `IN (SELECT …)` may become a join that the planner of a new round's empty
+    # tables answers by scanning.
+    in_tubes = (
+        f"tube_id = ANY(ARRAY({tube_ids}))"
+        if connection.vendor == "postgresql"
+        else f"tube_id IN ({tube_ids})"
+    )
+    sql = (
         "SELECT 'replay', s.id, s.idempotency_key, s.station_id, s.flags, t.barcode,"  # noqa: S608 - placeholders only
         " t.sample_count, t.state FROM testing_sample s JOIN testing_tube t ON t.id = s.tube_id"
         f" WHERE {in_keys}"
@@ -173,11 +189,14 @@ def _batch_facts(
         " UNION ALL SELECT 'in_tube', resident_id, NULL, tube_id, NULL, NULL, NULL, NULL"
         f" FROM testing_sample WHERE {in_tubes} AND {among}"
         " UNION ALL SELECT 'in_round', resident_id, NULL, NULL, NULL, NULL, NULL, NULL"
-        f" FROM testing_roundmember WHERE round_id = %s AND {among}",
-        [*key_params, round_.pk, *tube_params, *people_params, round_.pk, *people_params],
+        f" FROM testing_roundmember WHERE round_id = %s AND {among}"
     )
-    facts = _Facts(people_ids=set(people_ids))
-    for kind, *row in cursor.fetchall():
+    return sql, [*key_params, round_.pk, *tube_params, *people_params, round_.pk, *people_params]
+
+
+def _read_facts(rows: list[tuple], *, known_ids: set[int]) -> _Facts:
+    facts = _Facts(people_ids=known_ids)
+    for kind, *row in rows:
         if kind == "replay":
             facts.replays[row[1]] = tuple(row)
         elif kind == "round":

@@ -87,3 +87,61 @@ def test_a_person_without_document_seen_before_is_checked_like_anyone(
     other = register_samples(station=station, items=[grandma(tubes[1])], actor=tablet)
     assert other.accepted == 1 and "repeat_in_round" in other.items[0].flags
     assert RoundMember.objects.filter(round=station.round).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_retry_waiting_for_its_tube_reads_what_the_first_attempt_committed(
+    station, tubes, tablet, residents, ids, sample_item, monkeypatch
+):
+    """A tablet resends a batch while the first attempt is still being written. The resend
+    waits for the tube; once it has it, its read of the keys already sees the first
+    attempt's samples (one attempt, answered as replays), not the state before it waited."""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    items = [sample_item(tubes[0], number, key=f"r{i}") for i, number in enumerate(ids[:3])]
+    real = sample_store._answer_replays
+    seen: list[int] = []
+
+    def count_replays(live, existing, station):
+        seen.append(len(existing))
+        return real(live, existing, station)
+
+    monkeypatch.setattr(sample_store, "_answer_replays", count_replays)
+    written, release, answers = threading.Event(), threading.Event(), {}
+
+    def first_attempt():
+        try:
+            with transaction.atomic():
+                answers["first"] = register_samples(station=station, items=items, actor=tablet)
+                written.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    def resend():
+        try:
+            answers["resend"] = register_samples(station=station, items=items, actor=tablet)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=first_attempt)
+    first.start()
+    assert written.wait(10)
+    second = threading.Thread(target=resend)
+    second.start()
+    time.sleep(0.3)  # the resend is now waiting for the tube (or the write lock)
+    assert second.is_alive()
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert seen == [0, 3]
+    assert answers["first"].accepted == 3
+    assert (answers["resend"].accepted, answers["resend"].replayed) == (0, 3)
+    assert [o.sample_id for o in answers["resend"].items] == [
+        o.sample_id for o in answers["first"].items
+    ]
+    assert Sample.objects.count() == 3
+    assert Tube.objects.get(pk=tubes[0].pk).sample_count == 3
