@@ -29,11 +29,10 @@ class Person:
     model: Resident | None = None  # set for people created by this batch
 
 
-def known_people(prepared: list[PreparedItem]) -> list[tuple]:
-    """The registered people the batch names, by blind index or sampling code. Read before
-    the batch's transaction: on SQLite that transaction holds the database's one write lock,
-    and a read needs no lock in WAL mode. One select per kind of lookup: SQLite answers an OR
-    of the two by scanning the whole table."""
+def people_lookup(prepared: list[PreparedItem]) -> tuple[str, list] | None:
+    """The select of the registered people the batch names, by blind index or sampling code
+    (None if it names nobody). One select per kind of lookup: SQLite answers an OR of the
+    two by scanning the whole table."""
     live = [p for p in prepared if p.outcome.status == "accepted"]
     selects, params = [], []
     for column, values, kind in (
@@ -45,9 +44,22 @@ def known_people(prepared: list[PreparedItem]) -> list[tuple]:
             selects.append(f"SELECT {PERSON} FROM people_resident WHERE {where}")  # noqa: S608 - placeholders only
             params += where_params
     if not selects:
+        return None
+    return " UNION ".join(selects), params
+
+
+def known_people(prepared: list[PreparedItem]) -> list[tuple] | None:
+    """The registered people the batch names, read before the batch's transaction: on
+    SQLite that transaction holds the database's one write lock, and a read needs no lock in
+    WAL mode. None on PostgreSQL, where the read travels inside the transaction, in the same
+    round trip as the tubes' lock (see `sample_store.write_batch`)."""
+    if connection.vendor == "postgresql":
+        return None
+    lookup = people_lookup(prepared)
+    if lookup is None:
         return []
     with connection.cursor() as cursor:
-        cursor.execute(" UNION ".join(selects), params)
+        cursor.execute(*lookup)
         return list(cursor.fetchall())
 
 

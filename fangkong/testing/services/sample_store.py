@@ -31,7 +31,7 @@ from ..models import (
     TubeState,
 )
 from .sample_items import PreparedItem, flag_names, rule
-from .sample_people import Person, people_of
+from .sample_people import PERSON, Person, people_lookup, people_of
 
 SAMPLE_COLUMNS = {
     "idempotency_key": "varchar",
@@ -46,6 +46,9 @@ SAMPLE_COLUMNS = {
     "name_given": "varchar",
     "recorded_by": "varchar",
 }
+
+
+_NOBODY = f"SELECT {PERSON} FROM people_resident WHERE false"  # noqa: S608 - names only
 
 
 @dataclass
@@ -65,7 +68,7 @@ def write_batch(
     station: Station,
     round_: TestingRound,
     prepared: list[PreparedItem],
-    known: list[tuple],
+    known: list[tuple] | None,
     now: dt.datetime,
     recorded_by: str,
 ) -> None:
@@ -89,23 +92,33 @@ def write_batch(
             "SELECT id, barcode, round_id, kind, state, station_id, sample_count, capacity,"  # noqa: S608 - placeholders only
             f" first_sample_at FROM testing_tube WHERE {where} ORDER BY id{lock}"
         )
-        facts_sql, facts_params = _facts_query(
-            round_,
-            keys=[p.item.idempotency_key for p in live],
-            barcodes=barcodes,
-            people_ids=sorted({row[0] for row in known}),
-        )
-        if connection.vendor == "postgresql":
-            # Both in one round trip. In the simple query protocol each statement takes its
-            # own snapshot when it starts, so the second still reads after the lock is held.
+        if known is None:  # PostgreSQL: the people, the tubes and the facts in one round trip
+            lookup = people_lookup(live)
+            facts_sql, facts_params = _facts_query(
+                round_,
+                keys=[p.item.idempotency_key for p in live],
+                barcodes=barcodes,
+                people=lookup or (_NOBODY, []),
+            )
+            # In the simple query protocol each statement takes its own snapshot when it
+            # starts, so the facts are read after the lock is held.
             cursor.execute(f"{tubes_sql}; {facts_sql}", [*params, *facts_params])
             tubes = {row[1]: _Tube(*row) for row in cursor.fetchall()}
             cursor.nextset()
+            facts = _read_facts(cursor.fetchall(), known_ids=set())
+            known = facts.people
         else:
             cursor.execute(tubes_sql, params)
             tubes = {row[1]: _Tube(*row) for row in cursor.fetchall()}
-            cursor.execute(facts_sql, facts_params)
-        facts = _read_facts(cursor.fetchall(), known_ids={row[0] for row in known})
+            cursor.execute(
+                *_facts_query(
+                    round_,
+                    keys=[p.item.idempotency_key for p in live],
+                    barcodes=barcodes,
+                    people_ids=sorted({row[0] for row in known}),
+                )
+            )
+            facts = _read_facts(cursor.fetchall(), known_ids={row[0] for row in known})
         fresh = _answer_replays(live, facts.replays, station)
         if not fresh:
             return
@@ -138,7 +151,14 @@ def write_batch(
             return
         # 3. The samples, the round's people and tallies, and the tubes' counters.
         updates = _tube_updates(tubes, sample_rows, station, now)
-        sample_ids = _store(cursor, round_.pk, sample_rows, members, updates)
+        sample_ids = _store(
+            cursor,
+            round_.pk,
+            sample_rows,
+            members,
+            updates,
+            commit=round_.kind != RoundKind.RETEST and _commits_on_exit(),
+        )
     if round_.kind == RoundKind.RETEST:
         RetestOrder.objects.filter(
             retest_round=round_,
@@ -159,19 +179,36 @@ class _Facts:
     people_ids: set[int] = field(default_factory=set)
     in_tubes: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
     in_round: set[int] = field(default_factory=set)
+    people: list[tuple] = field(default_factory=list)  # PERSON rows, when read here
 
 
 def _facts_query(
-    round_: TestingRound, *, keys: list[str], barcodes: list[str], people_ids: list[int]
+    round_: TestingRound,
+    *,
+    keys: list[str],
+    barcodes: list[str],
+    people_ids: list[int] | None = None,
+    people: tuple[str, list] | None = None,
 ) -> tuple[str, list]:
     """One statement, four kinds of row: replayed samples with their tubes, the round's
-    status, people already in these tubes, people already in the round. The last two name
-    every column of a unique index, so they stay index probes even while the planner's
-    statistics still describe the empty tables of a new round."""
+    status, people already in these tubes, people already in the round; with `people` (a
+    select of PERSON columns, PostgreSQL only) also the people themselves, and the last two
+    kinds are asked of them. The last two name every column of a unique index, so they stay
+    index probes even while the planner's statistics still describe the empty tables of a
+    new round."""
     in_keys, key_params = bulk.member_of("s.idempotency_key", keys, "varchar")
     tube_where, tube_params = bulk.member_of("barcode", barcodes, "varchar")
-    among, people_params = bulk.member_of("resident_id", people_ids, "bigint")
     tube_ids = f"SELECT id FROM testing_tube WHERE {tube_where}"  # noqa: S608 - placeholders only
+    head, head_params, people_rows = "", [], ""
+    if people is None:
+        among, people_params = bulk.member_of("resident_id", people_ids or [], "bigint")
+    else:
+        head, head_params = f"WITH p AS MATERIALIZED ({people[0]}) ", people[1]
+        among, people_params = "resident_id = ANY(ARRAY(SELECT id FROM p))", []
+        people_rows = (
+            " UNION ALL SELECT 'person', id, document_index, NULL, NULL, name, NULL, area_code,"
+            " residency FROM p"
+        )
     # On PostgreSQL an array from a sub-select keeps the probe of the unique (tube, person)
     # index; `IN (SELECT …)` may become a join that the planner of a new round's empty
     # tables answers by scanning.
@@ -181,30 +218,34 @@ def _facts_query(
         else f"tube_id IN ({tube_ids})"
     )
     sql = (
-        "SELECT 'replay', s.id, s.idempotency_key, s.station_id, s.flags, t.barcode,"  # noqa: S608 - placeholders only
-        " t.sample_count, t.state FROM testing_sample s JOIN testing_tube t ON t.id = s.tube_id"
-        f" WHERE {in_keys}"
-        " UNION ALL SELECT 'round', NULL, NULL, NULL, NULL, NULL, NULL, status"
+        f"{head}SELECT 'replay', s.id, s.idempotency_key, s.station_id, s.flags, t.barcode,"  # noqa: S608 - placeholders only
+        " t.sample_count, t.state, NULL FROM testing_sample s"
+        f" JOIN testing_tube t ON t.id = s.tube_id WHERE {in_keys}"
+        " UNION ALL SELECT 'round', NULL, NULL, NULL, NULL, NULL, NULL, status, NULL"
         " FROM testing_testinground WHERE id = %s"
-        " UNION ALL SELECT 'in_tube', resident_id, NULL, tube_id, NULL, NULL, NULL, NULL"
+        " UNION ALL SELECT 'in_tube', resident_id, NULL, tube_id, NULL, NULL, NULL, NULL, NULL"
         f" FROM testing_sample WHERE {in_tubes} AND {among}"
-        " UNION ALL SELECT 'in_round', resident_id, NULL, NULL, NULL, NULL, NULL, NULL"
-        f" FROM testing_roundmember WHERE round_id = %s AND {among}"
+        " UNION ALL SELECT 'in_round', resident_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL"
+        f" FROM testing_roundmember WHERE round_id = %s AND {among}{people_rows}"
     )
-    return sql, [*key_params, round_.pk, *tube_params, *people_params, round_.pk, *people_params]
+    params = [*key_params, round_.pk, *tube_params, *people_params, round_.pk, *people_params]
+    return sql, [*head_params, *params]
 
 
 def _read_facts(rows: list[tuple], *, known_ids: set[int]) -> _Facts:
-    facts = _Facts(people_ids=known_ids)
+    facts = _Facts(people_ids=set(known_ids))
     for kind, *row in rows:
         if kind == "replay":
-            facts.replays[row[1]] = tuple(row)
+            facts.replays[row[1]] = tuple(row[:7])
         elif kind == "round":
             facts.status = row[6]
         elif kind == "in_tube":
             facts.in_tubes[row[0]].add(row[2])
-        else:
+        elif kind == "in_round":
             facts.in_round.add(row[0])
+        else:  # a person, as PERSON: id, document_index, name, area_code, residency
+            facts.people.append((row[0], row[1], row[4], row[6], row[7]))
+            facts.people_ids.add(row[0])
     return facts
 
 
@@ -363,12 +404,24 @@ _ADD_TO_TALLY = (
 TUBE_UPDATE = ("sample_count", "station_id", "first_sample_at", "state", "sealed_at", "updated_at")
 
 
+def _commits_on_exit() -> bool:
+    """Whether the atomic block around this batch is the outermost one and commits when it
+    ends: only then may the write carry the COMMIT (not inside a caller's transaction)."""
+    return (
+        len(connection.atomic_blocks) == 1
+        and not connection.savepoint_ids
+        and connection.commit_on_exit
+    )
+
+
 def _store(
     cursor,
     round_id: int,
     sample_rows: list[tuple],
     members: dict[int, tuple[str, bool]],
     updates: list[tuple],
+    *,
+    commit: bool = False,
 ) -> dict[str, int]:
     """Write the samples, the round's people and tallies, and the tubes' counters; returns
     each key's sample id. The unique (round, person) row decides who is new to the round,
@@ -376,8 +429,12 @@ def _store(
     grid's tally. Rows go in sorted order, so concurrent batches lock them in the same order
     and never deadlock.
 
-    On PostgreSQL it is one statement (data-modifying WITH clauses all run, once). On SQLite,
-    inside the process, the statements run one by one."""
+    On PostgreSQL it is one statement (data-modifying WITH clauses all run, once), and with
+    `commit` the transaction's COMMIT follows it in the same round trip: nothing else is
+    written after it, and psycopg sends no COMMIT of its own for a connection the server
+    reports idle, so Django's commit at the end of the atomic block costs nothing. A failed
+    write or COMMIT raises here, and the block rolls back as usual. On SQLite, inside the
+    process, the statements run one by one."""
     samples_sql, samples_params = bulk.insert(
         "testing_sample", SAMPLE_COLUMNS, sample_rows, "RETURNING id, idempotency_key"
     )
@@ -397,7 +454,8 @@ def _store(
             "tally AS (INSERT INTO testing_roundtally (round_id, area_code, tested, visitors)"
             " SELECT %s::bigint, area_code, count(*) FILTER (WHERE NOT visitor),"
             " count(*) FILTER (WHERE visitor) FROM new GROUP BY area_code ORDER BY area_code"
-            f" {_ADD_TO_TALLY}){tubes} SELECT id, idempotency_key FROM s",
+            f" {_ADD_TO_TALLY}){tubes} SELECT id, idempotency_key FROM s"
+            + ("; COMMIT" if commit else ""),
             [*samples_params, *members_params, round_id, *[v for u in updates for v in u]],
         )
         return {key: pk for pk, key in cursor.fetchall()}

@@ -145,3 +145,57 @@ def test_a_retry_waiting_for_its_tube_reads_what_the_first_attempt_committed(
     ]
     assert Sample.objects.count() == 3
     assert Tube.objects.get(pk=tubes[0].pk).sample_count == 3
+
+
+def _server_in_transaction() -> bool:
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        from psycopg import pq
+
+        return connection.connection.info.transaction_status != pq.TransactionStatus.IDLE
+    return connection.connection.in_transaction
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_write_carries_the_commit_of_its_own_transaction(
+    station, tubes, tablet, residents, ids, sample_item, monkeypatch
+):
+    """On PostgreSQL the batch's one write statement also commits (one round trip fewer);
+    Django's commit after it finds nothing left to do, and the samples are stored."""
+    from django.db import connection
+
+    real = sample_store._store
+    after_write = []
+
+    def store(*args, **kwargs):
+        answer = real(*args, **kwargs)
+        after_write.append(_server_in_transaction())
+        return answer
+
+    monkeypatch.setattr(sample_store, "_store", store)
+    items = [sample_item(tubes[0], number) for number in ids[:2]]
+    assert register_samples(station=station, items=items, actor=tablet).accepted == 2
+    assert after_write == [connection.vendor != "postgresql"]
+    assert not _server_in_transaction()
+    assert Sample.objects.count() == 2
+
+
+def test_inside_a_callers_transaction_the_write_does_not_commit(
+    station, tubes, tablet, residents, ids, sample_item, monkeypatch
+):
+    """Inside a caller's atomic block (here the test's own) the batch is part of the
+    caller's transaction: nothing is committed behind its back."""
+    real = sample_store._store
+    after_write = []
+
+    def store(*args, **kwargs):
+        answer = real(*args, **kwargs)
+        after_write.append(_server_in_transaction())
+        return answer
+
+    monkeypatch.setattr(sample_store, "_store", store)
+    items = [sample_item(tubes[0], number) for number in ids[:2]]
+    assert register_samples(station=station, items=items, actor=tablet).accepted == 2
+    assert after_write == [True]
+    assert _server_in_transaction()
