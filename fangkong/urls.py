@@ -7,6 +7,9 @@ from fangkong.api import api
 from fangkong.core import views as core_views
 
 urlpatterns = [
+    # First: devices post a batch every few milliseconds, and each pattern before the one
+    # that matches is one more regular expression tried per request.
+    path("api/", api.urls),
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -20,7 +23,6 @@ urlpatterns = [
     path("command/", include("fangkong.command.urls")),
     path("scenarios/", include("fangkong.scenarios.urls")),
     path("admin/", admin.site.urls),
-    path("api/", api.urls),
 ]
 
 admin.site.site_header = "防控 Fangkong"
