@@ -199,3 +199,21 @@ def test_inside_a_callers_transaction_the_write_does_not_commit(
     assert register_samples(station=station, items=items, actor=tablet).accepted == 2
     assert after_write == [True]
     assert _server_in_transaction()
+
+
+def test_a_round_or_station_with_samples_cannot_be_deleted(
+    station, tubes, tablet, residents, ids, sample_item
+):
+    """The database no longer checks a sample's round and station (registration takes them
+    from the locked tube and the authorised station); deleting either is still refused."""
+    from django.db.models import ProtectedError
+
+    items = [sample_item(tubes[0], ids[0])]
+    assert register_samples(station=station, items=items, actor=tablet).accepted == 1
+    with pytest.raises(ProtectedError):
+        station.delete()
+    with pytest.raises(ProtectedError):
+        station.round.delete()
+    sample = Sample.objects.get()
+    assert (sample.round_id, sample.station_id) == (station.round_id, station.pk)
+    assert sample.tube.round_id == sample.round_id
