@@ -316,8 +316,13 @@ class Sample(models.Model):
         db_constraint=False,
     )
     tube = models.ForeignKey(Tube, on_delete=models.PROTECT, related_name="samples", db_index=False)
+    # No index either: nothing reads samples by station, and an index is a write per sample.
     station = models.ForeignKey(
-        Station, on_delete=models.PROTECT, related_name="samples", db_constraint=False
+        Station,
+        on_delete=models.PROTECT,
+        related_name="samples",
+        db_index=False,
+        db_constraint=False,
     )
     resident = models.ForeignKey(
         Resident, on_delete=models.PROTECT, related_name="samples", db_index=False
