@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import operator
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
@@ -64,6 +65,7 @@ class BatchOut(BaseModel):
 
 
 _ITEM_FIELDS = tuple(ItemOut.model_fields)
+_item_values = operator.attrgetter(*_ITEM_FIELDS)
 
 
 def _answer(result: BatchResult) -> HttpResponse:
@@ -75,7 +77,7 @@ def _answer(result: BatchResult) -> HttpResponse:
         "accepted": result.accepted,
         "rejected": result.rejected,
         "replayed": result.replayed,
-        "items": [{name: getattr(o, name) for name in _ITEM_FIELDS} for o in result.items],
+        "items": [dict(zip(_ITEM_FIELDS, _item_values(o), strict=True)) for o in result.items],
     }
     return HttpResponse(
         json.dumps(body, ensure_ascii=False, separators=(",", ":")),

@@ -306,7 +306,13 @@ def _sample_rows(
 ) -> tuple[list[tuple], dict[int, tuple[str, bool]], list[PreparedItem]]:
     """The rows to insert, the round's people among them, and the items they answer;
     items that would put a person twice in a tube or overfill it are refused."""
-    taken = connection.ops.adapt_datetimefield_value
+    # PostgreSQL reads the rows from JSON: ISO strings there save the JSON encoder a call
+    # back into Python for each of them.
+    taken = (
+        dt.datetime.isoformat
+        if connection.vendor == "postgresql"
+        else connection.ops.adapt_datetimefield_value
+    )
     recorded = taken(now)
     counts = {t.id: t.sample_count for t in tubes.values()}
     in_batch: set[tuple[int, int]] = set()
