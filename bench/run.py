@@ -28,6 +28,10 @@ RESULTS = ROOT / "bench" / "results"
 def run_task(task: str, db: str, size: int) -> dict:
     """Run one task in a child process and return the JSON it prints last."""
     cmd = [sys.executable, "-m", "bench.run", "--task", task, "--db", db, "--size", str(size)]
+    # The task before this one may have left gigabytes of dirty pages (a million residents,
+    # a deleted cluster) for the kernel to write back on the same two cores: flushed here,
+    # they are not measured as part of this task.
+    os.sync()
     started = time.perf_counter()
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     if proc.returncode != 0:

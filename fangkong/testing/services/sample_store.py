@@ -1,6 +1,7 @@
 """The database part of a sample batch, in the order events allow: the tubes locked, one
 read of replays, the round's status and who is already tested, then one write. On
-PostgreSQL the lock and the read travel together, as two statements in one round trip.
+PostgreSQL that is three round trips: BEGIN; the lock and the read (with the people) as two
+statements sent together; the write, which carries the COMMIT.
 
 Plain SQL on purpose: this runs for every sample of a 25-million-person round, and the ORM's
 query building cost more than the queries. Every statement is a round trip that costs more
