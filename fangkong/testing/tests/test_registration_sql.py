@@ -157,23 +157,29 @@ def _server_in_transaction() -> bool:
     return connection.connection.in_transaction
 
 
+@pytest.fixture
+def after_write(monkeypatch) -> list[bool]:
+    """Whether the server was still in a transaction right after each batch's write."""
+    real = sample_store._store
+    seen: list[bool] = []
+
+    def store(*args, **kwargs):
+        answer = real(*args, **kwargs)
+        seen.append(_server_in_transaction())
+        return answer
+
+    monkeypatch.setattr(sample_store, "_store", store)
+    return seen
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_write_carries_the_commit_of_its_own_transaction(
-    station, tubes, tablet, residents, ids, sample_item, monkeypatch
+    station, tubes, tablet, residents, ids, sample_item, after_write
 ):
     """On PostgreSQL the batch's one write statement also commits (one round trip fewer);
     Django's commit after it finds nothing left to do, and the samples are stored."""
     from django.db import connection
 
-    real = sample_store._store
-    after_write = []
-
-    def store(*args, **kwargs):
-        answer = real(*args, **kwargs)
-        after_write.append(_server_in_transaction())
-        return answer
-
-    monkeypatch.setattr(sample_store, "_store", store)
     items = [sample_item(tubes[0], number) for number in ids[:2]]
     assert register_samples(station=station, items=items, actor=tablet).accepted == 2
     assert after_write == [connection.vendor != "postgresql"]
@@ -182,19 +188,10 @@ def test_the_write_carries_the_commit_of_its_own_transaction(
 
 
 def test_inside_a_callers_transaction_the_write_does_not_commit(
-    station, tubes, tablet, residents, ids, sample_item, monkeypatch
+    station, tubes, tablet, residents, ids, sample_item, after_write
 ):
     """Inside a caller's atomic block (here the test's own) the batch is part of the
     caller's transaction: nothing is committed behind its back."""
-    real = sample_store._store
-    after_write = []
-
-    def store(*args, **kwargs):
-        answer = real(*args, **kwargs)
-        after_write.append(_server_in_transaction())
-        return answer
-
-    monkeypatch.setattr(sample_store, "_store", store)
     items = [sample_item(tubes[0], number) for number in ids[:2]]
     assert register_samples(station=station, items=items, actor=tablet).accepted == 2
     assert after_write == [True]
