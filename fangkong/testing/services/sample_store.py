@@ -80,6 +80,7 @@ def write_batch(
     if not live:
         return
     barcodes = sorted({p.item.tube_barcode for p in live})
+    keys = [p.item.idempotency_key for p in live]
     with connection.cursor() as cursor:
         # 1. The tubes first, locked on PostgreSQL so two batches cannot overfill one
         # (SQLite's IMMEDIATE transaction already holds the write lock): a tablet's retry of
@@ -97,7 +98,7 @@ def write_batch(
             lookup = people_lookup(live)
             facts_sql, facts_params = _facts_query(
                 round_,
-                keys=[p.item.idempotency_key for p in live],
+                keys=keys,
                 barcodes=barcodes,
                 people=lookup or (_NOBODY, []),
             )
@@ -114,7 +115,7 @@ def write_batch(
             cursor.execute(
                 *_facts_query(
                     round_,
-                    keys=[p.item.idempotency_key for p in live],
+                    keys=keys,
                     barcodes=barcodes,
                     people_ids=sorted({row[0] for row in known}),
                 )
