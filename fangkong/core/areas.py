@@ -19,9 +19,72 @@ _SEGMENT = {
 }
 
 
+class AreaCode(str):
+    """An area code as a value: its segments, its level and its ancestors at each level.
+
+    It is a `str`, so it goes wherever a code goes (queries, URLs, JSON). Build it from a
+    stored code with `AreaCode(code)`; use `AreaCode.parse(text)` for input from outside,
+    which refuses a malformed code.
+    """
+
+    __slots__ = ()
+
+    @classmethod
+    def parse(cls, text: str) -> AreaCode:
+        code = cls(text.strip())
+        level_of(code)
+        return code
+
+    @property
+    def parts(self) -> list[str]:
+        return self.split("-")
+
+    @property
+    def depth(self) -> int:
+        """1 for a district, 2 for a sub-district, … 6 for a household."""
+        return self.count("-") + 1
+
+    @property
+    def level(self) -> str:
+        return LEVELS[min(self.depth, len(LEVELS)) - 1]
+
+    def upto(self, level: str) -> AreaCode:
+        """The code of this area's ancestor at `level` (itself if it is at or above it)."""
+        keep = LEVELS.index(level) + 1
+        return AreaCode("-".join(self.parts[:keep])) if self.depth > keep else self
+
+    @property
+    def district(self) -> AreaCode:
+        return self.upto("district")
+
+    @property
+    def subdistrict(self) -> AreaCode:
+        return self.upto("subdistrict")
+
+    @property
+    def community(self) -> AreaCode:
+        return self.upto("community")
+
+    @property
+    def grid(self) -> AreaCode:
+        return self.upto("grid")
+
+    @property
+    def building(self) -> AreaCode:
+        return self.upto("building")
+
+    @property
+    def parent(self) -> AreaCode | None:
+        return AreaCode(self.rsplit("-", 1)[0]) if "-" in self else None
+
+    def contains(self, code: str) -> bool:
+        """True when `code` is this area or lies below it."""
+        return is_within(code, self)
+
+
 def level_of(code: str) -> str:
     """The level a code names, from its number of segments; ValueError if malformed."""
-    parts = code.split("-")
+    parts = code.split("-")  # the one place a code is taken apart by hand
     if not 1 <= len(parts) <= len(LEVELS):
         raise ValueError(f"malformed area code {code!r}")
     for level, part in zip(LEVELS, parts, strict=False):
@@ -31,11 +94,11 @@ def level_of(code: str) -> str:
 
 
 def parent_code(code: str) -> str | None:
-    return code.rsplit("-", 1)[0] if "-" in code else None
+    return AreaCode(code).parent
 
 
 def child_code(parent: str, number: int | str) -> str:
-    level = LEVELS[len(parent.split("-"))]
+    level = LEVELS[AreaCode(parent).depth]
     if isinstance(number, int):
         number = f"{number:03d}"
     code = f"{parent}-{number}"
@@ -51,7 +114,7 @@ def is_within(code: str, scope: str) -> bool:
 
 def grid_code_15(code: str) -> str:
     """The 15-digit grid code of CJ/T 349-2010 (division + sub-district + community + grid)."""
-    parts = code.split("-")
-    if len(parts) < 4:
+    area = AreaCode(code)
+    if area.depth < 4:
         raise ValueError(f"{code!r} is above grid level")
-    return "".join(parts[:4])
+    return "".join(area.grid.parts)
