@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "fangkong.geo",
     "fangkong.accounts",
     "fangkong.people",
+    "fangkong.work",
     "fangkong.testing",
     "fangkong.zones",
     "fangkong.command",

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from .models import Bulletin, Incident, IncidentRole, Notification, Task, TimelineEntry
+from .models import Bulletin, Incident, IncidentRole, Notification, TimelineEntry
 
 
 class TimelineInline(admin.TabularInline):
@@ -27,13 +27,6 @@ class IncidentAdmin(admin.ModelAdmin):
     search_fields = ("title", "area_code")
     readonly_fields = ("source_event", "opened_by")
     inlines = [RoleInline, TimelineInline]
-
-
-@admin.register(Task)
-class TaskAdmin(admin.ModelAdmin):
-    list_display = ("title", "kind", "state", "area_code", "assignee", "due_at")
-    list_filter = ("state", "kind")
-    search_fields = ("title", "key", "area_code")
 
 
 @admin.register(Bulletin)

@@ -28,8 +28,9 @@ from fangkong.testing.models import (
     TubeState,
 )
 from fangkong.testing.selectors import bulletin_phrase, round_statistics
+from fangkong.work.models import Task, TaskState
 
-from .models import Incident, IncidentStatus, Task, TaskState, TimelineEntry
+from .models import Incident, IncidentStatus, TimelineEntry
 from .scope import meets_q, within_q
 
 ALARM = [Result.POSITIVE, Result.PRESUMPTIVE_POSITIVE]

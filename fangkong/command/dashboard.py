@@ -38,8 +38,9 @@ from fangkong.testing.selectors import (
     round_prefixes,
     tested_by_area,
 )
+from fangkong.work.models import Task, TaskState, task_kind_label
 
-from .models import Incident, IncidentStatus, Task, TaskState, task_kind_label
+from .models import Incident, IncidentStatus
 from .scope import meets_q, within_q
 from .selectors import inbox, require_view
 
@@ -402,7 +403,7 @@ def _tasks(board: Dashboard, scope: str, now) -> None:
     if board.tasks_overdue:
         board.overdue_tasks = list(
             tasks.filter(due_at__lt=now)
-            .select_related("assignee")
+            .select_related("assignee", "incident_link")
             .order_by("due_at", "id")[:LIST_LIMIT]
         )
 

@@ -10,8 +10,9 @@ from fangkong.accounts.models import User
 from fangkong.accounts.permissions import MATRIX
 from fangkong.geo.models import Community, Grid, Subdistrict
 from fangkong.geo.selectors import get_node
+from fangkong.work.models import TASK_KIND_LABELS
 
-from .models import TASK_KIND_LABELS, IncidentKind, IncidentRoleKind
+from .models import IncidentKind, IncidentRoleKind
 from .scope import meets_q, within_q
 from .services.incidents import MANUAL_TASK_KINDS
 

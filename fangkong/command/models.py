@@ -141,69 +141,26 @@ class TimelineEntry(models.Model):
         return f"{self.at:%H:%M} {self.text}"
 
 
-class TaskState(models.TextChoices):
-    OPEN = "open", _("Open")
-    DONE = "done", _("Done")
-    CANCELLED = "cancelled", _("Cancelled")
+class IncidentTask(models.Model):
+    """A task the incident's staff created by hand, tied to that incident.
 
-
-# Task kinds are plain strings each app chooses (door-knocking from testing, the daily round
-# from zones, the incident board's own); these are the ones staff see named.
-TASK_KIND_LABELS = {
-    "door_knock": _("Door-knocking"),
-    "zone_daily": _("Zone daily round"),
-    "check_in": _("Check-in (visit or call)"),
-    "retest_visit": _("Retest visit"),
-    "transfer": _("Closed-loop transfer"),
-    "delivery": _("Supplies delivery"),
-    "other": _("Other"),
-}
-
-
-def task_kind_label(kind: str) -> str:
-    return str(TASK_KIND_LABELS.get(kind, kind))
-
-
-class Task(TimeStampedModel):
-    """A piece of field work for someone: door-knocking in a building, a retest visit, a check-in.
-
-    `key` makes task creation idempotent (e.g. "doorknock:<round>:<building>"): regenerating
-    a list never duplicates tasks.
+    Tasks live in the `work` app below every domain; the link to the incident lives here,
+    on the command centre's side, so no lower app depends on incidents.
     """
 
-    key = models.CharField(max_length=200, unique=True)
-    kind = models.CharField(_("kind"), max_length=32, db_index=True)
-    title = models.CharField(_("title"), max_length=200)
-    detail = models.JSONField(_("detail"), default=dict, blank=True)
-    area_code = models.CharField(_("area"), max_length=64, db_index=True)
-    assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="tasks",
-        verbose_name=_("assignee"),
+    task = models.OneToOneField(
+        "work.Task", primary_key=True, on_delete=models.CASCADE, related_name="incident_link"
     )
     incident = models.ForeignKey(
-        Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
+        Incident, on_delete=models.CASCADE, related_name="task_links", verbose_name=_("incident")
     )
-    state = models.CharField(
-        _("state"), max_length=16, choices=TaskState.choices, default=TaskState.OPEN, db_index=True
-    )
-    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
-    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
 
     class Meta:
-        ordering = ["state", "due_at", "id"]
-        verbose_name = _("task")
-        verbose_name_plural = _("tasks")
-
-    @property
-    def kind_label(self) -> str:
-        return task_kind_label(self.kind)
+        verbose_name = _("incident task")
+        verbose_name_plural = _("incident tasks")
 
     def __str__(self) -> str:
-        return self.title
+        return f"{self.incident_id}:{self.task_id}"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -12,17 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.permissions import can
 from fangkong.core.errors import PermissionDeniedError
+from fangkong.work.models import Task, TaskState
 
-from .models import (
-    Bulletin,
-    Channel,
-    Incident,
-    IncidentStatus,
-    Notification,
-    Task,
-    TaskState,
-    TimelineEntry,
-)
+from .models import Bulletin, Channel, Incident, IncidentStatus, Notification, TimelineEntry
 from .scope import meets, meets_q, narrower, within_q
 
 BOARD_LIMIT = 500

@@ -19,11 +19,12 @@ from fangkong.accounts.permissions import can
 from fangkong.accounts.services import require_permission
 from fangkong.core.errors import PermissionDeniedError, RuleViolation
 from fangkong.geo.selectors import get_node
+from fangkong.work.models import Task
 
 from . import selectors
 from .dashboard import dashboard as read_dashboard
 from .forms import CloseForm, CommanderForm, IncidentForm, NoteForm, RoleForm, TaskForm
-from .models import Incident, IncidentStatus, Task
+from .models import Incident, IncidentStatus
 from .services import incidents as svc
 from .services.notifications import QueueResult
 
@@ -293,11 +294,12 @@ def incident_notify_retests(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def task_state(request: HttpRequest, pk: int) -> HttpResponse:
     _require_view(request, "task")
-    task = get_object_or_404(Task.objects.select_related("incident", "assignee"), pk=pk)
+    task = get_object_or_404(Task.objects.select_related("assignee"), pk=pk)
     svc.set_task_state(task=task, user=request.user, state=request.POST.get("state", ""))
     target = request.POST.get("next") or ""
     if target.startswith("/") and not target.startswith("//"):
         return redirect(target)
-    if task.incident_id:
-        return redirect("command:incident", task.incident_id)
+    incident = svc.incident_of(task)
+    if incident is not None:
+        return redirect("command:incident", incident.pk)
     return redirect("command:dashboard")

@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.models import DeviceToken, Role
 from fangkong.accounts.services import create_device_token, require_permission
-from fangkong.command.models import Bulletin, Incident, Task, TaskState, TimelineEntry
+from fangkong.command.models import Bulletin, Incident, TimelineEntry
 from fangkong.command.services.incidents import set_task_state
 from fangkong.core.errors import RuleViolation
 from fangkong.core.models import OutboxEvent
@@ -52,6 +52,7 @@ from fangkong.testing.models import (
 from fangkong.testing.selectors import bulletin_phrase
 from fangkong.testing.services.results import ResultIn
 from fangkong.testing.services.rounds import add_station, create_round
+from fangkong.work.models import Task, TaskState
 from fangkong.zones.models import RiskZone, ZoneKind
 from fangkong.zones.services.designation import designate_zone
 from fangkong.zones.services.lifting import lift_zone

@@ -19,12 +19,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.permissions import can
-from fangkong.command.models import Task
 from fangkong.core.areas import is_within
 from fangkong.core.errors import PermissionDeniedError
 from fangkong.geo.models import Grid
 from fangkong.people.models import Resident, ResidentStatus
 from fangkong.people.selectors import IN_SCOPE_RESIDENCY, population_by_grid, scoped_residents
+from fangkong.work.models import Task
 
 from .models import RoundMember, RoundTally, Sample, TestingRound, Tube, TubeKind, TubeState
 

@@ -26,13 +26,13 @@ from openpyxl import Workbook
 
 from fangkong.accounts.permissions import can
 from fangkong.accounts.services import deny, require_permission
-from fangkong.command.models import Task, TaskState
 from fangkong.core.areas import is_within, level_of
 from fangkong.core.errors import PermissionDeniedError, RuleViolation
 from fangkong.core.models import AuditAction
 from fangkong.core.services import record_audit
 from fangkong.geo.models import Community, Grid, Subdistrict
 from fangkong.geo.selectors import ancestors, get_node
+from fangkong.work.models import Task, TaskState
 
 from . import selectors
 from .models import DEFAULT_POOL_SIZES, PoolGroup, TestingRound, TubeState

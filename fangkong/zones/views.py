@@ -19,8 +19,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from fangkong.accounts.permissions import can
 from fangkong.accounts.services import require_permission
-from fangkong.command.models import Task, TaskState
 from fangkong.core.errors import PermissionDeniedError, RuleViolation
+from fangkong.work.models import Task, TaskState
 
 from . import selectors
 from .facts import gather

@@ -21,6 +21,7 @@ from fangkong.accounts.services import deny, require_permission
 from fangkong.core.areas import is_within
 from fangkong.core.errors import RuleViolation
 from fangkong.geo.selectors import area_exists, get_node
+from fangkong.work.models import Task, TaskState
 
 from ..models import (
     Incident,
@@ -28,8 +29,7 @@ from ..models import (
     IncidentRole,
     IncidentRoleKind,
     IncidentStatus,
-    Task,
-    TaskState,
+    IncidentTask,
     TimelineEntry,
 )
 from ..scope import meets
@@ -322,9 +322,9 @@ def create_task(
             detail={"created_by": user.get_username()},
             area_code=area_code,
             assignee=assignee,
-            incident=incident,
             due_at=due_at,
         )
+        IncidentTask.objects.create(task=task, incident=incident)
         TimelineEntry.objects.create(
             incident=incident,
             at=timezone.now(),
@@ -336,6 +336,12 @@ def create_task(
             ),
         )
     return task
+
+
+def incident_of(task: Task) -> Incident | None:
+    """The incident a task was created for by hand, if any."""
+    link = IncidentTask.objects.filter(task=task).select_related("incident").first()
+    return link.incident if link else None
 
 
 TRANSITIONS = {
@@ -350,7 +356,7 @@ def set_task_state(*, task: Task, user, state: str, now: dt.datetime | None = No
     incident (or commanders in scope) may do any move. Setting the same state twice is a no-op."""
     if state not in TaskState.values:
         raise RuleViolation(field="state", code="choice", message=_("Unknown task state."))
-    incident = task.incident
+    incident = incident_of(task)
     own = task.assignee_id == getattr(user, "pk", None) and state == TaskState.DONE
     lead = (
         may_lead(user, incident)

@@ -11,9 +11,9 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from fangkong.command.dashboard import dashboard
-from fangkong.command.models import TASK_KIND_LABELS, Task
 from fangkong.testing.models import RoundKind, Tube, TubeState
 from fangkong.testing.services.rounds import create_round
+from fangkong.work.models import TASK_KIND_LABELS, Task
 
 from .conftest import C11, G111, G211, S1, D
 

@@ -13,14 +13,13 @@ from fangkong.command.models import (
     IncidentRole,
     IncidentStatus,
     Notification,
-    Task,
-    TaskState,
     TimelineEntry,
 )
 from fangkong.command.selectors import task_board
 from fangkong.command.services import incidents as svc
 from fangkong.core.errors import PermissionDeniedError, RuleViolation
 from fangkong.core.models import AuditAction, AuditEntry
+from fangkong.work.models import Task, TaskState
 
 from .conftest import C11, G111, G112, S1
 

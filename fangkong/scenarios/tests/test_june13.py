@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from fangkong.accounts.models import Role, User
 from fangkong.accounts.services import create_user
-from fangkong.command.models import IncidentStatus, Task, TaskState, TimelineEntry
+from fangkong.command.models import IncidentStatus, TimelineEntry
 from fangkong.core.errors import PermissionDeniedError, RuleViolation
 from fangkong.demo.accounts import ensure_demo_accounts
 from fangkong.demo.seed import clear_demo, seed_demo
@@ -29,6 +29,7 @@ from fangkong.scenarios.june13 import (
 )
 from fangkong.testing.models import RetestOrder, RetestState, Sample, Tube, TubeKind, TubeState
 from fangkong.testing.selectors import bulletin_phrase
+from fangkong.work.models import Task, TaskState
 from fangkong.zones.models import ZoneChange, ZoneStatus
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")

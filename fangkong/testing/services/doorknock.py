@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.models import Role, User
 from fangkong.accounts.services import deny, require_permission
-from fangkong.command.models import Task, TaskState
 from fangkong.core.errors import RuleViolation
+from fangkong.work.models import Task, TaskState
 
 from ..models import TestingRound
 from ..selectors import (

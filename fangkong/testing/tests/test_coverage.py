@@ -6,7 +6,6 @@ import pytest
 
 from devtools.fixtures import C11, C21, G111, G112, G211, D
 from fangkong.accounts.models import Role
-from fangkong.command.models import Task, TaskState
 from fangkong.core.errors import PermissionDeniedError
 from fangkong.core.models import AuditAction, AuditEntry
 from fangkong.geo.models import Household
@@ -25,6 +24,7 @@ from fangkong.testing.services.transport import (
     receive_box,
     seal_tube,
 )
+from fangkong.work.models import Task, TaskState
 
 
 def sample(station, tablet, tube, people, now, visitor_document=None):

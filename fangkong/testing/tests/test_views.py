@@ -9,11 +9,11 @@ from openpyxl import load_workbook
 
 from devtools.fixtures import C11, C21, G111, G112
 from fangkong.accounts.models import Role
-from fangkong.command.models import Task, TaskState
 from fangkong.core.models import AuditAction, AuditEntry
 from fangkong.people.sampling_codes import sampling_code_for
 from fangkong.testing import models
 from fangkong.testing.services.registration import SampleItem, register_samples
+from fangkong.work.models import Task, TaskState
 
 
 @pytest.fixture

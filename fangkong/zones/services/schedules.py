@@ -20,11 +20,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.models import Role, User
-from fangkong.command.models import Task, TaskState
 from fangkong.core.errors import RuleViolation
 from fangkong.geo.models import Place, PlaceKind
 from fangkong.testing.models import RoundKind, RoundStatus, StationKind
 from fangkong.testing.services.rounds import add_station, cancel_round, create_round
+from fangkong.work.models import Task, TaskState
 
 from .. import selectors
 from ..facts import gather

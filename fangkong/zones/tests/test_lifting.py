@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from devtools.fixtures import G111, G112
 from fangkong.accounts.models import Role
-from fangkong.command.models import Task, TaskState
 from fangkong.core.errors import PermissionDeniedError, RuleViolation
 from fangkong.core.models import OutboxEvent
 from fangkong.people.models import HealthStatus, Resident
+from fangkong.work.models import Task, TaskState
 from fangkong.zones.models import RiskZone, ZoneChange, ZoneEvaluation, ZoneStatus
 from fangkong.zones.protocols import get_preset
 from fangkong.zones.services.lifting import (

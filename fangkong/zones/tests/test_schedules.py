@@ -7,9 +7,9 @@ import pytest
 
 from devtools.fixtures import C11, G111, G112
 from fangkong.accounts.models import Role
-from fangkong.command.models import Task
 from fangkong.testing import models as testing_models
 from fangkong.testing.models import RoundKind, StationKind
+from fangkong.work.models import Task
 from fangkong.zones.protocols import get_preset, zone_rule
 from fangkong.zones.services.schedules import ensure_daily_tasks
 
