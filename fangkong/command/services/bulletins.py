@@ -24,8 +24,10 @@ from fangkong.accounts.services import require_permission
 from fangkong.core.errors import RuleViolation
 from fangkong.geo.selectors import area_exists
 
+from ..bulletin_daily import daily_text
 from ..bulletin_figures import daily_figures, incident_figures
-from ..bulletin_text import BulletinText, daily_text, incident_text
+from ..bulletin_incident import incident_text
+from ..bulletin_text import BulletinText
 from ..models import Bulletin, BulletinKind, Incident
 
 MAX_TRIES = 20
