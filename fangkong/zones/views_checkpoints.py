@@ -19,16 +19,9 @@ from fangkong.people.services import find_resident_by_document
 from . import selectors
 from .forms import CheckpointForm, DutyForm, PassForm, ScanForm
 from .models import Checkpoint, Pass, ZoneStatus
-from .services.checkpoints import (
-    authorise_guard,
-    decide_passage,
-    issue_pass,
-    log_duty,
-    pass_code,
-    pass_qr_svg,
-    revoke_pass,
-    set_up_checkpoint,
-)
+from .services.checkpoints import authorise_guard, log_duty, set_up_checkpoint
+from .services.gate import decide_passage
+from .services.passes import issue_pass, pass_code, pass_qr_svg, revoke_pass
 from .views import _ip, _zone_for
 
 
