@@ -128,11 +128,7 @@ def get_preset(name: str | None = None, version: int | None = None):
 
 
 # ---------------------------------------------------------------------------------------------
-# Reading rules out of a stored preset (plain dicts, the normalised form above)
-
-
-def zone_kinds(data: dict) -> list[str]:
-    return [z["kind"] for z in data["zones"]]
+# Reading rules out of a stored preset (plain dicts, the normalised form of `protocol_schema`)
 
 
 def zone_rule(data: dict, kind: str) -> dict | None:
@@ -155,10 +151,6 @@ def zone_rule(data: dict, kind: str) -> dict | None:
             "downgrade_to": None,
         }
     return next((z for z in data["zones"] if z["kind"] == kind), None)
-
-
-def contact_rule(data: dict, tier: str) -> dict | None:
-    return next((c for c in data.get("contacts", []) if c["tier"] == tier), None)
 
 
 # ---------------------------------------------------------------------------------------------

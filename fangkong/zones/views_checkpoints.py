@@ -25,10 +25,6 @@ from .services.passes import issue_pass, pass_code, pass_qr_svg, revoke_pass
 from .views import _ip, _zone_for
 
 
-def _form_error(form, exc: RuleViolation) -> None:
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-
-
 @login_required
 @require_POST
 def checkpoint_new(request: HttpRequest, pk: int) -> HttpResponse:
