@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.services import require_permission
 from fangkong.command.models import Bulletin, Incident, TimelineEntry
-from fangkong.command.services.incidents import set_task_state
+from fangkong.command.services.tasks import set_task_state
 from fangkong.core.errors import RuleViolation
 from fangkong.people.models import Resident
 from fangkong.testing.models import Result, Sample, TestingRound, Tube
