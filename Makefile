@@ -35,6 +35,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run -v 1
+	$(PY) devtools/sizes.py
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .

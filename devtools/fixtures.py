@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 
 from fangkong.accounts.models import Role
 from fangkong.accounts.services import create_user
@@ -12,6 +13,18 @@ S1, S2 = f"{D}-001", f"{D}-002"
 C11, C21 = f"{S1}-001", f"{S2}-001"
 G111, G112, G211 = f"{C11}-001", f"{C11}-002", f"{C21}-001"
 PASSWORD = "correct-horse-battery-staple-42"
+
+
+def postgresql_only(reason: str) -> pytest.MarkDecorator:
+    """Skip the test, saying why, unless the suite runs on PostgreSQL.
+
+    Called when the test module is collected, after the root conftest has pointed the
+    connection at the database FANGKONG_TEST_DB names, so the vendor read here is the real one.
+    """
+    return pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason=f"PostgreSQL only ({reason}); runs with FANGKONG_TEST_DB=postgresql",
+    )
 
 
 def small_district() -> dict:

@@ -14,7 +14,7 @@ from fangkong.work.models import TASK_KIND_LABELS
 
 from .models import IncidentKind, IncidentRoleKind
 from .scope import meets_q, within_q
-from .services.incidents import MANUAL_TASK_KINDS
+from .services.tasks import MANUAL_TASK_KINDS
 
 
 def area_choices(scope: str) -> list[tuple[str, str]]:

@@ -26,6 +26,7 @@ from .dashboard import dashboard as read_dashboard
 from .forms import CloseForm, CommanderForm, IncidentForm, NoteForm, RoleForm, TaskForm
 from .models import Incident, IncidentStatus
 from .services import incidents as svc
+from .services import tasks as task_services
 from .services.notifications import QueueResult
 
 
@@ -257,7 +258,7 @@ def incident_task(request: HttpRequest, pk: int) -> HttpResponse:
     incident = _incident_for(request, pk)
 
     def create(d):
-        svc.create_task(
+        task_services.create_task(
             incident=incident,
             user=request.user,
             title=d["title"],
@@ -295,11 +296,11 @@ def incident_notify_retests(request: HttpRequest, pk: int) -> HttpResponse:
 def task_state(request: HttpRequest, pk: int) -> HttpResponse:
     _require_view(request, "task")
     task = get_object_or_404(Task.objects.select_related("assignee"), pk=pk)
-    svc.set_task_state(task=task, user=request.user, state=request.POST.get("state", ""))
+    task_services.set_task_state(task=task, user=request.user, state=request.POST.get("state", ""))
     target = request.POST.get("next") or ""
     if target.startswith("/") and not target.startswith("//"):
         return redirect(target)
-    incident = svc.incident_of(task)
+    incident = task_services.incident_of(task)
     if incident is not None:
         return redirect("command:incident", incident.pk)
     return redirect("command:dashboard")

@@ -1,11 +1,10 @@
 """The demo district's area tree and shapes, as dicts for `geo.services.import_district`.
 
-Names come from the two Zhengzhou High-tech Zone newspaper pages (sub-district offices,
-communities, villages, compounds, checkpoints, schools); grids, buildings and households are
-generated around them. The number of grids follows the population (a grid is ~300–500
-households), so a plan is a function of (residents, seed) and nothing else.
+Names come from the two Zhengzhou High-tech Zone newspaper pages (`names`); grids, buildings
+and households are generated around them. The number of grids follows the population (a grid
+is ~300–500 households), so a plan is a function of (residents, seed) and nothing else.
 
-Shapes are rectangles in lon/lat that tile exactly: sub-districts tile the district,
+Shapes are rectangles in lon/lat that tile exactly (`shapes`): sub-districts tile the district,
 communities their sub-district, grids their community; inside a grid each block (a compound
 or a patch of self-built houses) gets its own rectangle and its buildings are small
 rectangles in a lattice inside it, so nothing overlaps.
@@ -18,6 +17,20 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from .names import (
+    EXTRA_NAMES,
+    EXTRA_VILLAGES,
+    SUBDISTRICTS,
+    TOWER,
+    WALKUP,
+    BlockSpec,
+    CommunitySpec,
+    PlaceSpec,
+    chinese_number,
+    village,
+)
+from .shapes import BlockPlan, Rect, bounds, coord, grid_inner, inset, polygon, split_rect
+
 DISTRICT_CODE = "410172"
 DISTRICT_NAME = ("高新区", "High-tech Zone")
 # West, south, east, north: the zone west of Zhengzhou's Third Ring Road.
@@ -27,376 +40,6 @@ HOUSEHOLDS_PER_GRID = 400  # target mean; grids vary ±20 %
 PEOPLE_PER_HOUSEHOLD = 2.62  # mean of the 2020 census household sizes used in population
 MAX_GRIDS_PER_COMMUNITY = 15
 PEOPLE_PER_SAMPLING_SITE = 2500  # regional testing guide: one site per 2,000–3,000 people
-
-M_PER_DEG_LAT = 111_320.0
-M_PER_DEG_LON = M_PER_DEG_LAT * math.cos(math.radians(34.82))
-
-Rect = tuple[float, float, float, float]  # west, south, east, north
-
-TOWER, WALKUP, SELF_BUILT = "tower", "walkup", "self_built"
-
-
-@dataclass(frozen=True)
-class BlockSpec:
-    """A compound (or, with compound=False, a patch of self-built houses) of a community."""
-
-    name_zh: str
-    name_en: str
-    style: str
-    weight: float
-    compound: bool = True
-
-
-@dataclass(frozen=True)
-class PlaceSpec:
-    name_zh: str
-    name_en: str
-    kind: str
-    address: str = ""
-
-
-@dataclass(frozen=True)
-class CommunitySpec:
-    short: str  # the name without 社区/村, used to name generated things
-    name_en: str
-    kind: str  # "community" | "village"
-    weight: float
-    blocks: tuple[BlockSpec, ...]
-    places: tuple[PlaceSpec, ...] = ()
-
-    @property
-    def name_zh(self) -> str:
-        return self.short + ("村" if self.kind == "village" else "社区")
-
-
-def _village(short: str, en: str, weight: float, places=()) -> CommunitySpec:
-    return CommunitySpec(
-        short,
-        f"{en} Village",
-        "village",
-        weight,
-        (BlockSpec(f"{short}村", f"{en} Village", SELF_BUILT, 1.0, compound=False),),
-        tuple(places),
-    )
-
-
-# Sub-district offices, their communities and what the seed pages put in them.
-SUBDISTRICTS: tuple[tuple[str, str, tuple[CommunitySpec, ...]], ...] = (
-    (
-        "梧桐街办事处",
-        "Wutong Street Office",
-        (
-            CommunitySpec(
-                "瓦屋李",
-                "Wawuli Community",
-                "community",
-                1.6,
-                (
-                    BlockSpec("瓦屋李新居", "Wawuli Xinju", TOWER, 0.40),
-                    BlockSpec("玉兰雅亭", "Yulan Yating", TOWER, 0.22),
-                    BlockSpec(
-                        "玉兰街凯旋路药厂家属院",
-                        "Pharmaceutical Factory Quarters, Yulan St & Kaixuan Rd",
-                        WALKUP,
-                        0.13,
-                    ),
-                    BlockSpec("瓦屋李村", "Wawuli Village", SELF_BUILT, 0.25, compound=False),
-                ),
-                (
-                    PlaceSpec(
-                        "瓦屋李采样小屋", "Wawuli sampling booth", "sampling_site", "瓦屋李社区"
-                    ),
-                    PlaceSpec(
-                        "高新区三十七中",
-                        "No. 37 Middle School, High-tech Zone",
-                        "school",
-                        "玉兰街",
-                    ),
-                    PlaceSpec(
-                        "冬青街瑞达路煤气管道公司",
-                        "Gas pipeline company, Dongqing St & Ruida Rd",
-                        "company",
-                        "冬青街与瑞达路交叉口",
-                    ),
-                ),
-            ),
-            CommunitySpec(
-                "春藤",
-                "Chunteng Community",
-                "community",
-                1.2,
-                (
-                    BlockSpec("香堤园", "Xiangdi Garden", WALKUP, 0.30),
-                    BlockSpec("香逸园", "Xiangyi Garden", TOWER, 0.30),
-                    BlockSpec("香榭园", "Xiangxie Garden", TOWER, 0.25),
-                    BlockSpec("春藤家园", "Chunteng Homes", WALKUP, 0.15),
-                ),
-                (
-                    PlaceSpec(
-                        "电厂路漳河路卡点",
-                        "Checkpoint, Dianchang Rd & Zhanghe Rd",
-                        "checkpoint",
-                        "电厂路与漳河路交叉口",
-                    ),
-                    PlaceSpec("春藤享老俱乐部", "Chunteng seniors' club", "venue"),
-                ),
-            ),
-            CommunitySpec(
-                "紫锦",
-                "Zijin Community",
-                "community",
-                1.0,
-                (BlockSpec("紫锦苑", "Zijin Court", TOWER, 1.0),),
-                (
-                    PlaceSpec(
-                        "双优酒店",
-                        "Shuangyou Hotel (flow-investigation station)",
-                        "hotel",
-                        "高新区流调工作驻站点",
-                    ),
-                ),
-            ),
-            CommunitySpec(
-                "观悦",
-                "Guanyue Community",
-                "community",
-                1.0,
-                (
-                    BlockSpec("观悦华府", "Guanyue Mansion", TOWER, 0.7),
-                    BlockSpec("观悦小区", "Guanyue Estate", WALKUP, 0.3),
-                ),
-                (
-                    PlaceSpec("郑州大学南校区", "Zhengzhou University South Campus", "school"),
-                    PlaceSpec("阅城实验小学", "Yuecheng Experimental Primary School", "school"),
-                ),
-            ),
-            CommunitySpec(
-                "翡翠华庭",
-                "Feicui Huating Community",
-                "community",
-                1.0,
-                (BlockSpec("翡翠华庭", "Feicui Huating", TOWER, 1.0),),
-                (
-                    PlaceSpec(
-                        "高新区疫情防控指挥部", "High-tech Zone epidemic command centre", "other"
-                    ),
-                    PlaceSpec(
-                        "梧桐街社区卫生服务中心",
-                        "Wutong Street community health centre",
-                        "hospital",
-                    ),
-                ),
-            ),
-        ),
-    ),
-    (
-        "枫杨办事处",
-        "Fengyang Office",
-        (
-            CommunitySpec(
-                "通和",
-                "Tonghe Community",
-                "community",
-                1.2,
-                (
-                    BlockSpec("通和盛世西院", "Tonghe Shengshi West Court", TOWER, 0.55),
-                    BlockSpec("通和盛世东院", "Tonghe Shengshi East Court", TOWER, 0.45),
-                ),
-                (
-                    PlaceSpec("民生保障超市", "Basic-needs supermarket", "warehouse"),
-                    PlaceSpec(
-                        "枫杨社区卫生服务中心", "Fengyang community health centre", "hospital"
-                    ),
-                ),
-            ),
-            CommunitySpec(
-                "紫竹",
-                "Zizhu Community",
-                "community",
-                1.0,
-                (
-                    BlockSpec("紫竹苑", "Zizhu Court", WALKUP, 0.5),
-                    BlockSpec("紫竹花园", "Zizhu Garden", TOWER, 0.5),
-                ),
-                (
-                    PlaceSpec(
-                        "郑州市科创学校初中部",
-                        "Zhengzhou Kechuang School (junior)",
-                        "school",
-                    ),
-                ),
-            ),
-            CommunitySpec(
-                "西溪花园",
-                "Xixi Huayuan Community",
-                "community",
-                1.0,
-                (BlockSpec("西溪花园", "Xixi Garden", TOWER, 1.0),),
-                (
-                    PlaceSpec("西湖小学", "Xihu Primary School", "school"),
-                    PlaceSpec("西湖中学", "Xihu Middle School", "school"),
-                    PlaceSpec(
-                        "郑州绕城高速科学大道站卡点",
-                        "Checkpoint, Kexue Avenue exit, Zhengzhou ring expressway",
-                        "checkpoint",
-                    ),
-                ),
-            ),
-            _village(
-                "大里",
-                "Dali",
-                0.9,
-                (PlaceSpec("大里双创街区", "Dali innovation street", "venue"),),
-            ),
-        ),
-    ),
-    (
-        "双桥办事处",
-        "Shuangqiao Office",
-        (
-            CommunitySpec(
-                "洼刘",
-                "Waliu Community",
-                "community",
-                1.0,
-                (
-                    BlockSpec("洼刘安置小区", "Waliu resettlement estate", TOWER, 0.7),
-                    BlockSpec("洼刘村", "Waliu Village", SELF_BUILT, 0.3, compound=False),
-                ),
-                (PlaceSpec("双桥卫生院", "Shuangqiao health centre", "hospital"),),
-            ),
-            _village(
-                "沟赵",
-                "Gouzhao",
-                0.9,
-                (
-                    PlaceSpec(
-                        "连霍高速沟赵站卡点",
-                        "Checkpoint, Gouzhao exit, Lianhuo expressway",
-                        "checkpoint",
-                    ),
-                    PlaceSpec(
-                        "连霍高速郑州西三环站卡点",
-                        "Checkpoint, West Third Ring exit, Lianhuo expressway",
-                        "checkpoint",
-                    ),
-                ),
-            ),
-        ),
-    ),
-)
-
-# Extra communities for large populations, named after the zone's tree-named streets.
-EXTRA_NAMES = (
-    ("长椿", "Changchun"),
-    ("银杏", "Yinxing"),
-    ("莲花", "Lianhua"),
-    ("雪松", "Xuesong"),
-    ("红松", "Hongsong"),
-    ("翠竹", "Cuizhu"),
-    ("金梭", "Jinsuo"),
-    ("银屏", "Yinping"),
-    ("石楠", "Shinan"),
-    ("丁香", "Dingxiang"),
-    ("合欢", "Hehuan"),
-    ("冬青", "Dongqing"),
-    ("枫林", "Fenglin"),
-    ("西湖", "Xihu"),
-    ("阅城", "Yuecheng"),
-    ("科学大道", "Kexue Avenue"),
-)
-EXTRA_VILLAGES = (("榆林", "Yulin"), ("关庄", "Guanzhuang"), ("葛寨", "Gezhai"))
-
-_DIGITS = "零一二三四五六七八九"
-
-
-def chinese_number(n: int) -> str:
-    """1 → 一, 12 → 十二, 40 → 四十; from 100 on, Arabic digits (as signs do)."""
-    if not 1 <= n < 100:
-        return str(n)
-    tens, ones = divmod(n, 10)
-    head = "" if tens == 0 else ("十" if tens == 1 else _DIGITS[tens] + "十")
-    return head + (_DIGITS[ones] if ones else "")
-
-
-# ---------------------------------------------------------------------------- geometry
-
-
-def polygon(rect: Rect) -> dict:
-    w, s, e, n = rect
-    return {"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]}
-
-
-def bounds(geometry: dict) -> Rect:
-    """The bounding rectangle of a Polygon, MultiPolygon or Point."""
-    coords = geometry["coordinates"]
-    if geometry["type"] == "Point":
-        return (coords[0], coords[1], coords[0], coords[1])
-    rings = [coords[0]] if geometry["type"] == "Polygon" else [p[0] for p in coords]
-    xs = [pt[0] for ring in rings for pt in ring]
-    ys = [pt[1] for ring in rings for pt in ring]
-    return (min(xs), min(ys), max(xs), max(ys))
-
-
-def _r(x: float) -> float:
-    return round(x, 6)
-
-
-def split_rect(rect: Rect, weights: Sequence[float]) -> list[Rect]:
-    """Tile `rect` into one rectangle per weight, areas proportional to the weights, in order.
-
-    Recursive bisection across the longer side (in metres), so tiles stay near-square;
-    neighbours share the same rounded cut, so the tiles cover the rectangle exactly.
-    """
-    weights = [max(float(w), 1e-9) for w in weights]
-    if len(weights) == 1:
-        return [rect]
-    total = sum(weights)
-    acc, k = 0.0, 1
-    for i, w in enumerate(weights[:-1], start=1):
-        acc += w
-        k = i
-        if acc >= total / 2:
-            # Take whichever of i and i-1 items lands closer to half.
-            if i > 1 and acc - total / 2 > total / 2 - (acc - w):
-                k = i - 1
-            break
-    frac = sum(weights[:k]) / total
-    w, s, e, n = rect
-    if (e - w) * M_PER_DEG_LON >= (n - s) * M_PER_DEG_LAT:
-        cut = _r(w + (e - w) * frac)
-        first, second = (w, s, cut, n), (cut, s, e, n)
-    else:  # top first, so tiles read north to south
-        cut = _r(n - (n - s) * frac)
-        first, second = (w, cut, e, n), (w, s, e, cut)
-    return split_rect(first, weights[:k]) + split_rect(second, weights[k:])
-
-
-def inset(rect: Rect, left: float, bottom: float, right: float, top: float) -> Rect:
-    """Shrink by fractions of the width/height on each side."""
-    w, s, e, n = rect
-    dx, dy = e - w, n - s
-    return (_r(w + dx * left), _r(s + dy * bottom), _r(e - dx * right), _r(n - dy * top))
-
-
-def grid_inner(rect: Rect) -> Rect:
-    """Where a grid's blocks go; the wider bottom strip is kept for its places."""
-    return inset(rect, 0.04, 0.10, 0.04, 0.04)
-
-
-# ---------------------------------------------------------------------------- plan
-
-
-@dataclass(frozen=True)
-class BlockPlan:
-    """One compound (or self-built patch) inside one grid: who lives there and where."""
-
-    style: str
-    label_zh: str  # names its buildings: 瓦屋李新居3号楼, 大里村12号
-    label_en: str
-    compound: str | None  # compound code
-    residents: int
-    rect: Rect
 
 
 @dataclass(frozen=True)
@@ -477,7 +120,7 @@ def _communities(n_grids: int) -> list[tuple[int, CommunitySpec]]:
         if rnd:
             short, en = f"{short}第{chinese_number(rnd + 1)}", f"{en} {rnd + 1}"
         if kind == "village":
-            spec = _village(short, en, 1.0)
+            spec = village(short, en, 1.0)
         else:
             spec = CommunitySpec(
                 short,
@@ -691,84 +334,6 @@ def _plan_places(
                 "kind": p.kind,
                 "address": p.address,
                 "grid": grids[gi]["code"],
-                "geometry": {"type": "Point", "coordinates": [_r(x), _r(y)]},
+                "geometry": {"type": "Point", "coordinates": [coord(x), coord(y)]},
             }
     return places
-
-
-# ---------------------------------------------------------------------------- buildings
-
-# Share of a style's flats that are lived in; the rest stand empty (sold, not moved in).
-OCCUPANCY = {TOWER: 0.86, WALKUP: 0.92, SELF_BUILT: 0.94}
-
-
-def _shape(rng: random.Random, style: str) -> tuple[int, int, int, float, float]:
-    """Floors, entrances, rooms per floor per entrance, footprint width and depth (m)."""
-    if style == TOWER:  # 18–33 storeys, one or two stair cores, two to four flats a floor
-        entrances = rng.choices((1, 2), (0.6, 0.4))[0]
-        rooms = rng.choices((2, 3, 4), (0.5, 0.2, 0.3))[0]
-        return rng.randint(18, 33), entrances, rooms, 9.0 * rooms * entrances + 6, 17.0
-    if style == WALKUP:  # the 6-storey slab of the 1980s–2000s: one flat each side a landing
-        entrances = rng.randint(2, 4)
-        floors = rng.choices((6, 5, 7), (0.85, 0.1, 0.05))[0]
-        return floors, entrances, 2, 14.0 * entrances, 11.0
-    # Self-built village houses: three to six floors of rooms let to tenants.
-    floors = rng.choices((3, 4, 5, 6), (0.1, 0.3, 0.35, 0.25))[0]
-    rooms = rng.choices((2, 3, 4, 5, 6), (0.15, 0.25, 0.3, 0.2, 0.1))[0]
-    return floors, 1, rooms, rng.uniform(10, 15), rng.uniform(9, 12)
-
-
-def plan_buildings(
-    rng: random.Random,
-    block: BlockPlan,
-    households: int,
-    *,
-    grid_code: str,
-    first_number: int,
-    numbering: dict[str, int],
-) -> list[dict]:
-    """Buildings for `households` occupied flats in `block`, as import_district dicts.
-
-    Enough flats for the block's occupancy rate; footprints in a lattice inside the block.
-    `numbering` carries on building numbers of a compound that spans grids.
-    """
-    if households <= 0:
-        return []
-    occupancy = OCCUPANCY[block.style]
-    shapes, units = [], 0
-    while units < households or units * occupancy < households:
-        shape = _shape(rng, block.style)
-        shapes.append(shape)
-        units += shape[0] * shape[1] * shape[2]
-    w, s, e, n = inset(block.rect, 0.05, 0.05, 0.05, 0.05)
-    width_m, height_m = (e - w) * M_PER_DEG_LON, (n - s) * M_PER_DEG_LAT
-    count = len(shapes)
-    cols = max(1, min(count, round(math.sqrt(count * width_m / max(height_m, 1e-9)))))
-    rows = math.ceil(count / cols)
-    slot_w, slot_h = (e - w) / cols, (n - s) / rows
-    out = []
-    for i, (floors, entrances, rooms, fw_m, fh_m) in enumerate(shapes):
-        row, col = divmod(i, cols)
-        fw = min(fw_m / M_PER_DEG_LON, 0.8 * slot_w)
-        fh = min(fh_m / M_PER_DEG_LAT, 0.7 * slot_h)
-        x0 = w + col * slot_w + (slot_w - fw) * rng.uniform(0.3, 0.7)
-        y0 = n - (row + 1) * slot_h + (slot_h - fh) * rng.uniform(0.3, 0.7)
-        numbering[block.label_zh] = number = numbering.get(block.label_zh, 0) + 1
-        if block.style == SELF_BUILT:
-            name_zh, name_en = f"{block.label_zh}{number}号", f"{block.label_en} No. {number}"
-        else:
-            name_zh = f"{block.label_zh}{number}号楼"
-            name_en = f"{block.label_en} Building {number}"
-        out.append(
-            {
-                "code": f"{grid_code}-{first_number + i:03d}",
-                "name_zh": name_zh,
-                "name_en": name_en,
-                "floors": floors,
-                "entrances": entrances,
-                "rooms_per_floor": rooms,
-                "compound": block.compound,
-                "geometry": polygon((_r(x0), _r(y0), _r(x0 + fw), _r(y0 + fh))),
-            }
-        )
-    return out

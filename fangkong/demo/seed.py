@@ -33,8 +33,9 @@ from fangkong.geo.services import import_district
 from fangkong.people.models import Resident, ResidentTag
 from fangkong.people.services import ResidentData
 
-from .district import DISTRICT_CODE, DistrictPlan, GridPlan, plan_buildings, plan_district
+from .district import DISTRICT_CODE, DistrictPlan, GridPlan, plan_district
 from .population import AS_OF, Population
+from .shapes import plan_buildings
 
 BATCH_SIZE = 500
 

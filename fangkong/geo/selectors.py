@@ -8,7 +8,7 @@ from django.db.models import Count, Q
 
 from fangkong.core.areas import is_within, level_of, parent_code
 
-from .models import LEVEL_MODELS, Building, Community, District, Grid, Household, Place, Subdistrict
+from .models import LEVEL_MODELS, Building, Community, Grid, Household, Subdistrict
 
 
 @dataclass(frozen=True)
@@ -126,14 +126,3 @@ def resident_counts(codes: list[str]) -> dict[str, int]:
         if key in counts:
             counts[key] += n
     return counts
-
-
-def list_places(*, scope_code: str, kind: str | None = None):
-    qs = Place.objects.filter(Q(area_code=scope_code) | Q(area_code__startswith=scope_code + "-"))
-    if kind:
-        qs = qs.filter(kind=kind)
-    return qs.order_by("code")
-
-
-def district_for(code: str) -> District | None:
-    return District.objects.filter(code=code.split("-")[0]).first()

@@ -102,96 +102,109 @@ def import_district(data: dict) -> dict[str, int]:
         s_code = _check_node(s, sp, "subdistrict", d_code)
         plan["sub"].append({"code": s_code, **_names(s), "_parent": d_code})
         for j, c in enumerate(s.get("communities") or []):
-            cp = f"{sp}.communities[{j}]"
-            c_code = _check_node(c, cp, "community", s_code)
-            kind = c.get("kind", "community")
-            if kind not in CommunityKind.values:
-                raise _bad(f"{cp}.kind", "choice", _("Kind must be 'community' or 'village'."))
-            plan["com"].append({"code": c_code, **_names(c), "kind": kind, "_parent": s_code})
-            compound_codes = set()
-            for k, cpd in enumerate(c.get("compounds") or []):
-                kp = f"{cp}.compounds[{k}]"
-                code = str(cpd.get("code", ""))
-                if not code.startswith(c_code + "-C"):
-                    raise _bad(
-                        f"{kp}.code",
-                        "format",
-                        _("A compound code is its community's code followed by -C and a number."),
-                    )
-                if not str(cpd.get("name_zh", "")).strip():
-                    raise _bad(f"{kp}.name_zh", "required", _("A Chinese name is required."))
-                compound_codes.add(code)
-                plan["cpd"].append({"code": code, **_names(cpd), "_parent": c_code})
-            for k, g in enumerate(c.get("grids") or []):
-                gp = f"{cp}.grids[{k}]"
-                g_code = _check_node(g, gp, "grid", c_code)
-                plan["grid"].append({"code": g_code, **_names(g), "_parent": c_code})
-                for m, b in enumerate(g.get("buildings") or []):
-                    bp = f"{gp}.buildings[{m}]"
-                    b_code = _check_node(b, bp, "building", g_code)
-                    compound = b.get("compound")
-                    if compound and compound not in compound_codes:
-                        raise _bad(
-                            f"{bp}.compound",
-                            "unknown",
-                            _("No compound with this code in the community."),
-                        )
-                    floors, entrances = int(b.get("floors", 6)), int(b.get("entrances", 1))
-                    plan["bld"].append(
-                        {
-                            "code": b_code,
-                            **_names(b),
-                            "floors": floors,
-                            "entrances": entrances,
-                            "area_code": g_code,
-                            "_parent": g_code,
-                            "_compound": compound,
-                        }
-                    )
-                    for n, h in enumerate(_households(b, floors, entrances)):
-                        room = str(h.get("room", "")).strip()
-                        entrance = str(h.get("entrance", "") or "").strip()
-                        if not room.isalnum() or not (entrance.isalnum() or entrance == ""):
-                            raise _bad(
-                                f"{bp}.households[{n}].room",
-                                "format",
-                                _("Room and entrance are letters and digits."),
-                            )
-                        plan["hh"].append(
-                            {
-                                "code": f"{b_code}-{entrance}{room}",
-                                "entrance": entrance,
-                                "room": room,
-                                "area_code": g_code,
-                                "_parent": b_code,
-                            }
-                        )
-            for k, p in enumerate(c.get("places") or []):
-                pp = f"{cp}.places[{k}]"
-                code = str(p.get("code", ""))
-                if not code.startswith(c_code + "-P"):
-                    raise _bad(
-                        f"{pp}.code",
-                        "format",
-                        _("A place code is its community's code followed by -P and a number."),
-                    )
-                if p.get("kind") not in PlaceKind.values:
-                    raise _bad(f"{pp}.kind", "choice", _("Unknown place kind."))
-                if not str(p.get("name_zh", "")).strip():
-                    raise _bad(f"{pp}.name_zh", "required", _("A Chinese name is required."))
-                grid = p.get("grid")
-                plan["place"].append(
-                    {
-                        "code": code,
-                        **_names(p),
-                        "kind": p["kind"],
-                        "address": p.get("address", ""),
-                        "area_code": grid or c_code,
-                        "_parent": c_code,
-                        "_grid": grid,
-                    }
-                )
+            _plan_community(c, f"{sp}.communities[{j}]", s_code, plan)
     return _write_plan(d_code, _names(d), plan)
+
+
+def _plan_community(c: dict, cp: str, s_code: str, plan: dict[str, list]) -> None:
+    """Check one community with its compounds, grids, buildings and places; add them to `plan`."""
+    c_code = _check_node(c, cp, "community", s_code)
+    kind = c.get("kind", "community")
+    if kind not in CommunityKind.values:
+        raise _bad(f"{cp}.kind", "choice", _("Kind must be 'community' or 'village'."))
+    plan["com"].append({"code": c_code, **_names(c), "kind": kind, "_parent": s_code})
+    compound_codes = set()
+    for k, cpd in enumerate(c.get("compounds") or []):
+        kp = f"{cp}.compounds[{k}]"
+        code = str(cpd.get("code", ""))
+        if not code.startswith(c_code + "-C"):
+            raise _bad(
+                f"{kp}.code",
+                "format",
+                _("A compound code is its community's code followed by -C and a number."),
+            )
+        if not str(cpd.get("name_zh", "")).strip():
+            raise _bad(f"{kp}.name_zh", "required", _("A Chinese name is required."))
+        compound_codes.add(code)
+        plan["cpd"].append({"code": code, **_names(cpd), "_parent": c_code})
+    for k, g in enumerate(c.get("grids") or []):
+        gp = f"{cp}.grids[{k}]"
+        g_code = _check_node(g, gp, "grid", c_code)
+        plan["grid"].append({"code": g_code, **_names(g), "_parent": c_code})
+        for m, b in enumerate(g.get("buildings") or []):
+            _plan_building(b, f"{gp}.buildings[{m}]", g_code, compound_codes, plan)
+    for k, p in enumerate(c.get("places") or []):
+        _plan_place(p, f"{cp}.places[{k}]", c_code, plan)
+
+
+def _plan_building(
+    b: dict, bp: str, g_code: str, compound_codes: set[str], plan: dict[str, list]
+) -> None:
+    """Check one building and its households; add them to `plan`."""
+    b_code = _check_node(b, bp, "building", g_code)
+    compound = b.get("compound")
+    if compound and compound not in compound_codes:
+        raise _bad(
+            f"{bp}.compound",
+            "unknown",
+            _("No compound with this code in the community."),
+        )
+    floors, entrances = int(b.get("floors", 6)), int(b.get("entrances", 1))
+    plan["bld"].append(
+        {
+            "code": b_code,
+            **_names(b),
+            "floors": floors,
+            "entrances": entrances,
+            "area_code": g_code,
+            "_parent": g_code,
+            "_compound": compound,
+        }
+    )
+    for n, h in enumerate(_households(b, floors, entrances)):
+        room = str(h.get("room", "")).strip()
+        entrance = str(h.get("entrance", "") or "").strip()
+        if not room.isalnum() or not (entrance.isalnum() or entrance == ""):
+            raise _bad(
+                f"{bp}.households[{n}].room",
+                "format",
+                _("Room and entrance are letters and digits."),
+            )
+        plan["hh"].append(
+            {
+                "code": f"{b_code}-{entrance}{room}",
+                "entrance": entrance,
+                "room": room,
+                "area_code": g_code,
+                "_parent": b_code,
+            }
+        )
+
+
+def _plan_place(p: dict, pp: str, c_code: str, plan: dict[str, list]) -> None:
+    code = str(p.get("code", ""))
+    if not code.startswith(c_code + "-P"):
+        raise _bad(
+            f"{pp}.code",
+            "format",
+            _("A place code is its community's code followed by -P and a number."),
+        )
+    if p.get("kind") not in PlaceKind.values:
+        raise _bad(f"{pp}.kind", "choice", _("Unknown place kind."))
+    if not str(p.get("name_zh", "")).strip():
+        raise _bad(f"{pp}.name_zh", "required", _("A Chinese name is required."))
+    grid = p.get("grid")
+    plan["place"].append(
+        {
+            "code": code,
+            **_names(p),
+            "kind": p["kind"],
+            "address": p.get("address", ""),
+            "area_code": grid or c_code,
+            "_parent": c_code,
+            "_grid": grid,
+        }
+    )
 
 
 def _households(building: dict, floors: int, entrances: int) -> list[dict]:

@@ -20,7 +20,7 @@ from fangkong.core.models import AuditAction
 from fangkong.core.services import record_audit
 from fangkong.geo.selectors import get_node
 
-from . import excel
+from . import excel_columns, excel_write
 from .models import Residency, ResidentStatus, Sex, Tag
 from .selectors import ResidentFilter, list_residents
 
@@ -55,11 +55,11 @@ def _labels(chinese: bool) -> dict[str, dict[str, str]]:
     """Cell words for choices: the importer's Chinese vocabulary, or the English labels."""
     if chinese:
         return {
-            "sex": dict(excel.SEX_ZH),
-            "residency": dict(excel.RESIDENCY_ZH),
-            "status": dict(excel.STATUS_ZH),
-            "tags": dict(excel.TAG_ZH),
-            "document_type": dict(excel.DOCUMENT_TYPE_ZH),
+            "sex": dict(excel_columns.SEX_ZH),
+            "residency": dict(excel_columns.RESIDENCY_ZH),
+            "status": dict(excel_columns.STATUS_ZH),
+            "tags": dict(excel_columns.TAG_ZH),
+            "document_type": dict(excel_columns.DOCUMENT_TYPE_ZH),
         }
     return {
         name: {value: force_str(label) for value, label in choices.choices}
@@ -128,7 +128,7 @@ def export_residents(
     Returns the workbook's bytes when `output` (a path or binary file) is not given.
     """
     require_permission(actor=user, action="export_residents", object_type="residents", ip=ip)
-    chinese = excel.wants_chinese()
+    chinese = excel_columns.wants_chinese()
     residents = (
         list_residents(user=user, filters=filters)
         .select_related("household__building__compound", "household__building__grid")
@@ -143,11 +143,11 @@ def export_residents(
     target = io.BytesIO() if output is None else output
     if isinstance(target, Path):
         target = str(target)
-    count = excel.write_sheet(
+    count = excel_write.write_sheet(
         target,
         sheet_title=force_str(_("Residents")),
         title=title,
-        headers=[excel.COLUMN_BY_FIELD[f].label(chinese) for f in EXPORT_FIELDS],
+        headers=[excel_columns.COLUMN_BY_FIELD[f].label(chinese) for f in EXPORT_FIELDS],
         rows=_rows(residents, chinese),
         text_columns={EXPORT_FIELDS.index("document_number"), EXPORT_FIELDS.index("phone")},
         widths=WIDTHS,

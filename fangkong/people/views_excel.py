@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from fangkong.accounts.services import require_permission
 from fangkong.core.errors import PermissionDeniedError, RuleViolation
 
-from . import excel
+from . import excel_write
 from .exporting import export_residents
 from .forms import ResidentFilterForm
 from .importing import import_residents
@@ -127,7 +127,7 @@ def import_errors(request: HttpRequest, token: uuid.UUID) -> FileResponse:
     path = _error_path(request.user, token)
     if not path.is_file():
         raise Http404
-    response = FileResponse(path.open("rb"), content_type=excel.XLSX_CONTENT_TYPE)
+    response = FileResponse(path.open("rb"), content_type=excel_write.XLSX_CONTENT_TYPE)
     return _attachment(response, f"rejected-rows-{token.hex[:8]}.xlsx")
 
 
@@ -137,7 +137,9 @@ def import_template(request: HttpRequest) -> HttpResponse:
     require_permission(
         actor=request.user, action="import_residents", object_type="residents", ip=_ip(request)
     )
-    response = HttpResponse(excel.template_workbook(), content_type=excel.XLSX_CONTENT_TYPE)
+    response = HttpResponse(
+        excel_write.template_workbook(), content_type=excel_write.XLSX_CONTENT_TYPE
+    )
     return _attachment(response, "居民花名册模板.xlsx")
 
 
@@ -170,6 +172,6 @@ def resident_export(request: HttpRequest) -> FileResponse:
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
     export_residents(user=request.user, filters=filters, output=spool, ip=_ip(request))
     spool.seek(0)
-    response = FileResponse(spool, content_type=excel.XLSX_CONTENT_TYPE)
+    response = FileResponse(spool, content_type=excel_write.XLSX_CONTENT_TYPE)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return _attachment(response, f"residents-{stamp}.xlsx")

@@ -208,6 +208,32 @@ def _range(population: int, per_min: float, per_max: float) -> tuple[int, int]:
     return fewest, most
 
 
+def _sites_and_tables(population: int) -> tuple[int, int, int, int]:
+    """The fewest and most sampling sites, then tables, the guide allows for `population`."""
+    sites_min, sites_max = _range(
+        population, setting("FANGKONG_PEOPLE_PER_SITE_MIN"), setting("FANGKONG_PEOPLE_PER_SITE_MAX")
+    )
+    tables_min, tables_max = _range(
+        population,
+        setting("FANGKONG_PEOPLE_PER_TABLE_MIN"),
+        setting("FANGKONG_PEOPLE_PER_TABLE_MAX"),
+    )
+    tables_min = max(tables_min, sites_min)  # every site has at least one table
+    return sites_min, sites_max, tables_min, max(tables_max, tables_min)
+
+
+def _tubes_and_tests(
+    *, population: int, pool_size: int, environment_points: int, prevalence: float | None
+) -> tuple[int, int, int]:
+    """People's tubes, environmental tubes, and lab tests with the expected pool retests."""
+    per_tube = setting("FANGKONG_SWAB_POINTS_PER_ENV_TUBE")
+    env_tubes = math.ceil(environment_points / per_tube) if environment_points else 0
+    people_tubes = math.ceil(population / pool_size)
+    p = setting("FANGKONG_PLANNING_PREVALENCE") if prevalence is None else prevalence
+    positive_pools = people_tubes * (1 - (1 - p) ** pool_size) if pool_size > 1 else 0
+    return people_tubes, env_tubes, people_tubes + env_tubes + math.ceil(positive_pools * pool_size)
+
+
 def plan_round(
     *,
     population: int,
@@ -227,16 +253,7 @@ def plan_round(
         raise ValueError("population must be ≥ 0")
     if not 1 <= pool_size <= MAX_POOL:
         raise ValueError("pool size must lie between 1 and 20")
-    sites_min, sites_max = _range(
-        population, setting("FANGKONG_PEOPLE_PER_SITE_MIN"), setting("FANGKONG_PEOPLE_PER_SITE_MAX")
-    )
-    tables_min, tables_max = _range(
-        population,
-        setting("FANGKONG_PEOPLE_PER_TABLE_MIN"),
-        setting("FANGKONG_PEOPLE_PER_TABLE_MAX"),
-    )
-    tables_min = max(tables_min, sites_min)  # every site has at least one table
-    tables_max = max(tables_max, tables_min)
+    sites_min, sites_max, tables_min, tables_max = _sites_and_tables(population)
     rate = setting("FANGKONG_SAMPLER_RATE_PER_HOUR")
     sampling_target = setting("FANGKONG_SAMPLING_TARGET_HOURS")
     completion_target = setting("FANGKONG_COMPLETION_TARGET_HOURS")
@@ -251,13 +268,12 @@ def plan_round(
         sampling_hours = math.inf
     needed = math.ceil(population / (rate * sampling_target)) if population else 0
 
-    per_tube = setting("FANGKONG_SWAB_POINTS_PER_ENV_TUBE")
-    env_tubes = math.ceil(environment_points / per_tube) if environment_points else 0
-    people_tubes = math.ceil(population / pool_size)
-    p = setting("FANGKONG_PLANNING_PREVALENCE") if prevalence is None else prevalence
-    positive_pools = people_tubes * (1 - (1 - p) ** pool_size) if pool_size > 1 else 0
-    lab_tests = people_tubes + env_tubes + math.ceil(positive_pools * pool_size)
-
+    people_tubes, env_tubes, lab_tests = _tubes_and_tests(
+        population=population,
+        pool_size=pool_size,
+        environment_points=environment_points,
+        prevalence=prevalence,
+    )
     capacity = setting("FANGKONG_LAB_TESTS_PER_HOUR")
     # The lab works while sampling goes on; it only delays the end when it cannot keep pace.
     lab_hours = lab_tests / capacity if capacity else 0.0

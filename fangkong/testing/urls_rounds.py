@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from . import views
+from . import views, views_doorknock, views_exports
 
 urlpatterns = [
     path("", views.round_list, name="rounds"),
@@ -11,11 +11,19 @@ urlpatterns = [
     path("rounds/<int:pk>/", views.round_detail, name="round"),
     path("rounds/<int:pk>/live/", views.round_live, name="round_live"),
     path("rounds/<int:pk>/map.json", views.round_map, name="round_map"),
-    path("rounds/<int:pk>/export/coverage.xlsx", views.export_coverage, name="export_coverage"),
-    path("rounds/<int:pk>/export/untested.xlsx", views.export_untested, name="export_untested"),
-    path("rounds/<int:pk>/doorknock/", views.doorknock_generate, name="doorknock"),
+    path(
+        "rounds/<int:pk>/export/coverage.xlsx",
+        views_exports.export_coverage,
+        name="export_coverage",
+    ),
+    path(
+        "rounds/<int:pk>/export/untested.xlsx",
+        views_exports.export_untested,
+        name="export_untested",
+    ),
+    path("rounds/<int:pk>/doorknock/", views_doorknock.doorknock_generate, name="doorknock"),
     path("rounds/<int:pk>/close/", views.round_close, name="round_close"),
-    path("rounds/<int:pk>/grid/", views.grid_work, name="grid_work"),
-    path("tasks/<int:pk>/done/", views.task_done, name="task_done"),
+    path("rounds/<int:pk>/grid/", views_doorknock.grid_work, name="grid_work"),
+    path("tasks/<int:pk>/done/", views_doorknock.task_done, name="task_done"),
     path("pooling/", views.pooling, name="pooling"),
 ]

@@ -8,8 +8,8 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from .models import Checkpoint, Notice, Pass, Passage, ProtocolPreset, RiskZone, ZoneMember
+from .protocol_schema import PresetError
 from .protocols import (
-    PresetError,
     checksum,
     copy_preset,
     parse_preset_yaml,

@@ -14,7 +14,8 @@ from ninja import Field, Router, Schema
 from fangkong.core.errors import RuleViolation
 
 from .models import Checkpoint
-from .services.checkpoints import authorise_guard, decide_passage
+from .services.checkpoints import authorise_guard
+from .services.gate import decide_passage
 
 router = Router(tags=["zones"])
 

@@ -114,33 +114,8 @@ def lifting_checks(rule: dict, facts: Facts) -> list[Check]:
             )
         )
     if final_before is not None and days is not None:
-        earliest = days - final_before
-        in_window = facts.final_round_day is not None and facts.final_round_day >= earliest
-        checks.append(
-            Check(
-                "final_round_day",
-                str(
-                    _("A full round on day %(day)d or later (%(n)d days before the lift at most)")
-                    % {"day": earliest, "n": final_before}
-                ),
-                in_window,
-                needed=str(earliest),
-                actual="" if facts.final_round_day is None else str(facts.final_round_day),
-            )
-        )
-        checks.append(
-            Check(
-                "final_round_complete",
-                str(_("Everyone inside sampled in that round")),
-                in_window and facts.final_round_complete,
-            )
-        )
-        checks.append(
-            Check(
-                "final_round_negative",
-                str(_("Every result of that round negative")),
-                in_window and facts.final_round_negative,
-            )
+        checks += _final_round_checks(
+            facts, earliest=days - final_before, final_before=final_before
         )
     if lift.get("contacts_past_exposure_days"):
         checks.append(
@@ -170,6 +145,33 @@ def lifting_checks(rule: dict, facts: Facts) -> list[Check]:
             )
         )
     return checks
+
+
+def _final_round_checks(facts: Facts, *, earliest: int, final_before: int) -> list[Check]:
+    """The final full round: late enough, everyone sampled, every result negative."""
+    in_window = facts.final_round_day is not None and facts.final_round_day >= earliest
+    return [
+        Check(
+            "final_round_day",
+            str(
+                _("A full round on day %(day)d or later (%(n)d days before the lift at most)")
+                % {"day": earliest, "n": final_before}
+            ),
+            in_window,
+            needed=str(earliest),
+            actual="" if facts.final_round_day is None else str(facts.final_round_day),
+        ),
+        Check(
+            "final_round_complete",
+            str(_("Everyone inside sampled in that round")),
+            in_window and facts.final_round_complete,
+        ),
+        Check(
+            "final_round_negative",
+            str(_("Every result of that round negative")),
+            in_window and facts.final_round_negative,
+        ),
+    ]
 
 
 def proposal(rule: dict, checks: list[Check]) -> str | None:

@@ -19,21 +19,10 @@ from fangkong.people.services import find_resident_by_document
 from . import selectors
 from .forms import CheckpointForm, DutyForm, PassForm, ScanForm
 from .models import Checkpoint, Pass, ZoneStatus
-from .services.checkpoints import (
-    authorise_guard,
-    decide_passage,
-    issue_pass,
-    log_duty,
-    pass_code,
-    pass_qr_svg,
-    revoke_pass,
-    set_up_checkpoint,
-)
+from .services.checkpoints import authorise_guard, log_duty, set_up_checkpoint
+from .services.gate import decide_passage
+from .services.passes import issue_pass, pass_code, pass_qr_svg, revoke_pass
 from .views import _ip, _zone_for
-
-
-def _form_error(form, exc: RuleViolation) -> None:
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 @login_required

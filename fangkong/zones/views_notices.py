@@ -16,7 +16,8 @@ from fangkong.accounts.services import require_permission
 
 from . import selectors
 from .models import Notice, NoticeKind, RiskZone, ZoneStatus
-from .services.notices import issue_notice, render_notice_pdf
+from .notice_text import render_notice_pdf
+from .services.notices import issue_notice
 from .views import _ip, _zone_for
 
 KIND_FOR_STATUS = {

@@ -2,7 +2,8 @@
 
 `write_incident_bulletin(incident=…)` and `write_daily_bulletin(day=…, scope_code=…)` read the
 figures from the database (`bulletin_figures`), word them in Chinese and English
-(`bulletin_text`), render the HTML and store a `Bulletin` under the next number of the year.
+(`bulletin_incident`, `bulletin_daily`), render the HTML and store a `Bulletin` under the next
+number of the year.
 Numbers have no gaps: the number is taken in the writing transaction and a concurrent writer
 that took the same one hits the unique constraint and retries with the next; a bulletin that
 is not committed takes no number.
@@ -24,8 +25,10 @@ from fangkong.accounts.services import require_permission
 from fangkong.core.errors import RuleViolation
 from fangkong.geo.selectors import area_exists
 
+from ..bulletin_daily import daily_text
 from ..bulletin_figures import daily_figures, incident_figures
-from ..bulletin_text import BulletinText, daily_text, incident_text
+from ..bulletin_incident import incident_text
+from ..bulletin_text import BulletinText
 from ..models import Bulletin, BulletinKind, Incident
 
 MAX_TRIES = 20

@@ -1,5 +1,5 @@
-"""Incidents by hand: open one, name its commander and group leads, write notes, hand out
-tasks, close it with a summary.
+"""Incidents by hand: open one, name its commander and group leads, write notes, close it
+with a summary. Tasks handed out within one are in `tasks`.
 
 Incidents opened by a positive pool come from `command.handlers`; everything here works the
 same on both. Every write checks the user's permission and scope first (refusals audited),
@@ -9,7 +9,6 @@ then writes in one transaction, with a timeline entry saying who did what.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 from django.conf import settings
 from django.db import transaction
@@ -21,7 +20,6 @@ from fangkong.accounts.services import deny, require_permission
 from fangkong.core.areas import is_within
 from fangkong.core.errors import RuleViolation
 from fangkong.geo.selectors import area_exists, get_node
-from fangkong.work.models import Task, TaskState
 
 from ..models import (
     Incident,
@@ -29,15 +27,12 @@ from ..models import (
     IncidentRole,
     IncidentRoleKind,
     IncidentStatus,
-    IncidentTask,
     TimelineEntry,
 )
 from ..scope import meets
 
-MANUAL_TASK_KINDS = ("check_in", "retest_visit", "transfer", "delivery", "other")
 
-
-def _stored(text) -> str:
+def stored_text(text) -> str:
     """Timeline text is stored in the site's language, like a log book, not the clicker's."""
     with translation.override(settings.LANGUAGE_CODE):
         return str(text)
@@ -54,7 +49,7 @@ def may_lead(user, incident: Incident) -> bool:
     return incident.roles.filter(user=user).exists()
 
 
-def _require_lead(user, incident: Incident, what: str) -> None:
+def require_lead(user, incident: Incident, what: str) -> None:
     if not may_lead(user, incident):
         deny(
             actor=user,
@@ -65,7 +60,7 @@ def _require_lead(user, incident: Incident, what: str) -> None:
         )
 
 
-def _require_open(incident: Incident) -> None:
+def require_open(incident: Incident) -> None:
     if incident.status != IncidentStatus.OPEN:
         raise RuleViolation(
             field="incident", code="closed", message=_("This incident is closed."), status_code=409
@@ -126,7 +121,7 @@ def open_incident(
             commander=commander,
         )
         node = get_node(area_code)
-        text = _stored(
+        text = stored_text(
             _("Incident opened by %(user)s in %(area)s; commander %(commander)s.")
             % {"user": user, "area": node.name_zh if node else area_code, "commander": commander}
         )
@@ -150,7 +145,7 @@ def set_commander(*, incident: Incident, user, commander) -> Incident:
         object_type="incident",
         object_id=incident.pk,
     )
-    _require_open(incident)
+    require_open(incident)
     _check_member(commander, incident.area_code, "commander")
     with transaction.atomic():
         incident.commander = commander
@@ -160,7 +155,9 @@ def set_commander(*, incident: Incident, user, commander) -> Incident:
             at=timezone.now(),
             kind="role",
             author=user,
-            text=_stored(_("%(member)s leads the response as commander.") % {"member": commander}),
+            text=stored_text(
+                _("%(member)s leads the response as commander.") % {"member": commander}
+            ),
         )
         if commander.pk != user.pk:
             _tell_member(
@@ -179,7 +176,7 @@ def assign_role(*, incident: Incident, user, member, role: str) -> IncidentRole:
             object_type="incident",
             object_id=incident.pk,
         )
-    _require_open(incident)
+    require_open(incident)
     if role not in IncidentRoleKind.values:
         raise RuleViolation(field="role", code="choice", message=_("Unknown role."))
     _check_member(member, incident.area_code, "member")
@@ -199,7 +196,7 @@ def assign_role(*, incident: Incident, user, member, role: str) -> IncidentRole:
                 at=now,
                 kind="role",
                 author=user,
-                text=_stored(_("%(member)s: %(role)s.") % {"member": member, "role": label}),
+                text=stored_text(_("%(member)s: %(role)s.") % {"member": member, "role": label}),
             )
             _tell_member(incident, member, role, key=f"role:{row.pk}")
     return row
@@ -226,7 +223,7 @@ def add_note(
     *, incident: Incident, user, text: str, at: dt.datetime | None = None
 ) -> TimelineEntry:
     """A note or decision on the timeline, signed by its author."""
-    _require_lead(user, incident, "manage_incidents")
+    require_lead(user, incident, "manage_incidents")
     text = (text or "").strip()
     if not text:
         raise RuleViolation(field="text", code="required", message=_("Write the note first."))
@@ -275,114 +272,6 @@ def close_incident(
             at=now,
             kind="closed",
             author=user,
-            text=_stored(_("Incident closed: %(summary)s") % {"summary": summary}),
+            text=stored_text(_("Incident closed: %(summary)s") % {"summary": summary}),
         )
     return locked
-
-
-# ---------------------------------------------------------------------------------------------
-# Tasks by hand: check-ins, retest visits, transfers, deliveries
-
-
-def create_task(
-    *,
-    incident: Incident,
-    user,
-    title: str,
-    kind: str = "check_in",
-    area_code: str | None = None,
-    assignee=None,
-    due_at: dt.datetime | None = None,
-) -> Task:
-    _require_lead(user, incident, "manage_incidents")
-    _require_open(incident)
-    title = (title or "").strip()
-    if not title:
-        raise RuleViolation(field="title", code="required", message=_("A title is required."))
-    if kind not in MANUAL_TASK_KINDS:
-        raise RuleViolation(field="kind", code="choice", message=_("Unknown task kind."))
-    area_code = area_code or incident.area_code
-    if not is_within(area_code, incident.area_code) or not area_exists(area_code):
-        raise RuleViolation(
-            field="area_code",
-            code="out_of_scope",
-            message=_("The task lies outside the incident's area."),
-        )
-    if assignee is not None and not (
-        getattr(assignee, "is_active", False) and meets(area_code, assignee.scope_code)
-    ):
-        raise RuleViolation(
-            field="assignee", code="out_of_scope", message=_("This person works in another area.")
-        )
-    with transaction.atomic():
-        task = Task.objects.create(
-            key=f"incident:{incident.pk}:{uuid.uuid4().hex}",
-            kind=kind,
-            title=title[:200],
-            detail={"created_by": user.get_username()},
-            area_code=area_code,
-            assignee=assignee,
-            due_at=due_at,
-        )
-        IncidentTask.objects.create(task=task, incident=incident)
-        TimelineEntry.objects.create(
-            incident=incident,
-            at=timezone.now(),
-            kind="task",
-            author=user,
-            text=_stored(
-                _("Task for %(assignee)s: %(title)s")
-                % {"assignee": assignee or _("anyone"), "title": task.title}
-            ),
-        )
-    return task
-
-
-def incident_of(task: Task) -> Incident | None:
-    """The incident a task was created for by hand, if any."""
-    link = IncidentTask.objects.filter(task=task).select_related("incident").first()
-    return link.incident if link else None
-
-
-TRANSITIONS = {
-    TaskState.OPEN: {TaskState.DONE, TaskState.CANCELLED},
-    TaskState.DONE: {TaskState.OPEN},
-    TaskState.CANCELLED: {TaskState.OPEN},
-}
-
-
-def set_task_state(*, task: Task, user, state: str, now: dt.datetime | None = None) -> Task:
-    """Done, cancelled or reopened. The assignee may finish their own task; leads of the
-    incident (or commanders in scope) may do any move. Setting the same state twice is a no-op."""
-    if state not in TaskState.values:
-        raise RuleViolation(field="state", code="choice", message=_("Unknown task state."))
-    incident = incident_of(task)
-    own = task.assignee_id == getattr(user, "pk", None) and state == TaskState.DONE
-    lead = (
-        may_lead(user, incident)
-        if incident is not None
-        else can(user, "manage_incidents", task.area_code)
-    )
-    if not (own or lead) or not can(user, "view_areas", task.area_code):
-        deny(
-            actor=user,
-            action="manage_incidents",
-            area_code=task.area_code,
-            object_type="task",
-            object_id=task.pk,
-        )
-    if task.state == state:
-        return task
-    if state not in TRANSITIONS[TaskState(task.state)]:
-        raise RuleViolation(
-            field="state",
-            code="transition",
-            message=_("A task cannot move to that state from here."),
-            status_code=409,
-        )
-    now = now or timezone.now()
-    task.state = state
-    task.done_at = now if state == TaskState.DONE else None
-    task.detail = {**(task.detail or {}), f"{state}_by": user.get_username()}
-    task.save(update_fields=["state", "done_at", "detail", "updated_at"])
-    return task

@@ -17,6 +17,7 @@ from fangkong.command.models import (
 )
 from fangkong.command.selectors import task_board
 from fangkong.command.services import incidents as svc
+from fangkong.command.services import tasks as task_services
 from fangkong.core.errors import PermissionDeniedError, RuleViolation
 from fangkong.core.models import AuditAction, AuditEntry
 from fangkong.work.models import Task, TaskState
@@ -103,7 +104,7 @@ def test_notes_tasks_and_closing(staff):
     assert note.author == commander and note.kind == "note"
     with pytest.raises(PermissionDeniedError):
         svc.add_note(incident=incident, user=staff["fengyang"], text="不在本辖区")
-    task = svc.create_task(
+    task = task_services.create_task(
         incident=incident,
         user=commander,
         title="独居老人王芳电话核查",
@@ -113,16 +114,16 @@ def test_notes_tasks_and_closing(staff):
         due_at=timezone.now() - dt.timedelta(minutes=1),
     )
     with pytest.raises(RuleViolation):
-        svc.create_task(
+        task_services.create_task(
             incident=incident, user=commander, title="x", area_code="410172-002-001-001"
         )
     # The assignee may finish their own task, not cancel it.
     with pytest.raises(PermissionDeniedError):
-        svc.set_task_state(task=task, user=worker, state=TaskState.CANCELLED)
-    svc.set_task_state(task=task, user=worker, state=TaskState.DONE)
+        task_services.set_task_state(task=task, user=worker, state=TaskState.CANCELLED)
+    task_services.set_task_state(task=task, user=worker, state=TaskState.DONE)
     task.refresh_from_db()
     assert task.state == TaskState.DONE and task.done_at and task.detail["done_by"]
-    svc.set_task_state(task=task, user=commander, state=TaskState.OPEN)
+    task_services.set_task_state(task=task, user=commander, state=TaskState.OPEN)
     with pytest.raises(RuleViolation):
         svc.close_incident(incident=incident, user=commander, summary=" ")
     closed = svc.close_incident(
@@ -137,7 +138,7 @@ def test_notes_tasks_and_closing(staff):
     kinds = [e.kind for e in TimelineEntry.objects.filter(incident=incident).order_by("at", "id")]
     assert kinds == ["note", "opened", "task", "closed"]
     with pytest.raises(RuleViolation):
-        svc.create_task(incident=closed, user=commander, title="x")
+        task_services.create_task(incident=closed, user=commander, title="x")
 
 
 def test_the_board_shows_every_task_of_the_area_by_assignee_and_the_open_retests(
@@ -156,7 +157,7 @@ def test_the_board_shows_every_task_of_the_area_by_assignee_and_the_open_retests
     Task.objects.create(
         key="doorknock:1:b9", kind="door_knock", title="别处", area_code="410172-002-001-001"
     )
-    svc.create_task(
+    task_services.create_task(
         incident=incident, user=staff["commander"], title="核查", assignee=staff["grid2"]
     )
     board = task_board(user=staff["commander"], incident=incident)

@@ -6,12 +6,13 @@ import time
 import pytest
 from django.db import connection, connections
 
+from devtools.fixtures import postgresql_only
+
+pytestmark = postgresql_only("the health check of fangkong.core.db.postgresql")
+
 
 @pytest.mark.django_db(transaction=True)
 def test_health_check_notices_a_connection_the_server_dropped():
-    if connection.vendor != "postgresql":
-        assert connection.settings_dict["ENGINE"] == "fangkong.core.db.sqlite"
-        return
     assert connection.settings_dict["ENGINE"] == "fangkong.core.db.postgresql"
     other = connections.create_connection("default")
     try:
@@ -38,9 +39,6 @@ def test_health_check_notices_a_connection_the_server_dropped():
 
 @pytest.mark.django_db(transaction=True)
 def test_health_check_of_a_live_connection_with_something_to_read():
-    if connection.vendor != "postgresql":
-        assert connection.settings_dict["ENGINE"] == "fangkong.core.db.sqlite"
-        return
     other = connections.create_connection("default")
     try:
         other.ensure_connection()

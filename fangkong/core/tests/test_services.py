@@ -2,6 +2,7 @@ import pytest
 from cryptography.exceptions import InvalidTag
 from django.db import connection
 
+from devtools.fixtures import postgresql_only
 from fangkong.core import crypto
 from fangkong.core.errors import RuleViolation
 from fangkong.core.masking import mask_document, mask_name, mask_phone
@@ -86,12 +87,10 @@ def test_audit_log_is_append_only():
         AuditEntry.objects.all().delete()
 
 
+@postgresql_only("a trigger of the PostgreSQL migration")
 @pytest.mark.django_db(transaction=True)
 def test_postgresql_itself_refuses_audit_changes():
     record_audit(user=None, username="someone", action=AuditAction.UNMASK, object_id=7)
-    if connection.vendor != "postgresql":
-        assert connection.vendor == "sqlite"
-        return
     from django.db import DatabaseError
 
     with pytest.raises(DatabaseError), connection.cursor() as cursor:

@@ -6,17 +6,9 @@ import random
 import pytest
 
 from fangkong.core.areas import level_of, parent_code
-from fangkong.demo.district import (
-    DISTRICT_BOUNDS,
-    MAX_GRIDS_PER_COMMUNITY,
-    SELF_BUILT,
-    bounds,
-    chinese_number,
-    grid_inner,
-    plan_buildings,
-    plan_district,
-    split_rect,
-)
+from fangkong.demo.district import DISTRICT_BOUNDS, MAX_GRIDS_PER_COMMUNITY, plan_district
+from fangkong.demo.names import SELF_BUILT, chinese_number
+from fangkong.demo.shapes import bounds, grid_inner, plan_buildings, split_rect
 
 
 def _area(r):

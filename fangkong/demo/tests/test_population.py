@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from fangkong.core.documents import validate_resident_id
+from fangkong.demo.households import SURNAMES
 from fangkong.demo.population import (
     AS_OF,
     FEMALE_NAMES,
@@ -21,7 +22,6 @@ from fangkong.demo.population import (
     MALE_NAMES,
     OLD_ZONE_REGION,
     PHONE_PREFIXES,
-    SURNAMES,
     ZHENGZHOU_REGIONS,
     ZONE_REGION,
     IdAllocator,

@@ -14,17 +14,12 @@ from fangkong.core import crypto
 from fangkong.core.errors import RuleViolation
 from fangkong.core.masking import mask_document, mask_phone
 from fangkong.demo.accounts import DEMO_PASSWORD, ensure_demo_accounts
-from fangkong.demo.district import bounds
 from fangkong.demo.population import AS_OF
 from fangkong.demo.seed import clear_demo, is_seeded, seed_demo
+from fangkong.demo.shapes import bounds
 from fangkong.geo.models import Building, Community, Compound, District, Grid, Household, Place
 from fangkong.people.models import Resident, ResidentTag, age_on
-from fangkong.people.services import (
-    DOCUMENT_CONTEXT,
-    PHONE_CONTEXT,
-    document_index,
-    phone_index,
-)
+from fangkong.people.services import DOCUMENT_CONTEXT, PHONE_CONTEXT, document_index, phone_index
 
 D = "410172"
 N = 1200

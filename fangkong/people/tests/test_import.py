@@ -17,7 +17,7 @@ from fangkong.accounts.models import Role
 from fangkong.core.errors import PermissionDeniedError, RuleViolation
 from fangkong.core.models import AuditAction, AuditEntry
 from fangkong.geo.models import Household
-from fangkong.people import excel
+from fangkong.people import excel, excel_cells, excel_columns, excel_write
 from fangkong.people.importing import import_residents
 from fangkong.people.models import Resident
 from fangkong.people.services import find_resident_by_document
@@ -61,7 +61,7 @@ def roster(rows, *, headers=HEADERS, title="瓦屋李社区居民花名册", bef
 
 def person(headers=HEADERS, **values):
     """One data row in the order of `headers`, from field-named values."""
-    field_of = {h: excel.field_for_header(h) for h in headers}
+    field_of = {h: excel_columns.field_for_header(h) for h in headers}
     return [values.get(field_of[h]) for h in headers]
 
 
@@ -461,7 +461,7 @@ def test_import_is_audited_with_counts_and_no_personal_data(community_staff, mes
 
 
 def test_untouched_template_imports_nothing_and_a_filled_one_imports(community_staff, id_number):
-    template = excel.template_workbook()
+    template = excel_write.template_workbook()
     empty = import_residents(workbook_file=io.BytesIO(template), user=community_staff)
     assert (empty.read, empty.skipped, empty.rejected) == (0, 1, 0)
 
@@ -535,7 +535,7 @@ def test_query_count_does_not_grow_with_the_number_of_rows(commander, id_number)
     ],
 )
 def test_dates_written_every_way_are_read(value):
-    assert excel.parse_date(value) == dt.date(1990, 1, 1)
+    assert excel_cells.parse_date(value) == dt.date(1990, 1, 1)
 
 
 @pytest.mark.parametrize(
@@ -552,13 +552,13 @@ def test_dates_written_every_way_are_read(value):
 )
 def test_bad_dates_are_refused_with_the_rule(value, code):
     with pytest.raises(RuleViolation) as exc:
-        excel.parse_date(value)
+        excel_cells.parse_date(value)
     assert (exc.value.field, exc.value.code) == ("birth_date", code)
 
 
 @pytest.mark.parametrize("value", ["3号楼", "3栋", "3幢", "3#", "三号楼", "第3栋", "3", 3, 3.0])
 def test_building_names_all_mean_the_same_building(value):
-    assert excel.building_key(value) == "3"
+    assert excel_cells.building_key(value) == "3"
 
 
 @pytest.mark.parametrize(
@@ -573,11 +573,11 @@ def test_building_names_all_mean_the_same_building(value):
     ],
 )
 def test_rooms_and_entrances_are_normalised(room, entrance, expected):
-    assert excel.parse_room(room, entrance) == expected
+    assert excel_cells.parse_room(room, entrance) == expected
 
 
 def test_entrances_in_words_and_bad_rooms():
-    assert [excel.parse_entrance(v) for v in ("1单元", "一单元", 2.0, "十二", None)] == [
+    assert [excel_cells.parse_entrance(v) for v in ("1单元", "一单元", 2.0, "十二", None)] == [
         "1",
         "1",
         "2",
@@ -585,12 +585,12 @@ def test_entrances_in_words_and_bad_rooms():
         "",
     ]
     with pytest.raises(RuleViolation) as exc:
-        excel.parse_room("一零一", "")
+        excel_cells.parse_room("一零一", "")
     assert (exc.value.field, exc.value.code) == ("room", "format")
 
 
 def test_tags_sex_residency_and_document_type_words():
-    assert excel.parse_tags("独居老人、外出就医，残疾;孕妇 婴幼儿/学生") == {
+    assert excel_cells.parse_tags("独居老人、外出就医，残疾;孕妇 婴幼儿/学生") == {
         "elderly_alone",
         "medical_trips",
         "disabled",
@@ -598,19 +598,25 @@ def test_tags_sex_residency_and_document_type_words():
         "infant",
         "student",
     }
-    assert excel.parse_tags("无") == set()
-    assert excel.parse_tags(None) == set()
-    assert [excel.parse_sex(v) for v in ("男", "女", "F", "", None)] == ["M", "F", "F", "", ""]
-    assert [excel.parse_residency(v) for v in ("户籍", "常住", "流动", "", None)] == [
+    assert excel_cells.parse_tags("无") == set()
+    assert excel_cells.parse_tags(None) == set()
+    assert [excel_cells.parse_sex(v) for v in ("男", "女", "F", "", None)] == [
+        "M",
+        "F",
+        "F",
+        "",
+        "",
+    ]
+    assert [excel_cells.parse_residency(v) for v in ("户籍", "常住", "流动", "", None)] == [
         "registered",
         "registered",
         "floating",
         None,
         None,
     ]
-    assert excel.parse_document_type("护照") == "passport"
-    assert excel.parse_document_type(None) == "resident_id"
-    for parse, value in ((excel.parse_sex, "未知"), (excel.parse_residency, "外星")):
+    assert excel_cells.parse_document_type("护照") == "passport"
+    assert excel_cells.parse_document_type(None) == "resident_id"
+    for parse, value in ((excel_cells.parse_sex, "未知"), (excel_cells.parse_residency, "外星")):
         with pytest.raises(RuleViolation):
             parse(value)
 

@@ -20,13 +20,8 @@ from fangkong.core.errors import PermissionDeniedError, RuleViolation
 from fangkong.demo.accounts import ensure_demo_accounts
 from fangkong.demo.seed import clear_demo, seed_demo
 from fangkong.people.models import HealthStatus, Resident
-from fangkong.scenarios.june13 import (
-    PAPER_COMMUNITY,
-    PAPER_PEOPLE,
-    find_places,
-    plan_people,
-    run_june13,
-)
+from fangkong.scenarios.june13 import run_june13
+from fangkong.scenarios.june13_cast import PAPER_COMMUNITY, PAPER_PEOPLE, find_places, plan_people
 from fangkong.testing.models import RetestOrder, RetestState, Sample, Tube, TubeKind, TubeState
 from fangkong.testing.selectors import bulletin_phrase
 from fangkong.work.models import Task, TaskState

@@ -50,26 +50,69 @@ def _title(building_name: str, count: int) -> str:
         )[:200]
 
 
+def _untested_by_building(*, user, round: TestingRound, area_code: str | None) -> dict[str, dict]:
+    """Building code → its name, grid and the ids of its residents not yet tested."""
+    buildings: dict[str, dict] = {}
+    rows = (
+        untested_residents(user=user, round=round, area_code=area_code)
+        .filter(household__isnull=False)
+        .values_list(
+            "id",
+            "household__building__code",
+            "household__building__name_zh",
+            "household__building__area_code",
+        )
+    )
+    for resident_id, code, name, grid in rows:
+        b = buildings.setdefault(code, {"name": name, "grid": grid, "ids": []})
+        b["ids"].append(resident_id)
+    return buildings
+
+
+def _grid_workers(grids: set[str]) -> dict[str, User]:
+    """Each grid's first active grid worker, who gets its new tasks."""
+    workers: dict[str, User] = {}
+    for worker in User.objects.filter(
+        role=Role.GRID_WORKER, is_active=True, scope_code__in=grids
+    ).order_by("id"):
+        workers.setdefault(worker.scope_code, worker)
+    return workers
+
+
+def _close_finished(
+    existing: dict[str, Task], buildings: dict[str, dict], *, now: dt.datetime
+) -> list[Task]:
+    """Open tasks of buildings where everyone is now tested, closed (not yet saved)."""
+    closed = []
+    for key, task in existing.items():
+        building = key.rsplit(":", 1)[1]
+        if building in buildings or task.state != TaskState.OPEN:
+            continue
+        task.state, task.done_at, task.updated_at = TaskState.DONE, now, now
+        task.detail = {
+            **(task.detail or {}),
+            "resident_ids": [],
+            "count": 0,
+            "closed": "complete",
+            "generated_at": now.isoformat(),
+        }
+        closed.append(task)
+    return closed
+
+
 def generate_doorknock_tasks(
     *, round: TestingRound, user, area_code: str | None = None, now: dt.datetime | None = None
 ) -> DoorknockResult:
     """Create or refresh one door-knocking task per building with people not yet tested, in
     the part of the round under `area_code` that the user sees; close finished buildings'."""
-    target = area_code or round.area_code
-    if not may_manage_rounds(user):
+    # The role is checked before the scope, so a role without the right reads nothing.
+    if not may_manage_rounds(user) or not round_prefixes(
+        user=user, round=round, area_code=area_code
+    ):
         deny(
             actor=user,
             action="manage_rounds",
-            area_code=target,
-            object_type="testing_round",
-            object_id=round.pk,
-        )
-    prefixes = round_prefixes(user=user, round=round, area_code=area_code)
-    if not prefixes:
-        deny(
-            actor=user,
-            action="manage_rounds",
-            area_code=target,
+            area_code=area_code or round.area_code,
             object_type="testing_round",
             object_id=round.pk,
         )
@@ -78,28 +121,9 @@ def generate_doorknock_tasks(
     with transaction.atomic():
         # One regeneration of a round at a time: the second waits and then sees the first's tasks.
         TestingRound.objects.select_for_update().filter(pk=round.pk).first()
-        buildings: dict[str, dict] = {}
-        rows = (
-            untested_residents(user=user, round=round, area_code=area_code)
-            .filter(household__isnull=False)
-            .values_list(
-                "id",
-                "household__building__code",
-                "household__building__name_zh",
-                "household__building__area_code",
-            )
-        )
-        for resident_id, code, name, grid in rows:
-            b = buildings.setdefault(code, {"name": name, "grid": grid, "ids": []})
-            b["ids"].append(resident_id)
+        buildings = _untested_by_building(user=user, round=round, area_code=area_code)
         existing = {t.key: t for t in doorknock_tasks(user=user, round=round, area_code=area_code)}
-        workers: dict[str, User] = {}
-        for worker in User.objects.filter(
-            role=Role.GRID_WORKER,
-            is_active=True,
-            scope_code__in={b["grid"] for b in buildings.values()},
-        ).order_by("id"):
-            workers.setdefault(worker.scope_code, worker)
+        workers = _grid_workers({b["grid"] for b in buildings.values()})
 
         fresh, changed = [], []
         for code, b in sorted(buildings.items()):
@@ -140,20 +164,9 @@ def generate_doorknock_tasks(
             task.updated_at = now
             changed.append(task)
             result.updated += 1
-        for key, task in existing.items():
-            building = key.rsplit(":", 1)[1]
-            if building in buildings or task.state != TaskState.OPEN:
-                continue
-            task.state, task.done_at, task.updated_at = TaskState.DONE, now, now
-            task.detail = {
-                **(task.detail or {}),
-                "resident_ids": [],
-                "count": 0,
-                "closed": "complete",
-                "generated_at": now.isoformat(),
-            }
-            changed.append(task)
-            result.closed += 1
+        closed = _close_finished(existing, buildings, now=now)
+        changed += closed
+        result.closed += len(closed)
         if fresh:
             Task.objects.bulk_create(fresh)
             result.created = len(fresh)

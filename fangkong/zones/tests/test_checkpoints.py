@@ -16,15 +16,9 @@ from fangkong.protocols import preset_files
 from fangkong.zones import rules
 from fangkong.zones.models import DutyLogEntry, Passage
 from fangkong.zones.protocols import get_preset, read_preset_file
-from fangkong.zones.services.checkpoints import (
-    decide_passage,
-    issue_pass,
-    log_duty,
-    pass_code,
-    pass_qr_svg,
-    revoke_pass,
-    set_up_checkpoint,
-)
+from fangkong.zones.services.checkpoints import log_duty, set_up_checkpoint
+from fangkong.zones.services.gate import decide_passage
+from fangkong.zones.services.passes import issue_pass, pass_code, pass_qr_svg, revoke_pass
 
 from .conftest import B1111, COMPOUND
 

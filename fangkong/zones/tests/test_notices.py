@@ -11,9 +11,10 @@ from devtools.fixtures import C11, G111, G211
 from fangkong.accounts.models import Role
 from fangkong.core.errors import RuleViolation
 from fangkong.zones.models import Notice, RiskZone
+from fangkong.zones.notice_text import render_notice_pdf
 from fangkong.zones.protocols import get_preset
 from fangkong.zones.services.lifting import downgrade_zone, lift_zone
-from fangkong.zones.services.notices import issue_notice, render_notice_pdf
+from fangkong.zones.services.notices import issue_notice
 
 from .conftest import B1121, COMPOUND
 

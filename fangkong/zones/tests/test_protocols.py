@@ -14,8 +14,8 @@ from django.utils import translation
 from fangkong.protocols import PRESET_DIR, preset_files
 from fangkong.zones import rules
 from fangkong.zones.models import ProtocolPreset
+from fangkong.zones.protocol_schema import PresetError
 from fangkong.zones.protocols import (
-    PresetError,
     copy_preset,
     get_preset,
     load_presets,

@@ -14,8 +14,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from fangkong.zones.models import ProtocolPreset
+from fangkong.zones.protocol_schema import PresetError
 from fangkong.zones.protocols import (
-    PresetError,
     default_preset_name,
     ensure_presets_loaded,
     get_preset,

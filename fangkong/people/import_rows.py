@@ -1,0 +1,84 @@
+"""A roster's rows as the import reads them, and the rows it refuses: each with its reason, and
+all of them in an error workbook the user can fix and upload again.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.utils.encoding import force_str
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.core.errors import RuleViolation
+
+from . import excel, excel_columns, excel_write
+
+ADDRESS_FIELDS = ("compound", "building", "entrance", "room")
+
+
+@dataclass(frozen=True)
+class RowError:
+    """Why one row was not imported: the row, the column as the user named it, the rule."""
+
+    row: int
+    field: str
+    column: str
+    code: str
+    message: str
+
+    @property
+    def reason(self) -> str:
+        return f"{self.column}: {self.message}"
+
+
+@dataclass
+class RosterRow:
+    number: int
+    cells: tuple
+    values: dict[str, object]  # field → raw cell
+
+
+def row_error(row: RosterRow, exc: RuleViolation, header: excel.Header) -> RowError:
+    if exc.field == "household":
+        column = "/".join(header.label(f) for f in ADDRESS_FIELDS if f in header.columns)
+    else:
+        column = header.label(exc.field)
+    return RowError(
+        row=row.number,
+        field=exc.field,
+        column=column,
+        code=exc.code,
+        message=force_str(exc.message),
+    )
+
+
+def error_workbook(header: excel.Header, rejected: list[tuple[RosterRow, RowError]]) -> bytes:
+    """The rejected rows as the user wrote them, plus a reason column, ready to fix and re-upload."""
+    headers = list(header.labels)
+    reason_at = header.columns.get("reason")
+    if reason_at is None:  # a re-uploaded error workbook keeps its one reason column
+        reason_at = len(headers)
+        headers.append(excel_columns.COLUMN_BY_FIELD["reason"].label(header.chinese))
+
+    def rows() -> Iterator[list]:
+        for row, error in rejected:
+            cells = list(row.cells) + [None] * (len(headers) - len(row.cells))
+            cells[reason_at] = _("Row %(row)d — %(reason)s") % {
+                "row": row.number,
+                "reason": error.reason,
+            }
+            yield cells
+
+    text = {header.columns[f] for f in ("document_number", "phone") if f in header.columns}
+    buffer = io.BytesIO()
+    excel_write.write_sheet(
+        buffer,
+        sheet_title=force_str(_("Rejected rows")),
+        headers=headers,
+        rows=rows(),
+        text_columns=text,
+        widths=[22 if i in text else 12 for i in range(len(headers) - 1)] + [60],
+    )
+    return buffer.getvalue()
