@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "fangkong.testing",
     "fangkong.zones",
     "fangkong.command",
+    # Last: the commands that wire every app together (demo, seed, serve, worker…).
+    "fangkong.ops",
 ]
 
 MIDDLEWARE = [

@@ -107,31 +107,6 @@ def test_cli_main_maps_import_and_export_to_their_commands(capsys):
     assert "# Permission matrix" in capsys.readouterr().out
 
 
-def test_serve_production_execs_gunicorn_with_keepalive_and_preload(monkeypatch, settings):
-    """The production server command, as the README gives it (exec is the boundary)."""
-    import os as os_module
-
-    from django.core.management import call_command
-
-    seen = {}
-
-    def fake_exec(path, argv):
-        seen["path"], seen["argv"] = path, argv
-
-    monkeypatch.setattr(os_module, "execv", fake_exec)
-    call_command("serve", "--production", "--bind", "127.0.0.1:9999", "--workers", "3")
-    argv = seen["argv"]
-    assert seen["path"].endswith("gunicorn") and "fangkong.wsgi:application" in argv
-    assert argv[argv.index("--bind") + 1] == "127.0.0.1:9999"
-    assert argv[argv.index("--workers") + 1] == "3"
-    assert argv[argv.index("--worker-class") + 1] == "gthread"
-    assert "--preload" in argv and "--keep-alive" in argv
-    call_command("serve", "--production")  # defaults: a worker per core, two threads each
-    argv = seen["argv"]
-    assert argv[argv.index("--workers") + 1] == str(max(2, os_module.cpu_count() or 1))
-    assert argv[argv.index("--threads") + 1] == "2"
-
-
 @pytest.mark.django_db
 def test_interface_is_chinese_whatever_the_browser_asks_until_the_user_switches(client):
     page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")

@@ -9,6 +9,7 @@ import sys
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 
@@ -32,6 +33,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         bind = options["bind"] or f"127.0.0.1:{options['port']}"
+        if options["production"] and settings.DEBUG:
+            # A production server with DEBUG on answers errors with tracebacks and settings.
+            translation.activate(settings.LANGUAGE_CODE)
+            raise CommandError(
+                _(
+                    "The production server does not run with DEBUG on: set "
+                    "FANGKONG_ENV=production (and the production keys), or leave out "
+                    "--production."
+                )
+            )
         if not options["production"]:
             self.stdout.write(_("Serving on http://%(bind)s/ (Ctrl+C to stop)") % {"bind": bind})
             call_command("runserver", bind, use_reloader=False, use_threading=True)
