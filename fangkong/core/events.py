@@ -65,39 +65,59 @@ def publish(event: DomainEvent, *, occurred_at=None) -> OutboxEvent:
 def deliver(event_id: int) -> bool:
     """Apply every subscribed handler that has not yet applied this event.
 
-    Returns True when all handlers have applied it (the event is then marked processed).
+    Returns False when a handler failed (the event stays pending for the worker's next pass).
     """
-    event = OutboxEvent.objects.filter(pk=event_id, processed_at__isnull=True).first()
-    if event is None:
-        return True
-    done = set(OutboxDelivery.objects.filter(event=event).values_list("handler", flat=True))
-    ok = True
-    for fn in list(_handlers.get(event.kind, ())):
-        name = handler_name(fn)
-        if name in done:
-            continue
-        try:
-            with transaction.atomic():
-                OutboxDelivery.objects.create(event=event, handler=name)
-                fn(event)
-        except IntegrityError:
-            # Another worker delivered it concurrently; that delivery stands.
-            continue
-        except Exception as exc:
-            ok = False
-            log.exception("handler %s failed on event %s", name, event.pk)
-            OutboxEvent.objects.filter(pk=event.pk).update(
-                attempts=F("attempts") + 1, last_error=f"{name}: {type(exc).__name__}: {exc}"[:2000]
-            )
-    if ok:
-        OutboxEvent.objects.filter(pk=event.pk).update(processed_at=timezone.now())
-    return ok
+    return _deliver(event_id) is not False
+
+
+def _deliver(event_id: int) -> bool | None:
+    """True: delivered now; False: a handler failed; None: nothing to do here.
+
+    The event row is claimed for the whole delivery, so two workers (or a worker and the web
+    process that published it) never run its handlers side by side: on PostgreSQL the second
+    skips a row another holds (`skip_locked`); on SQLite every write transaction holds the
+    database's write lock, so the second finds it processed. Each handler still runs in its
+    own savepoint with its OutboxDelivery row, so a failing one leaves the others applied.
+    """
+    with transaction.atomic():
+        event = (
+            OutboxEvent.objects.select_for_update(skip_locked=True)
+            .filter(pk=event_id, processed_at__isnull=True)
+            .first()
+        )
+        if event is None:
+            return None
+        done = set(OutboxDelivery.objects.filter(event=event).values_list("handler", flat=True))
+        ok = True
+        for fn in list(_handlers.get(event.kind, ())):
+            name = handler_name(fn)
+            if name in done:
+                continue
+            try:
+                with transaction.atomic():
+                    try:
+                        with transaction.atomic():
+                            OutboxDelivery.objects.create(event=event, handler=name)
+                    except IntegrityError:
+                        # Delivered by a process that did not claim the row; that stands.
+                        continue
+                    fn(event)
+            except Exception as exc:  # an IntegrityError of the handler's own is a failure
+                ok = False
+                log.exception("handler %s failed on event %s", name, event.pk)
+                OutboxEvent.objects.filter(pk=event.pk).update(
+                    attempts=F("attempts") + 1,
+                    last_error=f"{name}: {type(exc).__name__}: {exc}"[:2000],
+                )
+        if ok:
+            OutboxEvent.objects.filter(pk=event.pk).update(processed_at=timezone.now())
+        return ok
 
 
 def deliver_pending(*, limit: int = 500) -> tuple[int, int]:
     """The worker's pass: retry events not yet fully delivered, oldest first.
 
-    Returns (delivered, still_failing).
+    Returns (delivered, still_failing); events another worker is delivering are skipped.
     """
     delivered = failing = 0
     ids = list(
@@ -106,8 +126,9 @@ def deliver_pending(*, limit: int = 500) -> tuple[int, int]:
         .values_list("id", flat=True)[:limit]
     )
     for pk in ids:
-        if deliver(pk):
+        outcome = _deliver(pk)
+        if outcome is True:
             delivered += 1
-        else:
+        elif outcome is False:
             failing += 1
     return delivered, failing
