@@ -112,7 +112,7 @@ def main() -> None:
         f"Authorization: Bearer {station['token']}\r\n"
         "Content-Type: application/json\r\n"
     ).encode()
-    latencies, acked_keys, errors, retries = [], [], 0, 0
+    latencies, acked_keys, errors, retries, unavailable = [], [], 0, 0, 0
     first_sent = last_done = None  # wall clock: the load window, across client processes
     requests = accepted = 0
 
@@ -166,6 +166,7 @@ def main() -> None:
                 continue
             if status >= 500:
                 retries += 1
+                unavailable += status == 503  # the database is away: the server said so
                 time.sleep(0.2)
                 continue
             latencies.append((time.perf_counter() - t) * 1000)
@@ -187,6 +188,7 @@ def main() -> None:
                 "requests": requests,
                 "errors": errors,
                 "retries": retries,
+                "unavailable": unavailable,
                 "acked_keys": acked_keys,
                 "first_sent": first_sent,
                 "last_done": last_done,

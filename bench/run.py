@@ -7,7 +7,7 @@ a fixed number: the figures are for reading, the tests never assert wall-clock l
 
 Environment: FANGKONG_BENCH_DBS (default "sqlite,postgresql"), FANGKONG_BENCH_SIZES
 (default "100000,1000000") to run smaller for a quick look. FANGKONG_BENCH_TASKS (default
-all: "seed,registration") runs a part again: its rows replace the same rows of the last
+all: "seed,registration,pg_restart") runs a part again: its rows replace the same rows of the last
 latest.json, and ratios use the baseline stored there when raw_insert does not run.
 """
 
@@ -52,6 +52,10 @@ def child(task: str, db: str, size: int) -> dict:
         from bench.bench_registration import bench_registration
 
         return bench_registration(db, residents=size)
+    if task == "pg_restart":  # its own cluster, killed and restarted under load
+        from bench.db_faults import bench_pg_restart
+
+        return bench_pg_restart(residents=size)
     with fresh_database(db) as env:
         setup_django(env)
         if task == "raw_insert":
@@ -107,9 +111,10 @@ def main() -> None:
     ):
         os.environ.setdefault(name, base64.b64encode(os.urandom(size)).decode())
     dbs = os.environ.get("FANGKONG_BENCH_DBS", "sqlite,postgresql").split(",")
-    tasks = set(os.environ.get("FANGKONG_BENCH_TASKS", "seed,registration").split(","))
+    every = "seed,registration,pg_restart"
+    tasks = set(os.environ.get("FANGKONG_BENCH_TASKS", every).split(","))
     previous: list[dict] = []
-    if tasks != {"seed", "registration"} and (RESULTS / "latest.json").exists():
+    if tasks != set(every.split(",")) and (RESULTS / "latest.json").exists():
         previous = json.loads((RESULTS / "latest.json").read_text())["benchmarks"]
     sizes = [int(s) for s in os.environ.get("FANGKONG_BENCH_SIZES", "100000,1000000").split(",")]
     rows: list[dict] = []
@@ -130,11 +135,11 @@ def main() -> None:
     for db in dbs:
         print(f"[{db}]", flush=True)
         stored = [r for r in previous if r["name"] == "raw_bulk_insert" and r["db"] == db]
-        if "seed" in tasks or not stored:
+        if "seed" in tasks or (not stored and tasks & {"registration"}):
             base = run_task("raw_insert", db, 200_000)["rows_per_s"]
             add("raw_bulk_insert", db, base, "rows/s")
         else:
-            base = stored[0]["value"]
+            base = stored[0]["value"] if stored else None
         for n in sizes if "seed" in tasks else []:
             last = n == sizes[-1]
             result = run_task("seed_lookup" if last else "seed", db, n)
@@ -170,6 +175,23 @@ def main() -> None:
                 add(f"dashboard_live_update_{people}_residents", db, dash["live_median_ms"], "ms")
                 # The first render of a process: templates compiled, population counted.
                 add(f"dashboard_render_{people}_residents_first", db, dash["max_ms"], "ms")
+        if "pg_restart" in tasks and db == "postgresql":
+            pg = run_task(
+                "pg_restart", db, int(os.environ.get("FANGKONG_BENCH_REG_RESIDENTS", "100000"))
+            )
+            add("pg_restart_acknowledged_samples", db, pg["acked"], "samples")
+            add("pg_restart_stored_samples", db, pg["stored"], "samples")
+            add("pg_restart_lost_samples", db, pg["lost"], "samples")
+            add(
+                "pg_restart_duplicate_or_unacknowledged",
+                db,
+                pg["duplicates"] + pg["unacknowledged_stored"],
+                "samples",
+            )
+            add("pg_restart_answers_503", db, pg["answered_503"], "answers")
+            add("pg_restart_database_down", db, pg["database_down_s"], "s")
+            if pg["recover_s"] is not None:
+                add("pg_restart_seconds_to_recover", db, pg["recover_s"], "s")
         if "registration" not in tasks:
             continue
         reg = run_task(

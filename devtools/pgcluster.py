@@ -7,10 +7,12 @@ creates. Nothing is left behind: the data directory lives in a temporary folder.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -87,13 +89,18 @@ class Cluster:
             "max_connections": "200",
             **(settings or {}),
         }
-        opts = " ".join(f"-c {k}={v}" for k, v in options.items())
+        self.options = " ".join(f"-c {k}={v}" for k, v in options.items())
+        self._start_server()
+        self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "fangkong")
+        return self
+
+    def _start_server(self) -> None:
         self._run(
             "pg_ctl",
             "-D",
             str(self.datadir),
             "-o",
-            opts,
+            self.options,
             "-l",
             str(self.root / "log"),
             "-w",
@@ -108,8 +115,27 @@ class Cluster:
             if time.monotonic() > deadline:
                 raise PostgresUnavailable((self.root / "log").read_text())
             time.sleep(0.2)
-        self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "fangkong")
-        return self
+
+    def kill(self) -> None:
+        """kill -9 the postmaster, as a crash would; its backends notice and exit.
+
+        Backends busy in a query only notice at their next check: any still alive after a
+        few seconds are killed too, since the server cannot start while they hold its memory.
+        """
+        import psutil
+
+        pid = int((self.datadir / "postmaster.pid").read_text().split()[0])
+        backends = psutil.Process(pid).children(recursive=True)
+        os.kill(pid, signal.SIGKILL)
+        _, alive = psutil.wait_procs(backends, timeout=10)
+        for p in alive:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                p.kill()
+        psutil.wait_procs(alive, timeout=10)
+
+    def restart(self) -> None:
+        """Start the server again on the same data directory (crash recovery runs first)."""
+        self._start_server()
 
     def stop(self) -> None:
         self._run("pg_ctl", "-D", str(self.datadir), "-m", "immediate", "-w", "stop", check=False)

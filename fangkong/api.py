@@ -12,6 +12,7 @@ from ninja.security import HttpBearer, django_auth
 
 from fangkong.accounts.services import authenticate_token
 from fangkong.core.errors import RuleViolation
+from fangkong.core.middleware import DATABASE_UNAVAILABLE, database_unavailable
 from fangkong.core.models import AuditAction
 from fangkong.core.services import record_audit
 
@@ -85,6 +86,15 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError):
         },
         status=401,
     )
+
+
+def database_away(request: HttpRequest, exc: Exception):
+    """503 with Retry-After: the device keeps its batch and sends it again (same key)."""
+    return database_unavailable(request, exc, as_json=True)
+
+
+for _error in DATABASE_UNAVAILABLE:
+    api.add_exception_handler(_error, database_away)
 
 
 api.add_router("/v1/geo", "fangkong.geo.api.router")

@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "fangkong.core.middleware.RuleViolationMiddleware",
+    "fangkong.core.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "fangkong.urls"

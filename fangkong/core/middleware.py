@@ -1,11 +1,23 @@
+import logging
+
 from django.conf import settings
-from django.http import HttpRequest, JsonResponse
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import get_supported_language_variant
+from django.utils.translation import gettext as _
 
 from .errors import PermissionDeniedError, RuleViolation
+
+log = logging.getLogger(__name__)
+
+# The database is away (restarting, failing over, a full or read-only disk, locked too long):
+# the request wrote nothing (its transaction rolled back), so the client may send it again.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 5
 
 
 class RuleViolationMiddleware:
@@ -60,3 +72,50 @@ class LocaleMiddleware(DjangoLocaleMiddleware):
             language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+def database_unavailable(request: HttpRequest, exc: Exception, *, as_json: bool) -> HttpResponse:
+    """503 with Retry-After: JSON in the API's error shape, or a short page that touches no
+    database (no user, no session, no base template)."""
+    # The type only: a database message can quote the row that failed to be written.
+    log.warning(
+        "database unavailable on %s %s: %s", request.method, request.path, type(exc).__name__
+    )
+    message = _("The database is unavailable for a moment. Nothing was saved; try again shortly.")
+    if as_json:
+        body = {"errors": [{"field": "database", "code": "unavailable", "message": message}]}
+        response: HttpResponse = JsonResponse(body, status=503)
+    else:
+        html = render_to_string(
+            "core/unavailable.html",
+            {
+                "message": message,
+                "retry_after": RETRY_AFTER_SECONDS,
+                "reload": request.method in ("GET", "HEAD"),
+                "LANGUAGE_CODE": translation.get_language(),
+            },
+        )
+        response = HttpResponse(html, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """Pages: a lost database connection answers 503 with Retry-After, not a 500.
+
+    Django drops the broken connection when the request ends (the PostgreSQL backend's
+    health check sees it), so a request after the database is back reconnects by itself.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exc: Exception):
+        if not isinstance(exc, DATABASE_UNAVAILABLE):
+            return None
+        wants_json = request.headers.get("Accept", "").startswith("application/json")
+        return database_unavailable(request, exc, as_json=wants_json)
