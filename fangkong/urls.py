@@ -4,14 +4,14 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 from fangkong.api import api
-from fangkong.core import views as core_views
+from fangkong.ops import views as ops_views
 
 urlpatterns = [
     # First: devices post a batch every few milliseconds, and each pattern before the one
     # that matches is one more regular expression tried per request.
     path("api/", api.urls),
-    path("", core_views.home, name="home"),
-    path("healthz", core_views.healthz, name="healthz"),
+    path("", ops_views.home, name="home"),
+    path("healthz", ops_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("accounts/", include("fangkong.accounts.urls")),

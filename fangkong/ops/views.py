@@ -1,3 +1,5 @@
+"""The front door: where a user lands after login, and the health check for the load balancer."""
+
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
