@@ -64,6 +64,19 @@ class BatchOut(BaseModel):
     items: list[ItemOut]
 
 
+class ErrorOut(BaseModel):
+    field: str
+    code: str
+    message: str
+
+
+class ReusedOut(BatchOut):
+    """409: some keys were already used for other samples. Every item is still answered
+    (the accepted ones are stored); `errors` names the reused ones, as the lab API does."""
+
+    errors: list[ErrorOut]
+
+
 _ITEM_FIELDS = tuple(ItemOut.model_fields)
 _item_values = operator.attrgetter(*_ITEM_FIELDS)
 
@@ -79,13 +92,22 @@ def _answer(result: BatchResult) -> HttpResponse:
         "replayed": result.replayed,
         "items": [dict(zip(_ITEM_FIELDS, _item_values(o), strict=True)) for o in result.items],
     }
+    # A key reused for another sample is a conflict the device must resolve (re-scan that
+    # person), never a success: otherwise the second person silently goes unsampled.
+    reused = [o for o in result.items if o.code == "reused"]
+    if reused:
+        body["errors"] = [
+            {"field": f"items.{o.index}.idempotency_key", "code": o.code, "message": o.message}
+            for o in reused
+        ]
     return HttpResponse(
         json.dumps(body, ensure_ascii=False, separators=(",", ":")),
         content_type="application/json; charset=utf-8",
+        status=409 if reused else 200,
     )
 
 
-@router.post("/samples", response=BatchOut)
+@router.post("/samples", response={200: BatchOut, 409: ReusedOut})
 def post_samples(request: HttpRequest, batch: BatchIn):
     """Register a batch of samples at a station (sampler tablets, the sampler page)."""
     station = station_for(batch.station)

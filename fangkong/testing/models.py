@@ -333,6 +333,10 @@ class Sample(models.Model):
     flags = models.PositiveSmallIntegerField(_("flags"), default=0)
     name_given = models.CharField(_("name given"), max_length=64, blank=True)
     recorded_by = models.CharField(_("recorded by"), max_length=150, blank=True)
+    # A keyed hash of what the device sent with this key: the same key sent again for
+    # another person or time is refused as reused, not answered as a replay. Empty on
+    # samples stored before it was kept.
+    request_digest = models.CharField(max_length=16, blank=True, db_default="")
 
     class Meta:
         verbose_name = _("sample")

@@ -1,8 +1,9 @@
 """The hot path: a sampler's device posts a batch of samples.
 
 Everything that needs no database is checked first (`sample_items`); the batch is then one
-transaction (`sample_store`). A replayed idempotency key returns its first answer and writes
-nothing.
+transaction, owned by the database's store (`sample_store`), which returns once it has
+committed. A replayed idempotency key returns its first answer and writes nothing; a key
+reused for another request is refused.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -32,8 +32,7 @@ from .sample_items import (
     precheck,
     rule,
 )
-from .sample_people import known_people
-from .sample_store import write_batch
+from .sample_store import store
 
 __all__ = [
     "CLOCK_TOLERANCE",
@@ -135,24 +134,13 @@ def register_samples(
             p.outcome.reject(
                 rule("idempotency_key", "duplicate", _("The same key appears twice in this batch."))
             )
-    recorded_by = actor.get_username()
-    for attempt in range(2):
-        known = known_people(prepared)
-        try:
-            with transaction.atomic():
-                write_batch(station, round_, prepared, known, now, recorded_by)
-            break
-        except IntegrityError:
-            # A concurrent retry of the same keys committed first: run again, now as replays.
-            if attempt:
-                raise
-            for p in prepared:
-                if p.outcome.status == "accepted":
-                    p.outcome = ItemOutcome(
-                        index=p.outcome.index,
-                        idempotency_key=p.item.idempotency_key,
-                        tube_barcode=p.item.tube_barcode,
-                    )
+    store().write_batch(
+        station=station,
+        round_=round_,
+        prepared=prepared,
+        now=now,
+        recorded_by=actor.get_username(),
+    )
     outcomes = [p.outcome for p in prepared]
     return BatchResult(
         round_id=round_.pk,

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.crypto import blind_index
 from fangkong.core.documents import DocumentType, validate_document
 from fangkong.core.errors import RuleViolation
 from fangkong.people.sampling_codes import resident_id_from_code
@@ -82,6 +83,7 @@ class PreparedItem:
     flags: int = 0
     taken_at: dt.datetime | None = None
     resident_id: int | None = None
+    digest: str = ""  # of the request: a replay must match it (see `request_digest`)
 
 
 @functools.cache
@@ -95,6 +97,24 @@ def flag_names(flags: int) -> list[str]:
 
 def rule(field_: str, code: str, message) -> RuleViolation:
     return RuleViolation(field=field_, code=code, message=message)
+
+
+def request_digest(item: SampleItem) -> str:
+    """What the item asks for, as a keyed hash (no personal data in clear): the same key
+    sent again for another person, document, tube or time is a reused key, not a replay."""
+    request = "\x1f".join(
+        (
+            item.tube_barcode,
+            item.document_type or "",
+            item.document_number or "",
+            item.sampling_code or "",
+            item.name or "",
+            item.phone or "",
+            item.guardian or "",
+            repr(item.taken_at.timestamp()),
+        )
+    )
+    return blind_index(request, context="sample.request")[:16]
 
 
 @dataclass(frozen=True)
@@ -156,6 +176,7 @@ def precheck(i: int, item: SampleItem, clock: Clock) -> PreparedItem:
             p.flags |= SampleFlag.NO_DOCUMENT
         if item.phone:
             p.phone = normalise_phone(item.phone)
+        p.digest = request_digest(item)
     except RuleViolation as exc:
         p.outcome.reject(exc)
     return p

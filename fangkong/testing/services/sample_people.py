@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import connection
 from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 
@@ -46,21 +45,6 @@ def people_lookup(prepared: list[PreparedItem]) -> tuple[str, list] | None:
     if not selects:
         return None
     return " UNION ".join(selects), params
-
-
-def known_people(prepared: list[PreparedItem]) -> list[tuple] | None:
-    """The registered people the batch names, read before the batch's transaction: on
-    SQLite that transaction holds the database's one write lock, and a read needs no lock in
-    WAL mode. None on PostgreSQL, where the read travels inside the transaction, in the same
-    round trip as the tubes' lock (see `sample_store.write_batch`)."""
-    if connection.vendor == "postgresql":
-        return None
-    lookup = people_lookup(prepared)
-    if lookup is None:
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(*lookup)
-        return list(cursor.fetchall())
 
 
 def people_of(fresh: list[PreparedItem], known: list[tuple], station: Station) -> dict[int, Person]:

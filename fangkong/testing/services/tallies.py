@@ -1,5 +1,5 @@
 """Who was tested in a round, counted from the samples: the repair for `RoundMember` and
-`RoundTally`, which registration keeps as it writes (see sample_store._store).
+`RoundTally`, which registration keeps as it writes (see sample_sql).
 
 Run it after loading samples by other means (the benchmarks' bulk fill) or to check the live
 counts; it recounts the given rounds in one transaction. Registration should be paused for

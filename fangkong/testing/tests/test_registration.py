@@ -8,7 +8,7 @@ from fangkong.core.errors import PermissionDeniedError, RuleViolation
 from fangkong.core.models import AuditAction, AuditEntry
 from fangkong.people.models import Residency, Resident
 from fangkong.people.sampling_codes import sampling_code_for
-from fangkong.testing.api import BatchOut
+from fangkong.testing.api import BatchOut, ReusedOut
 from fangkong.testing.models import RoundStatus, Sample, Tube, TubeState
 from fangkong.testing.services.registration import register_samples
 from fangkong.testing.services.rounds import barcode_for, create_tubes, valid_barcode
@@ -63,6 +63,85 @@ def test_key_reused_for_another_tube_is_refused(
         station=station, items=[sample_item(tubes[1], ids["张伟"], key="a")], actor=tablet
     )
     assert result.items[0].code == "reused"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"document_number": "王芳"},  # another person (resolved from the ids below)
+        {"taken_at": dt.timedelta(minutes=-5)},
+        {"sampling_code": "person"},
+        {"name": "张小伟"},
+    ],
+    ids=["other_person", "other_time", "sampling_code_instead", "other_name"],
+)
+def test_key_reused_for_another_person_or_time_is_refused_not_replayed(
+    station, tubes, tablet, residents, ids, sample_item, change
+):
+    """Regression: the same key with another person, document or time was answered as a
+    replay of the first sample, so the second person was silently not sampled."""
+    first = sample_item(tubes[0], ids["张伟"], key="a")
+    assert register_samples(station=station, items=[first], actor=tablet).accepted == 1
+    extra = {}
+    number = ids["张伟"]
+    if "document_number" in change:
+        number = ids[change["document_number"]]
+    if "taken_at" in change:
+        extra["taken_at"] = first.taken_at + change["taken_at"]
+    if "sampling_code" in change:
+        number, extra["sampling_code"] = None, sampling_code_for(residents[0].pk)
+    if "name" in change:
+        extra["name"] = change["name"]
+    second = register_samples(
+        station=station, items=[sample_item(tubes[0], number, key="a", **extra)], actor=tablet
+    )
+    [item] = second.items
+    assert (item.status, item.field, item.code, item.replayed) == (
+        "rejected",
+        "idempotency_key",
+        "reused",
+        False,
+    )
+    assert Sample.objects.count() == 1
+    assert register_samples(station=station, items=[first], actor=tablet).replayed == 1
+
+
+def test_api_answers_a_reused_key_409_and_every_item(
+    client, station, tubes, tablet, residents, ids, now
+):
+    def item(key, person):
+        return {
+            "idempotency_key": key,
+            "tube_barcode": tubes[0].barcode,
+            "taken_at": now.isoformat(),
+            "document_number": ids[person],
+        }
+
+    headers = {"Authorization": f"Bearer {tablet.clear}"}
+
+    def post(*items):
+        return client.post(
+            "/api/v1/testing/samples",
+            {"station": station.pk, "items": list(items)},
+            content_type="application/json",
+            headers=headers,
+        )
+
+    assert post(item("k1", "张伟")).status_code == 200
+    answer = post(item("k2", "刘洋"), item("k1", "王芳"))
+    assert answer.status_code == 409, answer.content
+    data = answer.json()
+    ReusedOut.model_validate(data)
+    assert [(i["status"], i["code"]) for i in data["items"]] == [
+        ("accepted", None),
+        ("rejected", "reused"),
+    ]
+    assert [(e["field"], e["code"]) for e in data["errors"]] == [
+        ("items.1.idempotency_key", "reused")
+    ]
+    assert Sample.objects.count() == 2  # the other item was stored
+    replay = post(item("k2", "刘洋"))
+    assert replay.status_code == 200 and replay.json()["replayed"] == 1
 
 
 def test_every_item_is_validated_and_only_valid_ones_written(

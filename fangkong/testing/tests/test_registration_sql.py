@@ -6,6 +6,7 @@ import pytest
 from fangkong.testing.models import RoundMember, RoundTally, Sample, Tube
 from fangkong.testing.services import sample_store
 from fangkong.testing.services.registration import register_samples
+from fangkong.testing.services.sample_items import Clock, precheck
 
 
 @pytest.fixture
@@ -14,29 +15,29 @@ def ids(resident_documents):
     return list(resident_documents.values())
 
 
-def test_a_key_committed_between_reads_and_insert_is_answered_as_a_replay(
+def test_a_key_committed_between_reads_and_insert_is_read_again(
     station, tubes, tablet, residents, ids, sample_item, monkeypatch
 ):
     """If the same keys are committed after this batch looked for them, its insert fails on
-    the unique key: nothing of the attempt stays written
-    and the batch runs again, now answered as replays."""
+    the unique key: nothing of the attempt stays written and the batch runs again, reading
+    the committed keys (here used for other people, so refused as reused)."""
     first_items = [sample_item(tubes[0], number, key=f"k{i}") for i, number in enumerate(ids[:3])]
     first = register_samples(station=station, items=first_items, actor=tablet)
     assert first.accepted == 3
-    real = sample_store._answer_replays
+    real = sample_store.answer_replays
     calls = []
 
     def miss_replays_once(live, existing, station):
         calls.append(len(existing))
         return real(live, {} if len(calls) == 1 else existing, station)
 
-    monkeypatch.setattr(sample_store, "_answer_replays", miss_replays_once)
+    monkeypatch.setattr(sample_store, "answer_replays", miss_replays_once)
     # The same keys for other people: only the unique key stops the first attempt.
     items = [sample_item(tubes[0], number, key=f"k{i}") for i, number in enumerate(ids[3:])]
     again = register_samples(station=station, items=items, actor=tablet)
     assert calls == [3, 3]  # the second attempt read the committed keys again
-    assert (again.accepted, again.replayed) == (0, 3)
-    assert [o.sample_id for o in again.items] == [o.sample_id for o in first.items]
+    assert (again.accepted, again.rejected) == (0, 3)
+    assert {o.code for o in again.items} == {"reused"}
     assert Sample.objects.count() == 3
     assert Tube.objects.get(pk=tubes[0].pk).sample_count == 3
     assert RoundMember.objects.count() == 3
@@ -102,14 +103,14 @@ def test_a_retry_waiting_for_its_tube_reads_what_the_first_attempt_committed(
     from django.db import connection, transaction
 
     items = [sample_item(tubes[0], number, key=f"r{i}") for i, number in enumerate(ids[:3])]
-    real = sample_store._answer_replays
+    real = sample_store.answer_replays
     seen: list[int] = []
 
     def count_replays(live, existing, station):
         seen.append(len(existing))
         return real(live, existing, station)
 
-    monkeypatch.setattr(sample_store, "_answer_replays", count_replays)
+    monkeypatch.setattr(sample_store, "answer_replays", count_replays)
     written, release, answers = threading.Event(), threading.Event(), {}
 
     def first_attempt():
@@ -158,44 +159,134 @@ def _server_in_transaction() -> bool:
 
 
 @pytest.fixture
-def after_write(monkeypatch) -> list[bool]:
-    """Whether the server was still in a transaction right after each batch's write."""
-    real = sample_store._store
-    seen: list[bool] = []
+def statements():
+    """Every statement the connection sends, with whether the server was still in a
+    transaction right after it (a recorder on the connection, not a stand-in for our code)."""
+    from django.db import connection
 
-    def store(*args, **kwargs):
-        answer = real(*args, **kwargs)
-        seen.append(_server_in_transaction())
+    seen: list[tuple[str, bool]] = []
+
+    def record(execute, sql, params, many, context):
+        answer = execute(sql, params, many, context)
+        seen.append((sql, _server_in_transaction()))
         return answer
 
-    monkeypatch.setattr(sample_store, "_store", store)
-    return seen
+    with connection.execute_wrapper(record):
+        yield seen
+
+
+def _writes(seen: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+    return [(sql, open_) for sql, open_ in seen if "INSERT INTO testing_sample" in sql]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_write_carries_the_commit_of_its_own_transaction(
-    station, tubes, tablet, residents, ids, sample_item, after_write
+def test_the_store_commits_its_own_transaction_with_the_write_and_nothing_after(
+    station, tubes, tablet, residents, ids, sample_item, statements
 ):
-    """On PostgreSQL the batch's one write statement also commits (one round trip fewer);
-    Django's commit after it finds nothing left to do, and the samples are stored."""
+    """Outside any atomic block the store owns the batch's transaction and returns after it
+    committed. On PostgreSQL the one write statement carries the COMMIT (one round trip
+    fewer) and is the last statement of the batch; on SQLite the block commits after it."""
     from django.db import connection
 
     items = [sample_item(tubes[0], number) for number in ids[:2]]
     assert register_samples(station=station, items=items, actor=tablet).accepted == 2
-    assert after_write == [connection.vendor != "postgresql"]
+    [(sql, open_after)] = _writes(statements)
+    if connection.vendor == "postgresql":
+        assert sql.endswith("; COMMIT") and not open_after
+        assert statements[-1][0] == sql  # nothing was sent after the COMMIT
+    else:
+        assert "COMMIT" not in sql and open_after
     assert not _server_in_transaction()
     assert Sample.objects.count() == 2
 
 
-def test_inside_a_callers_transaction_the_write_does_not_commit(
-    station, tubes, tablet, residents, ids, sample_item, after_write
+@pytest.mark.django_db(transaction=True)
+def test_a_retest_round_also_commits_with_the_write(
+    station, tubes, tablet, residents, ids, sample_item, statements
+):
+    """A retest round's orders become sampled inside the write itself, not after it."""
+    from django.db import connection
+
+    from fangkong.testing.models import RetestOrder, RetestState, RoundKind
+
+    round_ = station.round
+    round_.kind = RoundKind.RETEST
+    round_.save(update_fields=["kind"])
+    resident = residents[0]  # 张伟, ids[0]
+    order = RetestOrder.objects.create(
+        source_tube=tubes[1],
+        retest_round=round_,
+        resident=resident,
+        area_code=resident.area_code,
+        state=RetestState.PENDING,
+    )
+    items = [sample_item(tubes[0], ids[0])]
+    assert register_samples(station=station, items=items, actor=tablet).accepted == 1
+    [(sql, _open)] = _writes(statements)
+    if connection.vendor == "postgresql":
+        assert "testing_retestorder" in sql and sql.endswith("; COMMIT")
+    order.refresh_from_db()
+    assert order.state == RetestState.SAMPLED
+
+
+def test_inside_a_callers_transaction_the_batch_joins_it(
+    station, tubes, tablet, residents, ids, sample_item, statements
 ):
     """Inside a caller's atomic block (here the test's own) the batch is part of the
     caller's transaction: nothing is committed behind its back."""
     items = [sample_item(tubes[0], number) for number in ids[:2]]
     assert register_samples(station=station, items=items, actor=tablet).accepted == 2
-    assert after_write == [True]
+    [(sql, open_after)] = _writes(statements)
+    assert "COMMIT" not in sql and open_after
     assert _server_in_transaction()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_callers_rollback_takes_the_batch_with_it(
+    station, tubes, tablet, residents, ids, sample_item
+):
+    from django.db import transaction
+
+    class Undo(Exception):
+        pass
+
+    items = [sample_item(tubes[0], number) for number in ids[:2]]
+    with pytest.raises(Undo), transaction.atomic():
+        assert register_samples(station=station, items=items, actor=tablet).accepted == 2
+        raise Undo
+    assert Sample.objects.count() == 0
+    assert Tube.objects.get(pk=tubes[0].pk).sample_count == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_after_the_commit_is_refused(
+    station, tubes, tablet, residents, ids, sample_item
+):
+    """An adapter that sends anything after its committing write is stopped: that statement
+    would run outside the batch's transaction."""
+    from django.db import connection
+
+    base = type(sample_store.store())
+
+    class Careless(base):
+        def write(self, cursor, batch, rows, members, updates, *, guard):
+            answer = super().write(cursor, batch, rows, members, updates, guard=guard)
+            guard.committed = True  # as the PostgreSQL write does when it carries the COMMIT
+            cursor.execute("UPDATE testing_tube SET sample_count = 0")
+            return answer
+
+    items = [sample_item(tubes[0], ids[0])]
+    with pytest.raises(sample_store.StatementAfterCommitError):
+        Careless().write_batch(
+            station=station,
+            round_=station.round,
+            prepared=[precheck(0, items[0], Clock.of(items[0].taken_at, station.round))],
+            now=items[0].taken_at,
+            recorded_by="t",
+        )
+    assert not connection.in_atomic_block
+    expected = 1 if connection.vendor == "postgresql" else 0  # committed, or rolled back
+    assert Tube.objects.get(pk=tubes[0].pk).sample_count == expected
 
 
 def test_a_round_or_station_with_samples_cannot_be_deleted(
