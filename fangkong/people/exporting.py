@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.services import require_permission
 from fangkong.core.documents import DocumentType, normalise
-from fangkong.core.masking import mask_document, mask_name, mask_phone
+from fangkong.core.masking import mask_document, mask_name, mask_numbers_in_text, mask_phone
 from fangkong.core.models import AuditAction
 from fangkong.core.services import record_audit
 from fangkong.geo.selectors import get_node
@@ -96,7 +96,8 @@ def _rows(residents, chinese: bool) -> Iterator[list]:
             words["residency"].get(r.residency, r.residency),
             separator.join(words["tags"].get(t.tag, t.tag) for t in r.tags.all()),
             words["status"].get(r.status, r.status),
-            r.note,
+            # Free text: whatever number was typed into it leaves masked too.
+            mask_numbers_in_text(r.note),
         ]
 
 

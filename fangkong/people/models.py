@@ -70,6 +70,10 @@ class Resident(TimeStampedModel):
     phone_cipher = models.TextField(_("phone (encrypted)"), blank=True)
     phone_index = models.CharField(_("phone blind index"), max_length=40, blank=True, db_index=True)
     phone_masked = models.CharField(_("phone"), max_length=20, blank=True)
+    # Whom to call for a person without a document or phone (a child, an elderly person):
+    # a name and a phone as typed, so encrypted like the numbers, with a masked form to show.
+    guardian_cipher = models.TextField(_("guardian (encrypted)"), blank=True)
+    guardian_masked = models.CharField(_("guardian"), max_length=120, blank=True)
     household = models.ForeignKey(
         Household, null=True, blank=True, on_delete=models.PROTECT, related_name="residents"
     )

@@ -12,7 +12,7 @@ from fangkong.accounts.permissions import can
 from fangkong.core import crypto
 from fangkong.core.documents import Document, validate_document
 from fangkong.core.errors import PermissionDeniedError, RuleViolation
-from fangkong.core.masking import mask_document, mask_phone
+from fangkong.core.masking import mask_document, mask_guardian, mask_phone
 from fangkong.core.models import AuditAction
 from fangkong.core.services import record_audit
 from fangkong.geo.models import Household
@@ -21,6 +21,7 @@ from .models import Residency, Resident, ResidentTag, Tag
 
 DOCUMENT_CONTEXT = "resident.document"
 PHONE_CONTEXT = "resident.phone"
+GUARDIAN_CONTEXT = "resident.guardian"
 
 
 def document_index(document_type: str, number: str) -> str:
@@ -66,6 +67,7 @@ class ResidentData:
     tags: set[str] = field(default_factory=set)
     needs_follow_up: bool = False
     note: str = ""
+    guardian: str = ""
 
     def document_fields(self) -> dict:
         if self.document is None:
@@ -87,6 +89,14 @@ class ResidentData:
             "phone_masked": mask_phone(self.phone),
         }
 
+    def guardian_fields(self) -> dict:
+        if not self.guardian:
+            return {"guardian_cipher": "", "guardian_masked": ""}
+        return {
+            "guardian_cipher": crypto.encrypt(self.guardian, context=GUARDIAN_CONTEXT),
+            "guardian_masked": mask_guardian(self.guardian)[:120],
+        }
+
     def to_model(self) -> Resident:
         return Resident(
             name=self.name,
@@ -99,6 +109,7 @@ class ResidentData:
             note=self.note,
             **self.document_fields(),
             **self.phone_fields(),
+            **self.guardian_fields(),
         )
 
 
@@ -114,6 +125,7 @@ def prepare_resident(
     residency: str = Residency.REGISTERED,
     tags: set[str] | None = None,
     note: str = "",
+    guardian: str = "",
 ) -> ResidentData:
     """Validate one resident's fields; raises RuleViolation naming the first bad field."""
     name = (name or "").strip()
@@ -154,6 +166,7 @@ def prepare_resident(
         tags=set(tags or ()),
         needs_follow_up=document is None or document.converted_from_15,
         note=note,
+        guardian=(guardian or "").strip(),
     )
 
 
@@ -193,7 +206,7 @@ def register_resident(*, data: ResidentData, user) -> Resident:
 def unmask_resident(
     *, resident: Resident, user, reason: str, ip: str | None = None
 ) -> dict[str, str]:
-    """The clear document and phone numbers, for a user allowed to see them; always audited.
+    """The clear document and phone numbers (and guardian), for a user allowed to see them; always audited.
 
     A refusal is audited too, so attempts to look where one may not are visible.
     """
@@ -233,5 +246,8 @@ def unmask_resident(
         else "",
         "phone": crypto.decrypt(resident.phone_cipher, context=PHONE_CONTEXT)
         if resident.phone_cipher
+        else "",
+        "guardian": crypto.decrypt(resident.guardian_cipher, context=GUARDIAN_CONTEXT)
+        if resident.guardian_cipher
         else "",
     }

@@ -61,6 +61,25 @@ def test_export_holds_every_resident_in_scope_masked(commander, residents):
         assert number not in text
 
 
+def test_free_text_notes_and_guardians_leave_masked(commander, residents, id_number):
+    """Regression: a number typed into a note, or a guardian typed at sampling, left in
+    clear in the "masked" export."""
+    number = id_number("410172", "19800101", 66)
+    Resident.objects.filter(pk=residents[0].pk).update(note=f"女儿 13755556666 代办，证件 {number}")
+    data = prepare_resident(
+        name="王奶奶", document_type=None, document_number="", guardian="王建国 13700000000"
+    )
+    grandma = data.to_model()
+    grandma.area_code = residents[0].area_code
+    grandma.save()
+    result = export_residents(user=commander, filters=ResidentFilter())
+    text = all_xml(result.content)
+    for clear in ("13755556666", number, "王建国", "13700000000"):
+        assert clear not in text
+    notes = {row[1]: row[15] for row in sheet_rows(result.content)[2:]}
+    assert notes["张伟"].startswith("女儿 137****6666 代办，证件 " + number[:3] + "*")
+
+
 def test_export_follows_the_list_filters_and_the_users_scope(commander, make_user, residents):
     def names(user, **filters):
         content = export_residents(user=user, filters=ResidentFilter(**filters)).content

@@ -124,10 +124,10 @@ def _no_document_person(p: PreparedItem, station: Station) -> Resident:
         document_number="",
         phone=p.phone,
         residency=Residency.VISITOR,
+        guardian=p.item.guardian or "",  # encrypted, never in the free-text note
     )
     resident = data.to_model()
     resident.area_code = station.area_code
     resident.needs_follow_up = True
-    resident.note = (f"监护人/guardian: {p.item.guardian}" if p.item.guardian else "")[:200]
     resident.save()
     return resident

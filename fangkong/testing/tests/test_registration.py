@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 
 from fangkong.accounts.models import Role
+from fangkong.core.crypto import decrypt
 from fangkong.core.errors import PermissionDeniedError, RuleViolation
 from fangkong.core.models import AuditAction, AuditEntry
 from fangkong.people.models import Residency, Resident
@@ -207,7 +208,13 @@ def test_person_without_document_is_taken_with_guardian_and_flagged(
     item = sample_item(tubes[0], None, name="王奶奶", guardian="王建国 13700000000")
     result = register_samples(station=station, items=[item], actor=tablet)
     assert result.items[0].flags == ["no_document", "visitor"]
-    assert Resident.objects.get(name="王奶奶").needs_follow_up
+    grandma = Resident.objects.get(name="王奶奶")
+    assert grandma.needs_follow_up
+    # Regression: the guardian went into the free-text note in clear.
+    assert "王建国" not in grandma.note and "13700000000" not in grandma.note
+    assert grandma.guardian_masked == "王*国 137****0000"
+    assert "13700000000" not in grandma.guardian_cipher
+    assert decrypt(grandma.guardian_cipher, context="resident.guardian") == "王建国 13700000000"
 
 
 def test_name_disagreeing_with_registry_is_accepted_and_flagged(
