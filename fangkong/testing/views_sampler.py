@@ -8,12 +8,15 @@ scanned, so a wrong tube is caught before the first person is swabbed into it.
 
 from __future__ import annotations
 
+import base64
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -26,6 +29,14 @@ from .models import RoundStatus, Station, Tube, TubeKind, TubeState
 
 # Placeholder the page swaps for a scanned barcode when it builds the seal and tube URLs.
 BARCODE_SLOT = "BARCODE"
+
+
+def queue_key(user) -> str:
+    """The key the sampler page encrypts its offline queue with (AES-256, base64). Derived
+    here for the user and printed into the page, never stored on the device: what the
+    device keeps on its disk cannot be read without logging in again."""
+    digest = salted_hmac("fangkong.sampler.queue", str(user.pk), algorithm="sha256").digest()
+    return base64.b64encode(digest).decode()
 
 
 def _ip(request: HttpRequest) -> str | None:
@@ -70,14 +81,17 @@ def _own_station(request: HttpRequest, station_id: int) -> Station:
 
 @login_required
 @require_GET
+@never_cache
 def sampler(request: HttpRequest) -> HttpResponse:
     """The station picker: the sampler's own stations, with round and site."""
     require_permission(
         actor=request.user, action="register_samples", object_type="station", ip=_ip(request)
     )
-    return render(
-        request, "testing/sampler.html", {"stations": list(sampler_stations(request.user))}
-    )
+    context = {
+        "stations": list(sampler_stations(request.user)),
+        "queue_key": queue_key(request.user),
+    }
+    return render(request, "testing/sampler.html", context)
 
 
 @login_required
@@ -99,6 +113,7 @@ def sampler_station(request: HttpRequest, station_id: int) -> HttpResponse:
         "barcode_slot": BARCODE_SLOT,
         "csrf_cookie_name": settings.CSRF_COOKIE_NAME,
         "login_url": reverse("accounts:login") + "?next=" + request.path,
+        "queue_key": queue_key(request.user),
     }
     return render(request, "testing/sampler_station.html", context)
 

@@ -230,3 +230,90 @@ def test_the_sampler_pages_decoder_reads_the_servers_sampling_code(
     log_in(page, live_server, make_user(Role.GRID_WORKER, G111), f"/codes/{wang_fang.pk}/")
     decoder = f"{live_server.url}/static/vendor/zxing/zxing-library-0.23.0.min.js"
     assert page.evaluate(DECODE, decoder) == sampling_code_for(wang_fang.pk)
+
+
+DEVICE_STORAGE = """async () => {
+  const dump = (store) => Array.from({ length: store.length }, (_, i) => store.key(i))
+    .map((k) => k + "=" + store.getItem(k)).join("\\n");
+  const dbs = indexedDB.databases ? (await indexedDB.databases()).map((d) => d.name) : [];
+  return { local: dump(localStorage), session: dump(sessionStorage), idb: dbs.join(",") };
+}"""
+
+
+def test_the_offline_queue_is_encrypted_on_the_device_and_cleared_at_logout(
+    page, live_server, residents, id_number, sampling_station
+):
+    """Regression: the queue kept clear ID numbers, names and phones in localStorage, with
+    no expiry, and they stayed after logout."""
+    sampler, station, tube = sampling_station
+    zhang_wei = id_number("410172", "19900101", 11)
+    log_in(page, live_server, sampler, f"/testing/sampler/{station.pk}/")
+    wedge(page, tube.barcode)
+    expect(page.get_by_test_id("person-input")).to_be_focused()
+    page.context.set_offline(True)
+    wedge(page, zhang_wei)
+    page.get_by_test_id("no-document").click()
+    page.get_by_test_id("nodoc-name").fill("赵大爷")
+    page.get_by_test_id("nodoc-phone").fill("13800001234")
+    page.get_by_test_id("nodoc-guardian").fill("赵小明 13900005678")
+    page.get_by_test_id("nodoc-add").click()
+    expect(page.get_by_test_id("queued-count")).to_have_text("2")
+
+    def stored() -> str:
+        found = page.evaluate(DEVICE_STORAGE)
+        return "\n".join(found.values())
+
+    page.wait_for_function("() => Object.keys(localStorage).some((k) => k.includes('sampler.v2'))")
+    kept = stored()
+    assert "fangkong.sampler.v2" in kept
+    for clear in (zhang_wei, zhang_wei[-8:], "赵大爷", "赵小明", "13800001234", "13900005678"):
+        assert clear not in kept
+
+    # The key is in no storage, and not left in the page's markup either.
+    assert page.get_by_test_id("station-name").is_visible()
+    assert page.locator("[data-queue-key]").count() == 0
+
+    # Encrypted, the queue still survives a reload; then logging out removes it.
+    page.route(SAMPLES_API, lambda route: route.abort())
+    page.context.set_offline(False)
+    page.reload()
+    expect(page.get_by_test_id("queued-count")).to_have_text("2")
+    page.get_by_test_id("logout").click()
+    page.wait_for_url(re.compile(r"/accounts/login/"))
+    assert "fangkong.sampler" not in stored()
+
+
+def test_a_reused_key_is_refused_and_shown_for_a_new_scan(
+    page, live_server, residents, id_number, sampling_station
+):
+    """Regression: a key reused for another person was answered as a replay, so the second
+    person was silently not sampled. The server answers 409 `reused`; the page lists the
+    scan as refused, to be taken again."""
+    from fangkong.testing.models import Sample
+
+    sampler, station, tube = sampling_station
+    log_in(page, live_server, sampler, f"/testing/sampler/{station.pk}/")
+    first_key = []
+
+    def remember(route):
+        body = json.loads(route.request.post_data)
+        first_key.append(body["items"][0]["idempotency_key"])
+        route.continue_()
+
+    page.route(SAMPLES_API, remember, times=1)
+    wedge(page, tube.barcode)
+    wedge(page, id_number("410172", "19900101", 11))  # 张伟
+    expect(page.get_by_test_id("confirmed-count")).to_have_text("1", timeout=20_000)
+
+    def reuse(route):
+        body = json.loads(route.request.post_data)
+        body["items"][0]["idempotency_key"] = first_key[0]  # a device that reuses its keys
+        route.continue_(post_data=json.dumps(body))
+
+    page.route(SAMPLES_API, reuse, times=1)
+    wedge(page, id_number("410102", "19450302", 22))  # 王芳
+    refused = page.get_by_test_id("rejected-list").locator("li[data-code=reused]")
+    expect(refused).to_have_count(1, timeout=20_000)
+    expect(refused).to_contain_text("请重新扫描此人")
+    expect(page.get_by_test_id("queue-total")).to_have_text("0")
+    assert Sample.objects.filter(tube=tube).count() == 1

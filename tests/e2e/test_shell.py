@@ -48,7 +48,8 @@ def test_static_files_are_served(page, live_server, commander):
     for path in (
         "fangkong/app.css",
         "vendor/htmx/htmx-2.0.11.min.js",
-        "testing/sampler.js",
+        "testing/sampler/main.js",
+        "fangkong/logout.js",
         "vendor/echarts/echarts-5.6.0.min.js",
     ):
         response = page.request.get(f"{live_server.url}/static/{path}")

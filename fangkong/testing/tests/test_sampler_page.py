@@ -79,7 +79,8 @@ def test_station_page_renders_for_its_sampler(sampler_client, station, mass_roun
     assert f'data-capacity="{mass_round.pool_size}"' in html
     assert 'data-samples-url="/api/v1/testing/samples"' in html
     assert 'data-seal-url="/api/v1/testing/tubes/BARCODE/seal"' in html
-    assert "testing/sampler.js" in html and "/jsi18n/" in html
+    assert "testing/sampler/main.js" in html and "/jsi18n/" in html
+    assert "<script>" not in html  # no inline scripts: the page runs under a strict CSP
     assert "zxing-library-0.23.0.min.js" in html
     assert 'value="passport"' in html and 'value="foreign_pr_id"' in html
     assert response["Cache-Control"].startswith("max-age=0")
