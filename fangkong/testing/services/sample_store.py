@@ -185,9 +185,15 @@ class SampleStore:
                 facts.in_tubes[resident_id] |= tube_ids
             facts.in_round |= more.in_round
         rows, members, items = sample_rows(
-            fresh, tubes, person_of, facts, batch.station, batch.round_, batch.now,
+            fresh,
+            tubes,
+            person_of,
+            facts,
+            batch.station,
+            batch.round_,
+            batch.now,
             batch.recorded_by,
-        )  # fmt: skip
+        )
         return (rows, members, items) if rows else None
 
     # The adapter's part.
