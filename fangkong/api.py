@@ -1,20 +1,28 @@
 """The JSON API: /api/v1/…, OpenAPI at /api/openapi.json, docs at /api/docs.
 
-Every RuleViolation becomes a 4xx answer naming the field and the rule.
+Every RuleViolation becomes a 4xx answer naming the field and the rule, in one error shape
+that the schema documents for every operation.
 """
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer, django_auth
 
 from fangkong.accounts.services import authenticate_token
-from fangkong.core.errors import RuleViolation
+from fangkong.core.errors import PermissionDeniedError, RuleViolation
+from fangkong.core.http import audit_refusal, body_too_large, read_body, require_json
 from fangkong.core.middleware import DATABASE_UNAVAILABLE, database_unavailable
-from fangkong.core.models import AuditAction
-from fangkong.core.services import record_audit
+
+from .api_errors import document_errors
 
 
 class DeviceBearer(HttpBearer):
@@ -32,30 +40,55 @@ def session_actor(request: HttpRequest):
     return user
 
 
-api = NinjaAPI(
+class JsonParser(Parser):
+    """Bodies are JSON, and say so: anything else is refused before it is guessed at."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        require_json(request)
+        return json.loads(read_body(request))
+
+
+class FangkongAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        return document_errors(super().get_openapi_schema(*args, **kwargs))
+
+
+api = FangkongAPI(
     title="Fangkong API",
     version="1",
     urls_namespace="api",
     auth=[DeviceBearer(), session_actor],
     openapi_url="/openapi.json",
     docs_url="/docs",
+    parser=JsonParser(),
 )
 
 
 @api.exception_handler(RuleViolation)
 def rule_violation(request: HttpRequest, exc: RuleViolation):
-    if exc.status_code == 403 and not getattr(exc, "audited", False):
-        actor = getattr(request, "actor", None)
-        record_audit(
-            user=actor if hasattr(actor, "scope_code") and not hasattr(actor, "key_hash") else None,
-            username=actor.get_username() if actor is not None else "",
-            action=AuditAction.PERMISSION_DENIED,
-            object_type=exc.field,
-            reason=str(exc.code),
-            ip=request.META.get("REMOTE_ADDR"),
-            detail={"path": request.path},
-        )
+    if isinstance(exc, PermissionDeniedError):
+        audit_refusal(request, exc)
     return api.create_response(request, {"errors": [exc.as_dict()]}, status=exc.status_code)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError):
+    """ninja wraps whatever stopped it parsing the body; answer for the cause."""
+    cause = exc.__cause__
+    if isinstance(cause, RuleViolation):
+        return rule_violation(request, cause)
+    if isinstance(cause, ValueError):  # json.JSONDecodeError, UnicodeDecodeError
+        invalid = RuleViolation(
+            field="body", code="invalid_json", message=_("The body is not valid JSON.")
+        )
+        return rule_violation(request, invalid)
+    error = {"field": "request", "code": str(exc.status_code), "message": str(exc)}
+    return api.create_response(request, {"errors": [error]}, status=exc.status_code)
+
+
+@api.exception_handler(RequestDataTooBig)
+def request_too_big(request: HttpRequest, exc: RequestDataTooBig):
+    return rule_violation(request, body_too_large())
 
 
 @api.exception_handler(ValidationError)

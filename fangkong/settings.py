@@ -43,6 +43,8 @@ ALLOWED_HOSTS = os.environ.get(
     "FANGKONG_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver"
 ).split(",")
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("FANGKONG_CSRF_ORIGINS", "").split(",") if o]
+# Proxies (addresses or CIDRs) whose X-Forwarded-For is believed; none: REMOTE_ADDR is the client.
+TRUSTED_PROXIES = os.environ.get("FANGKONG_TRUSTED_PROXIES", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

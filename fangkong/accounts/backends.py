@@ -1,5 +1,7 @@
 from django.contrib.auth.backends import ModelBackend
 
+from fangkong.core.http import client_ip
+
 from .services import check_login
 
 
@@ -9,6 +11,6 @@ class LockoutBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is None or password is None:
             return None
-        ip = request.META.get("REMOTE_ADDR") if request is not None else None
+        ip = client_ip(request) if request is not None else None
         user = check_login(username=username, password=password, ip=ip)
         return user if user is not None and self.user_can_authenticate(user) else None

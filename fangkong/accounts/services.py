@@ -13,9 +13,9 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.errors import PermissionDeniedError, RuleViolation
+from fangkong.core.errors import RuleViolation
 from fangkong.core.models import AuditAction
-from fangkong.core.services import record_audit
+from fangkong.core.services import record_audit, refuse
 from fangkong.geo.selectors import area_exists
 
 from .models import DeviceToken, Role, User
@@ -154,24 +154,14 @@ def authenticate_token(clear: str) -> DeviceToken | None:
 
 def deny(*, actor, action: str, area_code: str = "", object_type: str = "", object_id="", ip=None):
     """Refuse `actor` (audited) although its role allows `action`: e.g. a token of another station."""
-    is_user = isinstance(actor, User)
-    record_audit(
-        user=actor if is_user else None,
-        username=None if is_user else (actor.get_username() if actor is not None else ""),
-        action=AuditAction.PERMISSION_DENIED,
+    refuse(
+        actor=actor,
+        action=action,
+        area_code=area_code,
         object_type=object_type,
         object_id=object_id,
-        area_code=area_code,
         ip=ip,
-        detail={"wanted": action},
     )
-    exc = PermissionDeniedError(
-        field=object_type or action,
-        code="forbidden",
-        message=_("Your role or area does not allow this."),
-    )
-    exc.audited = True  # the handlers above must not write it twice
-    raise exc
 
 
 def require_permission(

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from fangkong.core.errors import RuleViolation
+from fangkong.core.http import add_rule_error, client_ip
 from fangkong.core.models import AuditEntry
 
 from .forms import DeviceTokenForm, LoginForm
@@ -19,14 +20,13 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
-def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
-
-
 @login_required
 def token_list(request: HttpRequest) -> HttpResponse:
     require_permission(
-        actor=request.user, action="manage_devices", ip=_ip(request), object_type="device_token"
+        actor=request.user,
+        action="manage_devices",
+        ip=client_ip(request),
+        object_type="device_token",
     )
     created = None
     form = DeviceTokenForm(request.POST or None, initial={"scope_code": request.user.scope_code})
@@ -35,7 +35,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
             actor=request.user,
             action="manage_devices",
             area_code=form.cleaned_data["scope_code"],
-            ip=_ip(request),
+            ip=client_ip(request),
             object_type="device_token",
         )
         try:
@@ -43,7 +43,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
             created = {"token": token, "clear": clear}
             form = DeviceTokenForm(initial={"scope_code": request.user.scope_code})
         except RuleViolation as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+            add_rule_error(form, exc)
     scope = request.user.scope_code
     tokens = DeviceToken.objects.filter(scope_code__startswith=scope).order_by("-created_at")
     return render(
@@ -59,7 +59,7 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         actor=request.user,
         action="manage_devices",
         area_code=token.scope_code,
-        ip=_ip(request),
+        ip=client_ip(request),
         object_type="device_token",
         object_id=pk,
     )
@@ -70,7 +70,7 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def audit_log(request: HttpRequest) -> HttpResponse:
     require_permission(
-        actor=request.user, action="view_audit_log", ip=_ip(request), object_type="audit_log"
+        actor=request.user, action="view_audit_log", ip=client_ip(request), object_type="audit_log"
     )
     scope = request.user.scope_code
     entries = AuditEntry.objects.filter(area_code__startswith=scope) | AuditEntry.objects.filter(

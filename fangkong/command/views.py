@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from fangkong.accounts.permissions import can
 from fangkong.accounts.services import require_permission
 from fangkong.core.errors import PermissionDeniedError, RuleViolation
+from fangkong.core.http import add_rule_error, client_ip
 from fangkong.geo.selectors import get_node
 from fangkong.work.models import Task
 
@@ -30,13 +31,9 @@ from .services import tasks as task_services
 from .services.notifications import QueueResult
 
 
-def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
-
-
 def _require_view(request: HttpRequest, object_type: str = "command") -> None:
     require_permission(
-        actor=request.user, action="view_incidents", object_type=object_type, ip=_ip(request)
+        actor=request.user, action="view_incidents", object_type=object_type, ip=client_ip(request)
     )
 
 
@@ -127,7 +124,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def incident_new(request: HttpRequest) -> HttpResponse:
     require_permission(
-        actor=request.user, action="manage_incidents", object_type="incident", ip=_ip(request)
+        actor=request.user, action="manage_incidents", object_type="incident", ip=client_ip(request)
     )
     form = IncidentForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -145,7 +142,7 @@ def incident_new(request: HttpRequest) -> HttpResponse:
         except PermissionDeniedError:
             raise
         except RuleViolation as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            add_rule_error(form, exc)
         else:
             messages.success(request, _g("Incident opened."))
             return redirect("command:incident", incident.pk)
@@ -193,7 +190,7 @@ def _post_form(request, incident, form, name: str, action) -> HttpResponse:
         except PermissionDeniedError:
             raise
         except RuleViolation as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            add_rule_error(form, exc)
         else:
             return redirect("command:incident", incident.pk)
     context = _incident_context(request, incident, **{name: form})

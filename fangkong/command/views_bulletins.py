@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from fangkong.accounts.permissions import can
 from fangkong.accounts.services import require_permission
 from fangkong.core.errors import PermissionDeniedError, RuleViolation
+from fangkong.core.http import add_rule_error, client_ip
 
 from . import selectors
 from .broadcasts import incident_texts, zone_texts
@@ -23,7 +24,7 @@ from .messages import lang_key
 from .messages import render as render_message
 from .services.bulletins import write_daily_bulletin, write_incident_bulletin
 from .services.notifications import mark_read
-from .views import _incident_for, _ip, _require_view
+from .views import _incident_for, _require_view
 
 
 @login_required
@@ -33,7 +34,10 @@ def bulletin_list(request: HttpRequest) -> HttpResponse:
     form = DailyBulletinForm(request.POST or None, user=request.user) if may_write else None
     if request.method == "POST":
         require_permission(
-            actor=request.user, action="manage_incidents", object_type="bulletin", ip=_ip(request)
+            actor=request.user,
+            action="manage_incidents",
+            object_type="bulletin",
+            ip=client_ip(request),
         )
         if form.is_valid():
             try:
@@ -45,7 +49,7 @@ def bulletin_list(request: HttpRequest) -> HttpResponse:
             except PermissionDeniedError:
                 raise
             except RuleViolation as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                add_rule_error(form, exc)
             else:
                 messages.success(request, _g("Bulletin written."))
                 return redirect("command:bulletin", bulletin.pk)

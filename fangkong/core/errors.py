@@ -7,6 +7,7 @@ turns it into a non-zero exit with the message in the user's language.
 from __future__ import annotations
 
 from django.utils.encoding import force_str
+from django.utils.translation import gettext_lazy as _
 
 
 class RuleViolation(Exception):
@@ -30,6 +31,40 @@ class RuleViolation(Exception):
 
 
 class PermissionDeniedError(RuleViolation):
-    """The user's role or scope does not allow the action (403, always audited)."""
+    """The user's role or scope does not allow the action (403, always audited).
+
+    It carries what the audit row needs; whoever writes that row sets `audited`, so the
+    edge (`core.http`) writes it only for refusals nobody has recorded yet.
+    """
 
     status_code = 403
+
+    def __init__(
+        self,
+        *,
+        field: str,
+        code: str,
+        message,
+        object_type: str = "",
+        object_id: str | int = "",
+        area_code: str = "",
+    ):
+        super().__init__(field=field, code=code, message=message)
+        self.object_type = object_type
+        self.object_id = str(object_id)
+        self.area_code = area_code
+        self.audited = False
+
+
+def out_of_scope(
+    *, object_type: str, object_id: str | int, area_code: str
+) -> PermissionDeniedError:
+    """The refusal for a record that exists but lies outside the reader's area."""
+    return PermissionDeniedError(
+        field=object_type,
+        code="out_of_scope",
+        message=_("This record lies outside your area."),
+        object_type=object_type,
+        object_id=object_id,
+        area_code=area_code,
+    )

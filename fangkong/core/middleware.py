@@ -4,13 +4,13 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
-from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import get_supported_language_variant
 from django.utils.translation import gettext as _
 
-from .errors import PermissionDeniedError, RuleViolation
+from .errors import RuleViolation
+from .http import rule_violation_response
 
 log = logging.getLogger(__name__)
 
@@ -32,28 +32,7 @@ class RuleViolationMiddleware:
     def process_exception(self, request: HttpRequest, exc: Exception):
         if not isinstance(exc, RuleViolation):
             return None
-        if isinstance(exc, PermissionDeniedError) and not getattr(exc, "audited", False):
-            from fangkong.core.models import AuditAction
-            from fangkong.core.services import record_audit
-
-            user = request.user if request.user.is_authenticated else None
-            record_audit(
-                user=user,
-                action=AuditAction.PERMISSION_DENIED,
-                object_type=exc.field,
-                reason=exc.code,
-                ip=request.META.get("REMOTE_ADDR"),
-                detail={"path": request.path},
-            )
-        wants_json = request.headers.get("Accept", "").startswith("application/json")
-        if wants_json:
-            return JsonResponse({"errors": [exc.as_dict()]}, status=exc.status_code)
-        template = (
-            "core/forbidden.html" if isinstance(exc, PermissionDeniedError) else "core/error.html"
-        )
-        if request.headers.get("HX-Request"):
-            template = "core/partials/error.html"
-        return render(request, template, {"error": exc.as_dict()}, status=exc.status_code)
+        return rule_violation_response(request, exc)
 
 
 class LocaleMiddleware(DjangoLocaleMiddleware):

@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from .errors import RuleViolation
-from .models import AuditEntry, IdempotencyKey
+from .errors import PermissionDeniedError, RuleViolation
+from .models import AuditAction, AuditEntry, IdempotencyKey
 
 
 def record_audit(
@@ -26,10 +27,14 @@ def record_audit(
     detail: dict | None = None,
     username: str | None = None,
 ) -> AuditEntry:
-    """Append one entry to the audit log. Never put clear personal data in `detail`."""
+    """Append one entry to the audit log. Never put clear personal data in `detail`.
+
+    `user` is whoever acted: a user, or a device token, whose name, role and scope are
+    recorded although only a user can be linked.
+    """
     authenticated = user is not None and getattr(user, "is_authenticated", False)
     return AuditEntry.objects.create(
-        user=user if authenticated else None,
+        user=user if authenticated and isinstance(user, AbstractBaseUser) else None,
         username=username or (user.get_username() if authenticated else ""),
         role=getattr(user, "role", "") if authenticated else "",
         scope_code=getattr(user, "scope_code", "") if authenticated else "",
@@ -41,6 +46,40 @@ def record_audit(
         ip=ip,
         detail=detail or {},
     )
+
+
+def refuse(
+    *,
+    actor,
+    action: str,
+    object_type: str = "",
+    object_id: str | int = "",
+    area_code: str = "",
+    reason: str = "",
+    ip: str | None = None,
+    message=None,
+) -> NoReturn:
+    """Write the refusal of `action` to the audit log once, then raise it (403)."""
+    record_audit(
+        user=actor,
+        action=AuditAction.PERMISSION_DENIED,
+        object_type=object_type,
+        object_id=object_id,
+        area_code=area_code,
+        reason=reason,
+        ip=ip,
+        detail={"wanted": action},
+    )
+    exc = PermissionDeniedError(
+        field=object_type or action,
+        code="forbidden",
+        message=message or _("Your role or area does not allow this."),
+        object_type=object_type,
+        object_id=object_id,
+        area_code=area_code,
+    )
+    exc.audited = True
+    raise exc
 
 
 def fingerprint(payload: Any) -> str:

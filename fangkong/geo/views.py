@@ -4,6 +4,7 @@ from django.shortcuts import render
 
 from fangkong.accounts.services import require_permission
 from fangkong.core.areas import is_within, level_of
+from fangkong.core.http import client_ip
 
 from . import selectors
 
@@ -23,7 +24,7 @@ def node(request: HttpRequest, code: str) -> HttpResponse:
             area_code=code,
             object_type="area",
             object_id=code,
-            ip=request.META.get("REMOTE_ADDR"),
+            ip=client_ip(request),
         )
     context = {
         "area": area,

@@ -2,11 +2,12 @@ import datetime as dt
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import paginate
 
 from fangkong.accounts.services import require_permission
 from fangkong.core.errors import RuleViolation
+from fangkong.core.http import BoundedPages, client_ip
 
 from .selectors import ResidentFilter, get_resident, list_residents
 from .services import unmask_resident
@@ -46,8 +47,9 @@ class FilterIn(Schema):
     tag: str | None = None
     status: str | None = None
     residency: str | None = None
-    min_age: int | None = None
-    max_age: int | None = None
+    # The page's filter form allows the same range; an age outside it cannot be a person's.
+    min_age: int | None = Field(None, ge=0, le=130)
+    max_age: int | None = Field(None, ge=0, le=130)
     q: str | None = None
 
 
@@ -61,7 +63,7 @@ class UnmaskOut(Schema):
 
 
 @router.get("/residents", response=list[ResidentOut])
-@paginate(PageNumberPagination, page_size=50)
+@paginate(BoundedPages, page_size=50)
 def residents(request: HttpRequest, filters: Query[FilterIn]):
     """Residents in the caller's scope, numbers masked."""
     require_permission(actor=request.actor, action="view_residents", object_type="residents")
@@ -104,5 +106,5 @@ def unmask(request: HttpRequest, pk: int, body: UnmaskIn):
         resident=_resident(request, pk),
         user=request.actor,
         reason=body.reason,
-        ip=request.META.get("REMOTE_ADDR"),
+        ip=client_ip(request),
     )

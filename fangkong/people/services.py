@@ -11,10 +11,10 @@ from django.utils.translation import gettext_lazy as _
 from fangkong.accounts.permissions import can
 from fangkong.core import crypto
 from fangkong.core.documents import Document, validate_document
-from fangkong.core.errors import PermissionDeniedError, RuleViolation
+from fangkong.core.errors import RuleViolation
 from fangkong.core.masking import mask_document, mask_guardian, mask_phone
 from fangkong.core.models import AuditAction
-from fangkong.core.services import record_audit
+from fangkong.core.services import record_audit, refuse
 from fangkong.geo.models import Household
 
 from .models import Residency, Resident, ResidentTag, Tag
@@ -212,19 +212,14 @@ def unmask_resident(
     """
     reason = (reason or "").strip()
     if not can(user, "unmask_personal_data", resident.area_code):
-        record_audit(
-            user=user,
-            action=AuditAction.PERMISSION_DENIED,
+        refuse(
+            actor=user,
+            action="unmask_personal_data",
             object_type="resident",
             object_id=resident.pk,
             area_code=resident.area_code,
             reason=reason,
             ip=ip,
-            detail={"wanted": "unmask"},
-        )
-        raise PermissionDeniedError(
-            field="resident",
-            code="forbidden",
             message=_("You may not see this resident's personal data."),
         )
     if len(reason) < 2:

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_POST
 
 from fangkong.accounts.permissions import can
 from fangkong.accounts.services import require_permission
+from fangkong.core.http import client_ip
 from fangkong.geo.selectors import ancestors, get_node
 
 from .forms import ResidentFilterForm, UnmaskForm
@@ -13,14 +14,10 @@ from .selectors import ResidentFilter, get_resident, list_residents
 from .services import unmask_resident
 
 
-def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
-
-
 @login_required
 def resident_list(request: HttpRequest) -> HttpResponse:
     require_permission(
-        actor=request.user, action="view_residents", object_type="residents", ip=_ip(request)
+        actor=request.user, action="view_residents", object_type="residents", ip=client_ip(request)
     )
     form = ResidentFilterForm(request.GET or None)
     filters = ResidentFilter()
@@ -72,7 +69,7 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
         action="view_residents",
         object_type="resident",
         object_id=pk,
-        ip=_ip(request),
+        ip=client_ip(request),
     )
     resident = get_resident(user=request.user, pk=pk)
     if resident is None:
@@ -102,7 +99,10 @@ def resident_unmask(request: HttpRequest, pk: int) -> HttpResponse:
             status=422,
         )
     clear = unmask_resident(
-        resident=resident, user=request.user, reason=form.cleaned_data["reason"], ip=_ip(request)
+        resident=resident,
+        user=request.user,
+        reason=form.cleaned_data["reason"],
+        ip=client_ip(request),
     )
     response = render(
         request, "people/partials/unmasked.html", {"resident": resident, "clear": clear}

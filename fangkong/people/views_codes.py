@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET
 from fangkong.accounts.services import require_permission
 from fangkong.core.areas import level_of
 from fangkong.core.errors import RuleViolation
+from fangkong.core.http import client_ip
 from fangkong.core.masking import mask_name
 from fangkong.core.models import AuditAction
 from fangkong.core.services import record_audit
@@ -33,10 +34,6 @@ from .selectors import ResidentFilter, get_resident, list_residents
 
 CARDS_PER_PAGE = 8  # 2 × 4 on A4
 MAX_CARDS = 480  # 60 sheets; a larger area is printed grid by grid
-
-
-def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 def qr_svg(payload: str) -> SafeString:
@@ -67,7 +64,7 @@ def sampling_code(request: HttpRequest, resident_id: int) -> HttpResponse:
         action="view_residents",
         object_type="resident",
         object_id=resident_id,
-        ip=_ip(request),
+        ip=client_ip(request),
     )
     resident = get_resident(user=request.user, pk=resident_id)
     if resident is None:
@@ -113,7 +110,7 @@ def sampling_code_cards(request: HttpRequest) -> HttpResponse:
         action="export_residents",
         area_code=area,
         object_type="sampling_code_cards",
-        ip=_ip(request),
+        ip=client_ip(request),
     )
     residents = list(
         list_residents(
@@ -137,7 +134,7 @@ def sampling_code_cards(request: HttpRequest) -> HttpResponse:
         action=AuditAction.EXPORT,
         object_type="sampling_code_card",
         area_code=area,
-        ip=_ip(request),
+        ip=client_ip(request),
         detail={"format": "sampling_code_cards", "tag": tag, "cards": len(cards)},
     )
     context = {

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from fangkong.accounts.services import require_permission
 from fangkong.core.errors import PermissionDeniedError, RuleViolation
+from fangkong.core.http import client_ip
 
 from . import excel_write
 from .exporting import export_residents
@@ -45,10 +46,6 @@ class ImportForm(forms.Form):
         if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError(_("The file is larger than 20 MB; split it."))
         return upload
-
-
-def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 def _error_dir() -> Path:
@@ -85,7 +82,10 @@ def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def resident_import(request: HttpRequest) -> HttpResponse:
     require_permission(
-        actor=request.user, action="import_residents", object_type="residents", ip=_ip(request)
+        actor=request.user,
+        action="import_residents",
+        object_type="residents",
+        ip=client_ip(request),
     )
     form = ImportForm(request.POST or None, request.FILES or None)
     result, token, status = None, None, 200
@@ -95,7 +95,7 @@ def resident_import(request: HttpRequest) -> HttpResponse:
                 result = import_residents(
                     workbook_file=form.cleaned_data["workbook"],
                     user=request.user,
-                    ip=_ip(request),
+                    ip=client_ip(request),
                 )
             except PermissionDeniedError:
                 raise
@@ -122,7 +122,10 @@ def resident_import(request: HttpRequest) -> HttpResponse:
 def import_errors(request: HttpRequest, token: uuid.UUID) -> FileResponse:
     """The error workbook of the user's own import; anyone else gets 404."""
     require_permission(
-        actor=request.user, action="import_residents", object_type="residents", ip=_ip(request)
+        actor=request.user,
+        action="import_residents",
+        object_type="residents",
+        ip=client_ip(request),
     )
     path = _error_path(request.user, token)
     if not path.is_file():
@@ -135,7 +138,10 @@ def import_errors(request: HttpRequest, token: uuid.UUID) -> FileResponse:
 @require_GET
 def import_template(request: HttpRequest) -> HttpResponse:
     require_permission(
-        actor=request.user, action="import_residents", object_type="residents", ip=_ip(request)
+        actor=request.user,
+        action="import_residents",
+        object_type="residents",
+        ip=client_ip(request),
     )
     response = HttpResponse(
         excel_write.template_workbook(), content_type=excel_write.XLSX_CONTENT_TYPE
@@ -165,12 +171,15 @@ def _filters(request: HttpRequest) -> ResidentFilter:
 @require_GET
 def resident_export(request: HttpRequest) -> FileResponse:
     require_permission(
-        actor=request.user, action="export_residents", object_type="residents", ip=_ip(request)
+        actor=request.user,
+        action="export_residents",
+        object_type="residents",
+        ip=client_ip(request),
     )
     filters = _filters(request)
     # Spooled: small exports stay in memory, large ones go to a temporary file, not the heap.
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
-    export_residents(user=request.user, filters=filters, output=spool, ip=_ip(request))
+    export_residents(user=request.user, filters=filters, output=spool, ip=client_ip(request))
     spool.seek(0)
     response = FileResponse(spool, content_type=excel_write.XLSX_CONTENT_TYPE)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from fangkong.accounts.services import require_permission
 from fangkong.core.errors import RuleViolation
+from fangkong.core.http import client_ip
 
 from . import default_scale, get_runner
 
@@ -40,7 +41,7 @@ def run_scenario(request: HttpRequest, name: str) -> HttpResponse:
         action="manage_incidents",
         object_type="scenario",
         object_id=name,
-        ip=request.META.get("REMOTE_ADDR"),
+        ip=client_ip(request),
     )
     replay = runner(user=request.user, scale=_scale(request, name))
     messages.success(

@@ -24,6 +24,7 @@ from fangkong.accounts.permissions import can
 from fangkong.accounts.services import deny, require_permission
 from fangkong.core.areas import level_of
 from fangkong.core.errors import PermissionDeniedError, RuleViolation
+from fangkong.core.http import add_rule_error, client_ip
 from fangkong.geo.selectors import ancestors, get_node
 from fangkong.work.models import TaskState
 
@@ -38,10 +39,6 @@ def poll_seconds() -> int:
     """How often the round page refreshes its numbers (10–15 s keeps a district's command
     centre current without hammering the database)."""
     return int(getattr(settings, "FANGKONG_COVERAGE_POLL_SECONDS", 12))
-
-
-def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 def _area_param(request: HttpRequest) -> str | None:
@@ -63,7 +60,7 @@ def _round_for(request: HttpRequest, pk: int, action: str = "view_residents") ->
         action=action,
         object_type="testing_round",
         object_id=pk,
-        ip=_ip(request),
+        ip=client_ip(request),
     )
     round_ = TestingRound.objects.filter(pk=pk).first()
     if round_ is None:
@@ -75,7 +72,7 @@ def _round_for(request: HttpRequest, pk: int, action: str = "view_residents") ->
             area_code=round_.area_code,
             object_type="testing_round",
             object_id=pk,
-            ip=_ip(request),
+            ip=client_ip(request),
         )
     return round_
 
@@ -100,7 +97,10 @@ def _grid_scope(user) -> str | None:
 @require_GET
 def round_list(request: HttpRequest) -> HttpResponse:
     require_permission(
-        actor=request.user, action="view_residents", object_type="testing_round", ip=_ip(request)
+        actor=request.user,
+        action="view_residents",
+        object_type="testing_round",
+        ip=client_ip(request),
     )
     can_manage = selectors.may_manage_rounds(request.user)
     form = RoundForm(user=request.user) if can_manage else None
@@ -127,7 +127,7 @@ def round_create(request: HttpRequest) -> HttpResponse:
             action="manage_rounds",
             area_code=user.scope_code,
             object_type="testing_round",
-            ip=_ip(request),
+            ip=client_ip(request),
         )
     form = RoundForm(request.POST, user=user)
     if form.is_valid():
@@ -143,8 +143,7 @@ def round_create(request: HttpRequest) -> HttpResponse:
         except PermissionDeniedError:
             raise
         except RuleViolation as exc:
-            field = {"scope_codes": "areas"}.get(exc.field, exc.field)
-            form.add_error(field if field in form.fields else None, exc.message)
+            add_rule_error(form, exc, fields={"scope_codes": "areas"})
         else:
             messages.success(request, _("Round created."))
             return redirect("testing:round", pk=round_.pk)
@@ -260,7 +259,7 @@ def round_close(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def pooling(request: HttpRequest) -> HttpResponse:
     require_permission(
-        actor=request.user, action="view_areas", object_type="pooling", ip=_ip(request)
+        actor=request.user, action="view_areas", object_type="pooling", ip=client_ip(request)
     )
     form = PoolingForm(request.GET or None)
     advice = plan = None

@@ -16,12 +16,13 @@ from django.views.decorators.http import require_GET, require_POST
 from fangkong.accounts.services import deny
 from fangkong.core.areas import is_within, level_of
 from fangkong.core.errors import RuleViolation
+from fangkong.core.http import client_ip
 from fangkong.geo.selectors import get_node
 from fangkong.work.models import Task, TaskState
 
 from . import selectors
 from .services.doorknock import complete_doorknock_task, generate_doorknock_tasks
-from .views import _area_param, _grid_scope, _ip, _round_for
+from .views import _area_param, _grid_scope, _round_for
 
 
 @login_required
@@ -73,7 +74,7 @@ def grid_work(request: HttpRequest, pk: int) -> HttpResponse:
             area_code=grid,
             object_type="grid",
             object_id=grid,
-            ip=_ip(request),
+            ip=client_ip(request),
         )
     coverage = selectors.round_coverage(user=user, round=round_, area_code=grid)
     tasks = list(selectors.doorknock_tasks(user=user, round=round_, area_code=grid))

@@ -15,12 +15,13 @@ from django.views.decorators.http import require_GET
 from openpyxl import Workbook
 
 from fangkong.accounts.services import require_permission
+from fangkong.core.http import client_ip
 from fangkong.core.models import AuditAction
 from fangkong.core.services import record_audit
 
 from . import selectors
 from .models import TestingRound
-from .views import _area_param, _ip, _round_for, _view_node
+from .views import _area_param, _round_for, _view_node
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -34,7 +35,7 @@ def _export_node(request: HttpRequest, round_: TestingRound, area: str | None) -
         area_code=node or round_.area_code,
         object_type="testing_round",
         object_id=round_.pk,
-        ip=_ip(request),
+        ip=client_ip(request),
     )
     return node
 
@@ -88,7 +89,7 @@ def export_coverage(request: HttpRequest, pk: int) -> HttpResponse:
         object_type="testing_round",
         object_id=round_.pk,
         area_code=node,
-        ip=_ip(request),
+        ip=client_ip(request),
         detail={"export": "coverage_by_grid", "rows": len(coverage.grids)},
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
@@ -139,7 +140,7 @@ def export_untested(request: HttpRequest, pk: int) -> HttpResponse:
         object_type="testing_round",
         object_id=round_.pk,
         area_code=node,
-        ip=_ip(request),
+        ip=client_ip(request),
         detail={"export": "untested_residents", "rows": rows},
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")

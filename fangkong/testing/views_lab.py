@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from fangkong.accounts.permissions import can
 from fangkong.accounts.services import deny, require_permission
 from fangkong.core.errors import PermissionDeniedError, RuleViolation
+from fangkong.core.http import client_ip
 from fangkong.core.services import run_idempotent
 
 from . import ingest, labels
@@ -46,19 +47,15 @@ class UploadForm(forms.Form):
         return upload
 
 
-def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
-
-
 def _lab(request: HttpRequest) -> Lab:
     require_permission(
-        actor=request.user, action="record_results", object_type="lab", ip=_ip(request)
+        actor=request.user, action="record_results", object_type="lab", ip=client_ip(request)
     )
     try:
         return lab_for(request.user)
     except PermissionDeniedError:
         # A lab technician not (or no longer) on a laboratory's staff: refused and audited.
-        deny(actor=request.user, action="record_results", object_type="lab", ip=_ip(request))
+        deny(actor=request.user, action="record_results", object_type="lab", ip=client_ip(request))
         raise
 
 
@@ -110,7 +107,7 @@ def lab_receive(request: HttpRequest) -> HttpResponse:
             area_code=box.area_code,
             object_type="box",
             object_id=box.code,
-            ip=_ip(request),
+            ip=client_ip(request),
         )
         receive_box(box=box, lab=lab, actor=request.user, by=form.cleaned_data["by"].strip())
     except RuleViolation as exc:

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET
 from fangkong.accounts.services import deny, require_permission
 from fangkong.core.documents import DocumentType
 from fangkong.core.errors import RuleViolation
+from fangkong.core.http import client_ip
 
 from .models import RoundStatus, Station, Tube, TubeKind, TubeState
 
@@ -37,10 +38,6 @@ def queue_key(user) -> str:
     device keeps on its disk cannot be read without logging in again."""
     digest = salted_hmac("fangkong.sampler.queue", str(user.pk), algorithm="sha256").digest()
     return base64.b64encode(digest).decode()
-
-
-def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 def sampler_stations(user) -> QuerySet[Station]:
@@ -64,7 +61,7 @@ def _own_station(request: HttpRequest, station_id: int) -> Station:
         action="register_samples",
         object_type="station",
         object_id=station_id,
-        ip=_ip(request),
+        ip=client_ip(request),
     )
     station = sampler_stations(request.user).filter(pk=station_id).first()
     if station is None:
@@ -74,7 +71,7 @@ def _own_station(request: HttpRequest, station_id: int) -> Station:
             action="register_samples",
             object_type="station",
             object_id=station_id,
-            ip=_ip(request),
+            ip=client_ip(request),
         )
     return station
 
@@ -85,7 +82,7 @@ def _own_station(request: HttpRequest, station_id: int) -> Station:
 def sampler(request: HttpRequest) -> HttpResponse:
     """The station picker: the sampler's own stations, with round and site."""
     require_permission(
-        actor=request.user, action="register_samples", object_type="station", ip=_ip(request)
+        actor=request.user, action="register_samples", object_type="station", ip=client_ip(request)
     )
     context = {
         "stations": list(sampler_stations(request.user)),

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from fangkong.accounts.permissions import can
 from fangkong.accounts.services import require_permission
 from fangkong.core.errors import PermissionDeniedError, RuleViolation
+from fangkong.core.http import add_rule_error, client_ip
 from fangkong.work.models import Task, TaskState
 
 from . import selectors
@@ -33,13 +34,13 @@ from .services.lifting import downgrade_zone, evaluate_zone, lift_zone
 from .services.schedules import task_key_prefix
 
 
-def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
-
-
 def _zone_for(request: HttpRequest, pk: int, action: str = "view_zones") -> RiskZone:
     require_permission(
-        actor=request.user, action=action, object_type="risk_zone", object_id=pk, ip=_ip(request)
+        actor=request.user,
+        action=action,
+        object_type="risk_zone",
+        object_id=pk,
+        ip=client_ip(request),
     )
     zone = selectors.get_zone(user=request.user, pk=pk)
     if zone is None:
@@ -74,7 +75,7 @@ def zone_context(zone: RiskZone) -> dict:
 @login_required
 def zone_list(request: HttpRequest) -> HttpResponse:
     require_permission(
-        actor=request.user, action="view_zones", object_type="risk_zones", ip=_ip(request)
+        actor=request.user, action="view_zones", object_type="risk_zones", ip=client_ip(request)
     )
     zones = selectors.zones_for_user(request.user)
     return render(
@@ -91,7 +92,7 @@ def zone_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def designate(request: HttpRequest) -> HttpResponse:
     require_permission(
-        actor=request.user, action="manage_zones", object_type="risk_zone", ip=_ip(request)
+        actor=request.user, action="manage_zones", object_type="risk_zone", ip=client_ip(request)
     )
     form = DesignationForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -108,7 +109,7 @@ def designate(request: HttpRequest) -> HttpResponse:
         except PermissionDeniedError:
             raise  # the middleware answers 403 and the refusal is audited
         except RuleViolation as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            add_rule_error(form, exc)
         else:
             if d["issue_notice"]:
                 _issue_after(request, zone, "designation")
@@ -225,7 +226,7 @@ def zone_shape(request: HttpRequest, pk: int) -> JsonResponse:
 def map_data(request: HttpRequest) -> JsonResponse:
     """GeoJSON of the user's area for the maps: ?levels=grid,compound,building,checkpoint."""
     require_permission(
-        actor=request.user, action="view_zones", object_type="zone_map", ip=_ip(request)
+        actor=request.user, action="view_zones", object_type="zone_map", ip=client_ip(request)
     )
     allowed = {"grid", "compound", "building", "checkpoint"}
     levels = [lv for lv in request.GET.get("levels", "grid,compound").split(",") if lv in allowed]
@@ -239,7 +240,7 @@ def map_data(request: HttpRequest) -> JsonResponse:
 def district_map(request: HttpRequest) -> HttpResponse:
     """Grids and compounds coloured by zone kind, checkpoints as pins; a click opens the zone."""
     require_permission(
-        actor=request.user, action="view_zones", object_type="zone_map", ip=_ip(request)
+        actor=request.user, action="view_zones", object_type="zone_map", ip=client_ip(request)
     )
     zones = selectors.zones_for_user(request.user, status=ZoneStatus.ACTIVE)
     return render(request, "zones/map.html", {"zones": zones})

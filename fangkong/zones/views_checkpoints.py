@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from fangkong.accounts.permissions import can
 from fangkong.accounts.services import require_permission
 from fangkong.core.errors import PermissionDeniedError, RuleViolation
+from fangkong.core.http import client_ip
 from fangkong.people.services import find_resident_by_document
 
 from . import selectors
@@ -22,7 +23,7 @@ from .models import Checkpoint, Pass, ZoneStatus
 from .services.checkpoints import authorise_guard, log_duty, set_up_checkpoint
 from .services.gate import decide_passage
 from .services.passes import issue_pass, pass_code, pass_qr_svg, revoke_pass
-from .views import _ip, _zone_for
+from .views import _zone_for
 
 
 @login_required
@@ -131,7 +132,10 @@ def my_checkpoints(request: HttpRequest) -> HttpResponse:
         checkpoints = request.user.checkpoints.select_related("zone").order_by("name")
     else:
         require_permission(
-            actor=request.user, action="view_zones", object_type="checkpoints", ip=_ip(request)
+            actor=request.user,
+            action="view_zones",
+            object_type="checkpoints",
+            ip=client_ip(request),
         )
         zones = selectors.zones_for_user(request.user, status=ZoneStatus.ACTIVE)
         checkpoints = Checkpoint.objects.filter(zone__in=zones).select_related("zone")

@@ -13,12 +13,13 @@ from django.utils.translation import gettext as _g
 from django.views.decorators.http import require_POST
 
 from fangkong.accounts.services import require_permission
+from fangkong.core.http import client_ip
 
 from . import selectors
 from .models import Notice, NoticeKind, RiskZone, ZoneStatus
 from .notice_text import render_notice_pdf
 from .services.notices import issue_notice
-from .views import _ip, _zone_for
+from .views import _zone_for
 
 KIND_FOR_STATUS = {
     ZoneStatus.ACTIVE: NoticeKind.DESIGNATION,
@@ -41,7 +42,7 @@ def issue_after(request: HttpRequest, zone: RiskZone, kind: str) -> Notice:
 
 def _notices_for(request: HttpRequest):
     require_permission(
-        actor=request.user, action="view_zones", object_type="notices", ip=_ip(request)
+        actor=request.user, action="view_zones", object_type="notices", ip=client_ip(request)
     )
     zones = selectors.zones_for_user(request.user)
     return Notice.objects.filter(zones__in=zones).distinct().prefetch_related("zones")
