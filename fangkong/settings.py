@@ -4,11 +4,14 @@ Development defaults make `make demo` work on a fresh machine; production mode
 (FANGKONG_ENV=production) refuses every demo secret so they can never ship.
 """
 
+import base64
+import binascii
 import os
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent
 ENV = os.environ.get("FANGKONG_ENV", "development")
@@ -26,17 +29,61 @@ BLIND_INDEX_KEY = os.environ.get("FANGKONG_BLIND_INDEX_KEY", DEMO_BLIND_INDEX_KE
 # Signs sampling codes and pass QR codes; separate so it can be rotated on its own.
 SIGNING_KEY = os.environ.get("FANGKONG_SIGNING_KEY", SECRET_KEY)
 
-if PRODUCTION:
-    demo = {
-        "FANGKONG_SECRET_KEY": (SECRET_KEY, DEMO_SECRET_KEY),
-        "FANGKONG_FIELD_KEY": (FIELD_ENCRYPTION_KEY, DEMO_FIELD_KEY),
-        "FANGKONG_BLIND_INDEX_KEY": (BLIND_INDEX_KEY, DEMO_BLIND_INDEX_KEY),
+MIN_KEY_BYTES = 32
+
+
+def _key_bytes(value: str, *, encoded: bool) -> int:
+    """How many bytes of key `value` holds; 0 when a base64 key does not decode."""
+    if not encoded:
+        return len(value.encode())
+    try:
+        return len(base64.b64decode(value, validate=True))
+    except (binascii.Error, ValueError):
+        return 0
+
+
+def production_key_problems(
+    *, secret_key: str, field_key: str, blind_index_key: str, signing_key: str
+) -> list[str]:
+    """What production refuses in these keys: demo values, short keys, one key for two uses.
+
+    The field key encrypts and the blind-index key hashes; were they one key, a leak of
+    either would give away both, so they must differ.
+    """
+    keys = {
+        "FANGKONG_SECRET_KEY": (secret_key, DEMO_SECRET_KEY, False),
+        "FANGKONG_FIELD_KEY": (field_key, DEMO_FIELD_KEY, True),
+        "FANGKONG_BLIND_INDEX_KEY": (blind_index_key, DEMO_BLIND_INDEX_KEY, True),
+        "FANGKONG_SIGNING_KEY": (signing_key, DEMO_SECRET_KEY, False),
     }
-    refused = [name for name, (value, demo_value) in demo.items() if value == demo_value]
-    if refused:
-        raise ImproperlyConfigured(
-            "FANGKONG_ENV=production refuses the demo keys; set " + ", ".join(refused)
+    problems = []
+    demo = [name for name, (value, demo_value, _) in keys.items() if value == demo_value]
+    if demo:
+        problems.append("refuses the demo keys; set " + ", ".join(demo))
+    short = [
+        name
+        for name, (value, _, encoded) in keys.items()
+        if name not in demo and _key_bytes(value, encoded=encoded) < MIN_KEY_BYTES
+    ]
+    if short:
+        problems.append(
+            f"refuses keys shorter than {MIN_KEY_BYTES} bytes (base64 for the field and "
+            "blind-index keys): " + ", ".join(short)
         )
+    if field_key == blind_index_key and "FANGKONG_FIELD_KEY" not in demo:
+        problems.append("refuses FANGKONG_FIELD_KEY equal to FANGKONG_BLIND_INDEX_KEY")
+    return problems
+
+
+if PRODUCTION:
+    _problems = production_key_problems(
+        secret_key=SECRET_KEY,
+        field_key=FIELD_ENCRYPTION_KEY,
+        blind_index_key=BLIND_INDEX_KEY,
+        signing_key=SIGNING_KEY,
+    )
+    if _problems:
+        raise ImproperlyConfigured("FANGKONG_ENV=production " + "; ".join(_problems))
 
 DEBUG = os.environ.get("FANGKONG_DEBUG", "0" if PRODUCTION else "1") == "1"
 ALLOWED_HOSTS = os.environ.get(
@@ -76,9 +123,24 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "fangkong.core.middleware.RuleViolationMiddleware",
     "fangkong.core.middleware.DatabaseUnavailableMiddleware",
 ]
+
+# Scripts only from our own files: a stored name or note that slipped past escaping cannot run.
+# Bars' widths are the one inline style (computed on the server), hence style-src-attr.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    "style-src-attr": [CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 
 ROOT_URLCONF = "fangkong.urls"
 WSGI_APPLICATION = "fangkong.wsgi.application"
@@ -94,6 +156,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
             ],
         },
     },

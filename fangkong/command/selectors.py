@@ -11,7 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.permissions import can
-from fangkong.core.errors import PermissionDeniedError
+from fangkong.core.errors import PermissionDeniedError, out_of_scope
 from fangkong.work.models import Task, TaskState
 
 from .models import Bulletin, Channel, Incident, IncidentStatus, Notification, TimelineEntry
@@ -38,14 +38,15 @@ def incidents_for_user(user, *, status: str | None = None) -> QuerySet[Incident]
 
 
 def get_incident(*, user, pk: int) -> Incident | None:
+    """The incident, or None when there is none; one outside the user's area is refused."""
     require_view(user)
     incident = (
         Incident.objects.select_related("commander", "opened_by", "source_event")
         .filter(pk=pk)
         .first()
     )
-    if incident is None or not meets(incident.area_code, user.scope_code):
-        return None
+    if incident is not None and not meets(incident.area_code, user.scope_code):
+        raise out_of_scope(object_type="incident", object_id=pk, area_code=incident.area_code)
     return incident
 
 
@@ -171,7 +172,13 @@ def bulletins_for_user(user) -> QuerySet[Bulletin]:
 
 
 def get_bulletin(*, user, pk: int) -> Bulletin | None:
-    return bulletins_for_user(user).filter(pk=pk).first()
+    """The bulletin, or None when there is none; one outside the user's area is refused."""
+    bulletin = bulletins_for_user(user).filter(pk=pk).first()
+    if bulletin is None:
+        area_code = Bulletin.objects.filter(pk=pk).values_list("scope_code", flat=True).first()
+        if area_code is not None:
+            raise out_of_scope(object_type="bulletin", object_id=pk, area_code=area_code)
+    return bulletin
 
 
 def inbox(user) -> QuerySet[Notification]:

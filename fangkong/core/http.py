@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import functools
 import ipaddress
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
-from ninja import Field, Schema
+from ninja import Field, Path, Schema
 from ninja.pagination import PageNumberPagination
 
 from .errors import PermissionDeniedError, RuleViolation
@@ -162,3 +162,8 @@ class BoundedPages(PageNumberPagination):
     class Input(Schema):
         page: int = Field(1, ge=1, le=1_000_000)
         page_size: int | None = Field(None, ge=1, le=1_000)
+
+
+# A record's number in a path: beyond a 64-bit key no record exists, and SQLite cannot even
+# be asked (OverflowError), so it is refused as invalid (422) before any query.
+RecordId = Annotated[int, Path(ge=1, le=2**63 - 1)]

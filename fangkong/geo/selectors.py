@@ -52,7 +52,8 @@ def ancestors(code: str) -> list[NodeRef]:
 def children(code: str, *, scope_code: str) -> list[dict]:
     """The children of `code` with their resident counts, limited to the user's scope.
 
-    A user may look at nodes above their scope only as the path down to it.
+    A user may look at nodes above their scope only as the path down to it: a node on that
+    path is named, but its count (residents outside the user's area too) is None.
     """
     if not (is_within(code, scope_code) or is_within(scope_code, code)):
         return []
@@ -75,7 +76,7 @@ def children(code: str, *, scope_code: str) -> list[dict]:
                 "code": h.code,
                 "name": f"{h.entrance}-{h.room}" if h.entrance else h.room,
                 "level": "household",
-                "residents": h.n_residents,
+                "residents": h.n_residents if is_within(h.code, scope_code) else None,
             }
             for h in qs
             if is_within(h.code, scope_code) or is_within(scope_code, h.code)
@@ -83,14 +84,14 @@ def children(code: str, *, scope_code: str) -> list[dict]:
     else:
         return []
     nodes = [n for n in qs if is_within(n.code, scope_code) or is_within(scope_code, n.code)]
-    counts = resident_counts([n.code for n in nodes])
+    counts = resident_counts([n.code for n in nodes if is_within(n.code, scope_code)])
     child_level = level_of(nodes[0].code) if nodes else ""
     return [
         {
             "code": n.code,
             "name": n.name,
             "level": child_level,
-            "residents": counts.get(n.code, 0),
+            "residents": counts.get(n.code),
             "compound": getattr(getattr(n, "compound", None), "name", ""),
         }
         for n in nodes

@@ -10,7 +10,7 @@ import yaml
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.areas import level_of, parent_code
+from fangkong.core.areas import is_within, level_of, parent_code
 from fangkong.core.errors import RuleViolation
 
 from .models import (
@@ -306,8 +306,9 @@ def export_geojson(*, scope_code: str, level: str) -> dict:
         or n.code.startswith(scope_code + "-")
         or scope_code.startswith(n.code + "-")
     ]
+    # Nodes above the scope are drawn for orientation; their counts would reach outside it.
     counts = (
-        resident_counts([n.code for n in nodes])
+        resident_counts([n.code for n in nodes if is_within(n.code, scope_code)])
         if level in {"subdistrict", "community", "grid", "building", "district"}
         else {}
     )

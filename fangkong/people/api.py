@@ -1,13 +1,13 @@
 import datetime as dt
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from fangkong.accounts.services import require_permission
 from fangkong.core.errors import RuleViolation
-from fangkong.core.http import BoundedPages, client_ip
+from fangkong.core.http import BoundedPages, RecordId, client_ip
 
 from .selectors import ResidentFilter, get_resident, list_residents
 from .services import unmask_resident
@@ -79,7 +79,7 @@ def residents(request: HttpRequest, filters: Query[FilterIn]):
     return list_residents(user=request.actor, filters=f)
 
 
-def _resident(request, pk):
+def _resident(request, pk: int):
     require_permission(
         actor=request.actor, action="view_residents", object_type="resident", object_id=pk
     )
@@ -95,16 +95,19 @@ def _resident(request, pk):
 
 
 @router.get("/residents/{pk}", response=ResidentDetailOut)
-def resident(request: HttpRequest, pk: int):
+def resident(request: HttpRequest, pk: RecordId):
     return _resident(request, pk)
 
 
 @router.post("/residents/{pk}/unmask", response=UnmaskOut)
-def unmask(request: HttpRequest, pk: int, body: UnmaskIn):
+def unmask(request: HttpRequest, pk: RecordId, body: UnmaskIn, response: HttpResponse):
     """The clear document and phone numbers; allowed roles only, and always audited."""
-    return unmask_resident(
+    clear = unmask_resident(
         resident=_resident(request, pk),
         user=request.actor,
         reason=body.reason,
         ip=client_ip(request),
     )
+    # Clear numbers must not stay in a browser's or a proxy's cache.
+    response["Cache-Control"] = "no-store"
+    return clear

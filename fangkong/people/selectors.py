@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from fangkong.accounts.permissions import can
 from fangkong.core.areas import is_within
-from fangkong.core.errors import PermissionDeniedError
+from fangkong.core.errors import PermissionDeniedError, out_of_scope
 
 from .models import Residency, Resident, ResidentStatus
 from .services import document_index, phone_index
@@ -123,10 +123,16 @@ def list_residents(*, user, filters: ResidentFilter) -> QuerySet[Resident]:
 
 
 def get_resident(*, user, pk: int) -> Resident | None:
-    return (
+    """The resident, or None when there is none; one outside the user's area is refused."""
+    resident = (
         scoped_residents(user)
         .select_related("household", "household__building", "household__building__compound")
         .prefetch_related("tags")
         .filter(pk=pk)
         .first()
     )
+    if resident is None:
+        area_code = Resident.objects.filter(pk=pk).values_list("area_code", flat=True).first()
+        if area_code is not None:
+            raise out_of_scope(object_type="resident", object_id=pk, area_code=area_code)
+    return resident

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.permissions import can
 from fangkong.core.areas import is_within
-from fangkong.core.errors import PermissionDeniedError
+from fangkong.core.errors import PermissionDeniedError, out_of_scope
 from fangkong.geo.models import Building
 from fangkong.people.models import Resident, ResidentStatus
 
@@ -199,6 +199,7 @@ def zones_for_user(user, *, status: str | None = None, summary: bool = False) ->
 
 
 def get_zone(*, user, pk: int) -> RiskZone | None:
+    """The zone, or None when there is none; one outside the user's area is refused."""
     _require_view(user)
     zone = (
         RiskZone.objects.select_related("protocol", "designated_by", "ended_by")
@@ -206,8 +207,8 @@ def get_zone(*, user, pk: int) -> RiskZone | None:
         .filter(pk=pk)
         .first()
     )
-    if zone is None or not zone_in_scope(zone, user.scope_code):
-        return None
+    if zone is not None and not zone_in_scope(zone, user.scope_code):
+        raise out_of_scope(object_type="risk_zone", object_id=pk, area_code=zone.area_code)
     return zone
 
 

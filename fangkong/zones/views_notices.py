@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _g
 from django.views.decorators.http import require_POST
 
 from fangkong.accounts.services import require_permission
+from fangkong.core.errors import out_of_scope
 from fangkong.core.http import client_ip
 
 from . import selectors
@@ -62,6 +63,8 @@ def notice_list(request: HttpRequest) -> HttpResponse:
 
 def _notice_for(request: HttpRequest, pk: int) -> Notice:
     notice = _notices_for(request).filter(pk=pk).first()
+    if notice is None and Notice.objects.filter(pk=pk).exists():
+        raise out_of_scope(object_type="notice", object_id=pk, area_code="")
     if notice is None:
         raise Http404
     return notice

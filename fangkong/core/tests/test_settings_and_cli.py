@@ -1,3 +1,4 @@
+import base64
 import os
 import subprocess
 import sys
@@ -7,6 +8,8 @@ import pytest
 from django.urls import reverse
 
 ROOT = Path(__file__).resolve().parents[3]
+FIELD_KEY = base64.b64encode(b"f" * 32).decode()
+INDEX_KEY = base64.b64encode(b"i" * 32).decode()
 
 
 def _run(code: str, **env) -> subprocess.CompletedProcess:
@@ -26,13 +29,12 @@ def test_production_refuses_the_demo_keys(tmp_path):
 
 
 def test_production_starts_with_real_keys(tmp_path):
-    key = "cmVhbC1rZXktMzItYnl0ZXMtLS0tLS0tLS0tLS0tLS0="
     result = _run(
         "import fangkong.settings as s; print(s.DEBUG, s.SESSION_COOKIE_SECURE)",
         FANGKONG_ENV="production",
         FANGKONG_SECRET_KEY="x" * 50,
-        FANGKONG_FIELD_KEY=key,
-        FANGKONG_BLIND_INDEX_KEY=key,
+        FANGKONG_FIELD_KEY=FIELD_KEY,
+        FANGKONG_BLIND_INDEX_KEY=INDEX_KEY,
         FANGKONG_DATA_DIR=str(tmp_path),
     )
     assert result.returncode == 0, result.stderr

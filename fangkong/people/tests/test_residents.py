@@ -174,10 +174,19 @@ def test_grid_worker_cannot_unmask_and_the_attempt_is_audited(residents, grid_wo
     ).exists()
 
 
-def test_out_of_scope_resident_is_not_found(client, residents, make_user):
-    client.force_login(make_user(Role.GRID_WORKER, G111))
+def test_out_of_scope_resident_is_refused_and_audited_once(client, residents, make_user):
+    worker = make_user(Role.GRID_WORKER, G111)
+    client.force_login(worker)
     other = Resident.objects.get(name="杨磊")
-    assert client.get(reverse("people:detail", args=[other.pk])).status_code == 404
+    assert client.get(reverse("people:detail", args=[other.pk])).status_code == 403
+    refusal = AuditEntry.objects.get(action=AuditAction.PERMISSION_DENIED)
+    assert (refusal.user, refusal.object_type, refusal.object_id, refusal.area_code) == (
+        worker,
+        "resident",
+        str(other.pk),
+        other.area_code,
+    )
+    assert client.get(reverse("people:detail", args=[999_999])).status_code == 404
 
 
 def test_role_without_resident_access_gets_403_page(client, residents, make_user):
