@@ -181,7 +181,8 @@ def test_bulletin_pages(client, staff, positive_pool):
     )
     assert r.status_code == 403
     client.force_login(staff["fengyang"])
-    assert client.get(reverse("command:bulletin", args=[bulletin.pk])).status_code == 404
+    # another sub-district's bulletin: refused and audited, as docs/permissions.md says
+    assert client.get(reverse("command:bulletin", args=[bulletin.pk])).status_code == 403
 
 
 def test_the_rounds_of_the_response_are_summed_for_the_whole_district(

@@ -225,7 +225,7 @@ def test_who_sees_incidents(client, staff, positive_pool):
     client.force_login(staff["grid1"])
     assert client.get(reverse("command:incidents")).status_code == 403
     client.force_login(staff["fengyang"])  # another sub-district
-    assert client.get(reverse("command:incident", args=[positive_pool.pk])).status_code == 404
+    assert client.get(reverse("command:incident", args=[positive_pool.pk])).status_code == 403
     client.force_login(staff["wutong"])
     assert client.get(reverse("command:incident", args=[positive_pool.pk])).status_code == 200
     assert client.get(reverse("command:incident_new")).status_code == 403

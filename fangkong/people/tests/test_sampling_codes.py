@@ -45,7 +45,7 @@ def test_code_page_shows_the_signed_code_as_a_full_size_qr_svg(client, make_user
 def test_code_page_is_scoped_and_needs_view_residents(client, make_user, residents):
     yang_lei = Resident.objects.get(name="杨磊")  # another sub-district
     client.force_login(make_user(Role.GRID_WORKER, G111))
-    assert client.get(code_url(yang_lei)).status_code == 404
+    assert client.get(code_url(yang_lei)).status_code == 403  # out of scope: refused, audited
     client.force_login(make_user(Role.SAMPLER, C11))
     assert client.get(code_url(yang_lei)).status_code == 403
 

@@ -165,7 +165,9 @@ def test_users_see_the_zones_of_their_area(designate, make_user, people):
     assert {z.pk for z in selectors.zones_for_user(make_user(Role.GRID_WORKER, G111))} == {zone.pk}
     assert selectors.zones_for_user(make_user(Role.COMMUNITY_STAFF, C21)) == [other]
     assert len(selectors.zones_for_user(make_user())) == 2
-    assert selectors.get_zone(user=make_user(Role.GRID_WORKER, G112), pk=zone.pk) is None
+    with pytest.raises(PermissionDeniedError):
+        selectors.get_zone(user=make_user(Role.GRID_WORKER, G112), pk=zone.pk)
+    assert selectors.get_zone(user=make_user(Role.GRID_WORKER, G112), pk=zone.pk + 99) is None
     with pytest.raises(PermissionDeniedError):
         selectors.zones_for_user(make_user(Role.SAMPLER, C11))
 

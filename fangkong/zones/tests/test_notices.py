@@ -119,7 +119,7 @@ def test_the_pages_list_show_and_print_notices(client, commander, people, make_u
     pdf_en = client.get(reverse("zones:notice_pdf", args=[notice.pk]), {"lang": "en"})
     assert pdf_en.content.startswith(b"%PDF-")
     client.force_login(make_user(Role.GRID_WORKER, G211))
-    assert client.get(reverse("zones:notice", args=[notice.pk])).status_code == 404
+    assert client.get(reverse("zones:notice", args=[notice.pk])).status_code == 403
     assert notice.number_label not in client.get(reverse("zones:notices")).content.decode()
 
 

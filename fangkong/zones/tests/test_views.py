@@ -63,7 +63,10 @@ def test_a_grid_worker_sees_zones_but_cannot_designate(client, make_user, design
     assert AuditEntry.objects.filter(user=worker, action=AuditAction.PERMISSION_DENIED).exists()
     outsider = make_user(Role.GRID_WORKER, G112)
     client.force_login(outsider)
-    assert client.get(reverse("zones:zone", args=[zone.pk])).status_code == 404
+    assert client.get(reverse("zones:zone", args=[zone.pk])).status_code == 403
+    assert AuditEntry.objects.filter(
+        user=outsider, action=AuditAction.PERMISSION_DENIED, object_id=str(zone.pk)
+    ).exists()
 
 
 def test_map_data_colours_shapes_by_the_regime_that_applies(client, commander, designate, people):
