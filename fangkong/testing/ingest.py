@@ -518,7 +518,7 @@ def check_custody(*, lab: Lab, barcodes: Iterable[str], actor) -> None:
             object_id=barcode,
         )
     except PermissionDeniedError as exc:
-        raise PermissionDeniedError(
+        refusal = PermissionDeniedError(
             field="tube_barcode",
             code="other_lab",
             message=_(
@@ -526,7 +526,9 @@ def check_custody(*, lab: Lab, barcodes: Iterable[str], actor) -> None:
                 "cannot report it. Nothing in this request was recorded."
             )
             % {"barcode": barcode},
-        ) from exc
+        )
+        refusal.audited = True  # deny() wrote its row; the edge must not write a second
+        raise refusal from exc
 
 
 def authorise_submission(*, lab: Lab, parsed: Parsed, actor) -> None:

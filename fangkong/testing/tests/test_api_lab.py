@@ -219,7 +219,8 @@ def test_results_for_a_tube_another_lab_received_are_refused_whole_and_audited(
     )
     assert answer.status_code == 403
     assert answer.json()["errors"][0]["code"] == "other_lab"
-    assert denials().filter(object_id=received[0].barcode).exists()
+    assert denials().count() == 1  # audited once, with the device's role
+    assert denials().get(object_id=received[0].barcode).role == other_lab.token.role
     assert not LabResult.objects.exists()
 
 
