@@ -129,11 +129,12 @@ MIDDLEWARE = [
 ]
 
 # Scripts only from our own files: a stored name or note that slipped past escaping cannot run.
-# Bars' widths are the one inline style (computed on the server), hence style-src-attr.
+# Page-specific <style> blocks carry the request's nonce; bars' widths (computed on the
+# server) are the one inline style attribute, hence style-src-attr.
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
-    "style-src": [CSP.SELF],
+    "style-src": [CSP.SELF, CSP.NONCE],
     "style-src-attr": [CSP.UNSAFE_INLINE],
     "img-src": [CSP.SELF, "data:"],
     "object-src": [CSP.NONE],

@@ -18,9 +18,11 @@ def test_pages_send_a_policy_without_inline_script(client, commander):
 
 
 @pytest.mark.parametrize("template", sorted(TEMPLATES.glob("**/templates/**/*.html")), ids=str)
-def test_no_template_has_an_inline_handler_or_script(template):
+def test_no_template_has_an_inline_handler_script_or_style_without_nonce(template):
     text = template.read_text()
     assert " onclick=" not in text and " onsubmit=" not in text and " onchange=" not in text
     for tag in text.split("<script")[1:]:
         opening = tag.split(">", 1)[0]
         assert "src=" in opening or 'type="application/json"' in opening, template
+    for tag in text.split("<style")[1:]:
+        assert tag.startswith(' nonce="{{ csp_nonce }}">'), template
