@@ -10,7 +10,11 @@ TEMPLATES = Path(__file__).resolve().parents[2]
 
 def test_pages_send_a_policy_without_inline_script(client, commander):
     client.force_login(commander)
-    for url in (reverse("accounts:login"), reverse("people:list"), reverse("geo:node", args=["410172"])):
+    for url in (
+        reverse("accounts:login"),
+        reverse("people:list"),
+        reverse("geo:node", args=["410172"]),
+    ):
         policy = client.get(url)["Content-Security-Policy"]
         directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
         assert "'unsafe-inline'" not in directives["script-src"], url
