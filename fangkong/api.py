@@ -130,7 +130,7 @@ for _error in DATABASE_UNAVAILABLE:
     api.add_exception_handler(_error, database_away)
 
 
-api.add_router("/v1/geo", "fangkong.geo.api.router")
+api.add_router("/v1/geo", "fangkong.people.api_areas.router")
 api.add_router("/v1/people", "fangkong.people.api.router")
 api.add_router("/v1/accounts", "fangkong.accounts.api.router")
 api.add_router("/v1/testing", "fangkong.testing.api.router")

@@ -15,7 +15,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("accounts/", include("fangkong.accounts.urls")),
-    path("areas/", include("fangkong.geo.urls")),
+    path("areas/", include("fangkong.people.urls_areas")),
     path("residents/", include("fangkong.people.urls")),
     path("codes/", include("fangkong.people.urls_codes")),
     path("testing/", include("fangkong.testing.urls")),

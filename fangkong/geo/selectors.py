@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-
-from django.db.models import Count, Q
 
 from fangkong.core.areas import is_within, level_of, parent_code
 
@@ -49,11 +48,15 @@ def ancestors(code: str) -> list[NodeRef]:
     return refs
 
 
-def children(code: str, *, scope_code: str) -> list[dict]:
-    """The children of `code` with their resident counts, limited to the user's scope.
+Counter = Callable[[list[str]], dict[str, int]]
 
-    A user may look at nodes above their scope only as the path down to it: a node on that
-    path is named, but its count (residents outside the user's area too) is None.
+
+def children(code: str, *, scope_code: str, count: Counter | None = None) -> list[dict]:
+    """The children of `code`, limited to the user's scope, with what `count` says of each.
+
+    The tree knows no residents: the registry passes its own counter. A user may look at
+    nodes above their scope only as the path down to it: a node on that path is named, but
+    its count (residents outside the user's area too) is None.
     """
     if not (is_within(code, scope_code) or is_within(scope_code, code)):
         return []
@@ -68,23 +71,25 @@ def children(code: str, *, scope_code: str) -> list[dict]:
     elif level == "grid":
         qs = Building.objects.filter(grid__code=code).select_related("compound")
     elif level == "building":
-        qs = Household.objects.filter(building__code=code).annotate(
-            n_residents=Count("residents", filter=Q(residents__status="active"))
-        )
+        homes = [
+            h
+            for h in Household.objects.filter(building__code=code)
+            if is_within(h.code, scope_code) or is_within(scope_code, h.code)
+        ]
+        counts = count([h.code for h in homes if is_within(h.code, scope_code)]) if count else {}
         return [
             {
                 "code": h.code,
                 "name": f"{h.entrance}-{h.room}" if h.entrance else h.room,
                 "level": "household",
-                "residents": h.n_residents if is_within(h.code, scope_code) else None,
+                "residents": counts.get(h.code),
             }
-            for h in qs
-            if is_within(h.code, scope_code) or is_within(scope_code, h.code)
+            for h in homes
         ]
     else:
         return []
     nodes = [n for n in qs if is_within(n.code, scope_code) or is_within(scope_code, n.code)]
-    counts = resident_counts([n.code for n in nodes if is_within(n.code, scope_code)])
+    counts = count([n.code for n in nodes if is_within(n.code, scope_code)]) if count else {}
     child_level = level_of(nodes[0].code) if nodes else ""
     return [
         {
@@ -96,34 +101,3 @@ def children(code: str, *, scope_code: str) -> list[dict]:
         }
         for n in nodes
     ]
-
-
-def resident_counts(codes: list[str]) -> dict[str, int]:
-    """Active residents under each code, in one grouped query."""
-    from fangkong.people.models import Resident
-
-    if not codes:
-        return {}
-    depth = len(codes[0].split("-"))
-    counts: dict[str, int] = dict.fromkeys(codes, 0)
-    if depth >= 5:  # buildings: residents carry the grid code, so group by building
-        rows = (
-            Resident.objects.filter(household__building__code__in=codes, status="active")
-            .values_list("household__building__code")
-            .annotate(n=Count("id"))
-        )
-        counts.update(dict(rows))
-        return counts
-    # Group by the grid code and fold grids into their ancestor at the requested depth:
-    # one query over an indexed column, no per-node count.
-    prefix = codes[0].rsplit("-", 1)[0] if depth > 1 else codes[0]
-    rows = (
-        Resident.objects.filter(area_code__startswith=prefix, status="active")
-        .values_list("area_code")
-        .annotate(n=Count("id"))
-    )
-    for area_code, n in rows:
-        key = "-".join(area_code.split("-")[:depth])
-        if key in counts:
-            counts[key] += n
-    return counts

@@ -26,6 +26,7 @@ from .models import (
     PlaceKind,
     Subdistrict,
 )
+from .selectors import Counter
 
 GEOMETRY_TYPES = {"Polygon", "MultiPolygon", "Point", "LineString"}
 
@@ -282,9 +283,11 @@ def import_district_file(path: str | Path) -> dict[str, int]:
     return import_district(data)
 
 
-def export_geojson(*, scope_code: str, level: str) -> dict:
-    """A GeoJSON FeatureCollection of the nodes at `level` within the user's scope."""
-    from .selectors import resident_counts
+def export_geojson(*, scope_code: str, level: str, count: Counter | None = None) -> dict:
+    """A GeoJSON FeatureCollection of the nodes at `level` within the user's scope.
+
+    `count` (the registry's resident counter, say) fills each in-scope node's `residents`.
+    """
 
     models = {
         "subdistrict": Subdistrict,
@@ -308,8 +311,8 @@ def export_geojson(*, scope_code: str, level: str) -> dict:
     ]
     # Nodes above the scope are drawn for orientation; their counts would reach outside it.
     counts = (
-        resident_counts([n.code for n in nodes if is_within(n.code, scope_code)])
-        if level in {"subdistrict", "community", "grid", "building", "district"}
+        count([n.code for n in nodes if is_within(n.code, scope_code)])
+        if count and level in {"subdistrict", "community", "grid", "building", "district"}
         else {}
     )
     features = [

@@ -15,7 +15,7 @@ def home(request: HttpRequest) -> HttpResponse:
     incidents, the area navigator at their own scope node for everyone else."""
     if can(request.user, "view_incidents"):
         return redirect("command:dashboard")
-    return redirect("geo:node", code=request.user.scope_code)
+    return redirect("areas:node", code=request.user.scope_code)
 
 
 @require_GET

@@ -244,6 +244,7 @@ def map_features(*, user, levels: Iterable[str] = ("grid", "compound", "building
     """
     from fangkong.geo.models import Building
     from fangkong.geo.services import export_geojson
+    from fangkong.people.area_counts import resident_counts
 
     _require_view(user)
     regimes = _active_member_regimes()
@@ -262,7 +263,7 @@ def map_features(*, user, levels: Iterable[str] = ("grid", "compound", "building
             data = export_geojson(scope_code=scope, level="place")
             features += [f for f in data["features"] if f["properties"].get("kind") == "checkpoint"]
             continue
-        data = export_geojson(scope_code=scope, level=level)
+        data = export_geojson(scope_code=scope, level=level, count=resident_counts)
         if level == "compound":
             _fill_compound_shapes(data["features"])
         for f in data["features"]:

@@ -13,7 +13,7 @@ def test_pages_send_a_policy_without_inline_script(client, commander):
     for url in (
         reverse("accounts:login"),
         reverse("people:list"),
-        reverse("geo:node", args=["410172"]),
+        reverse("areas:node", args=["410172"]),
     ):
         policy = client.get(url)["Content-Security-Policy"]
         directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))

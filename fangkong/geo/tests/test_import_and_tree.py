@@ -12,6 +12,7 @@ from fangkong.core.errors import RuleViolation
 from fangkong.geo import selectors
 from fangkong.geo.models import Building, Community, Grid, Household, Place
 from fangkong.geo.services import export_geojson, import_district, import_district_file
+from fangkong.people.area_counts import resident_counts
 
 
 def test_area_codes():
@@ -104,7 +105,7 @@ def test_import_from_yaml_file_and_cli(db, tmp_path, capsys):
 
 
 def test_geojson_export_is_scoped(district, residents):
-    fc = export_geojson(scope_code=D, level="grid")
+    fc = export_geojson(scope_code=D, level="grid", count=resident_counts)
     assert [f["id"] for f in fc["features"]] == [G111, G112, G211]
     assert fc["features"][0]["properties"]["residents"] == 3
     assert fc["features"][0]["geometry"]["type"] == "Polygon"
@@ -121,29 +122,33 @@ def test_children_with_counts_in_one_grouped_query(
     district, residents, django_assert_max_num_queries
 ):
     with django_assert_max_num_queries(3):
-        rows = selectors.children(D, scope_code=D)
+        rows = selectors.children(D, scope_code=D, count=resident_counts)
     assert [(r["code"], r["residents"]) for r in rows] == [(S1, 5), (S2, 1)]
-    buildings = selectors.children(G111, scope_code=D)
+    buildings = selectors.children(G111, scope_code=D, count=resident_counts)
     assert [r["residents"] for r in buildings] == [3, 0]
-    households = selectors.children(f"{G111}-001", scope_code=D)
+    households = selectors.children(f"{G111}-001", scope_code=D, count=resident_counts)
     assert sum(h["residents"] for h in households) == 3
 
 
 def test_children_limited_to_scope(district):
     # A grid worker sees the path down to their grid, not the neighbouring grid or sub-district.
-    assert [r["code"] for r in selectors.children(D, scope_code=G111)] == [S1]
-    assert [r["code"] for r in selectors.children(C11, scope_code=G111)] == [G111]
-    assert selectors.children(S2, scope_code=G111) == []
+    assert [r["code"] for r in selectors.children(D, scope_code=G111, count=resident_counts)] == [
+        S1
+    ]
+    assert [r["code"] for r in selectors.children(C11, scope_code=G111, count=resident_counts)] == [
+        G111
+    ]
+    assert selectors.children(S2, scope_code=G111, count=resident_counts) == []
 
 
 def test_navigator_page_walks_down_to_a_household(client, commander, residents):
     client.force_login(commander)
     for code in (D, S1, C11, G111, f"{G111}-001"):
-        response = client.get(reverse("geo:node", args=[code]))
+        response = client.get(reverse("areas:node", args=[code]))
         assert response.status_code == 200
     household = Household.objects.filter(area_code=G111).order_by("code").first()
-    assert client.get(reverse("geo:node", args=[household.code])).status_code == 200
-    assert client.get(reverse("geo:node", args=["410172-009"])).status_code == 404
+    assert client.get(reverse("areas:node", args=[household.code])).status_code == 200
+    assert client.get(reverse("areas:node", args=["410172-009"])).status_code == 404
 
 
 def test_navigator_refuses_a_sibling_area_and_audits(client, make_user):
@@ -151,7 +156,7 @@ def test_navigator_refuses_a_sibling_area_and_audits(client, make_user):
 
     worker = make_user(Role.GRID_WORKER, G111)
     client.force_login(worker)
-    assert client.get(reverse("geo:node", args=[G211])).status_code == 403
+    assert client.get(reverse("areas:node", args=[G211])).status_code == 403
     assert AuditEntry.objects.filter(action="permission_denied", object_id=G211).exists()
 
 

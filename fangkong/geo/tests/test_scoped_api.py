@@ -40,6 +40,6 @@ def test_geojson_gives_no_district_totals_to_a_grid_worker(client, commander, re
 
 def test_the_area_page_does_not_count_above_the_scope(client, residents, make_user):
     client.force_login(make_user(Role.GRID_WORKER, G111))
-    page = client.get(reverse("geo:node", args=[D])).content.decode()
+    page = client.get(reverse("areas:node", args=[D])).content.decode()
     # the district's one child on the path is shown, with a dash for its count
     assert S1 in page and "—" in page

@@ -70,6 +70,7 @@ class Command(BaseCommand):
     def _geojson(self, options) -> None:
         from fangkong.geo.models import District
         from fangkong.geo.services import export_geojson
+        from fangkong.people.area_counts import resident_counts
 
         scope = options["scope"]
         if not scope:
@@ -77,7 +78,7 @@ class Command(BaseCommand):
             if district is None:
                 raise CommandError(_("There is no district yet; import one first."))
             scope = district.code
-        collection = export_geojson(scope_code=scope, level=options["level"])
+        collection = export_geojson(scope_code=scope, level=options["level"], count=resident_counts)
         text = json.dumps(collection, ensure_ascii=False)
         if options["output"]:
             Path(options["output"]).write_text(text, encoding="utf-8")

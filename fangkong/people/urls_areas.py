@@ -1,8 +1,8 @@
 from django.urls import path
 
-from . import views
+from . import views_areas as views
 
-app_name = "geo"
+app_name = "areas"
 urlpatterns = [
     path("<str:code>/", views.node, name="node"),
 ]

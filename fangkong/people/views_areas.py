@@ -1,3 +1,5 @@
+"""The area navigator: the tree from the user's scope down, with resident counts."""
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -5,8 +7,9 @@ from django.shortcuts import render
 from fangkong.accounts.services import require_permission
 from fangkong.core.areas import is_within, level_of
 from fangkong.core.http import client_ip
+from fangkong.geo import selectors
 
-from . import selectors
+from .area_counts import resident_counts
 
 
 @login_required
@@ -31,7 +34,7 @@ def node(request: HttpRequest, code: str) -> HttpResponse:
         "code": code,
         "level": level_of(code),
         "breadcrumbs": selectors.ancestors(code),
-        "children": selectors.children(code, scope_code=user.scope_code),
+        "children": selectors.children(code, scope_code=user.scope_code, count=resident_counts),
         "in_scope": is_within(code, user.scope_code),
     }
-    return render(request, "geo/node.html", context)
+    return render(request, "people/area_node.html", context)

@@ -1,3 +1,5 @@
+"""The area tree in the API: a node with its path and children, and GeoJSON, with counts."""
+
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema
@@ -6,8 +8,9 @@ from fangkong.accounts.services import require_permission
 from fangkong.core.areas import is_within, level_of
 from fangkong.core.errors import RuleViolation
 from fangkong.core.http import client_ip
+from fangkong.geo import selectors, services
 
-from . import selectors, services
+from .area_counts import resident_counts
 
 router = Router(tags=["areas"])
 
@@ -51,7 +54,7 @@ def area(request: HttpRequest, code: str):
         "name": getattr(node, "name", code),
         "level": level_of(code),
         "ancestors": [r.__dict__ for r in selectors.ancestors(code)],
-        "children": selectors.children(code, scope_code=scope),
+        "children": selectors.children(code, scope_code=scope, count=resident_counts),
     }
 
 
@@ -61,4 +64,6 @@ def geojson(request: HttpRequest, level: str = "grid"):
     require_permission(
         actor=request.actor, action="view_areas", object_type="geojson", ip=client_ip(request)
     )
-    return services.export_geojson(scope_code=request.actor.scope_code, level=level)
+    return services.export_geojson(
+        scope_code=request.actor.scope_code, level=level, count=resident_counts
+    )
