@@ -11,32 +11,33 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import get_language
 
 from fangkong.accounts.permissions import can
 from fangkong.core.areas import is_within
-from fangkong.geo.models import Grid, Household
-from fangkong.people.models import HealthStatus, Resident, ResidentStatus
+from fangkong.geo.models import Grid
+from fangkong.people.models import HealthStatus, ResidentStatus
 from fangkong.people.selectors import IN_SCOPE_RESIDENCY, population_by_grid, scoped_residents
 from fangkong.testing.models import (
     RetestOrder,
     RetestState,
     RoundKind,
-    RoundMember,
     RoundStatus,
     TestingRound,
-    Tube,
-    TubeKind,
-    TubeState,
 )
 from fangkong.testing.selectors import (
-    _overdue_q,  # the lab's time limits live with testing; one rule, read here too
+    OverdueTube,
+    TubeFigures,
     bulletin_phrase,
-    overdue_hours,
+    overdue_tubes,
+    resident_q,
     round_prefixes,
+    round_statistics,
     tested_by_area,
+    tested_by_home,
+    tube_figures,
 )
 from fangkong.work.models import Task, TaskState, task_kind_label
 
@@ -63,9 +64,7 @@ class RoundProgress:
     prefixes: list[str]
     residents: int = 0
     tested: int = 0
-    tubes_by_state: dict[str, int] = field(default_factory=dict)
-    tubes_total: int = 0
-    overdue: int = 0
+    tubes: TubeFigures = field(default_factory=TubeFigures)
     stats: dict = field(default_factory=dict)
     phrase: str = ""
 
@@ -78,22 +77,16 @@ class RoundProgress:
         return round(100 * self.tested / self.residents, 1) if self.residents else None
 
     @property
+    def tubes_total(self) -> int:
+        return self.tubes.total
+
+    @property
     def resulted(self) -> int:
-        return self.tubes_by_state.get(TubeState.RESULTED, 0)
+        return self.tubes.resulted
 
-
-@dataclass
-class LateTube:
-    barcode: str
-    round_name: str
-    state: str
-    capacity: int
-    kind: str
-    reason: str  # not_received | no_result
-    hours_waiting: float
-    limit_hours: float
-    station: str
-    box: str
+    @property
+    def overdue(self) -> int:
+        return self.tubes.overdue
 
 
 @dataclass
@@ -106,7 +99,7 @@ class Dashboard:
     zones: list | None = None  # None: the user may not see zones
     open_incidents: list[Incident] = field(default_factory=list)
     closed_incidents: list[Incident] = field(default_factory=list)
-    overdue_tubes: list[LateTube] = field(default_factory=list)
+    overdue_tubes: list[OverdueTube] = field(default_factory=list)
     overdue_tube_count: int = 0
     tasks_open: int = 0
     tasks_overdue: int = 0
@@ -144,24 +137,6 @@ def _active_rounds(user) -> list[tuple[TestingRound, list[str]]]:
     return out
 
 
-def _fine_q(prefixes: list[str], rel: str = "") -> Q:
-    """People in buildings (5 segments) or households (6) named by a round's scope.
-
-    Written as "home among these households" so the database starts from the few homes and
-    their residents' index: joined through buildings by code, it read all the district's
-    residents (1.2 s at 1M with 30 zone rounds on the dashboard).
-    """
-    buildings = [p for p in prefixes if _depth(p) == 5]
-    households = [p for p in prefixes if _depth(p) >= 6]
-    if not (buildings or households):
-        return Q(pk__in=[])
-    homes = Household.objects.filter(Q(building__code__in=buildings) | Q(code__in=households))
-    residents = Resident.objects.filter(household_id__in=homes.values("id"))
-    if rel:  # e.g. a round's people: by their person, from the homes' residents
-        return Q(**{f"{rel}id__in": residents.values("id")})
-    return Q(household_id__in=homes.values("id"))
-
-
 def _sum_for(prefixes: list[str], by_grid: dict[str, int], fine: dict[tuple, int]) -> int:
     """Add up grid rows under the coarse prefixes and building/household rows of the fine ones."""
     total = 0
@@ -188,7 +163,6 @@ def dashboard(*, user, now: dt.datetime | None = None) -> Dashboard:
     active = _active_rounds(user)
     ids = [r.pk for r, _ in active]
     progress = {r.pk: RoundProgress(round=r, prefixes=p) for r, p in active}
-    fine_rounds = [r.pk for r, p in active if any(_depth(c) > 4 for c in p)]
     fine_prefixes = sorted({c for _, p in active for c in p if _depth(c) > 4})
     grid_people: dict[str, int] = {}
     fine_people: dict[tuple, int] = {}
@@ -205,26 +179,16 @@ def dashboard(*, user, now: dt.datetime | None = None) -> Dashboard:
             tested[round_id][code] = n
         if fine_prefixes:
             for building, household, n in (
-                people.filter(_fine_q(fine_prefixes))
+                people.filter(resident_q(fine_prefixes))
                 .values_list("household__building__code", "household__code")
                 .annotate(n=Count("id"))
                 .order_by()
             ):
                 fine_people[(building, household)] = n
-            for round_id, building, household, n in (
-                RoundMember.objects.filter(
-                    within_q(scope, "resident__area_code"),
-                    _fine_q(fine_prefixes, "resident__"),
-                    round_id__in=fine_rounds,
-                    visitor=False,
-                )
-                .values_list(
-                    "round_id", "resident__household__building__code", "resident__household__code"
-                )
-                .annotate(n=Count("id"))
-                .order_by()
-            ):
-                fine_tested[round_id][(building, household)] = n
+            fine_ids = [r.pk for r, p in active if any(_depth(c) > 4 for c in p)]
+            fine_tested.update(
+                tested_by_home(round_ids=fine_ids, prefixes=fine_prefixes, scope=scope)
+            )
         for pk, row in progress.items():
             row.residents = _sum_for(row.prefixes, grid_people, fine_people)
             row.tested = _sum_for(row.prefixes, tested[pk], fine_tested[pk])
@@ -266,89 +230,21 @@ def dashboard(*, user, now: dt.datetime | None = None) -> Dashboard:
 
 def _tubes(board: Dashboard, progress: dict, ids: list[int], scope: str, now) -> None:
     """Tubes by round and state, the late ones counted in the same query; the oldest listed."""
-    tubes = Tube.objects.filter(round_id__in=ids).filter(
-        within_q(scope, "station__area_code")
-        | (Q(station__isnull=True) & within_q(scope, "area_code"))
-    )
-    late = _overdue_q(now)
-    for round_id, state, n, n_late in (
-        tubes.values_list("round_id", "state")
-        .annotate(n=Count("id"), late=Count("id", filter=late))
-        .order_by()
-    ):
-        row = progress[round_id]
-        row.tubes_by_state[state] = n
-        row.tubes_total += n
-        row.overdue += n_late
-        board.overdue_tube_count += n_late
-    if not board.overdue_tube_count:
-        return
-    for t in (
-        tubes.filter(late)
-        .select_related("station", "box", "round")
-        .order_by("sealed_at", "id")[:LIST_LIMIT]
-    ):
-        if t.state == TubeState.RECEIVED:
-            reason, since = "no_result", t.first_sample_at or t.sealed_at
-            limit = overdue_hours(
-                "FANGKONG_RESULT_HOURS_SINGLE"
-                if t.capacity == 1
-                else "FANGKONG_RESULT_HOURS_POOLED"
-            )
-        else:
-            reason, since = "not_received", t.sealed_at
-            limit = overdue_hours("FANGKONG_TUBE_RECEIPT_HOURS")
-        board.overdue_tubes.append(
-            LateTube(
-                barcode=t.barcode,
-                round_name=t.round.name,
-                state=t.state,
-                capacity=t.capacity,
-                kind=t.kind,
-                reason=reason,
-                hours_waiting=round((now - since).total_seconds() / 3600, 1),
-                limit_hours=limit,
-                station=t.station.name if t.station_id else "",
-                box=t.box.code if t.box_id else "",
-            )
+    for pk, figures in tube_figures(round_ids=ids, prefixes=[scope], now=now).items():
+        progress[pk].tubes = figures
+        board.overdue_tube_count += figures.overdue
+    if board.overdue_tube_count:
+        board.overdue_tubes = overdue_tubes(
+            round_ids=ids, prefixes=[scope], now=now, limit=LIST_LIMIT
         )
 
 
 def _statistics(progress: dict, ids: list[int]) -> None:
-    """The bulletin figures of every active round (the figures `testing.selectors.
-    round_statistics` counts from the samples, whole round), in two grouped queries over the
-    tubes instead of two per round over the samples."""
-    people: dict[int, list[dict]] = {pk: [] for pk in ids}
-    # The tubes' own sample counters (kept by registration in the same transaction as the
-    # samples) give the same figures as counting millions of samples.
-    for round_id, capacity, tubes, n in (
-        Tube.objects.filter(round_id__in=ids, kind=TubeKind.PEOPLE, sample_count__gt=0)
-        .values_list("round_id", "capacity")
-        .annotate(tubes=Count("id"), n=Sum("sample_count"))
-        .order_by("round_id", "-capacity")
-    ):
-        people[round_id].append({"capacity": capacity, "tubes": tubes, "people": n})
-    env: dict[int, dict] = {pk: {"tubes": 0, "points": 0} for pk in ids}
-    for round_id, tubes, points in (
-        Tube.objects.filter(round_id__in=ids, kind=TubeKind.ENVIRONMENT)
-        .exclude(state=TubeState.OPEN)
-        .values_list("round_id")
-        .annotate(tubes=Count("id"), points=Sum("swab_points"))
-        .order_by()
-    ):
-        env[round_id] = {"tubes": tubes or 0, "points": points or 0}
+    """The bulletin figures of every active round, whole round, in the bulletin's words."""
     lang = "en" if _english() else "zh-hans"
-    for pk, row in progress.items():
-        rows = people[pk]
-        row.stats = {
-            "round_id": pk,
-            "people": rows,
-            "environment": env[pk],
-            "people_tubes": sum(r["tubes"] for r in rows),
-            "people_total": sum(r["people"] for r in rows),
-            "tubes_total": sum(r["tubes"] for r in rows) + env[pk]["tubes"],
-        }
-        row.phrase = bulletin_phrase(row.stats, lang)
+    for pk, stats in round_statistics(round_ids=ids).items():
+        progress[pk].stats = stats
+        progress[pk].phrase = bulletin_phrase(stats, lang)
 
 
 def _grid_rows(
