@@ -242,7 +242,8 @@ def _round_results(rows: dict[int, tuple[int, RoundResult]], where: Membership) 
     single tube counts as negative."""
     if not rows:
         return
-    found = results_by_area(round_ids=rows, grid_codes=where.by_grid, building_ids=where.homes)
+    # The rounds' people by home; those living outside the round's zone are left out.
+    found = results_by_area(round_ids=rows)
     for (round_id, grid, building), counts in found.items():
         zone_id, row = rows[round_id]
         if zone_id in where.zones_of(grid, building):

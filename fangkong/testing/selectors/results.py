@@ -37,24 +37,18 @@ def _cleared() -> Exists:
     )
 
 
-def results_by_area(
-    *, round_ids: Iterable[int], grid_codes: Iterable[str], building_ids: Iterable[int]
-) -> dict[tuple[int, str, int | None], AreaResults]:
+def results_by_area(*, round_ids: Iterable[int]) -> dict[tuple[int, str, int | None], AreaResults]:
     """(round, grid code, building id) → active residents sampled in the round, negative and
-    positive, for the people whose grid is among `grid_codes` or whose home is in one of
-    `building_ids`. Each person counts once per round; one query.
-
-    The two parts are read apart and joined (UNION ALL), each on its own index: OR-ed in one
-    WHERE they make PostgreSQL read every resident of the district.
+    positive, where they live. Each person counts once per round; one grouped query.
     """
-    round_ids, grids, buildings = sorted(round_ids), sorted(grid_codes), sorted(building_ids)
-    if not round_ids or not (grids or buildings):
+    round_ids = sorted(round_ids)
+    if not round_ids:
         return {}
     cleared = _cleared()
     alarm = Q(tube__result__in=ALARM)
     rows = (
         Sample.objects.filter(round_id__in=round_ids, resident__status=ResidentStatus.ACTIVE)
-        .values("round_id", "resident__area_code", "resident__household__building_id")
+        .values_list("round_id", "resident__area_code", "resident__household__building_id")
         .annotate(
             sampled=Count("resident_id", distinct=True),
             negative=Count(
@@ -66,18 +60,7 @@ def results_by_area(
         )
         .order_by()
     )
-    parts = []
-    if grids:
-        parts.append(rows.filter(resident__area_code__in=grids))
-    if buildings:
-        parts.append(rows.filter(resident__household__building_id__in=buildings))
-    query = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    out: dict[tuple[int, str, int | None], AreaResults] = {}
-    for r in query:
-        # A group can come from both parts, with the same counts: kept once.
-        key = (r["round_id"], r["resident__area_code"], r["resident__household__building_id"])
-        out[key] = AreaResults(r["sampled"], r["negative"], r["positive"])
-    return out
+    return {(r, grid, b): AreaResults(n, neg, pos) for r, grid, b, n, neg, pos in rows}
 
 
 def last_positive_samples(*, resident_ids: Iterable[int]) -> dict[int, dt.datetime]:
