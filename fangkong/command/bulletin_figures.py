@@ -18,8 +18,6 @@ from fangkong.testing.models import (
     LabResult,
     Result,
     ResultStatus,
-    RetestOrder,
-    RetestState,
     RoundKind,
     RoundStatus,
     TestingRound,
@@ -28,6 +26,7 @@ from fangkong.testing.models import (
 from fangkong.testing.selectors import (
     bulletin_phrase,
     merged_statistics,
+    retest_counts,
     round_statistics,
     tube_figures,
 )
@@ -152,14 +151,6 @@ def _alarm_tubes(tube_ids: list[int]) -> list[dict]:
     return out
 
 
-def _retests(orders) -> dict:
-    counts = dict.fromkeys(RetestState.values, 0)
-    for state, n in orders.values_list("state").annotate(n=Count("id")).order_by():
-        counts[state] = n
-    counts["total"] = sum(counts.values())
-    return counts
-
-
 def _zones(scope: str, start: dt.datetime, end: dt.datetime) -> dict:
     """Zones designated and ended in [start, end), and those active at `end`, by kind."""
     from fangkong.zones.models import RiskZone
@@ -253,7 +244,7 @@ def incident_figures(incident: Incident, *, now: dt.datetime | None = None) -> d
             "summary_en": incident.summary_en,
         },
         "alarms": alarms,
-        "retests": _retests(RetestOrder.objects.filter(source_tube_id__in=tube_ids)),
+        "retests": retest_counts(source_tube_ids=tube_ids),
         "zones": _zones(incident.area_code, incident.opened_at, end + dt.timedelta(seconds=1)),
         "rounds": source + response,
         "response": merged_rounds(response),
@@ -302,10 +293,10 @@ def daily_figures(*, day: dt.date, scope_code: str, now: dt.datetime | None = No
         .values_list("tube_id", flat=True)
     )
     today = start <= now < end
-    orders = RetestOrder.objects.filter(within_q(scope_code), created_at__lt=end)
+    orders = retest_counts(area_code=scope_code, created_before=end, new_since=start)
     # Retest states are current, not kept by day: printed only in today's bulletin.
-    retests = _retests(orders) if today else {}
-    retests["new"] = orders.filter(created_at__gte=start).count()
+    retests = {k: n for k, n in orders.items() if k != "new"} if today else {}
+    retests["new"] = orders["new"]
     incidents = Incident.objects.filter(meets_q(scope_code))
     tasks = Task.objects.filter(within_q(scope_code))
     return {

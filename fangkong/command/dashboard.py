@@ -20,20 +20,15 @@ from fangkong.core.areas import is_within
 from fangkong.geo.models import Grid
 from fangkong.people.models import HealthStatus, ResidentStatus
 from fangkong.people.selectors import IN_SCOPE_RESIDENCY, population_by_grid, scoped_residents
-from fangkong.testing.models import (
-    RetestOrder,
-    RetestState,
-    RoundKind,
-    RoundStatus,
-    TestingRound,
-)
+from fangkong.testing.models import RetestState, RoundKind, TestingRound
 from fangkong.testing.selectors import (
     OverdueTube,
     TubeFigures,
+    active_rounds,
     bulletin_phrase,
     overdue_tubes,
     resident_q,
-    round_prefixes,
+    retest_counts,
     round_statistics,
     tested_by_area,
     tested_by_home,
@@ -122,21 +117,6 @@ def _english() -> bool:
     return (get_language() or "").startswith("en")
 
 
-def _active_rounds(user) -> list[tuple[TestingRound, list[str]]]:
-    scope = user.scope_code
-    rows = (
-        TestingRound.objects.filter(status=RoundStatus.ACTIVE)
-        .filter(meets_q(scope))
-        .order_by("-starts_at", "-id")[:MAX_ROUNDS]
-    )
-    out = []
-    for r in rows:
-        prefixes = round_prefixes(user=user, round=r)
-        if prefixes:
-            out.append((r, prefixes))
-    return out
-
-
 def _sum_for(prefixes: list[str], by_grid: dict[str, int], fine: dict[tuple, int]) -> int:
     """Add up grid rows under the coarse prefixes and building/household rows of the fine ones."""
     total = 0
@@ -150,6 +130,53 @@ def _sum_for(prefixes: list[str], by_grid: dict[str, int], fine: dict[tuple, int
     return total
 
 
+@dataclass
+class _Counts:
+    """Residents and people tested, by grid and by home, for the active rounds."""
+
+    ids: list[int]
+    grid_people: dict[str, int] = field(default_factory=dict)
+    fine_people: dict[tuple, int] = field(default_factory=dict)
+    tested: dict[int, dict[str, int]] = field(default_factory=dict)
+    fine_tested: dict[int, dict[tuple, int]] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.tested = {pk: {} for pk in self.ids}
+        self.fine_tested = {pk: {} for pk in self.ids}
+
+
+def _count_people(user, active: list, progress: dict, counts: _Counts) -> None:
+    """Residents in scope and tested for each round: the grid tallies registration keeps,
+    and the homes of rounds over buildings or households."""
+    scope = user.scope_code
+    counts.grid_people.update(population_by_grid(user))
+    for (round_id, code), (n, _visitors) in tested_by_area(
+        round_ids=counts.ids, prefixes=[scope], scope=scope
+    ).items():
+        counts.tested[round_id][code] = n
+    fine_prefixes = sorted({c for _, p in active for c in p if _depth(c) > 4})
+    if fine_prefixes:
+        for building, household, n in (
+            scoped_residents(user)
+            .filter(
+                resident_q(fine_prefixes),
+                status=ResidentStatus.ACTIVE,
+                residency__in=IN_SCOPE_RESIDENCY,
+            )
+            .values_list("household__building__code", "household__code")
+            .annotate(n=Count("id"))
+            .order_by()
+        ):
+            counts.fine_people[(building, household)] = n
+        fine_ids = [r.pk for r, p in active if any(_depth(c) > 4 for c in p)]
+        counts.fine_tested.update(
+            tested_by_home(round_ids=fine_ids, prefixes=fine_prefixes, scope=scope)
+        )
+    for pk, row in progress.items():
+        row.residents = _sum_for(row.prefixes, counts.grid_people, counts.fine_people)
+        row.tested = _sum_for(row.prefixes, counts.tested[pk], counts.fine_tested[pk])
+
+
 def dashboard(*, user, now: dt.datetime | None = None) -> Dashboard:
     """Everything on the command dashboard for the user's scope, in a fixed number of queries."""
     require_view(user)
@@ -160,39 +187,12 @@ def dashboard(*, user, now: dt.datetime | None = None) -> Dashboard:
     board.may_see_people = may_see_people
 
     # Testing progress of the active rounds ------------------------------------------------
-    active = _active_rounds(user)
+    active = active_rounds(user=user, limit=MAX_ROUNDS)
     ids = [r.pk for r, _ in active]
     progress = {r.pk: RoundProgress(round=r, prefixes=p) for r, p in active}
-    fine_prefixes = sorted({c for _, p in active for c in p if _depth(c) > 4})
-    grid_people: dict[str, int] = {}
-    fine_people: dict[tuple, int] = {}
-    tested: dict[int, dict[str, int]] = {pk: {} for pk in ids}
-    fine_tested: dict[int, dict[tuple, int]] = {pk: {} for pk in ids}
+    counts = _Counts(ids)
     if ids and may_see_people:
-        people = scoped_residents(user).filter(
-            status=ResidentStatus.ACTIVE, residency__in=IN_SCOPE_RESIDENCY
-        )
-        grid_people.update(population_by_grid(user))
-        for (round_id, code), (n, _visitors) in tested_by_area(
-            round_ids=ids, prefixes=[scope], scope=scope
-        ).items():
-            tested[round_id][code] = n
-        if fine_prefixes:
-            for building, household, n in (
-                people.filter(resident_q(fine_prefixes))
-                .values_list("household__building__code", "household__code")
-                .annotate(n=Count("id"))
-                .order_by()
-            ):
-                fine_people[(building, household)] = n
-            fine_ids = [r.pk for r, p in active if any(_depth(c) > 4 for c in p)]
-            fine_tested.update(
-                tested_by_home(round_ids=fine_ids, prefixes=fine_prefixes, scope=scope)
-            )
-        for pk, row in progress.items():
-            row.residents = _sum_for(row.prefixes, grid_people, fine_people)
-            row.tested = _sum_for(row.prefixes, tested[pk], fine_tested[pk])
-
+        _count_people(user, active, progress, counts)
     if ids:
         _tubes(board, progress, ids, scope, now)
         _statistics(progress, ids)
@@ -202,7 +202,9 @@ def dashboard(*, user, now: dt.datetime | None = None) -> Dashboard:
         next((r for r in board.rounds if r.round.kind != RoundKind.RETEST), None),
     )
     grid_names: dict[str, str] = {}
-    board.grid_rows = _grid_rows(scope, board.primary, grid_people, tested, fine_tested, grid_names)
+    board.grid_rows = _grid_rows(
+        scope, board.primary, counts.grid_people, counts.tested, counts.fine_tested, grid_names
+    )
 
     # Zones, incidents, tasks, people ------------------------------------------------------
     if can(user, "view_zones"):
@@ -337,15 +339,6 @@ def _people(board: Dashboard, user, scope: str, names: dict[str, str]) -> None:
     board.awaiting_by_grid = [
         {**row, "name": names.get(code, code)} for code, row in sorted(by_grid.items())
     ]
-    for state, n in (
-        RetestOrder.objects.filter(
-            within_q(scope), state__in=[RetestState.PENDING, RetestState.SAMPLED]
-        )
-        .values_list("state")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        if state == RetestState.PENDING:
-            board.retests_pending = n
-        else:
-            board.retests_sampled = n
+    retests = retest_counts(area_code=scope)
+    board.retests_pending = retests[RetestState.PENDING]
+    board.retests_sampled = retests[RetestState.SAMPLED]

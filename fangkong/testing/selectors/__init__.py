@@ -19,8 +19,10 @@ from .coverage import (
     untested_residents,
 )
 from .figures import bulletin_phrase, merged_statistics, round_statistics
-from .results import last_positive_samples, results_by_area
+from .results import AreaResults, last_positive_samples, results_by_area
+from .retests import retest_counts
 from .scope import (
+    active_rounds,
     get_round,
     may_manage_rounds,
     resident_q,
@@ -40,11 +42,13 @@ __all__ = [
     "DOORKNOCK_KIND",
     "OVERDUE_DEFAULTS",
     "OVERDUE_LIST_LIMIT",
+    "AreaResults",
     "BuildingGroup",
     "Coverage",
     "GridCoverage",
     "OverdueTube",
     "TubeFigures",
+    "active_rounds",
     "bulletin_phrase",
     "coverage_features",
     "doorknock_key",
@@ -57,6 +61,7 @@ __all__ = [
     "overdue_tubes",
     "resident_q",
     "results_by_area",
+    "retest_counts",
     "round_coverage",
     "round_prefixes",
     "round_statistics",

@@ -17,7 +17,7 @@ from fangkong.core.errors import PermissionDeniedError
 from fangkong.geo.models import Household
 from fangkong.people.models import Resident
 
-from ..models import TestingRound
+from ..models import RoundStatus, TestingRound
 
 
 def depth(code: str) -> int:
@@ -119,15 +119,30 @@ def may_manage_rounds(user, area_code: str | None = None) -> bool:
     return can(user, "manage_rounds", area_code)
 
 
+def _meets_q(scope: str) -> Q:
+    """Rounds whose area lies on the path to `scope` or below it (an indexed match)."""
+    parents = [scope.rsplit("-", n)[0] for n in range(depth(scope))]
+    return Q(area_code__in=parents) | Q(area_code__startswith=scope + "-")
+
+
 def rounds_for_user(user) -> list[TestingRound]:
     """Rounds whose areas meet the user's scope, newest first."""
     require_view(user)
-    scope = user.scope_code
-    parents = [scope.rsplit("-", n)[0] for n in range(depth(scope))]
-    candidates = TestingRound.objects.filter(
-        Q(area_code__in=parents) | Q(area_code__startswith=scope + "-")
-    ).select_related("created_by")
+    candidates = TestingRound.objects.filter(_meets_q(user.scope_code)).select_related("created_by")
     return [r for r in candidates if round_prefixes(user=user, round=r)]
+
+
+def active_rounds(*, user, limit: int) -> list[tuple[TestingRound, list[str]]]:
+    """The sampling rounds that meet the user's scope, newest first, at most `limit`, each
+    with the part of it the user sees (`round_prefixes`). One query."""
+    rows = TestingRound.objects.filter(
+        _meets_q(user.scope_code), status=RoundStatus.ACTIVE
+    ).order_by("-starts_at", "-id")[:limit]
+    out = []
+    for r in rows:
+        if prefixes := round_prefixes(user=user, round=r):
+            out.append((r, prefixes))
+    return out
 
 
 def get_round(*, user, pk: int) -> TestingRound | None:
