@@ -170,6 +170,7 @@ def test_every_page_reports_the_same_figures_of_a_round(client, commander, round
     assert coverage.overdue_count == 2
     assert {t.barcode for t in coverage.overdue} == rounds["overdue"]
     assert 'data-testid="positive-pools"' in page.content.decode()
+    assert "阳性混管：2 管，尚未经单管复检阴性解除：1 管" in page.content.decode()
 
     # The dashboard: the same round, the same figures.
     live = client.get(reverse("command:dashboard_live"))
@@ -180,6 +181,7 @@ def test_every_page_reports_the_same_figures_of_a_round(client, commander, round
     assert row.tested == coverage.tested and row.residents == coverage.residents
     assert {t.barcode for t in board.overdue_tubes} == rounds["overdue"]
     assert board.overdue_tube_count == coverage.overdue_count
+    assert 'data-testid="uncleared-pools"><span class="tag warn">1</span>' in live.content.decode()
 
     # The day's bulletin: figures kept with it, and its text.
     bulletin = write_daily_bulletin(

@@ -20,7 +20,7 @@ from .coverage import (
 )
 from .figures import bulletin_phrase, merged_statistics, round_statistics
 from .results import AreaResults, last_positive_samples, results_by_area
-from .retests import retest_counts
+from .retests import open_retests, retest_counts
 from .scope import (
     active_rounds,
     get_round,
@@ -57,6 +57,7 @@ __all__ = [
     "last_positive_samples",
     "may_manage_rounds",
     "merged_statistics",
+    "open_retests",
     "overdue_hours",
     "overdue_tubes",
     "resident_q",

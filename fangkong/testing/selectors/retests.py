@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
 from ..models import RetestOrder, RetestState
+
+OPEN_STATES = (RetestState.PENDING, RetestState.SAMPLED)
+
+
+def _within(area_code: str) -> Q:
+    return Q(area_code=area_code) | Q(area_code__startswith=area_code + "-")
+
+
+def open_retests(*, area_code: str) -> QuerySet[RetestOrder]:
+    """Retest orders at or below `area_code` still to be re-sampled or awaiting a result."""
+    return RetestOrder.objects.filter(_within(area_code), state__in=OPEN_STATES)
 
 
 def retest_counts(
@@ -21,7 +32,7 @@ def retest_counts(
     since). One query."""
     orders = RetestOrder.objects.all()
     if area_code is not None:
-        orders = orders.filter(Q(area_code=area_code) | Q(area_code__startswith=area_code + "-"))
+        orders = orders.filter(_within(area_code))
     if source_tube_ids is not None:
         orders = orders.filter(source_tube_id__in=source_tube_ids)
     if created_before is not None:
