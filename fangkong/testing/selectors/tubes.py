@@ -108,38 +108,36 @@ def tube_figures(
     out = {pk: TubeFigures() for pk in round_ids}
     if not round_ids:
         return out
-    resulted = Q(state=TubeState.RESULTED)
     collected = Q(kind=TubeKind.PEOPLE, sample_count__gt=0) | (
         Q(kind=TubeKind.ENVIRONMENT) & ~Q(state=TubeState.OPEN)
     )
+    # Grouped by result too, so the results cost no filter of their own; the pools' subqueries
+    # run only for the alarming tubes (the condition on the result comes first).
     rows = (
         round_tubes(round_ids=round_ids, prefixes=prefixes)
-        .values_list("round_id", "state")
+        .values_list("round_id", "state", "result")
         .annotate(
             n=Count("id"),
             late=Count("id", filter=overdue_q(now)),
             collected=Count("id", filter=collected),
-            negative=Count("id", filter=resulted & Q(result=Result.NEGATIVE)),
-            alarm=Count("id", filter=resulted & Q(result__in=ALARM)),
-            invalid=Count("id", filter=resulted & Q(result=Result.INVALID)),
-            pools=Count("id", filter=resulted & pool_q()),
-            cleared=Count("id", filter=resulted & cleared_q()),
+            pools=Count("id", filter=pool_q()),
+            cleared=Count("id", filter=cleared_q()),
         )
         .order_by()
     )
-    for round_id, state, n, late, got, negative, alarm, invalid, pools, cleared in rows:
+    for round_id, state, result, n, late, got, pools, cleared in rows:
         f = out[round_id]
-        f.by_state[state] = n
+        f.by_state[state] += n
         f.total += n
         f.overdue += late
         f.collected += got
         if state == TubeState.RESULTED:
             f.resulted += got
-        f.negative += negative
-        f.alarm += alarm
-        f.invalid += invalid
-        f.positive_pools += pools
-        f.cleared_pools += cleared
+            f.negative += got if result == Result.NEGATIVE else 0
+            f.alarm += got if result in ALARM else 0
+            f.invalid += got if result == Result.INVALID else 0
+            f.positive_pools += pools
+            f.cleared_pools += cleared
     return out
 
 
