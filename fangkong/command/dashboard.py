@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from fangkong.accounts.permissions import can
-from fangkong.core.areas import is_within
+from fangkong.core.areas import AreaCode, is_within
 from fangkong.geo.models import Grid
 from fangkong.people.models import HealthStatus, ResidentStatus
 from fangkong.people.selectors import IN_SCOPE_RESIDENCY, population_by_grid, scoped_residents
@@ -46,11 +46,11 @@ RECENT_CLOSED_DAYS = 7
 
 
 def _depth(code: str) -> int:
-    return len(code.split("-"))
+    return AreaCode(code).depth
 
 
 def _grid_of(code: str) -> str:
-    return "-".join(code.split("-")[:4])
+    return AreaCode(code).grid
 
 
 @dataclass

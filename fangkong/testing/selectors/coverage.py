@@ -17,12 +17,12 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from fangkong.work.models import Task
-from fangkong.core.areas import is_within
+from fangkong.core.areas import AreaCode, is_within
 from fangkong.geo.models import Grid
 from fangkong.geo.services import export_geojson
 from fangkong.people.models import Resident, ResidentStatus
 from fangkong.people.selectors import IN_SCOPE_RESIDENCY, population_by_grid, scoped_residents
+from fangkong.work.models import Task
 
 from ..models import RoundMember, RoundTally, Sample, TestingRound
 from ..services.rounds import common_area
@@ -280,7 +280,7 @@ def doorknock_tasks(*, user, round: TestingRound, area_code: str | None = None) 
         if depth(p) <= 4:
             where |= Q(area_code=p) | Q(area_code__startswith=p + "-")
         else:
-            where |= Q(key=doorknock_key(round.pk, "-".join(p.split("-")[:5])))
+            where |= Q(key=doorknock_key(round.pk, AreaCode(p).building))
     return (
         Task.objects.filter(where, kind=DOORKNOCK_KIND, key__startswith=f"doorknock:{round.pk}:")
         .select_related("assignee")

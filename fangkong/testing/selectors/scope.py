@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.permissions import can
-from fangkong.core.areas import is_within
+from fangkong.core.areas import LEVELS, AreaCode, is_within
 from fangkong.core.errors import PermissionDeniedError
 from fangkong.geo.models import Household
 from fangkong.people.models import Resident
@@ -22,11 +22,11 @@ from ..models import RoundStatus, TestingRound
 
 def depth(code: str) -> int:
     """Segments of an area code: 4 is a grid, 5 a building, 6 a household."""
-    return len(code.split("-"))
+    return AreaCode(code).depth
 
 
 def grid_of(code: str) -> str:
-    return "-".join(code.split("-")[:4])
+    return AreaCode(code).grid
 
 
 def round_prefixes(*, user, round: TestingRound, area_code: str | None = None) -> list[str]:
@@ -121,7 +121,8 @@ def may_manage_rounds(user, area_code: str | None = None) -> bool:
 
 def _meets_q(scope: str) -> Q:
     """Rounds whose area lies on the path to `scope` or below it (an indexed match)."""
-    parents = [scope.rsplit("-", n)[0] for n in range(depth(scope))]
+    area = AreaCode(scope)
+    parents = [area.upto(level) for level in LEVELS[: area.depth]]
     return Q(area_code__in=parents) | Q(area_code__startswith=scope + "-")
 
 
