@@ -18,16 +18,18 @@ from fangkong.testing.models import (
     LabResult,
     Result,
     ResultStatus,
-    RetestOrder,
-    RetestState,
     RoundKind,
     RoundStatus,
     TestingRound,
     Tube,
-    TubeKind,
-    TubeState,
 )
-from fangkong.testing.selectors import bulletin_phrase, round_statistics
+from fangkong.testing.selectors import (
+    bulletin_phrase,
+    merged_statistics,
+    retest_counts,
+    round_statistics,
+    tube_figures,
+)
 from fangkong.work.models import Task, TaskState
 
 from .models import Incident, IncidentStatus, TimelineEntry
@@ -59,63 +61,48 @@ def district_of(code: str) -> dict:
 # Shared pieces
 
 
-def round_figures(r: TestingRound, district_code: str) -> dict:
-    """One round: where, when, the bulletin phrase in both languages, and its tubes' results."""
-    stats = round_statistics(r)
-    collected = Tube.objects.filter(round=r).filter(
-        Q(kind=TubeKind.PEOPLE, sample_count__gt=0)
-        | (Q(kind=TubeKind.ENVIRONMENT) & ~Q(state=TubeState.OPEN))
-    )
-    tubes = collected.aggregate(
-        collected=Count("id"),
-        resulted=Count("id", filter=Q(state=TubeState.RESULTED)),
-        negative=Count("id", filter=Q(state=TubeState.RESULTED, result=Result.NEGATIVE)),
-        alarm=Count("id", filter=Q(state=TubeState.RESULTED, result__in=ALARM)),
-        invalid=Count("id", filter=Q(state=TubeState.RESULTED, result=Result.INVALID)),
-    )
-    whole = list(r.scope_codes) == [district_code]
-    areas = [] if whole else [_names(c) for c in r.scope_codes]
-    return {
-        "id": r.pk,
-        "name": r.name,
-        "kind": r.kind,
-        "whole_district": whole,
-        "areas": areas,
-        "starts_at": r.starts_at,
-        "closed_at": r.closed_at,
-        "stats": stats,
-        "phrase_zh": bulletin_phrase(stats, "zh-hans"),
-        "phrase_en": bulletin_phrase(stats, "en"),
-        "tubes": tubes,
-    }
+def round_figures(
+    rounds: list[TestingRound], district_code: str, *, now: dt.datetime
+) -> list[dict]:
+    """Each round: where, when, the bulletin phrase in both languages, its tubes' results and
+    its positive pools (cleared or not); three grouped queries whatever the number of rounds."""
+    ids = [r.pk for r in rounds]
+    stats = round_statistics(round_ids=ids)
+    tubes = tube_figures(round_ids=ids, now=now)
+    out = []
+    for r in rounds:
+        whole = list(r.scope_codes) == [district_code]
+        out.append(
+            {
+                "id": r.pk,
+                "name": r.name,
+                "kind": r.kind,
+                "whole_district": whole,
+                "areas": [] if whole else [_names(c) for c in r.scope_codes],
+                "starts_at": r.starts_at,
+                "closed_at": r.closed_at,
+                "stats": stats[r.pk],
+                "phrase_zh": bulletin_phrase(stats[r.pk], "zh-hans"),
+                "phrase_en": bulletin_phrase(stats[r.pk], "en"),
+                "tubes": tubes[r.pk].results(),
+                "pools": {
+                    "positive": tubes[r.pk].positive_pools,
+                    "cleared": tubes[r.pk].cleared_pools,
+                },
+            }
+        )
+    return out
 
 
 def merged_rounds(rounds: list[dict]) -> dict | None:
-    """Several rounds' figures summed, in `round_statistics`' shape (for bulletin_phrase)."""
+    """Several rounds' figures summed, in `round_figures`' shape."""
     if not rounds:
         return None
-    by_capacity: dict[int, dict] = {}
-    env = {"tubes": 0, "points": 0}
     tubes = dict.fromkeys(("collected", "resulted", "negative", "alarm", "invalid"), 0)
     for r in rounds:
-        for row in r["stats"]["people"]:
-            acc = by_capacity.setdefault(
-                row["capacity"], {"capacity": row["capacity"], "tubes": 0, "people": 0}
-            )
-            acc["tubes"] += row["tubes"]
-            acc["people"] += row["people"]
-        env["tubes"] += r["stats"]["environment"]["tubes"]
-        env["points"] += r["stats"]["environment"]["points"]
         for key in tubes:
             tubes[key] += r["tubes"][key]
-    people = [by_capacity[c] for c in sorted(by_capacity, reverse=True)]
-    stats = {
-        "people": people,
-        "environment": env,
-        "people_tubes": sum(p["tubes"] for p in people),
-        "people_total": sum(p["people"] for p in people),
-        "tubes_total": sum(p["tubes"] for p in people) + env["tubes"],
-    }
+    stats = merged_statistics(r["stats"] for r in rounds)
     return {
         "count": len(rounds),
         "first_start": min(r["starts_at"] for r in rounds),
@@ -162,14 +149,6 @@ def _alarm_tubes(tube_ids: list[int]) -> list[dict]:
             }
         )
     return out
-
-
-def _retests(orders) -> dict:
-    counts = dict.fromkeys(RetestState.values, 0)
-    for state, n in orders.values_list("state").annotate(n=Count("id")).order_by():
-        counts[state] = n
-    counts["total"] = sum(counts.values())
-    return counts
 
 
 def _zones(scope: str, start: dt.datetime, end: dt.datetime) -> dict:
@@ -225,17 +204,24 @@ def incident_figures(incident: Incident, *, now: dt.datetime | None = None) -> d
         Tube.objects.filter(pk__in=tube_ids).values_list("round_id", flat=True).distinct()
     )
     source = [
-        {**round_figures(r, district["code"]), "role": "source"}
-        for r in TestingRound.objects.filter(pk__in=source_ids).order_by("starts_at", "id")
+        {**figures, "role": "source"}
+        for figures in round_figures(
+            list(TestingRound.objects.filter(pk__in=source_ids).order_by("starts_at", "id")),
+            district["code"],
+            now=now,
+        )
     ]
-    response = [
-        {**round_figures(r, district["code"]), "role": "response"}
-        for r in TestingRound.objects.filter(within_q(district["code"]))
+    response_rounds = (
+        TestingRound.objects.filter(within_q(district["code"]))
         .exclude(kind=RoundKind.RETEST)
         .exclude(status=RoundStatus.CANCELLED)  # called off before anyone was sampled
         .exclude(pk__in=source_ids)
         .filter(starts_at__gte=incident.opened_at, starts_at__lt=end)
         .order_by("starts_at", "id")[:MAX_ROUNDS]
+    )
+    response = [
+        {**figures, "role": "response"}
+        for figures in round_figures(list(response_rounds), district["code"], now=now)
     ]
     doorknock = Task.objects.filter(
         within_q(incident.area_code), kind="door_knock", created_at__gte=incident.opened_at
@@ -258,7 +244,7 @@ def incident_figures(incident: Incident, *, now: dt.datetime | None = None) -> d
             "summary_en": incident.summary_en,
         },
         "alarms": alarms,
-        "retests": _retests(RetestOrder.objects.filter(source_tube_id__in=tube_ids)),
+        "retests": retest_counts(source_tube_ids=tube_ids),
         "zones": _zones(incident.area_code, incident.opened_at, end + dt.timedelta(seconds=1)),
         "rounds": source + response,
         "response": merged_rounds(response),
@@ -280,15 +266,18 @@ def daily_figures(*, day: dt.date, scope_code: str, now: dt.datetime | None = No
     now = now or timezone.now()
     start, end = day_bounds(day)
     district = district_of(scope_code)
-    rounds = [
-        round_figures(r, district["code"])
-        for r in TestingRound.objects.filter(meets_q(scope_code))
-        .exclude(kind=RoundKind.RETEST)
-        .filter(starts_at__lt=end)
-        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=start))
-        .exclude(status__in=[RoundStatus.PLANNED, RoundStatus.CANCELLED])  # none sampled
-        .order_by("starts_at", "id")[:MAX_ROUNDS]
-    ]
+    rounds = round_figures(
+        list(
+            TestingRound.objects.filter(meets_q(scope_code))
+            .exclude(kind=RoundKind.RETEST)
+            .filter(starts_at__lt=end)
+            .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=start))
+            .exclude(status__in=[RoundStatus.PLANNED, RoundStatus.CANCELLED])  # none sampled
+            .order_by("starts_at", "id")[:MAX_ROUNDS]
+        ),
+        district["code"],
+        now=now,
+    )
     alarm_ids = list(
         LabResult.objects.filter(
             status=ResultStatus.ACCEPTED,
@@ -304,10 +293,10 @@ def daily_figures(*, day: dt.date, scope_code: str, now: dt.datetime | None = No
         .values_list("tube_id", flat=True)
     )
     today = start <= now < end
-    orders = RetestOrder.objects.filter(within_q(scope_code), created_at__lt=end)
+    orders = retest_counts(area_code=scope_code, created_before=end, new_since=start)
     # Retest states are current, not kept by day: printed only in today's bulletin.
-    retests = _retests(orders) if today else {}
-    retests["new"] = orders.filter(created_at__gte=start).count()
+    retests = {k: n for k, n in orders.items() if k != "new"} if today else {}
+    retests["new"] = orders["new"]
     incidents = Incident.objects.filter(meets_q(scope_code))
     tasks = Task.objects.filter(within_q(scope_code))
     return {

@@ -11,32 +11,28 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import get_language
 
 from fangkong.accounts.permissions import can
-from fangkong.core.areas import is_within
-from fangkong.geo.models import Grid, Household
-from fangkong.people.models import HealthStatus, Resident, ResidentStatus
+from fangkong.core.areas import AreaCode, is_within
+from fangkong.geo.models import Grid
+from fangkong.people.models import HealthStatus, ResidentStatus
 from fangkong.people.selectors import IN_SCOPE_RESIDENCY, population_by_grid, scoped_residents
-from fangkong.testing.models import (
-    RetestOrder,
-    RetestState,
-    RoundKind,
-    RoundMember,
-    RoundStatus,
-    TestingRound,
-    Tube,
-    TubeKind,
-    TubeState,
-)
+from fangkong.testing.models import RetestState, RoundKind, TestingRound
 from fangkong.testing.selectors import (
-    _overdue_q,  # the lab's time limits live with testing; one rule, read here too
+    OverdueTube,
+    TubeFigures,
+    active_rounds,
     bulletin_phrase,
-    overdue_hours,
-    round_prefixes,
+    overdue_tubes,
+    resident_q,
+    retest_counts,
+    round_statistics,
     tested_by_area,
+    tested_by_home,
+    tube_figures,
 )
 from fangkong.work.models import Task, TaskState, task_kind_label
 
@@ -50,11 +46,11 @@ RECENT_CLOSED_DAYS = 7
 
 
 def _depth(code: str) -> int:
-    return len(code.split("-"))
+    return AreaCode(code).depth
 
 
 def _grid_of(code: str) -> str:
-    return "-".join(code.split("-")[:4])
+    return AreaCode(code).grid
 
 
 @dataclass
@@ -63,9 +59,7 @@ class RoundProgress:
     prefixes: list[str]
     residents: int = 0
     tested: int = 0
-    tubes_by_state: dict[str, int] = field(default_factory=dict)
-    tubes_total: int = 0
-    overdue: int = 0
+    tubes: TubeFigures = field(default_factory=TubeFigures)
     stats: dict = field(default_factory=dict)
     phrase: str = ""
 
@@ -78,22 +72,16 @@ class RoundProgress:
         return round(100 * self.tested / self.residents, 1) if self.residents else None
 
     @property
+    def tubes_total(self) -> int:
+        return self.tubes.total
+
+    @property
     def resulted(self) -> int:
-        return self.tubes_by_state.get(TubeState.RESULTED, 0)
+        return self.tubes.resulted
 
-
-@dataclass
-class LateTube:
-    barcode: str
-    round_name: str
-    state: str
-    capacity: int
-    kind: str
-    reason: str  # not_received | no_result
-    hours_waiting: float
-    limit_hours: float
-    station: str
-    box: str
+    @property
+    def overdue(self) -> int:
+        return self.tubes.overdue
 
 
 @dataclass
@@ -106,7 +94,7 @@ class Dashboard:
     zones: list | None = None  # None: the user may not see zones
     open_incidents: list[Incident] = field(default_factory=list)
     closed_incidents: list[Incident] = field(default_factory=list)
-    overdue_tubes: list[LateTube] = field(default_factory=list)
+    overdue_tubes: list[OverdueTube] = field(default_factory=list)
     overdue_tube_count: int = 0
     tasks_open: int = 0
     tasks_overdue: int = 0
@@ -129,39 +117,6 @@ def _english() -> bool:
     return (get_language() or "").startswith("en")
 
 
-def _active_rounds(user) -> list[tuple[TestingRound, list[str]]]:
-    scope = user.scope_code
-    rows = (
-        TestingRound.objects.filter(status=RoundStatus.ACTIVE)
-        .filter(meets_q(scope))
-        .order_by("-starts_at", "-id")[:MAX_ROUNDS]
-    )
-    out = []
-    for r in rows:
-        prefixes = round_prefixes(user=user, round=r)
-        if prefixes:
-            out.append((r, prefixes))
-    return out
-
-
-def _fine_q(prefixes: list[str], rel: str = "") -> Q:
-    """People in buildings (5 segments) or households (6) named by a round's scope.
-
-    Written as "home among these households" so the database starts from the few homes and
-    their residents' index: joined through buildings by code, it read all the district's
-    residents (1.2 s at 1M with 30 zone rounds on the dashboard).
-    """
-    buildings = [p for p in prefixes if _depth(p) == 5]
-    households = [p for p in prefixes if _depth(p) >= 6]
-    if not (buildings or households):
-        return Q(pk__in=[])
-    homes = Household.objects.filter(Q(building__code__in=buildings) | Q(code__in=households))
-    residents = Resident.objects.filter(household_id__in=homes.values("id"))
-    if rel:  # e.g. a round's people: by their person, from the homes' residents
-        return Q(**{f"{rel}id__in": residents.values("id")})
-    return Q(household_id__in=homes.values("id"))
-
-
 def _sum_for(prefixes: list[str], by_grid: dict[str, int], fine: dict[tuple, int]) -> int:
     """Add up grid rows under the coarse prefixes and building/household rows of the fine ones."""
     total = 0
@@ -175,6 +130,53 @@ def _sum_for(prefixes: list[str], by_grid: dict[str, int], fine: dict[tuple, int
     return total
 
 
+@dataclass
+class _Counts:
+    """Residents and people tested, by grid and by home, for the active rounds."""
+
+    ids: list[int]
+    grid_people: dict[str, int] = field(default_factory=dict)
+    fine_people: dict[tuple, int] = field(default_factory=dict)
+    tested: dict[int, dict[str, int]] = field(default_factory=dict)
+    fine_tested: dict[int, dict[tuple, int]] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.tested = {pk: {} for pk in self.ids}
+        self.fine_tested = {pk: {} for pk in self.ids}
+
+
+def _count_people(user, active: list, progress: dict, counts: _Counts) -> None:
+    """Residents in scope and tested for each round: the grid tallies registration keeps,
+    and the homes of rounds over buildings or households."""
+    scope = user.scope_code
+    counts.grid_people.update(population_by_grid(user))
+    for (round_id, code), (n, _visitors) in tested_by_area(
+        round_ids=counts.ids, prefixes=[scope], scope=scope
+    ).items():
+        counts.tested[round_id][code] = n
+    fine_prefixes = sorted({c for _, p in active for c in p if _depth(c) > 4})
+    if fine_prefixes:
+        for building, household, n in (
+            scoped_residents(user)
+            .filter(
+                resident_q(fine_prefixes),
+                status=ResidentStatus.ACTIVE,
+                residency__in=IN_SCOPE_RESIDENCY,
+            )
+            .values_list("household__building__code", "household__code")
+            .annotate(n=Count("id"))
+            .order_by()
+        ):
+            counts.fine_people[(building, household)] = n
+        fine_ids = [r.pk for r, p in active if any(_depth(c) > 4 for c in p)]
+        counts.fine_tested.update(
+            tested_by_home(round_ids=fine_ids, prefixes=fine_prefixes, scope=scope)
+        )
+    for pk, row in progress.items():
+        row.residents = _sum_for(row.prefixes, counts.grid_people, counts.fine_people)
+        row.tested = _sum_for(row.prefixes, counts.tested[pk], counts.fine_tested[pk])
+
+
 def dashboard(*, user, now: dt.datetime | None = None) -> Dashboard:
     """Everything on the command dashboard for the user's scope, in a fixed number of queries."""
     require_view(user)
@@ -185,50 +187,12 @@ def dashboard(*, user, now: dt.datetime | None = None) -> Dashboard:
     board.may_see_people = may_see_people
 
     # Testing progress of the active rounds ------------------------------------------------
-    active = _active_rounds(user)
+    active = active_rounds(user=user, limit=MAX_ROUNDS)
     ids = [r.pk for r, _ in active]
     progress = {r.pk: RoundProgress(round=r, prefixes=p) for r, p in active}
-    fine_rounds = [r.pk for r, p in active if any(_depth(c) > 4 for c in p)]
-    fine_prefixes = sorted({c for _, p in active for c in p if _depth(c) > 4})
-    grid_people: dict[str, int] = {}
-    fine_people: dict[tuple, int] = {}
-    tested: dict[int, dict[str, int]] = {pk: {} for pk in ids}
-    fine_tested: dict[int, dict[tuple, int]] = {pk: {} for pk in ids}
+    counts = _Counts(ids)
     if ids and may_see_people:
-        people = scoped_residents(user).filter(
-            status=ResidentStatus.ACTIVE, residency__in=IN_SCOPE_RESIDENCY
-        )
-        grid_people.update(population_by_grid(user))
-        for (round_id, code), (n, _visitors) in tested_by_area(
-            round_ids=ids, prefixes=[scope], scope=scope
-        ).items():
-            tested[round_id][code] = n
-        if fine_prefixes:
-            for building, household, n in (
-                people.filter(_fine_q(fine_prefixes))
-                .values_list("household__building__code", "household__code")
-                .annotate(n=Count("id"))
-                .order_by()
-            ):
-                fine_people[(building, household)] = n
-            for round_id, building, household, n in (
-                RoundMember.objects.filter(
-                    within_q(scope, "resident__area_code"),
-                    _fine_q(fine_prefixes, "resident__"),
-                    round_id__in=fine_rounds,
-                    visitor=False,
-                )
-                .values_list(
-                    "round_id", "resident__household__building__code", "resident__household__code"
-                )
-                .annotate(n=Count("id"))
-                .order_by()
-            ):
-                fine_tested[round_id][(building, household)] = n
-        for pk, row in progress.items():
-            row.residents = _sum_for(row.prefixes, grid_people, fine_people)
-            row.tested = _sum_for(row.prefixes, tested[pk], fine_tested[pk])
-
+        _count_people(user, active, progress, counts)
     if ids:
         _tubes(board, progress, ids, scope, now)
         _statistics(progress, ids)
@@ -238,7 +202,9 @@ def dashboard(*, user, now: dt.datetime | None = None) -> Dashboard:
         next((r for r in board.rounds if r.round.kind != RoundKind.RETEST), None),
     )
     grid_names: dict[str, str] = {}
-    board.grid_rows = _grid_rows(scope, board.primary, grid_people, tested, fine_tested, grid_names)
+    board.grid_rows = _grid_rows(
+        scope, board.primary, counts.grid_people, counts.tested, counts.fine_tested, grid_names
+    )
 
     # Zones, incidents, tasks, people ------------------------------------------------------
     if can(user, "view_zones"):
@@ -266,89 +232,21 @@ def dashboard(*, user, now: dt.datetime | None = None) -> Dashboard:
 
 def _tubes(board: Dashboard, progress: dict, ids: list[int], scope: str, now) -> None:
     """Tubes by round and state, the late ones counted in the same query; the oldest listed."""
-    tubes = Tube.objects.filter(round_id__in=ids).filter(
-        within_q(scope, "station__area_code")
-        | (Q(station__isnull=True) & within_q(scope, "area_code"))
-    )
-    late = _overdue_q(now)
-    for round_id, state, n, n_late in (
-        tubes.values_list("round_id", "state")
-        .annotate(n=Count("id"), late=Count("id", filter=late))
-        .order_by()
-    ):
-        row = progress[round_id]
-        row.tubes_by_state[state] = n
-        row.tubes_total += n
-        row.overdue += n_late
-        board.overdue_tube_count += n_late
-    if not board.overdue_tube_count:
-        return
-    for t in (
-        tubes.filter(late)
-        .select_related("station", "box", "round")
-        .order_by("sealed_at", "id")[:LIST_LIMIT]
-    ):
-        if t.state == TubeState.RECEIVED:
-            reason, since = "no_result", t.first_sample_at or t.sealed_at
-            limit = overdue_hours(
-                "FANGKONG_RESULT_HOURS_SINGLE"
-                if t.capacity == 1
-                else "FANGKONG_RESULT_HOURS_POOLED"
-            )
-        else:
-            reason, since = "not_received", t.sealed_at
-            limit = overdue_hours("FANGKONG_TUBE_RECEIPT_HOURS")
-        board.overdue_tubes.append(
-            LateTube(
-                barcode=t.barcode,
-                round_name=t.round.name,
-                state=t.state,
-                capacity=t.capacity,
-                kind=t.kind,
-                reason=reason,
-                hours_waiting=round((now - since).total_seconds() / 3600, 1),
-                limit_hours=limit,
-                station=t.station.name if t.station_id else "",
-                box=t.box.code if t.box_id else "",
-            )
+    for pk, figures in tube_figures(round_ids=ids, prefixes=[scope], now=now).items():
+        progress[pk].tubes = figures
+        board.overdue_tube_count += figures.overdue
+    if board.overdue_tube_count:
+        board.overdue_tubes = overdue_tubes(
+            round_ids=ids, prefixes=[scope], now=now, limit=LIST_LIMIT
         )
 
 
 def _statistics(progress: dict, ids: list[int]) -> None:
-    """The bulletin figures of every active round (the figures `testing.selectors.
-    round_statistics` counts from the samples, whole round), in two grouped queries over the
-    tubes instead of two per round over the samples."""
-    people: dict[int, list[dict]] = {pk: [] for pk in ids}
-    # The tubes' own sample counters (kept by registration in the same transaction as the
-    # samples) give the same figures as counting millions of samples.
-    for round_id, capacity, tubes, n in (
-        Tube.objects.filter(round_id__in=ids, kind=TubeKind.PEOPLE, sample_count__gt=0)
-        .values_list("round_id", "capacity")
-        .annotate(tubes=Count("id"), n=Sum("sample_count"))
-        .order_by("round_id", "-capacity")
-    ):
-        people[round_id].append({"capacity": capacity, "tubes": tubes, "people": n})
-    env: dict[int, dict] = {pk: {"tubes": 0, "points": 0} for pk in ids}
-    for round_id, tubes, points in (
-        Tube.objects.filter(round_id__in=ids, kind=TubeKind.ENVIRONMENT)
-        .exclude(state=TubeState.OPEN)
-        .values_list("round_id")
-        .annotate(tubes=Count("id"), points=Sum("swab_points"))
-        .order_by()
-    ):
-        env[round_id] = {"tubes": tubes or 0, "points": points or 0}
+    """The bulletin figures of every active round, whole round, in the bulletin's words."""
     lang = "en" if _english() else "zh-hans"
-    for pk, row in progress.items():
-        rows = people[pk]
-        row.stats = {
-            "round_id": pk,
-            "people": rows,
-            "environment": env[pk],
-            "people_tubes": sum(r["tubes"] for r in rows),
-            "people_total": sum(r["people"] for r in rows),
-            "tubes_total": sum(r["tubes"] for r in rows) + env[pk]["tubes"],
-        }
-        row.phrase = bulletin_phrase(row.stats, lang)
+    for pk, stats in round_statistics(round_ids=ids).items():
+        progress[pk].stats = stats
+        progress[pk].phrase = bulletin_phrase(stats, lang)
 
 
 def _grid_rows(
@@ -441,15 +339,6 @@ def _people(board: Dashboard, user, scope: str, names: dict[str, str]) -> None:
     board.awaiting_by_grid = [
         {**row, "name": names.get(code, code)} for code, row in sorted(by_grid.items())
     ]
-    for state, n in (
-        RetestOrder.objects.filter(
-            within_q(scope), state__in=[RetestState.PENDING, RetestState.SAMPLED]
-        )
-        .values_list("state")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        if state == RetestState.PENDING:
-            board.retests_pending = n
-        else:
-            board.retests_sampled = n
+    retests = retest_counts(area_code=scope)
+    board.retests_pending = retests[RetestState.PENDING]
+    board.retests_sampled = retests[RetestState.SAMPLED]

@@ -105,7 +105,8 @@ def task_board(*, user, incident: Incident, now=None) -> Board:
     assignee and state, and the retest orders still open there. Four queries."""
     from django.utils import timezone
 
-    from fangkong.testing.models import RetestOrder, RetestState
+    from fangkong.testing.models import RetestState
+    from fangkong.testing.selectors import open_retests
 
     require_view(user)
     now = now or timezone.now()
@@ -134,9 +135,7 @@ def task_board(*, user, incident: Incident, now=None) -> Board:
     ordered = sorted(lanes.values(), key=lambda ln: (ln.assignee is None, ln.name))
 
     mirror = RetestMirror(by_state={RetestState.PENDING: 0, RetestState.SAMPLED: 0})
-    orders = RetestOrder.objects.filter(
-        within_q(area), state__in=[RetestState.PENDING, RetestState.SAMPLED]
-    )
+    orders = open_retests(area_code=area)
     teams: dict[str, list[int]] = {}
     for team, state, n in (
         orders.values_list("station__name", "state").annotate(n=Count("id")).order_by()

@@ -57,7 +57,7 @@ from .june13_cast import (
     plan_people,
 )
 from .june13_morning import Morning
-from .kit import Clock, RoundFigures, merged_statistics, round_figures, spread, tube_counts
+from .kit import Clock, RoundFigures, round_figures, rounds_statistics, spread, tube_counts
 
 DAY = dt.date(2022, 6, 13)
 DEFAULT_SCALE = 0.05  # 340 people in 18 tubes: a few seconds
@@ -79,7 +79,7 @@ class Replay:
 
     def bulletin_statistics(self) -> dict:
         """The five targeted rounds' figures summed, as `round_statistics` gives them."""
-        return merged_statistics(list(TestingRound.objects.filter(pk__in=self.round_ids)))
+        return rounds_statistics(list(TestingRound.objects.filter(pk__in=self.round_ids)))
 
     def timeline(self) -> list[dict]:
         return [
@@ -244,7 +244,7 @@ class _June13(Morning):
             )
         self.settle()
         self.bulletin_rounds = [r for _, r, _ in self.units.values()]
-        self.stats = merged_statistics(self.bulletin_rounds)
+        self.stats = rounds_statistics(self.bulletin_rounds)
         tubes = Tube.objects.filter(round__in=self.bulletin_rounds).exclude(state="open")
         positive = tubes.exclude(result=Result.NEGATIVE).count()
         verdict = "结果全部阴性" if positive == 0 else f"其中{positive}管结果非阴性"

@@ -21,7 +21,7 @@ from fangkong.core.events import deliver
 from fangkong.core.models import OutboxEvent
 from fangkong.people.sampling_codes import sampling_code_for
 from fangkong.testing.models import Lab, Station, TestingRound, Tube, TubeKind, TubeState
-from fangkong.testing.selectors import round_statistics
+from fangkong.testing.selectors import merged_statistics, round_statistics
 from fangkong.testing.services.registration import MAX_BATCH, SampleItem, register_samples
 from fangkong.testing.services.results import ResultIn, record_results
 from fangkong.testing.services.rounds import create_tubes
@@ -301,7 +301,7 @@ def round_figures(round_: TestingRound) -> RoundFigures:
     """A round's tubes, people and environmental tubes and points, from its rows. The pool
     size is the capacity of the tubes people were sampled into (the round's setting when
     none were)."""
-    stats = round_statistics(round_)
+    stats = round_statistics(round_ids=[round_.pk])[round_.pk]
     capacities = [r["capacity"] for r in stats["people"]]
     return RoundFigures(
         round_id=round_.pk,
@@ -314,25 +314,6 @@ def round_figures(round_: TestingRound) -> RoundFigures:
     )
 
 
-def merged_statistics(rounds: Sequence[TestingRound]) -> dict:
-    """`round_statistics` summed over several rounds, in the same shape (for bulletin_phrase)."""
-    by_capacity: dict[int, dict] = {}
-    env = {"tubes": 0, "points": 0}
-    for r in rounds:
-        stats = round_statistics(r)
-        for row in stats["people"]:
-            acc = by_capacity.setdefault(
-                row["capacity"], {"capacity": row["capacity"], "tubes": 0, "people": 0}
-            )
-            acc["tubes"] += row["tubes"]
-            acc["people"] += row["people"]
-        env["tubes"] += stats["environment"]["tubes"]
-        env["points"] += stats["environment"]["points"]
-    people = [by_capacity[c] for c in sorted(by_capacity, reverse=True)]
-    return {
-        "people": people,
-        "environment": env,
-        "people_tubes": sum(r["tubes"] for r in people),
-        "people_total": sum(r["people"] for r in people),
-        "tubes_total": sum(r["tubes"] for r in people) + env["tubes"],
-    }
+def rounds_statistics(rounds: Sequence[TestingRound]) -> dict:
+    """The rounds' statistics summed (testing's `merged_statistics`), for bulletin_phrase."""
+    return merged_statistics(round_statistics(round_ids=[r.pk for r in rounds]).values())

@@ -153,7 +153,7 @@ def round_create(request: HttpRequest) -> HttpResponse:
 def _live_context(request: HttpRequest, round_: TestingRound, area: str | None) -> dict:
     user = request.user
     coverage = selectors.round_coverage(user=user, round=round_, area_code=area)
-    stats = selectors.round_statistics(round_)
+    stats = selectors.round_statistics(round_ids=[round_.pk])[round_.pk]
     task_states = dict(
         selectors.doorknock_tasks(user=user, round=round_, area_code=area)
         .order_by()

@@ -16,11 +16,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from fangkong.geo.models import Building
 from fangkong.people.models import HealthStatus, Resident, ResidentStatus, ResidentTag
+from fangkong.testing.selectors import last_positive_samples, results_by_area
 
 from .models import MemberType, RiskZone, ZoneMember, ZoneRound, ZoneStatus
 from .protocols import zone_rule
@@ -194,23 +195,18 @@ def _people(facts: dict[int, ZoneFacts], where: Membership) -> None:
 def _infections(facts: dict[int, ZoneFacts], where: Membership) -> None:
     """When the last infection inside each zone was found: the latest positive sample of a
     resident now marked "case to investigate", else the time their status changed."""
-    from fangkong.testing.models import Result
-
-    rows = where.each(
-        Resident.objects.filter(
-            status=ResidentStatus.ACTIVE, health_status=HealthStatus.CASE_TO_INVESTIGATE
-        )
-        .values("id", "area_code", "household__building_id", "updated_at")
-        .annotate(
-            sampled=Max(
-                "samples__taken_at",
-                filter=Q(samples__tube__result__in=[Result.POSITIVE, Result.PRESUMPTIVE_POSITIVE]),
+    rows = list(
+        where.each(
+            Resident.objects.filter(
+                status=ResidentStatus.ACTIVE, health_status=HealthStatus.CASE_TO_INVESTIGATE
             )
+            .values("id", "area_code", "household__building_id", "updated_at")
+            .order_by()
         )
-        .order_by()
     )
+    sampled = last_positive_samples(resident_ids=[row["id"] for row in rows])
     for row in rows:
-        found = row["sampled"] or row["updated_at"]
+        found = sampled.get(row["id"]) or row["updated_at"]
         for zone_id in where.zones_of(row["area_code"], row["household__building_id"]):
             f = facts[zone_id]
             if f.last_infection_at is None or found > f.last_infection_at:
@@ -241,49 +237,19 @@ def _schedules(facts: dict[int, ZoneFacts]) -> None:
 
 
 def _round_results(rows: dict[int, tuple[int, RoundResult]], where: Membership) -> None:
-    """Fill each round's sampled, negative and positive counts for its zone's people (two
-    grouped queries): a member of a positive pool who re-tested negative by single tube
-    counts as negative."""
-    from fangkong.testing.models import Result, RetestOrder, RetestState, Sample
-
+    """Fill each round's sampled, negative and positive counts for its zone's people (one
+    grouped query): testing's rule, a member of a positive pool who re-tested negative by
+    single tube counts as negative."""
     if not rows:
         return
-    ids = sorted(rows)
-    positive = [Result.POSITIVE, Result.PRESUMPTIVE_POSITIVE]
-    for r in (
-        Sample.objects.filter(round_id__in=ids, resident__status=ResidentStatus.ACTIVE)
-        .values("round_id", "resident__area_code", "resident__household__building_id")
-        .annotate(
-            sampled=Count("resident_id", distinct=True),
-            negative=Count("resident_id", distinct=True, filter=Q(tube__result=Result.NEGATIVE)),
-            positive=Count("resident_id", distinct=True, filter=Q(tube__result__in=positive)),
-        )
-        .order_by()
-    ):
-        zone_id, row = rows[r["round_id"]]
-        if zone_id in where.zones_of(
-            r["resident__area_code"], r["resident__household__building_id"]
-        ):
-            row.sampled += r["sampled"]
-            row.negative += r["negative"]
-            row.positive += r["positive"]
-    cleared: dict[int, int] = defaultdict(int)
-    for r in (
-        RetestOrder.objects.filter(source_tube__round_id__in=ids, state=RetestState.NEGATIVE)
-        .values("source_tube__round_id", "resident__area_code", "resident__household__building_id")
-        .annotate(n=Count("resident_id", distinct=True))
-        .order_by()
-    ):
-        zone_id, _row = rows[r["source_tube__round_id"]]
-        if zone_id in where.zones_of(
-            r["resident__area_code"], r["resident__household__building_id"]
-        ):
-            cleared[r["source_tube__round_id"]] += r["n"]
-    for round_id, n in cleared.items():
-        row = rows[round_id][1]
-        n = min(n, row.positive)
-        row.positive -= n
-        row.negative += n
+    # The rounds' people by home; those living outside the round's zone are left out.
+    found = results_by_area(round_ids=rows)
+    for (round_id, grid, building), counts in found.items():
+        zone_id, row = rows[round_id]
+        if zone_id in where.zones_of(grid, building):
+            row.sampled += counts.sampled
+            row.negative += counts.negative
+            row.positive += counts.positive
 
 
 def _blocking(facts: dict[int, ZoneFacts]) -> None:

@@ -58,11 +58,6 @@ def buildings_q(members: Iterable) -> Q:
     return q
 
 
-def zone_residents(zone: RiskZone) -> QuerySet[Resident]:
-    """Active residents inside the zone (internal: callers check the user's scope)."""
-    return Resident.objects.filter(residents_q(zone.members.all()), status=ResidentStatus.ACTIVE)
-
-
 def zone_buildings(members: Iterable) -> QuerySet[Building]:
     return Building.objects.filter(buildings_q(members))
 
@@ -144,16 +139,6 @@ def applicable_zone_for_resident(resident: Resident) -> Applicable:
     if building is None:
         return applicable_zone(grid_code=resident.area_code)
     return applicable_zone_for_building(building)
-
-
-def zone_contains_resident(zone: RiskZone, resident: Resident) -> bool:
-    codes = set(zone.members.values_list("code", flat=True))
-    if resident.area_code in codes:
-        return True
-    if not resident.household_id:
-        return False
-    building = resident.household.building
-    return building.code in codes or bool(building.compound_id and building.compound.code in codes)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -27,10 +27,10 @@ def demo(settings):
 
 
 def _phrase(rounds) -> str:
-    from fangkong.scenarios.kit import merged_statistics
+    from fangkong.scenarios.kit import rounds_statistics
     from fangkong.testing.selectors import bulletin_phrase
 
-    return bulletin_phrase(merged_statistics(rounds))
+    return bulletin_phrase(rounds_statistics(rounds))
 
 
 def test_the_commander_replays_13_june_and_reads_the_night_back(page, live_server, demo):

@@ -91,7 +91,7 @@ def test_statistics_from_real_rows(neighbours, station, tablet, mass_round, now)
     env = create_tubes(round=mass_round, count=3, kind="environment", swab_points=10)
     for tube in env[:2]:  # the third was printed but not used
         record_environment_tube(barcode=tube.barcode, swab_points=10, actor=tablet)
-    stats = round_statistics(mass_round)
+    stats = round_statistics(round_ids=[mass_round.pk])[mass_round.pk]
     assert stats["people"] == [{"capacity": 20, "tubes": 3, "people": 45}]
     assert stats["environment"] == {"tubes": 2, "points": 20}
     assert stats["tubes_total"] == 5 and stats["people_total"] == 45
@@ -105,12 +105,12 @@ def test_statistics_from_real_rows(neighbours, station, tablet, mass_round, now)
     register(station, tablet, singles[0], neighbours[:1], now)
     register(station, tablet, singles[1], neighbours[1:2], now)
     assert (
-        bulletin_phrase(round_statistics(mass_round), "zh-hans")
+        bulletin_phrase(round_statistics(round_ids=[mass_round.pk])[mass_round.pk], "zh-hans")
         == "采集20:1标本3管45人、单采单检2管2人,外环境样本2管20个点位"
     )
 
 
 def test_empty_round(mass_round):
-    stats = round_statistics(mass_round)
+    stats = round_statistics(round_ids=[mass_round.pk])[mass_round.pk]
     assert stats["people"] == [] and stats["environment"] == {"tubes": 0, "points": 0}
     assert bulletin_phrase(stats, "zh-hans") == "尚未采集样本"

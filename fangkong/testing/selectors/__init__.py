@@ -1,0 +1,75 @@
+"""Reads for mass testing, published to every other app: rounds and their scope, live
+coverage, the figures of rounds (statistics, tubes, overdue tubes, pool state) and results by
+area. Other apps read testing's figures through these functions, never its tables.
+"""
+
+from .coverage import (
+    DOORKNOCK_KIND,
+    OVERDUE_LIST_LIMIT,
+    BuildingGroup,
+    Coverage,
+    GridCoverage,
+    coverage_features,
+    doorknock_key,
+    doorknock_tasks,
+    round_coverage,
+    tested_by_area,
+    tested_by_home,
+    untested_by_building,
+    untested_residents,
+)
+from .figures import bulletin_phrase, merged_statistics, round_statistics
+from .results import AreaResults, last_positive_samples, results_by_area
+from .retests import open_retests, retest_counts
+from .scope import (
+    active_rounds,
+    get_round,
+    may_manage_rounds,
+    resident_q,
+    round_prefixes,
+    rounds_for_user,
+)
+from .tubes import (
+    OVERDUE_DEFAULTS,
+    OverdueTube,
+    TubeFigures,
+    overdue_hours,
+    overdue_tubes,
+    tube_figures,
+)
+
+__all__ = [
+    "DOORKNOCK_KIND",
+    "OVERDUE_DEFAULTS",
+    "OVERDUE_LIST_LIMIT",
+    "AreaResults",
+    "BuildingGroup",
+    "Coverage",
+    "GridCoverage",
+    "OverdueTube",
+    "TubeFigures",
+    "active_rounds",
+    "bulletin_phrase",
+    "coverage_features",
+    "doorknock_key",
+    "doorknock_tasks",
+    "get_round",
+    "last_positive_samples",
+    "may_manage_rounds",
+    "merged_statistics",
+    "open_retests",
+    "overdue_hours",
+    "overdue_tubes",
+    "resident_q",
+    "results_by_area",
+    "retest_counts",
+    "round_coverage",
+    "round_prefixes",
+    "round_statistics",
+    "rounds_for_user",
+    "tested_by_area",
+    "tested_by_home",
+    "tube_figures",
+    "untested_by_building",
+    "untested_residents",
+]

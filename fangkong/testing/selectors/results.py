@@ -1,0 +1,76 @@
+"""Results for people, by where they live: what the lifting evaluation of zones reads.
+
+A member of a positive pool whose single-tube retest came back negative counts as negative
+(the pool is cleared for them); one still without a negative retest counts as positive. The
+rule is written once here, person by person, so "cleared" means the same on every page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, Max, OuterRef, Q
+
+from fangkong.people.models import ResidentStatus
+
+from ..models import Result, RetestOrder, RetestState, Sample
+from .tubes import ALARM
+
+
+@dataclass
+class AreaResults:
+    sampled: int = 0
+    negative: int = 0
+    positive: int = 0
+
+
+def _cleared() -> Exists:
+    """The sample's person re-tested negative after its pool was positive."""
+    return Exists(
+        RetestOrder.objects.filter(
+            source_tube_id=OuterRef("tube_id"),
+            resident_id=OuterRef("resident_id"),
+            state=RetestState.NEGATIVE,
+        )
+    )
+
+
+def results_by_area(*, round_ids: Iterable[int]) -> dict[tuple[int, str, int | None], AreaResults]:
+    """(round, grid code, building id) → active residents sampled in the round, negative and
+    positive, where they live. Each person counts once per round; one grouped query.
+    """
+    round_ids = sorted(round_ids)
+    if not round_ids:
+        return {}
+    cleared = _cleared()
+    alarm = Q(tube__result__in=ALARM)
+    rows = (
+        Sample.objects.filter(round_id__in=round_ids, resident__status=ResidentStatus.ACTIVE)
+        .values_list("round_id", "resident__area_code", "resident__household__building_id")
+        .annotate(
+            sampled=Count("resident_id", distinct=True),
+            negative=Count(
+                "resident_id",
+                distinct=True,
+                filter=Q(tube__result=Result.NEGATIVE) | (alarm & Q(cleared)),
+            ),
+            positive=Count("resident_id", distinct=True, filter=alarm & ~Q(cleared)),
+        )
+        .order_by()
+    )
+    return {(r, grid, b): AreaResults(n, neg, pos) for r, grid, b, n, neg, pos in rows}
+
+
+def last_positive_samples(*, resident_ids: Iterable[int]) -> dict[int, dt.datetime]:
+    """Each person's latest sample that went into a positive or presumptive-positive tube."""
+    ids = sorted(set(resident_ids))
+    if not ids:
+        return {}
+    return dict(
+        Sample.objects.filter(resident_id__in=ids, tube__result__in=ALARM)
+        .values_list("resident_id")
+        .annotate(at=Max("taken_at"))
+        .order_by()
+    )
