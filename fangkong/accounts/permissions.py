@@ -6,6 +6,7 @@ test checks the two agree, so the document cannot drift from the code.
 
 from __future__ import annotations
 
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.areas import is_within
@@ -114,7 +115,6 @@ def can(actor, action: str, area_code: str | None = None) -> bool:
 
 def markdown_matrix() -> str:
     """docs/permissions.md, generated from MATRIX."""
-    from django.utils import translation
 
     roles = list(Role)
     with translation.override("en"):

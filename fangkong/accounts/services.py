@@ -19,6 +19,7 @@ from fangkong.core.services import record_audit, refuse
 from fangkong.geo.selectors import area_exists
 
 from .models import DeviceToken, Role, User
+from .permissions import can
 
 
 def _check_role_and_scope(role: str, scope_code: str) -> None:
@@ -175,7 +176,6 @@ def require_permission(
 ) -> None:
     """Raise PermissionDeniedError, after writing the refusal to the audit log, unless
     `actor` may do `action` at `area_code`."""
-    from .permissions import can
 
     if can(actor, action, area_code):
         return

@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from fangkong.geo.selectors import get_node
 from fangkong.testing.models import RoundKind, RoundStatus, SamplingSite, StationKind, TestingRound
+from fangkong.zones.models import RiskZone, ZoneStatus
+from fangkong.zones.protocols import zone_rule
 
 from .messages import ZONE_KIND_EN, ZONE_KIND_ZH, en_date, en_time, local, zh_month_day, zh_time
 from .models import Incident
@@ -98,7 +100,6 @@ def _testing_en(s: Sampling, now: dt.datetime) -> str:
 
 
 def _zone_lines(zone, lang: str) -> tuple[str, list[str]]:
-    from fangkong.zones.protocols import zone_rule
 
     rule = zone_rule(zone.protocol.data, zone.kind) or {}
     measures = (rule.get("measures") or {}).get(lang, [])
@@ -151,7 +152,6 @@ def incident_texts(
     incident: Incident, *, lang: str = "zh", now: dt.datetime | None = None
 ) -> dict[str, str]:
     """The testing call of the incident's area (and its active zones, if any)."""
-    from fangkong.zones.models import RiskZone, ZoneStatus
 
     now = now or timezone.now()
     area_zh, area_en = _area(incident.area_code)

@@ -31,6 +31,7 @@ from fangkong.testing.selectors import (
     tube_figures,
 )
 from fangkong.work.models import Task, TaskState
+from fangkong.zones.models import RiskZone
 
 from .models import Incident, IncidentStatus, TimelineEntry
 from .scope import meets_q, within_q
@@ -153,7 +154,6 @@ def _alarm_tubes(tube_ids: list[int]) -> list[dict]:
 
 def _zones(scope: str, start: dt.datetime, end: dt.datetime) -> dict:
     """Zones designated and ended in [start, end), and those active at `end`, by kind."""
-    from fangkong.zones.models import RiskZone
 
     zones = RiskZone.objects.filter(meets_q(scope))
     designated = [

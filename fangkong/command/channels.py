@@ -24,6 +24,7 @@ from typing import Protocol
 from django.conf import settings
 
 from fangkong.core import crypto
+from fangkong.people.services import PHONE_CONTEXT
 
 from .messages import scrub
 from .models import Channel, Notification
@@ -56,7 +57,6 @@ def setting(name: str, default: str = "") -> str:
 
 def recipient_phone(notification: Notification) -> str:
     """The clear number, decrypted at send time; never stored, logged or returned elsewhere."""
-    from fangkong.people.services import PHONE_CONTEXT
 
     resident = notification.resident
     if resident is not None:

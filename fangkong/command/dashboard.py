@@ -35,6 +35,8 @@ from fangkong.testing.selectors import (
     tube_figures,
 )
 from fangkong.work.models import Task, TaskState, task_kind_label
+from fangkong.zones.models import ZoneStatus
+from fangkong.zones.selectors import zones_for_user
 
 from .models import Incident, IncidentStatus
 from .scope import meets_q, within_q
@@ -208,9 +210,6 @@ def dashboard(*, user, now: dt.datetime | None = None) -> Dashboard:
 
     # Zones, incidents, tasks, people ------------------------------------------------------
     if can(user, "view_zones"):
-        from fangkong.zones.models import ZoneStatus
-        from fangkong.zones.selectors import zones_for_user
-
         board.zones = zones_for_user(user, status=ZoneStatus.ACTIVE, summary=True)
     since = now - dt.timedelta(days=RECENT_CLOSED_DAYS)
     for incident in (

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from fangkong.accounts.models import Role, User
+from fangkong.accounts.permissions import MATRIX
 from fangkong.core.events import subscribe
 from fangkong.core.models import OutboxEvent
 from fangkong.geo.selectors import get_node
+from fangkong.testing.models import Tube
+from fangkong.zones.models import ZoneKind
 
+from .messages import RESULT_EN, RESULT_ZH, ZONE_KIND_EN, ZONE_KIND_ZH, pool_label
 from .models import Incident, IncidentStatus, TimelineEntry
+from .scope import parents_and_self
+from .services.notifications import notify_users
 
 
 def _place_name(area_code: str) -> str:
@@ -81,7 +90,6 @@ def on_person_positive(event: OutboxEvent) -> None:
 
 
 def _zone_kind_label(kind: str) -> str:
-    from fangkong.zones.models import ZoneKind
 
     return str(ZoneKind(kind).label) if kind in ZoneKind.values else kind
 
@@ -133,12 +141,6 @@ def on_zone_lifted(event: OutboxEvent) -> None:
 def _acting_staff(area_code: str, grid_codes=()):
     """Active users whose node covers the area and who run the response there (roles that
     may manage incidents or rounds), plus the grid workers of the grids concerned."""
-    from django.db.models import Q
-
-    from fangkong.accounts.models import Role, User
-    from fangkong.accounts.permissions import MATRIX
-
-    from .scope import parents_and_self
 
     acting = [r for r, actions in MATRIX.items() if actions & {"manage_incidents", "manage_rounds"}]
     q = Q(role__in=acting, scope_code__in=parents_and_self(area_code))
@@ -155,9 +157,6 @@ def _names(area_code: str) -> tuple[str, str]:
 
 
 def _notify(event: OutboxEvent, template_key: str, context: dict, grid_codes=()) -> None:
-    from django.urls import reverse
-
-    from .services.notifications import notify_users
 
     incident = _open_incident_for(event.area_code)
     notify_users(
@@ -173,9 +172,6 @@ def _notify(event: OutboxEvent, template_key: str, context: dict, grid_codes=())
 
 @subscribe("testing.pool_positive")
 def notify_pool_positive(event: OutboxEvent) -> None:
-    from fangkong.testing.models import Tube
-
-    from .messages import RESULT_EN, RESULT_ZH, pool_label
 
     p = event.payload
     capacity = Tube.objects.filter(pk=p.get("tube_id")).values_list("capacity", flat=True).first()
@@ -214,7 +210,6 @@ def notify_person_positive(event: OutboxEvent) -> None:
 
 @subscribe("zones.zone_designated")
 def notify_zone_designated(event: OutboxEvent) -> None:
-    from .messages import ZONE_KIND_EN, ZONE_KIND_ZH
 
     p = event.payload
     _notify(
@@ -236,7 +231,6 @@ def notify_zone_designated(event: OutboxEvent) -> None:
 
 @subscribe("zones.zone_lifted")
 def notify_zone_lifted(event: OutboxEvent) -> None:
-    from .messages import ZONE_KIND_EN, ZONE_KIND_ZH
 
     p = event.payload
     _notify(

@@ -8,10 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.permissions import can
 from fangkong.core.errors import PermissionDeniedError, out_of_scope
+from fangkong.testing.models import RetestState
+from fangkong.testing.selectors import open_retests
 from fangkong.work.models import Task, TaskState
 
 from .models import Bulletin, Channel, Incident, IncidentStatus, Notification, TimelineEntry
@@ -103,10 +106,6 @@ class Board:
 def task_board(*, user, incident: Incident, now=None) -> Board:
     """Every task in the incident's area (door-knocking, zone daily rounds, check-ins, …) by
     assignee and state, and the retest orders still open there. Four queries."""
-    from django.utils import timezone
-
-    from fangkong.testing.models import RetestState
-    from fangkong.testing.selectors import open_retests
 
     require_view(user)
     now = now or timezone.now()

@@ -20,6 +20,7 @@ from fangkong.accounts.services import require_permission
 from fangkong.core.errors import PermissionDeniedError, RuleViolation
 from fangkong.core.http import add_rule_error, client_ip
 from fangkong.geo.selectors import get_node
+from fangkong.geo.services import export_geojson
 from fangkong.work.models import Task
 
 from . import selectors
@@ -28,7 +29,7 @@ from .forms import CloseForm, CommanderForm, IncidentForm, NoteForm, RoleForm, T
 from .models import Incident, IncidentStatus
 from .services import incidents as svc
 from .services import tasks as task_services
-from .services.notifications import QueueResult
+from .services.notifications import QueueResult, notify_retest_members
 
 
 def _require_view(request: HttpRequest, object_type: str = "command") -> None:
@@ -77,7 +78,6 @@ def dashboard_live(request: HttpRequest) -> HttpResponse:
 @require_GET
 def dashboard_map(request: HttpRequest) -> JsonResponse:
     """The grid shapes of the user's area (no figures: those come with every poll)."""
-    from fangkong.geo.services import export_geojson
 
     _require_view(request, "dashboard")
     data = export_geojson(scope_code=request.user.scope_code, level="grid")
@@ -274,7 +274,6 @@ def incident_task(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def incident_notify_retests(request: HttpRequest, pk: int) -> HttpResponse:
     """SMS to the people waiting for a single-tube retest in the incident's area."""
-    from .services.notifications import notify_retest_members
 
     incident = _incident_for(request, pk)
     result: QueueResult = notify_retest_members(incident=incident, user=request.user)

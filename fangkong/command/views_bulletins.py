@@ -15,6 +15,8 @@ from fangkong.accounts.permissions import can
 from fangkong.accounts.services import require_permission
 from fangkong.core.errors import PermissionDeniedError, RuleViolation
 from fangkong.core.http import add_rule_error, client_ip
+from fangkong.zones.models import ZoneStatus
+from fangkong.zones.selectors import get_zone, zones_for_user
 
 from . import selectors
 from .broadcasts import incident_texts, zone_texts
@@ -139,17 +141,12 @@ def broadcasts(request: HttpRequest) -> HttpResponse:
         subject = _incident_for(request, int(request.GET["incident"]))
         texts = incident_texts(subject, lang=lang)
     elif request.GET.get("zone", "").isdigit():
-        from fangkong.zones.selectors import get_zone
-
         subject = get_zone(user=request.user, pk=int(request.GET["zone"]))
         if subject is None:
             raise Http404
         texts = zone_texts(subject, lang=lang)
     zones = []
     if can(request.user, "view_zones"):
-        from fangkong.zones.models import ZoneStatus
-        from fangkong.zones.selectors import zones_for_user
-
         zones = zones_for_user(request.user, status=ZoneStatus.ACTIVE)
     return render(
         request,

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from fangkong.accounts.permissions import can
 from fangkong.core.areas import is_within
+from fangkong.core.documents import normalise
 from fangkong.core.errors import PermissionDeniedError, out_of_scope
 
 from .models import Residency, Resident, ResidentStatus
@@ -108,7 +109,6 @@ def list_residents(*, user, filters: ResidentFilter) -> QuerySet[Resident]:
         qs = qs.filter(residency=f.residency)
     if f.q:
         term = f.q.strip()
-        from fangkong.core.documents import normalise
 
         compact = normalise(term)
         if compact.isdigit() and len(compact) == 11:

@@ -9,8 +9,9 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.permissions import can
+from fangkong.accounts.services import require_permission
 from fangkong.core import crypto
-from fangkong.core.documents import Document, validate_document
+from fangkong.core.documents import Document, normalise, validate_document
 from fangkong.core.errors import RuleViolation
 from fangkong.core.masking import mask_document, mask_guardian, mask_phone
 from fangkong.core.models import AuditAction
@@ -34,7 +35,6 @@ def phone_index(phone: str) -> str:
 
 def normalise_phone(raw: object, *, field: str = "phone") -> str:
     """Mainland mobile (11 digits from 1) or a landline with area code; '' when blank."""
-    from fangkong.core.documents import normalise
 
     if raw is None:
         return ""
@@ -178,7 +178,6 @@ def find_resident_by_document(document_type: str, number: str) -> Resident | Non
 
 def register_resident(*, data: ResidentData, user) -> Resident:
     """Create a resident in the user's scope; a known document is refused, not duplicated."""
-    from fangkong.accounts.services import require_permission
 
     # Checked before the transaction opens, so the audited refusal is not rolled back.
     require_permission(

@@ -10,7 +10,10 @@ This is a plain package, not a Django app: it owns no tables.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
+
+from django.utils.module_loading import import_string
 
 SCENARIOS: dict[str, str] = {
     "june13": "fangkong.scenarios.june13.run_june13",
@@ -23,7 +26,6 @@ def scenario_names() -> list[str]:
 
 def get_runner(name: str) -> Callable | None:
     """The scenario's run function (keyword arguments `user`, `scale`), or None."""
-    from django.utils.module_loading import import_string
 
     path = SCENARIOS.get(name)
     return import_string(path) if path else None
@@ -31,7 +33,6 @@ def get_runner(name: str) -> Callable | None:
 
 def default_scale(name: str) -> float:
     """The scale a scenario runs at when none is given."""
-    import inspect
 
     runner = get_runner(name)
     return inspect.signature(runner).parameters["scale"].default if runner else 1.0

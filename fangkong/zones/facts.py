@@ -25,9 +25,40 @@ from fangkong.testing.selectors import last_positive_samples, results_by_area
 
 from .models import MemberType, RiskZone, ZoneMember, ZoneRound, ZoneStatus
 from .protocols import zone_rule
-from .selectors import RoundResult
 
 COUNTS = ("residents", "elderly_alone", "medical_trips")
+
+
+@dataclass
+class RoundResult:
+    """How a scheduled round went for the people inside the zone."""
+
+    day: int
+    round_id: int
+    name: str
+    starts_at: object
+    due_at: object
+    status: str
+    inside: int = 0
+    sampled: int = 0
+    negative: int = 0
+    positive: int = 0
+
+    @property
+    def pending(self) -> int:
+        return max(self.sampled - self.negative - self.positive, 0)
+
+    @property
+    def complete(self) -> bool:
+        return self.inside > 0 and self.sampled >= self.inside
+
+    @property
+    def all_negative(self) -> bool:
+        return self.complete and self.positive == 0 and self.negative >= self.inside
+
+    @property
+    def percent(self) -> float | None:
+        return round(100 * self.sampled / self.inside, 1) if self.inside else None
 
 
 def _zero() -> dict[str, int]:

@@ -7,9 +7,10 @@ from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.geo.models import Building, Compound, Grid
+from fangkong.accounts.models import Role, User
+from fangkong.geo.models import Building, Compound, Grid, Place, PlaceKind
 
-from .models import ProtocolPreset, ZoneKind
+from .models import DutyKind, PassPurpose, PassSubject, ProtocolPreset, ZoneKind
 from .protocols import default_preset_name, ensure_presets_loaded
 
 
@@ -131,8 +132,6 @@ class CheckpointForm(forms.Form):
     guards = forms.ModelMultipleChoiceField(label=_("Guards"), queryset=None, required=False)
 
     def __init__(self, *args, zone, **kwargs):
-        from fangkong.accounts.models import Role, User
-        from fangkong.geo.models import Place, PlaceKind
 
         super().__init__(*args, **kwargs)
         communities = {"-".join(m.area_code.split("-")[:3]) for m in zone.members.all()}
@@ -165,7 +164,6 @@ class PassForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
     def __init__(self, *args, **kwargs):
-        from .models import PassPurpose, PassSubject
 
         super().__init__(*args, **kwargs)
         self.fields["subject"].choices = PassSubject.choices
@@ -191,7 +189,6 @@ class DutyForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        from .models import DutyKind
 
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = DutyKind.choices

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.protocols import preset_files
 
+from .models import ProtocolPreset
 from .protocol_schema import (
     PresetError,
     validate_preset,
@@ -65,7 +66,6 @@ def load_presets(paths: list[Path] | None = None, *, model=None) -> list[LoadRes
     from such a stored version is refused (give it a new version). `model` lets a data
     migration pass its historical model.
     """
-    from .models import ProtocolPreset
 
     model = model or ProtocolPreset
     files = [Path(p) for p in paths] if paths is not None else preset_files()
@@ -106,7 +106,6 @@ def load_presets(paths: list[Path] | None = None, *, model=None) -> list[LoadRes
 
 def ensure_presets_loaded() -> None:
     """Load the shipped presets when the table is empty (a fresh or flushed database)."""
-    from .models import ProtocolPreset
 
     if not ProtocolPreset.objects.exists():
         load_presets()
@@ -118,7 +117,6 @@ def default_preset_name() -> str:
 
 def get_preset(name: str | None = None, version: int | None = None):
     """The preset of that name (its latest version unless given), or None."""
-    from .models import ProtocolPreset
 
     ensure_presets_loaded()
     qs = ProtocolPreset.objects.filter(name=name or default_preset_name())
@@ -165,7 +163,6 @@ def preset_in_use(preset) -> bool:
 
 def copy_preset(preset, *, district_code: str, user=None):
     """A new, editable preset for the district: `<name>-<district>`, next version."""
-    from .models import ProtocolPreset
 
     name = preset.name if preset.district_code else f"{preset.name}-{district_code}"
     last = ProtocolPreset.objects.filter(name=name).order_by("-version").first()

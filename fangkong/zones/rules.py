@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
+from .models import ZoneKind
+
 STRICTNESS = {"sealed": 3, "controlled": 2, "precaution": 1}
 # The testing app's pool groups, by regime (a standstill counts as sealed).
 POOL_GROUP = {"sealed": "sealed", "controlled": "controlled", "precaution": "general"}
@@ -23,7 +25,6 @@ ROUND_HOURS = 24  # a later round finishes within a day, like any designated are
 
 def kind_label(kind: str) -> str:
     """A zone kind as staff call it (封控区, 高风险区), in the current language."""
-    from .models import ZoneKind
 
     return str(ZoneKind(kind).label) if kind in ZoneKind.values else kind
 

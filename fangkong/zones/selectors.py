@@ -16,8 +16,11 @@ from fangkong.accounts.permissions import can
 from fangkong.core.areas import is_within
 from fangkong.core.errors import PermissionDeniedError, out_of_scope
 from fangkong.geo.models import Building
+from fangkong.geo.services import export_geojson
+from fangkong.people.area_counts import resident_counts
 from fangkong.people.models import Resident, ResidentStatus
 
+from .facts import RoundResult, gather
 from .models import MemberType, RiskZone, ZoneKind, ZoneMember, ZoneStatus
 
 
@@ -227,9 +230,6 @@ def map_features(*, user, levels: Iterable[str] = ("grid", "compound", "building
     Shapes come from geo's export; a compound drawn without a shape of its own gets the union
     of its buildings'. Checkpoints (places of kind checkpoint) come as points.
     """
-    from fangkong.geo.models import Building
-    from fangkong.geo.services import export_geojson
-    from fangkong.people.area_counts import resident_counts
 
     _require_view(user)
     regimes = _active_member_regimes()
@@ -272,7 +272,6 @@ def map_features(*, user, levels: Iterable[str] = ("grid", "compound", "building
 
 
 def _fill_compound_shapes(features: list[dict]) -> None:
-    from fangkong.geo.models import Building
 
     bare = [f["properties"]["code"] for f in features if not f.get("geometry")]
     if not bare:
@@ -296,38 +295,6 @@ def _fill_compound_shapes(features: list[dict]) -> None:
 # The schedule and its results, for the zone's people only
 
 
-@dataclass
-class RoundResult:
-    """How a scheduled round went for the people inside the zone."""
-
-    day: int
-    round_id: int
-    name: str
-    starts_at: object
-    due_at: object
-    status: str
-    inside: int = 0
-    sampled: int = 0
-    negative: int = 0
-    positive: int = 0
-
-    @property
-    def pending(self) -> int:
-        return max(self.sampled - self.negative - self.positive, 0)
-
-    @property
-    def complete(self) -> bool:
-        return self.inside > 0 and self.sampled >= self.inside
-
-    @property
-    def all_negative(self) -> bool:
-        return self.complete and self.positive == 0 and self.negative >= self.inside
-
-    @property
-    def percent(self) -> float | None:
-        return round(100 * self.sampled / self.inside, 1) if self.inside else None
-
-
 def round_results(zone: RiskZone) -> list[RoundResult]:
     """Each scheduled round with the zone's residents sampled, negative and positive in it.
 
@@ -335,6 +302,5 @@ def round_results(zone: RiskZone) -> list[RoundResult]:
     the lifting evaluation, see `facts`); a member of a positive pool who re-tested negative
     by single tube counts as negative.
     """
-    from .facts import gather
 
     return gather([zone], results="all", checklist=False)[zone.pk].rounds

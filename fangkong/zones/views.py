@@ -10,7 +10,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _g
@@ -25,39 +25,15 @@ from fangkong.work.models import Task, TaskState
 
 from . import selectors
 from .facts import gather
-from .forms import DesignationForm, EndZoneForm, lang
+from .forms import CheckpointForm, DesignationForm, EndZoneForm, PassForm, lang
 from .models import RiskZone, ZoneStatus
+from .page_access import zone_for_request
 from .protocols import zone_rule
 from .rules import STRICTNESS
 from .services.designation import designate_zone
 from .services.lifting import downgrade_zone, evaluate_zone, lift_zone
 from .services.schedules import task_key_prefix
-
-
-def _zone_for(request: HttpRequest, pk: int, action: str = "view_zones") -> RiskZone:
-    require_permission(
-        actor=request.user,
-        action=action,
-        object_type="risk_zone",
-        object_id=pk,
-        ip=client_ip(request),
-    )
-    zone = selectors.get_zone(user=request.user, pk=pk)
-    if zone is None:
-        raise Http404
-    return zone
-
-
-def _issue_after(request: HttpRequest, zone: RiskZone, kind: str) -> None:
-    from .views_notices import issue_after
-
-    issue_after(request, zone, kind)
-
-
-def _notice_kind_due(zone: RiskZone) -> str | None:
-    from .views_notices import notice_kind_due
-
-    return notice_kind_due(zone)
+from .views_notices import issue_after, notice_kind_due
 
 
 def zone_context(zone: RiskZone) -> dict:
@@ -112,7 +88,7 @@ def designate(request: HttpRequest) -> HttpResponse:
             add_rule_error(form, exc)
         else:
             if d["issue_notice"]:
-                _issue_after(request, zone, "designation")
+                issue_after(request, zone, "designation")
             messages.success(
                 request,
                 _g("%(name)s designated: %(residents)d residents inside.")
@@ -148,7 +124,6 @@ def _end_form(zone: RiskZone, evaluation, data=None) -> EndZoneForm | None:
 
 
 def _checkpoint_context(request: HttpRequest, zone: RiskZone) -> dict:
-    from .forms import CheckpointForm, PassForm
 
     today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
     checkpoints = zone.checkpoints.prefetch_related("guards").annotate(
@@ -171,7 +146,7 @@ def _checkpoint_context(request: HttpRequest, zone: RiskZone) -> dict:
 
 @login_required
 def zone_detail(request: HttpRequest, pk: int, end_form: EndZoneForm | None = None) -> HttpResponse:
-    zone = _zone_for(request, pk)
+    zone = zone_for_request(request, pk)
     facts = gather([zone], results="all", checklist=zone.is_active)[zone.pk]
     results = facts.rounds
     stored = zone.evaluations.first()
@@ -189,7 +164,7 @@ def zone_detail(request: HttpRequest, pk: int, end_form: EndZoneForm | None = No
         "end_form": end_form,
         **_checkpoint_context(request, zone),
         "notices": zone.notices.all(),
-        "notice_kind": _notice_kind_due(zone),
+        "notice_kind": notice_kind_due(zone),
         "open_tasks": Task.objects.filter(
             key__startswith=task_key_prefix(zone), state=TaskState.OPEN
         ).count(),
@@ -201,7 +176,7 @@ def zone_detail(request: HttpRequest, pk: int, end_form: EndZoneForm | None = No
 @require_GET
 def zone_shape(request: HttpRequest, pk: int) -> JsonResponse:
     """The zone's union shape and its members' shapes, as GeoJSON for the zone page's map."""
-    zone = _zone_for(request, pk)
+    zone = zone_for_request(request, pk)
     features = []
     if zone.geometry:
         features.append(
@@ -250,7 +225,7 @@ def district_map(request: HttpRequest) -> HttpResponse:
 @require_POST
 def evaluate(request: HttpRequest, pk: int) -> HttpResponse:
     """Evaluate the zone now (the daily evaluation, on demand) and store the checklist."""
-    zone = _zone_for(request, pk)
+    zone = zone_for_request(request, pk)
     evaluation = evaluate_zone(zone)
     messages.info(
         request,
@@ -263,7 +238,7 @@ def evaluate(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def end_zone(request: HttpRequest, pk: int) -> HttpResponse:
     """The commander confirms a proposed lift or downgrade, with the reason."""
-    zone = _zone_for(request, pk, action="manage_zones")
+    zone = zone_for_request(request, pk, action="manage_zones")
     evaluation = evaluate_zone(zone, save=False) if zone.is_active else None
     form = _end_form(zone, evaluation, request.POST)
     if form is None:
@@ -285,10 +260,10 @@ def end_zone(request: HttpRequest, pk: int) -> HttpResponse:
             % {"name": zone.name, "new": successor.name},
         )
         if d["issue_notice"]:
-            _issue_after(request, zone, "downgrade")
+            issue_after(request, zone, "downgrade")
         return redirect("zones:zone", successor.pk)
     lift_zone(zone=zone, user=request.user, reason=d["reason"])
     if d["issue_notice"]:
-        _issue_after(request, zone, "lift")
+        issue_after(request, zone, "lift")
     messages.success(request, _g("%(name)s lifted.") % {"name": zone.name})
     return redirect("zones:zone", zone.pk)

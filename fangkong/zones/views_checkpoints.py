@@ -20,16 +20,16 @@ from fangkong.people.services import find_resident_by_document
 from . import selectors
 from .forms import CheckpointForm, DutyForm, PassForm, ScanForm
 from .models import Checkpoint, Pass, ZoneStatus
+from .page_access import zone_for_request
 from .services.checkpoints import authorise_guard, log_duty, set_up_checkpoint
 from .services.gate import decide_passage
 from .services.passes import issue_pass, pass_code, pass_qr_svg, revoke_pass
-from .views import _zone_for
 
 
 @login_required
 @require_POST
 def checkpoint_new(request: HttpRequest, pk: int) -> HttpResponse:
-    zone = _zone_for(request, pk, action="manage_zones")
+    zone = zone_for_request(request, pk, action="manage_zones")
     form = CheckpointForm(request.POST, zone=zone)
     if form.is_valid():
         d = form.cleaned_data
@@ -51,7 +51,7 @@ def checkpoint_new(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def pass_new(request: HttpRequest, pk: int) -> HttpResponse:
-    zone = _zone_for(request, pk, action="issue_passes")
+    zone = zone_for_request(request, pk, action="issue_passes")
     form = PassForm(request.POST)
     if form.is_valid():
         d = form.cleaned_data
@@ -89,7 +89,7 @@ def _pass_for(request: HttpRequest, pk: int, action: str = "view_zones") -> Pass
     p = Pass.objects.select_related("zone", "resident").filter(pk=pk).first()
     if p is None:
         raise Http404
-    _zone_for(request, p.zone_id, action=action)
+    zone_for_request(request, p.zone_id, action=action)
     return p
 
 

@@ -19,8 +19,8 @@ from fangkong.core.http import client_ip
 from . import selectors
 from .models import Notice, NoticeKind, RiskZone, ZoneStatus
 from .notice_text import render_notice_pdf
+from .page_access import zone_for_request
 from .services.notices import issue_notice
-from .views import _zone_for
 
 KIND_FOR_STATUS = {
     ZoneStatus.ACTIVE: NoticeKind.DESIGNATION,
@@ -101,7 +101,7 @@ def notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def notice_new(request: HttpRequest, pk: int) -> HttpResponse:
-    zone = _zone_for(request, pk, action="manage_zones")
+    zone = zone_for_request(request, pk, action="manage_zones")
     kind = request.POST.get("kind") or KIND_FOR_STATUS[zone.status]
     notice = issue_after(request, zone, kind)
     return redirect("zones:notice", notice.pk)

@@ -18,6 +18,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -30,6 +31,7 @@ from ..bulletin_figures import daily_figures, incident_figures
 from ..bulletin_incident import incident_text
 from ..bulletin_text import BulletinText
 from ..models import Bulletin, BulletinKind, Incident
+from .notifications import notify_users
 
 MAX_TRIES = 20
 
@@ -157,9 +159,6 @@ def write_daily_bulletin(
 
 def _announce(bulletin: Bulletin, incident: Incident) -> None:
     """Tell the incident's commander and group leads, in the app."""
-    from django.urls import reverse
-
-    from .notifications import notify_users
 
     people = [incident.commander] if incident.commander_id else []
     people += [role.user for role in incident.roles.select_related("user")]

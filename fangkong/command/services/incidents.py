@@ -12,6 +12,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +22,7 @@ from fangkong.core.areas import is_within
 from fangkong.core.errors import RuleViolation
 from fangkong.geo.selectors import area_exists, get_node
 
+from ..messages import ROLE_EN, ROLE_ZH
 from ..models import (
     Incident,
     IncidentKind,
@@ -30,6 +32,7 @@ from ..models import (
     TimelineEntry,
 )
 from ..scope import meets
+from .notifications import notify_users
 
 
 def stored_text(text) -> str:
@@ -203,10 +206,6 @@ def assign_role(*, incident: Incident, user, member, role: str) -> IncidentRole:
 
 
 def _tell_member(incident: Incident, member, role: str, *, key: str) -> None:
-    from django.urls import reverse
-
-    from ..messages import ROLE_EN, ROLE_ZH
-    from .notifications import notify_users
 
     notify_users(
         users=[member],

@@ -17,9 +17,15 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
+from fangkong.accounts.services import require_permission
+from fangkong.core.masking import mask_name
+from fangkong.testing.models import RetestOrder, RetestState
+
+from ..bulletin_figures import district_of
 from ..channels import DeliveryError, channels, setting
-from ..messages import render
+from ..messages import en_date, local, render, zh_month_day
 from ..models import Channel, Incident, Notification, NotificationStatus
+from ..scope import within_q
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +120,6 @@ def queue_resident_sms(
     language: str | None = None,
 ) -> QueueResult:
     """SMS to residents: the row keeps the phone's blind index and mask, never the number."""
-    from fangkong.core.masking import mask_name
 
     now = timezone.now()
     language = language or _site_language()
@@ -282,12 +287,6 @@ def retry_failed(*, pks: Iterable[int]) -> int:
 def notify_retest_members(*, incident: Incident, user) -> QueueResult:
     """SMS to every resident with a retest order still to be re-sampled in the incident's area:
     stay at home, the team will come. Once per order, however often the button is pressed."""
-    from fangkong.accounts.services import require_permission
-    from fangkong.testing.models import RetestOrder, RetestState
-
-    from ..bulletin_figures import district_of
-    from ..messages import en_date, local, zh_month_day
-    from ..scope import within_q
 
     require_permission(
         actor=user,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.command.broadcasts import CHANNELS, incident_texts, zone_texts
 from fangkong.command.models import Incident
+from fangkong.zones.models import RiskZone
 
 
 class Command(BaseCommand):
@@ -30,8 +31,6 @@ class Command(BaseCommand):
                 raise CommandError(_("No incident has this id."))
             texts = incident_texts(incident, lang=options["lang"])
         else:
-            from fangkong.zones.models import RiskZone
-
             zone = RiskZone.objects.select_related("protocol").filter(pk=options["zone"]).first()
             if zone is None:
                 raise CommandError(_("No zone has this id."))

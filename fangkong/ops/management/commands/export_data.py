@@ -11,6 +11,12 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from fangkong.core.errors import RuleViolation
+from fangkong.geo.models import District
+from fangkong.geo.services import export_geojson
+from fangkong.people.area_counts import resident_counts
+from fangkong.people.exporting import export_residents
+from fangkong.people.models import Residency, ResidentStatus, Tag
+from fangkong.people.selectors import ResidentFilter
 
 from .import_data import find_user
 
@@ -19,7 +25,6 @@ class Command(BaseCommand):
     help = "Export residents to Excel (masked, scoped, audited) or the area shapes as GeoJSON."
 
     def add_arguments(self, parser):
-        from fangkong.people.models import Residency, ResidentStatus, Tag
 
         sub = parser.add_subparsers(dest="what", required=True)
         residents = sub.add_parser("residents", help="residents to an Excel workbook")
@@ -51,8 +56,6 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from exc
 
     def _residents(self, options) -> None:
-        from fangkong.people.exporting import export_residents
-        from fangkong.people.selectors import ResidentFilter
 
         user = find_user(options["user"])
         filters = ResidentFilter(
@@ -68,9 +71,6 @@ class Command(BaseCommand):
         )
 
     def _geojson(self, options) -> None:
-        from fangkong.geo.models import District
-        from fangkong.geo.services import export_geojson
-        from fangkong.people.area_counts import resident_counts
 
         scope = options["scope"]
         if not scope:

@@ -9,11 +9,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from fangkong.accounts.models import User
 from fangkong.core.errors import RuleViolation
+from fangkong.geo.services import import_district_file
+from fangkong.people.importing import import_residents
 
 
 def find_user(username: str):
-    from fangkong.accounts.models import User
 
     user = User.objects.filter(username=username, is_active=True).first()
     if user is None:
@@ -48,14 +50,12 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from exc
 
     def _district(self, options) -> None:
-        from fangkong.geo.services import import_district_file
 
         created = import_district_file(options["file"])
         summary = ", ".join(f"{name} {n}" for name, n in created.items())
         self.stdout.write(_("District imported; created: %(summary)s") % {"summary": summary})
 
     def _residents(self, options) -> None:
-        from fangkong.people.importing import import_residents
 
         user = find_user(options["user"])
         path = Path(options["file"])
