@@ -12,15 +12,8 @@ from devtools.fixtures import PASSWORD
 from fangkong.accounts.models import Role
 from fangkong.accounts.services import create_device_token
 from fangkong.core.models import AuditAction, AuditEntry, IdempotencyKey
-from fangkong.testing.models import (
-    BoxState,
-    Lab,
-    LabResult,
-    RetestOrder,
-    TransportBox,
-    Tube,
-    TubeState,
-)
+from fangkong.lab.models import BoxState, Lab, LabResult, TransportBox
+from fangkong.testing.models import RetestOrder, Tube, TubeState
 from fangkong.testing.services.registration import register_samples
 from fangkong.testing.services.rounds import barcode_for
 from fangkong.testing.services.transport import seal_tube

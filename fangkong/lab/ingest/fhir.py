@@ -1,4 +1,4 @@
-"""HL7 FHIR R4 Bundles of lab results, read into `ingest.Parsed` rows.
+"""HL7 FHIR R4 Bundles of lab results, read into `rows.Parsed` rows.
 
 FHIR mapping (bundles are validated with the `fhir.resources` R4B models, the 4.3 release that
 keeps R4's Bundle, Observation and Specimen unchanged):
@@ -38,19 +38,11 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.errors import RuleViolation
+from fangkong.testing.models import Result
 
-from .ingest import (
-    MAX_ROWS,
-    Parsed,
-    ParsedRow,
-    RowError,
-    cell_text,
-    clean_barcode,
-    file_error,
-    row_error,
-)
-from .models import Result
-from .services.results import ResultIn
+from ..services.results import ResultIn
+from .cells import cell_text, clean_barcode
+from .rows import MAX_ROWS, Parsed, ParsedRow, RowError, file_error, row_error
 
 LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
