@@ -11,19 +11,17 @@ import datetime as dt
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import Field, Router, Schema
+from ninja import Field, Schema
 
 from fangkong.core.errors import RuleViolation
 from fangkong.testing.models import TestingRound, Tube
 from fangkong.testing.services.rounds import valid_barcode
 
-from .api_common import IDEMPOTENCY_HEADER, idempotent, json_body
+from .api_common import IDEMPOTENCY_HEADER, idempotent, json_body, router
 from .models import TransportBox
 from .selectors import authorise_read, box_by_code, box_tubes, tube_results
 from .services.boxes import hand_box_to_courier, pack_box, receive_box
 from .services.results import lab_for
-
-router = Router(tags=["lab"])
 
 
 class PackIn(Schema):

@@ -1,5 +1,6 @@
-"""What every write of the lab API shares: the `Idempotency-Key` header, per caller, and a
-JSON body read by hand where the body is optional."""
+"""What the lab API's modules share: the one router they add their operations to, the
+`Idempotency-Key` header (per caller) of every write, and a JSON body read by hand where the
+body is optional."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
-from ninja import Header, Schema
+from ninja import Header, Router, Schema
 from pydantic import ValidationError as PydanticValidationError
 
 from fangkong.accounts.models import DeviceToken
 from fangkong.core.errors import RuleViolation
 from fangkong.core.services import run_idempotent
+
+router = Router(tags=["lab"])
 
 IDEMPOTENCY_HEADER = Header(
     ...,

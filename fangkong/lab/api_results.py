@@ -2,9 +2,6 @@
 or Excel file), /results/fhir (an HL7 FHIR R4 Bundle). Every row is answered — accepted,
 unchanged, held for review or rejected with the field and the reason — and readable rows are
 recorded even when others are not.
-
-Operation ids keep the names they had when this API lived in `testing`: clients generated
-from the schema call them by name.
 """
 
 from __future__ import annotations
@@ -16,16 +13,14 @@ from typing import Any
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import Field, File, Router, Schema
+from ninja import Field, File, Schema
 from ninja.files import UploadedFile
 
 from fangkong.core.errors import RuleViolation
 
 from . import ingest
-from .api_common import IDEMPOTENCY_HEADER, idempotent
+from .api_common import IDEMPOTENCY_HEADER, idempotent, router
 from .services.results import lab_for
-
-router = Router(tags=["lab"])
 
 
 class ResultRowIn(Schema):
