@@ -9,12 +9,12 @@ variant passes a copy read before the other transition: the service must not tru
 
 from __future__ import annotations
 
-import os
 import threading
 
 import pytest
 from django.db import connection, connections, transaction
 
+from devtools.fixtures import postgresql_only
 from fangkong.core.errors import RuleViolation
 from fangkong.lab.models import BoxState, CustodyEvent, TransportBox
 from fangkong.lab.services.boxes import hand_box_to_courier, pack_box, receive_box
@@ -22,10 +22,7 @@ from fangkong.testing.models import Tube, TubeState
 from fangkong.testing.services.registration import register_samples
 from fangkong.testing.services.transport import seal_tube
 
-POSTGRESQL = os.environ.get("FANGKONG_TEST_DB") == "postgresql"
-postgresql_only = pytest.mark.skipif(
-    not POSTGRESQL, reason="SQLite has one writer at a time: two transitions cannot interleave"
-)
+interleaved = postgresql_only("SQLite has one writer at a time: two transitions cannot interleave")
 
 
 @pytest.fixture
@@ -83,7 +80,7 @@ def race(move_on, call) -> Racer:
     return racer
 
 
-@postgresql_only
+@interleaved
 @pytest.mark.django_db(transaction=True)
 def test_sealing_waits_for_packing_and_cannot_unpack_the_tube(filled, tablet, mass_round):
     def seal_and_pack():
@@ -98,7 +95,7 @@ def test_sealing_waits_for_packing_and_cannot_unpack_the_tube(filled, tablet, ma
     assert (tube.state, tube.box.code) == (TubeState.BOXED, "BOX-R")
 
 
-@postgresql_only
+@interleaved
 @pytest.mark.django_db(transaction=True)
 def test_a_hand_over_waits_for_the_receipt_and_cannot_undo_it(packed, tablet, lab):
     stale = TransportBox.objects.get(pk=packed.pk)
@@ -118,7 +115,7 @@ def test_a_hand_over_waits_for_the_receipt_and_cannot_undo_it(packed, tablet, la
     assert Tube.objects.get(box=box).state == TubeState.RECEIVED
 
 
-@postgresql_only
+@interleaved
 @pytest.mark.django_db(transaction=True)
 def test_two_receipts_of_one_box_queue_and_the_second_is_refused(packed, tablet, lab):
     hand_box_to_courier(box=packed, courier="转运员", actor=tablet)
