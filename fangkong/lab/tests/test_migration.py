@@ -13,7 +13,7 @@ from django.db.migrations.executor import MigrationExecutor
 from fangkong.lab.models import CustodyEvent, Lab, LabResult, TransportBox
 from fangkong.testing.models import Tube
 
-BEFORE = [("testing", "0009_sample_station_not_indexed"), ("lab", None)]
+BEFORE = [("testing", "0010_sample_request_digest"), ("lab", None)]
 
 
 def migrate(targets):

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("lab", "0001_lab_models_from_testing"),
-        ("testing", "0009_sample_station_not_indexed"),
+        ("testing", "0010_sample_request_digest"),
     ]
 
     # State only: the tables stay as they are (lab's models name them in Meta.db_table), and
