@@ -129,9 +129,10 @@ def bench_fanout(round_id: int, tubes: int = 200) -> dict:
     from fangkong.accounts.models import Role
     from fangkong.accounts.services import create_device_token
     from fangkong.command.models import Incident
-    from fangkong.testing.models import Lab, TestingRound, Tube
-    from fangkong.testing.services.results import ResultIn, record_results
-    from fangkong.testing.services.transport import hand_box_to_courier, pack_box, receive_box
+    from fangkong.lab.models import Lab
+    from fangkong.lab.services.boxes import hand_box_to_courier, pack_box, receive_box
+    from fangkong.lab.services.results import ResultIn, record_results
+    from fangkong.testing.models import TestingRound, Tube
 
     rnd = TestingRound.objects.get(pk=round_id)
     lab = Lab.objects.create(name="bench lab")

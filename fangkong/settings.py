@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "fangkong.people",
     "fangkong.work",
     "fangkong.testing",
+    "fangkong.lab",
     "fangkong.zones",
     "fangkong.command",
     # Last: the commands that wire every app together (demo, seed, serve, worker…).

@@ -18,6 +18,8 @@ urlpatterns = [
     path("areas/", include("fangkong.people.urls_areas")),
     path("residents/", include("fangkong.people.urls")),
     path("codes/", include("fangkong.people.urls_codes")),
+    # Before testing's: the lab's pages live under /testing/lab/ as they always have.
+    path("testing/lab/", include("fangkong.lab.urls")),
     path("testing/", include("fangkong.testing.urls")),
     path("zones/", include("fangkong.zones.urls")),
     path("command/", include("fangkong.command.urls")),

@@ -14,10 +14,9 @@ from django.utils import timezone
 
 from fangkong.geo.models import District
 from fangkong.geo.selectors import get_node
+from fangkong.lab.models import LabResult, ResultStatus
 from fangkong.testing.models import (
-    LabResult,
     Result,
-    ResultStatus,
     RoundKind,
     RoundStatus,
     TestingRound,

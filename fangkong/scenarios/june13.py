@@ -32,10 +32,10 @@ from fangkong.accounts.services import require_permission
 from fangkong.command.models import Bulletin, Incident, TimelineEntry
 from fangkong.command.services.tasks import set_task_state
 from fangkong.core.errors import RuleViolation
+from fangkong.lab.services.results import ResultIn
 from fangkong.people.models import Resident
 from fangkong.testing.models import Result, Sample, TestingRound, Tube
 from fangkong.testing.selectors import bulletin_phrase
-from fangkong.testing.services.results import ResultIn
 from fangkong.work.models import Task, TaskState
 from fangkong.zones.models import RiskZone
 from fangkong.zones.services.lifting import lift_zone

@@ -14,8 +14,9 @@ from fangkong.accounts.services import create_device_token
 from fangkong.command.models import TimelineEntry
 from fangkong.core.models import OutboxEvent
 from fangkong.geo.models import Building
+from fangkong.lab.models import Lab
+from fangkong.lab.services.results import ResultIn
 from fangkong.testing.models import (
-    Lab,
     PoolGroup,
     Result,
     RoundKind,
@@ -24,7 +25,6 @@ from fangkong.testing.models import (
     StationKind,
     TestingRound,
 )
-from fangkong.testing.services.results import ResultIn
 from fangkong.testing.services.rounds import add_station, create_round
 from fangkong.zones.models import ZoneKind
 from fangkong.zones.services.designation import designate_zone
@@ -131,9 +131,10 @@ class Morning:
         grids = sorted(
             set(Sample.objects.filter(tube=self.tube).values_list("area_code", flat=True))
         )
-        # results.respond_to_pool creates the retest round without a start time, so it would
-        # start at the machine's "now" and refuse the replay's samples as too old; made here
-        # first, with the response's own name and settings, the response uses this one.
+        # testing.services.pools.respond_to_pool creates the retest round without a start
+        # time, so it would start at the machine's "now" and refuse the replay's samples as
+        # too old; made here first, with the response's own name and settings, the response
+        # uses this one.
         self.retest_round = create_round(
             name=f"{self.routine.name} · 复采复检",
             scope_codes=grids,

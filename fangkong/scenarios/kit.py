@@ -19,19 +19,15 @@ from django.utils.translation import gettext_lazy as _
 from fangkong.core.errors import RuleViolation
 from fangkong.core.events import deliver
 from fangkong.core.models import OutboxEvent
+from fangkong.lab.models import Lab
+from fangkong.lab.services.boxes import hand_box_to_courier, pack_box, receive_box
+from fangkong.lab.services.results import ResultIn, record_results
 from fangkong.people.sampling_codes import sampling_code_for
-from fangkong.testing.models import Lab, Station, TestingRound, Tube, TubeKind, TubeState
+from fangkong.testing.models import Station, TestingRound, Tube, TubeKind, TubeState
 from fangkong.testing.selectors import merged_statistics, round_statistics
 from fangkong.testing.services.registration import MAX_BATCH, SampleItem, register_samples
-from fangkong.testing.services.results import ResultIn, record_results
 from fangkong.testing.services.rounds import create_tubes
-from fangkong.testing.services.transport import (
-    hand_box_to_courier,
-    pack_box,
-    receive_box,
-    record_environment_tube,
-    seal_tube,
-)
+from fangkong.testing.services.transport import record_environment_tube, seal_tube
 
 MINUTE = dt.timedelta(minutes=1)
 

@@ -1,5 +1,5 @@
-"""Mass testing: rounds, sites and stations, tubes, samples, transport boxes, lab results,
-retest orders.
+"""Mass testing: rounds, sites and stations, tubes, samples, retest orders. Labs, transport
+boxes and lab results are the `lab` app's.
 
 Invariants the database can hold are constraints: one tube per barcode, one sample per
 idempotency key, a person at most once per tube, one accepted result per tube, tube states
@@ -162,74 +162,6 @@ class Result(models.TextChoices):
     INVALID = "invalid", _("Invalid: re-sample")
 
 
-class Lab(TimeStampedModel):
-    name = models.CharField(_("name"), max_length=100, unique=True)
-    devices = models.ManyToManyField(
-        DeviceToken, blank=True, related_name="labs", verbose_name=_("devices")
-    )
-    members = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="labs", verbose_name=_("staff")
-    )
-
-    class Meta:
-        verbose_name = _("laboratory")
-        verbose_name_plural = _("laboratories")
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class BoxState(models.TextChoices):
-    PACKING = "packing", _("Packing")
-    IN_TRANSIT = "in_transit", _("In transit")
-    RECEIVED = "received", _("Received by the lab")
-
-
-class TransportBox(TimeStampedModel):
-    code = models.CharField(_("box code"), max_length=32, unique=True)
-    round = models.ForeignKey(TestingRound, on_delete=models.PROTECT, related_name="boxes")
-    state = models.CharField(
-        _("state"), max_length=16, choices=BoxState.choices, default=BoxState.PACKING
-    )
-    lab = models.ForeignKey(
-        Lab, null=True, blank=True, on_delete=models.PROTECT, related_name="boxes"
-    )
-    area_code = models.CharField(_("area"), max_length=64, db_index=True)
-    packed_at = models.DateTimeField(_("packed at"), null=True, blank=True)
-    handed_at = models.DateTimeField(_("handed to courier at"), null=True, blank=True)
-    courier = models.CharField(_("courier"), max_length=64, blank=True)
-    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
-    received_by = models.CharField(_("received by"), max_length=64, blank=True)
-
-    class Meta:
-        verbose_name = _("transport box")
-        verbose_name_plural = _("transport boxes")
-
-    def __str__(self) -> str:
-        return self.code
-
-
-class CustodyEvent(models.Model):
-    """Chain of custody: who had the box, when."""
-
-    class Kind(models.TextChoices):
-        PACKED = "packed", _("Packed")
-        HANDED = "handed", _("Handed to courier")
-        RECEIVED = "received", _("Received by the lab")
-
-    box = models.ForeignKey(TransportBox, on_delete=models.CASCADE, related_name="custody")
-    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
-    at = models.DateTimeField(_("time"))
-    by = models.CharField(_("by"), max_length=64)
-
-    class Meta:
-        ordering = ["at", "id"]
-        verbose_name = _("custody event")
-
-    def __str__(self) -> str:
-        return f"{self.box_id} {self.kind} {self.at:%H:%M}"
-
-
 class Tube(TimeStampedModel):
     # Every index here is rewritten by each batch's counter update (the row is not updated in
     # place when an indexed column changes), so the tube keeps only the indexes its reads
@@ -253,8 +185,10 @@ class Tube(TimeStampedModel):
     area_code = models.CharField(_("area"), max_length=64, blank=True)
     first_sample_at = models.DateTimeField(_("first sample at"), null=True, blank=True)
     sealed_at = models.DateTimeField(_("sealed at"), null=True, blank=True)
+    # The box the tube travels in: boxes and their custody are the lab's (`lab` app); the
+    # tube's own state (boxed, received, resulted) is kept here, by testing's services.
     box = models.ForeignKey(
-        TransportBox, null=True, blank=True, on_delete=models.PROTECT, related_name="tubes"
+        "lab.TransportBox", null=True, blank=True, on_delete=models.PROTECT, related_name="tubes"
     )
     result = models.CharField(_("result"), max_length=24, choices=Result.choices, blank=True)
     resulted_at = models.DateTimeField(_("resulted at"), null=True, blank=True)
@@ -413,40 +347,6 @@ class RoundTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.round_id}:{self.area_code} {self.tested}+{self.visitors}"
-
-
-class ResultStatus(models.TextChoices):
-    ACCEPTED = "accepted", _("Accepted")
-    HELD = "held", _("Held for review: conflicts with an earlier result")
-    SUPERSEDED = "superseded", _("Superseded after review")
-
-
-class LabResult(TimeStampedModel):
-    tube = models.ForeignKey(Tube, on_delete=models.PROTECT, related_name="results")
-    lab = models.ForeignKey(Lab, on_delete=models.PROTECT, related_name="results")
-    result = models.CharField(_("result"), max_length=24, choices=Result.choices)
-    ct_orf1ab = models.DecimalField(
-        _("Ct ORF1ab"), max_digits=4, decimal_places=1, null=True, blank=True
-    )
-    ct_n = models.DecimalField(_("Ct N"), max_digits=4, decimal_places=1, null=True, blank=True)
-    reported_at = models.DateTimeField(_("reported at"))
-    source = models.CharField(_("source"), max_length=16, default="api")
-    status = models.CharField(
-        _("status"), max_length=16, choices=ResultStatus.choices, default=ResultStatus.ACCEPTED
-    )
-    reported_by = models.CharField(_("reported by"), max_length=150, blank=True)
-
-    class Meta:
-        verbose_name = _("lab result")
-        verbose_name_plural = _("lab results")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["tube"], condition=Q(status="accepted"), name="one_accepted_result_per_tube"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.tube_id} {self.result}"
 
 
 class RetestState(models.TextChoices):

@@ -13,13 +13,14 @@ from django.core.cache import cache
 
 from devtools.fixtures import C11, G111, G112, G211, S1, S2, D
 from fangkong.accounts.models import Role
+from fangkong.lab.tests import conftest as lab_fixtures
 from fangkong.testing.tests import conftest as testing_fixtures
 
 __all__ = ["C11", "G111", "G112", "G211", "S1", "S2", "D"]
 
 # The testing app's fixtures, reused as they are: a round over the district, a booth with its
-# tablet, tubes, a lab with its token.
-lab = testing_fixtures.lab
+# tablet, tubes; and the lab's: a lab with its token.
+lab = lab_fixtures.lab
 mass_round = testing_fixtures.mass_round
 now = testing_fixtures.now
 sample_item = testing_fixtures.sample_item
@@ -58,14 +59,10 @@ def people(residents):
 def received_tube(station, tubes, tablet, residents, sample_item, id_number, lab, mass_round):
     """Tube 0 (20:1) with three people of grids 111 and 112, sealed, boxed, carried and
     received by the lab."""
+    from fangkong.lab.services.boxes import hand_box_to_courier, pack_box, receive_box
     from fangkong.testing.models import Tube
     from fangkong.testing.services.registration import register_samples
-    from fangkong.testing.services.transport import (
-        hand_box_to_courier,
-        pack_box,
-        receive_box,
-        seal_tube,
-    )
+    from fangkong.testing.services.transport import seal_tube
 
     numbers = [
         id_number("410172", "19900101", 11),  # 张伟, grid 111
@@ -88,7 +85,7 @@ def received_tube(station, tubes, tablet, residents, sample_item, id_number, lab
 def positive_pool(received_tube, lab, django_capture_on_commit_callbacks):
     """The lab reports the tube presumptive positive; events delivered after commit."""
     from fangkong.command.models import Incident
-    from fangkong.testing.services.results import ResultIn, record_results
+    from fangkong.lab.services.results import ResultIn, record_results
 
     with django_capture_on_commit_callbacks(execute=True):
         record_results(

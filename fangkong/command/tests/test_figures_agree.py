@@ -13,19 +13,14 @@ from django.utils import timezone
 from fangkong.accounts.models import Role
 from fangkong.accounts.services import create_device_token
 from fangkong.command.services.bulletins import write_daily_bulletin
+from fangkong.lab.services.boxes import hand_box_to_courier, pack_box, receive_box
+from fangkong.lab.services.results import ResultIn, record_results
 from fangkong.people.sampling_codes import sampling_code_for
 from fangkong.testing.models import RetestOrder, RetestState, Tube, TubeState
 from fangkong.testing.selectors import bulletin_phrase
 from fangkong.testing.services.registration import SampleItem, register_samples
-from fangkong.testing.services.results import ResultIn, record_results
 from fangkong.testing.services.rounds import create_tubes
-from fangkong.testing.services.transport import (
-    hand_box_to_courier,
-    pack_box,
-    receive_box,
-    record_environment_tube,
-    seal_tube,
-)
+from fangkong.testing.services.transport import record_environment_tube, seal_tube
 from fangkong.zones.facts import gather
 from fangkong.zones.services.designation import designate_zone
 

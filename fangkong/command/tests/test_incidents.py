@@ -234,11 +234,11 @@ def test_who_sees_incidents(client, staff, positive_pool):
 def test_the_retests_close_the_loop_on_the_timeline_and_in_the_inbox(
     staff, positive_pool, lab, tablet, sample_item, id_number, django_capture_on_commit_callbacks
 ):
+    from fangkong.lab.services.boxes import hand_box_to_courier, pack_box, receive_box
+    from fangkong.lab.services.results import ResultIn, record_results
     from fangkong.testing.models import RetestOrder
     from fangkong.testing.services.registration import register_samples
-    from fangkong.testing.services.results import ResultIn, record_results
     from fangkong.testing.services.rounds import create_tubes
-    from fangkong.testing.services.transport import hand_box_to_courier, pack_box, receive_box
 
     order = RetestOrder.objects.select_related("station", "retest_round").first()
     singles = create_tubes(round=order.retest_round, count=3)

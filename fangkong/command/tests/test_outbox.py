@@ -61,7 +61,7 @@ def test_a_failing_handler_never_loses_an_event(flaky_handler, django_capture_on
 def test_a_positive_pool_whose_delivery_was_lost_is_replayed_by_the_worker(received_tube, lab):
     """Committed without running the after-commit delivery (a crash right after commit):
     the worker opens the incident later, once."""
-    from fangkong.testing.services.results import ResultIn, record_results
+    from fangkong.lab.services.results import ResultIn, record_results
 
     record_results(
         lab=lab, items=[ResultIn(received_tube.barcode, "positive", 30, 31)], actor=lab.token

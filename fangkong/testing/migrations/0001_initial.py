@@ -6,260 +6,747 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('geo', '0001_initial'),
-        ('people', '0002_resident_health_status'),
+        ("accounts", "0001_initial"),
+        ("geo", "0001_initial"),
+        ("people", "0002_resident_health_status"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Lab',
+            name="Lab",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='name')),
-                ('devices', models.ManyToManyField(blank=True, related_name='labs', to='accounts.devicetoken', verbose_name='devices')),
-                ('members', models.ManyToManyField(blank=True, related_name='labs', to=settings.AUTH_USER_MODEL, verbose_name='staff')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="name")),
+                (
+                    "devices",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="labs",
+                        to="accounts.devicetoken",
+                        verbose_name="devices",
+                    ),
+                ),
+                (
+                    "members",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="labs",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="staff",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'laboratory',
-                'verbose_name_plural': 'laboratories',
+                "verbose_name": "laboratory",
+                "verbose_name_plural": "laboratories",
             },
         ),
         migrations.CreateModel(
-            name='SamplingSite',
+            name="SamplingSite",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('area_code', models.CharField(db_index=True, max_length=64, verbose_name='area')),
-                ('place', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sampling_sites', to='geo.place')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("area_code", models.CharField(db_index=True, max_length=64, verbose_name="area")),
+                (
+                    "place",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sampling_sites",
+                        to="geo.place",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'sampling site',
-                'verbose_name_plural': 'sampling sites',
+                "verbose_name": "sampling site",
+                "verbose_name_plural": "sampling sites",
             },
         ),
         migrations.CreateModel(
-            name='TestingRound',
+            name="TestingRound",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('kind', models.CharField(choices=[('mass', 'Mass testing round'), ('targeted', 'Targeted round'), ('zone_schedule', 'Zone schedule round'), ('retest', 'Retest round')], default='mass', max_length=16, verbose_name='kind')),
-                ('status', models.CharField(choices=[('planned', 'Planned'), ('active', 'Sampling'), ('closed', 'Closed')], default='active', max_length=16, verbose_name='status')),
-                ('scope_codes', models.JSONField(default=list, verbose_name='areas')),
-                ('area_code', models.CharField(db_index=True, max_length=64, verbose_name='area')),
-                ('pool_group', models.CharField(choices=[('key_group', 'Isolation sites and key groups'), ('sealed', 'Sealed zone'), ('controlled', 'Controlled zone'), ('general', 'Precaution zone and elsewhere')], default='general', max_length=16, verbose_name='group')),
-                ('pool_size', models.PositiveSmallIntegerField(default=20, verbose_name='pool size')),
-                ('starts_at', models.DateTimeField(verbose_name='starts at')),
-                ('due_at', models.DateTimeField(blank=True, null=True, verbose_name='complete by')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='closed at')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='retest_rounds', to='testing.testinground', verbose_name='round being retested')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("mass", "Mass testing round"),
+                            ("targeted", "Targeted round"),
+                            ("zone_schedule", "Zone schedule round"),
+                            ("retest", "Retest round"),
+                        ],
+                        default="mass",
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "Planned"),
+                            ("active", "Sampling"),
+                            ("closed", "Closed"),
+                        ],
+                        default="active",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("scope_codes", models.JSONField(default=list, verbose_name="areas")),
+                ("area_code", models.CharField(db_index=True, max_length=64, verbose_name="area")),
+                (
+                    "pool_group",
+                    models.CharField(
+                        choices=[
+                            ("key_group", "Isolation sites and key groups"),
+                            ("sealed", "Sealed zone"),
+                            ("controlled", "Controlled zone"),
+                            ("general", "Precaution zone and elsewhere"),
+                        ],
+                        default="general",
+                        max_length=16,
+                        verbose_name="group",
+                    ),
+                ),
+                (
+                    "pool_size",
+                    models.PositiveSmallIntegerField(default=20, verbose_name="pool size"),
+                ),
+                ("starts_at", models.DateTimeField(verbose_name="starts at")),
+                ("due_at", models.DateTimeField(blank=True, null=True, verbose_name="complete by")),
+                (
+                    "closed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="closed at"),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="retest_rounds",
+                        to="testing.testinground",
+                        verbose_name="round being retested",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'testing round',
-                'verbose_name_plural': 'testing rounds',
-                'ordering': ['-starts_at', '-id'],
+                "verbose_name": "testing round",
+                "verbose_name_plural": "testing rounds",
+                "ordering": ["-starts_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Station',
+            name="Station",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('kind', models.CharField(choices=[('booth', 'Sampling booth'), ('door_to_door', 'Door-to-door team')], default='booth', max_length=16, verbose_name='kind')),
-                ('area_code', models.CharField(db_index=True, max_length=64, verbose_name='area')),
-                ('devices', models.ManyToManyField(blank=True, related_name='stations', to='accounts.devicetoken', verbose_name='devices')),
-                ('samplers', models.ManyToManyField(blank=True, related_name='stations', to=settings.AUTH_USER_MODEL, verbose_name='samplers')),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stations', to='testing.samplingsite')),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stations', to='testing.testinground')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("booth", "Sampling booth"),
+                            ("door_to_door", "Door-to-door team"),
+                        ],
+                        default="booth",
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("area_code", models.CharField(db_index=True, max_length=64, verbose_name="area")),
+                (
+                    "devices",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="stations",
+                        to="accounts.devicetoken",
+                        verbose_name="devices",
+                    ),
+                ),
+                (
+                    "samplers",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="stations",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="samplers",
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="stations",
+                        to="testing.samplingsite",
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="stations",
+                        to="testing.testinground",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'station',
-                'verbose_name_plural': 'stations',
+                "verbose_name": "station",
+                "verbose_name_plural": "stations",
             },
         ),
         migrations.AddField(
-            model_name='samplingsite',
-            name='round',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sites', to='testing.testinground'),
+            model_name="samplingsite",
+            name="round",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="sites",
+                to="testing.testinground",
+            ),
         ),
         migrations.CreateModel(
-            name='TransportBox',
+            name="TransportBox",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('code', models.CharField(max_length=32, unique=True, verbose_name='box code')),
-                ('state', models.CharField(choices=[('packing', 'Packing'), ('in_transit', 'In transit'), ('received', 'Received by the lab')], default='packing', max_length=16, verbose_name='state')),
-                ('area_code', models.CharField(db_index=True, max_length=64, verbose_name='area')),
-                ('packed_at', models.DateTimeField(blank=True, null=True, verbose_name='packed at')),
-                ('handed_at', models.DateTimeField(blank=True, null=True, verbose_name='handed to courier at')),
-                ('courier', models.CharField(blank=True, max_length=64, verbose_name='courier')),
-                ('received_at', models.DateTimeField(blank=True, null=True, verbose_name='received at')),
-                ('received_by', models.CharField(blank=True, max_length=64, verbose_name='received by')),
-                ('lab', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='boxes', to='testing.lab')),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='boxes', to='testing.testinground')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("code", models.CharField(max_length=32, unique=True, verbose_name="box code")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("packing", "Packing"),
+                            ("in_transit", "In transit"),
+                            ("received", "Received by the lab"),
+                        ],
+                        default="packing",
+                        max_length=16,
+                        verbose_name="state",
+                    ),
+                ),
+                ("area_code", models.CharField(db_index=True, max_length=64, verbose_name="area")),
+                (
+                    "packed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="packed at"),
+                ),
+                (
+                    "handed_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="handed to courier at"
+                    ),
+                ),
+                ("courier", models.CharField(blank=True, max_length=64, verbose_name="courier")),
+                (
+                    "received_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="received at"),
+                ),
+                (
+                    "received_by",
+                    models.CharField(blank=True, max_length=64, verbose_name="received by"),
+                ),
+                (
+                    "lab",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="boxes",
+                        to="testing.lab",
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="boxes",
+                        to="testing.testinground",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'transport box',
-                'verbose_name_plural': 'transport boxes',
+                "verbose_name": "transport box",
+                "verbose_name_plural": "transport boxes",
             },
         ),
         migrations.CreateModel(
-            name='CustodyEvent',
+            name="CustodyEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('packed', 'Packed'), ('handed', 'Handed to courier'), ('received', 'Received by the lab')], max_length=16, verbose_name='kind')),
-                ('at', models.DateTimeField(verbose_name='time')),
-                ('by', models.CharField(max_length=64, verbose_name='by')),
-                ('box', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='custody', to='testing.transportbox')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("packed", "Packed"),
+                            ("handed", "Handed to courier"),
+                            ("received", "Received by the lab"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("at", models.DateTimeField(verbose_name="time")),
+                ("by", models.CharField(max_length=64, verbose_name="by")),
+                (
+                    "box",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="custody",
+                        to="testing.transportbox",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'custody event',
-                'ordering': ['at', 'id'],
+                "verbose_name": "custody event",
+                "ordering": ["at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Tube',
+            name="Tube",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('barcode', models.CharField(max_length=32, unique=True, verbose_name='barcode')),
-                ('kind', models.CharField(choices=[('people', 'People'), ('environment', 'Environment')], default='people', max_length=16, verbose_name='kind')),
-                ('capacity', models.PositiveSmallIntegerField(default=20, verbose_name='capacity')),
-                ('swab_points', models.PositiveSmallIntegerField(default=0, verbose_name='swab points')),
-                ('state', models.CharField(choices=[('open', 'Open'), ('sealed', 'Sealed'), ('boxed', 'Packed in a box'), ('received', 'Received by the lab'), ('resulted', 'Resulted')], db_index=True, default='open', max_length=16, verbose_name='state')),
-                ('sample_count', models.PositiveSmallIntegerField(default=0, verbose_name='samples')),
-                ('area_code', models.CharField(blank=True, db_index=True, max_length=64, verbose_name='area')),
-                ('first_sample_at', models.DateTimeField(blank=True, null=True, verbose_name='first sample at')),
-                ('sealed_at', models.DateTimeField(blank=True, null=True, verbose_name='sealed at')),
-                ('result', models.CharField(blank=True, choices=[('negative', 'Negative'), ('positive', 'Positive'), ('presumptive_positive', 'Presumptive positive'), ('invalid', 'Invalid: re-sample')], max_length=24, verbose_name='result')),
-                ('resulted_at', models.DateTimeField(blank=True, null=True, verbose_name='resulted at')),
-                ('box', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tubes', to='testing.transportbox')),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tubes', to='testing.testinground')),
-                ('station', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tubes', to='testing.station')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("barcode", models.CharField(max_length=32, unique=True, verbose_name="barcode")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("people", "People"), ("environment", "Environment")],
+                        default="people",
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("capacity", models.PositiveSmallIntegerField(default=20, verbose_name="capacity")),
+                (
+                    "swab_points",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="swab points"),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("sealed", "Sealed"),
+                            ("boxed", "Packed in a box"),
+                            ("received", "Received by the lab"),
+                            ("resulted", "Resulted"),
+                        ],
+                        db_index=True,
+                        default="open",
+                        max_length=16,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "sample_count",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="samples"),
+                ),
+                (
+                    "area_code",
+                    models.CharField(blank=True, db_index=True, max_length=64, verbose_name="area"),
+                ),
+                (
+                    "first_sample_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="first sample at"),
+                ),
+                (
+                    "sealed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="sealed at"),
+                ),
+                (
+                    "result",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("negative", "Negative"),
+                            ("positive", "Positive"),
+                            ("presumptive_positive", "Presumptive positive"),
+                            ("invalid", "Invalid: re-sample"),
+                        ],
+                        max_length=24,
+                        verbose_name="result",
+                    ),
+                ),
+                (
+                    "resulted_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="resulted at"),
+                ),
+                (
+                    "box",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tubes",
+                        to="testing.transportbox",
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tubes",
+                        to="testing.testinground",
+                    ),
+                ),
+                (
+                    "station",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tubes",
+                        to="testing.station",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'tube',
-                'verbose_name_plural': 'tubes',
+                "verbose_name": "tube",
+                "verbose_name_plural": "tubes",
             },
         ),
         migrations.CreateModel(
-            name='Sample',
+            name="Sample",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('idempotency_key', models.CharField(max_length=128, unique=True)),
-                ('area_code', models.CharField(db_index=True, max_length=64)),
-                ('taken_at', models.DateTimeField(verbose_name='taken at')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True, verbose_name='recorded at')),
-                ('flags', models.PositiveSmallIntegerField(default=0, verbose_name='flags')),
-                ('name_given', models.CharField(blank=True, max_length=64, verbose_name='name given')),
-                ('recorded_by', models.CharField(blank=True, max_length=150, verbose_name='recorded by')),
-                ('resident', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='samples', to='people.resident')),
-                ('station', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='samples', to='testing.station')),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='samples', to='testing.testinground')),
-                ('tube', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='samples', to='testing.tube')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("idempotency_key", models.CharField(max_length=128, unique=True)),
+                ("area_code", models.CharField(db_index=True, max_length=64)),
+                ("taken_at", models.DateTimeField(verbose_name="taken at")),
+                (
+                    "recorded_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="recorded at"),
+                ),
+                ("flags", models.PositiveSmallIntegerField(default=0, verbose_name="flags")),
+                (
+                    "name_given",
+                    models.CharField(blank=True, max_length=64, verbose_name="name given"),
+                ),
+                (
+                    "recorded_by",
+                    models.CharField(blank=True, max_length=150, verbose_name="recorded by"),
+                ),
+                (
+                    "resident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="samples",
+                        to="people.resident",
+                    ),
+                ),
+                (
+                    "station",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="samples",
+                        to="testing.station",
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="samples",
+                        to="testing.testinground",
+                    ),
+                ),
+                (
+                    "tube",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="samples",
+                        to="testing.tube",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'sample',
-                'verbose_name_plural': 'samples',
+                "verbose_name": "sample",
+                "verbose_name_plural": "samples",
             },
         ),
         migrations.CreateModel(
-            name='RetestOrder',
+            name="RetestOrder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('state', models.CharField(choices=[('pending', 'To be re-sampled'), ('sampled', 'Re-sampled'), ('negative', 'Negative'), ('positive', 'Positive')], default='pending', max_length=16, verbose_name='state')),
-                ('area_code', models.CharField(db_index=True, max_length=64)),
-                ('resident', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='retest_orders', to='people.resident')),
-                ('sample', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='testing.sample')),
-                ('station', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='retest_orders', to='testing.station')),
-                ('retest_round', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='retest_orders', to='testing.testinground')),
-                ('source_tube', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='retest_orders', to='testing.tube')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "To be re-sampled"),
+                            ("sampled", "Re-sampled"),
+                            ("negative", "Negative"),
+                            ("positive", "Positive"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                        verbose_name="state",
+                    ),
+                ),
+                ("area_code", models.CharField(db_index=True, max_length=64)),
+                (
+                    "resident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="retest_orders",
+                        to="people.resident",
+                    ),
+                ),
+                (
+                    "sample",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="testing.sample",
+                    ),
+                ),
+                (
+                    "station",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="retest_orders",
+                        to="testing.station",
+                    ),
+                ),
+                (
+                    "retest_round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="retest_orders",
+                        to="testing.testinground",
+                    ),
+                ),
+                (
+                    "source_tube",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="retest_orders",
+                        to="testing.tube",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'retest order',
-                'verbose_name_plural': 'retest orders',
+                "verbose_name": "retest order",
+                "verbose_name_plural": "retest orders",
             },
         ),
         migrations.CreateModel(
-            name='LabResult',
+            name="LabResult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('result', models.CharField(choices=[('negative', 'Negative'), ('positive', 'Positive'), ('presumptive_positive', 'Presumptive positive'), ('invalid', 'Invalid: re-sample')], max_length=24, verbose_name='result')),
-                ('ct_orf1ab', models.DecimalField(blank=True, decimal_places=1, max_digits=4, null=True, verbose_name='Ct ORF1ab')),
-                ('ct_n', models.DecimalField(blank=True, decimal_places=1, max_digits=4, null=True, verbose_name='Ct N')),
-                ('reported_at', models.DateTimeField(verbose_name='reported at')),
-                ('source', models.CharField(default='api', max_length=16, verbose_name='source')),
-                ('status', models.CharField(choices=[('accepted', 'Accepted'), ('held', 'Held for review: conflicts with an earlier result'), ('superseded', 'Superseded after review')], default='accepted', max_length=16, verbose_name='status')),
-                ('reported_by', models.CharField(blank=True, max_length=150, verbose_name='reported by')),
-                ('lab', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='results', to='testing.lab')),
-                ('tube', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='results', to='testing.tube')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "result",
+                    models.CharField(
+                        choices=[
+                            ("negative", "Negative"),
+                            ("positive", "Positive"),
+                            ("presumptive_positive", "Presumptive positive"),
+                            ("invalid", "Invalid: re-sample"),
+                        ],
+                        max_length=24,
+                        verbose_name="result",
+                    ),
+                ),
+                (
+                    "ct_orf1ab",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        max_digits=4,
+                        null=True,
+                        verbose_name="Ct ORF1ab",
+                    ),
+                ),
+                (
+                    "ct_n",
+                    models.DecimalField(
+                        blank=True, decimal_places=1, max_digits=4, null=True, verbose_name="Ct N"
+                    ),
+                ),
+                ("reported_at", models.DateTimeField(verbose_name="reported at")),
+                ("source", models.CharField(default="api", max_length=16, verbose_name="source")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("accepted", "Accepted"),
+                            ("held", "Held for review: conflicts with an earlier result"),
+                            ("superseded", "Superseded after review"),
+                        ],
+                        default="accepted",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "reported_by",
+                    models.CharField(blank=True, max_length=150, verbose_name="reported by"),
+                ),
+                (
+                    "lab",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="results",
+                        to="testing.lab",
+                    ),
+                ),
+                (
+                    "tube",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="results",
+                        to="testing.tube",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'lab result',
-                'verbose_name_plural': 'lab results',
+                "verbose_name": "lab result",
+                "verbose_name_plural": "lab results",
             },
         ),
         migrations.AddConstraint(
-            model_name='testinground',
-            constraint=models.CheckConstraint(condition=models.Q(('pool_size__gte', 1), ('pool_size__lte', 20)), name='round_pool_size_1_20'),
+            model_name="testinground",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("pool_size__gte", 1), ("pool_size__lte", 20)),
+                name="round_pool_size_1_20",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='samplingsite',
-            constraint=models.UniqueConstraint(fields=('round', 'place'), name='site_once_per_round'),
+            model_name="samplingsite",
+            constraint=models.UniqueConstraint(
+                fields=("round", "place"), name="site_once_per_round"
+            ),
         ),
         migrations.AddIndex(
-            model_name='tube',
-            index=models.Index(fields=['round', 'state'], name='tube_round_state'),
+            model_name="tube",
+            index=models.Index(fields=["round", "state"], name="tube_round_state"),
         ),
         migrations.AddConstraint(
-            model_name='tube',
-            constraint=models.CheckConstraint(condition=models.Q(('capacity__gte', 1), ('capacity__lte', 20)), name='tube_capacity_1_20'),
+            model_name="tube",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("capacity__gte", 1), ("capacity__lte", 20)),
+                name="tube_capacity_1_20",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='tube',
-            constraint=models.CheckConstraint(condition=models.Q(('sample_count__lte', models.F('capacity'))), name='tube_not_over_capacity'),
+            model_name="tube",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("sample_count__lte", models.F("capacity"))),
+                name="tube_not_over_capacity",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='tube',
-            constraint=models.CheckConstraint(condition=models.Q(('state__in', ['open', 'sealed', 'boxed', 'received', 'resulted'])), name='tube_state_valid'),
+            model_name="tube",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("state__in", ["open", "sealed", "boxed", "received", "resulted"])
+                ),
+                name="tube_state_valid",
+            ),
         ),
         migrations.AddIndex(
-            model_name='sample',
-            index=models.Index(fields=['round', 'area_code'], name='sample_round_area'),
+            model_name="sample",
+            index=models.Index(fields=["round", "area_code"], name="sample_round_area"),
         ),
         migrations.AddIndex(
-            model_name='sample',
-            index=models.Index(fields=['round', 'resident'], name='sample_round_resident'),
+            model_name="sample",
+            index=models.Index(fields=["round", "resident"], name="sample_round_resident"),
         ),
         migrations.AddConstraint(
-            model_name='sample',
-            constraint=models.UniqueConstraint(fields=('tube', 'resident'), name='sample_person_once_per_tube'),
+            model_name="sample",
+            constraint=models.UniqueConstraint(
+                fields=("tube", "resident"), name="sample_person_once_per_tube"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='retestorder',
-            constraint=models.UniqueConstraint(fields=('source_tube', 'resident'), name='retest_once_per_member'),
+            model_name="retestorder",
+            constraint=models.UniqueConstraint(
+                fields=("source_tube", "resident"), name="retest_once_per_member"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='labresult',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'accepted')), fields=('tube',), name='one_accepted_result_per_tube'),
+            model_name="labresult",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "accepted")),
+                fields=("tube",),
+                name="one_accepted_result_per_tube",
+            ),
         ),
     ]

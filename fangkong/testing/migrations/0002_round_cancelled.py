@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('testing', '0001_initial'),
+        ("testing", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='testinground',
-            name='status',
-            field=models.CharField(choices=[('planned', 'Planned'), ('active', 'Sampling'), ('closed', 'Closed'), ('cancelled', 'Cancelled')], default='active', max_length=16, verbose_name='status'),
+            model_name="testinground",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("planned", "Planned"),
+                    ("active", "Sampling"),
+                    ("closed", "Closed"),
+                    ("cancelled", "Cancelled"),
+                ],
+                default="active",
+                max_length=16,
+                verbose_name="status",
+            ),
         ),
     ]

@@ -25,47 +25,83 @@ def count_existing_rounds(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('people', '0004_resident_area_scope_index'),
-        ('testing', '0002_round_cancelled'),
+        ("people", "0004_resident_area_scope_index"),
+        ("testing", "0002_round_cancelled"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RoundMember',
+            name="RoundMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('area_code', models.CharField(max_length=64)),
-                ('visitor', models.BooleanField(default=False)),
-                ('resident', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.resident')),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='members', to='testing.testinground')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("area_code", models.CharField(max_length=64)),
+                ("visitor", models.BooleanField(default=False)),
+                (
+                    "resident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.resident",
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="members",
+                        to="testing.testinground",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'person tested in a round',
-                'verbose_name_plural': 'people tested in a round',
-                'indexes': [models.Index(fields=['round', 'area_code'], name='round_member_area')],
-                'constraints': [models.UniqueConstraint(fields=('round', 'resident'), name='round_member_once')],
+                "verbose_name": "person tested in a round",
+                "verbose_name_plural": "people tested in a round",
+                "indexes": [models.Index(fields=["round", "area_code"], name="round_member_area")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("round", "resident"), name="round_member_once")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RoundTally',
+            name="RoundTally",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('area_code', models.CharField(max_length=64)),
-                ('tested', models.PositiveIntegerField(default=0)),
-                ('visitors', models.PositiveIntegerField(default=0)),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tallies', to='testing.testinground')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("area_code", models.CharField(max_length=64)),
+                ("tested", models.PositiveIntegerField(default=0)),
+                ("visitors", models.PositiveIntegerField(default=0)),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tallies",
+                        to="testing.testinground",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'round tally',
-                'verbose_name_plural': 'round tallies',
-                'constraints': [models.UniqueConstraint(fields=('round', 'area_code'), name='round_tally_once')],
+                "verbose_name": "round tally",
+                "verbose_name_plural": "round tallies",
+                "constraints": [
+                    models.UniqueConstraint(fields=("round", "area_code"), name="round_tally_once")
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='tube',
-            index=models.Index(fields=['round', 'kind', 'capacity', 'sample_count'], name='tube_round_counts'),
+            model_name="tube",
+            index=models.Index(
+                fields=["round", "kind", "capacity", "sample_count"], name="tube_round_counts"
+            ),
         ),
         migrations.RunPython(count_existing_rounds, migrations.RunPython.noop),
     ]

@@ -5,19 +5,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('testing', '0003_roundmember_roundtally'),
+        ("testing", "0003_roundmember_roundtally"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='roundmember',
-            name='round_member_area',
+            model_name="roundmember",
+            name="round_member_area",
         ),
         migrations.AlterField(
-            model_name='roundmember',
-            name='round',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='members', to='testing.testinground'),
+            model_name="roundmember",
+            name="round",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="members",
+                to="testing.testinground",
+            ),
         ),
     ]

@@ -5,76 +5,108 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('people', '0004_resident_area_scope_index'),
-        ('testing', '0004_round_member_single_index'),
+        ("people", "0004_resident_area_scope_index"),
+        ("testing", "0004_round_member_single_index"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='roundmember',
-            name='round_member_once',
+            model_name="roundmember",
+            name="round_member_once",
         ),
         migrations.AlterField(
-            model_name='roundmember',
-            name='resident',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.resident'),
+            model_name="roundmember",
+            name="resident",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="people.resident",
+            ),
         ),
         migrations.AlterField(
-            model_name='sample',
-            name='area_code',
+            model_name="sample",
+            name="area_code",
             field=models.CharField(max_length=64),
         ),
         migrations.AlterField(
-            model_name='sample',
-            name='idempotency_key',
+            model_name="sample",
+            name="idempotency_key",
             field=models.CharField(max_length=128),
         ),
         migrations.AlterField(
-            model_name='sample',
-            name='round',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='samples', to='testing.testinground'),
+            model_name="sample",
+            name="round",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="samples",
+                to="testing.testinground",
+            ),
         ),
         migrations.AlterField(
-            model_name='sample',
-            name='tube',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='samples', to='testing.tube'),
+            model_name="sample",
+            name="tube",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="samples",
+                to="testing.tube",
+            ),
         ),
         migrations.AlterField(
-            model_name='tube',
-            name='area_code',
-            field=models.CharField(blank=True, max_length=64, verbose_name='area'),
+            model_name="tube",
+            name="area_code",
+            field=models.CharField(blank=True, max_length=64, verbose_name="area"),
         ),
         migrations.AlterField(
-            model_name='tube',
-            name='barcode',
-            field=models.CharField(max_length=32, verbose_name='barcode'),
+            model_name="tube",
+            name="barcode",
+            field=models.CharField(max_length=32, verbose_name="barcode"),
         ),
         migrations.AlterField(
-            model_name='tube',
-            name='round',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='tubes', to='testing.testinground'),
+            model_name="tube",
+            name="round",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="tubes",
+                to="testing.testinground",
+            ),
         ),
         migrations.AlterField(
-            model_name='tube',
-            name='state',
-            field=models.CharField(choices=[('open', 'Open'), ('sealed', 'Sealed'), ('boxed', 'Packed in a box'), ('received', 'Received by the lab'), ('resulted', 'Resulted')], default='open', max_length=16, verbose_name='state'),
+            model_name="tube",
+            name="state",
+            field=models.CharField(
+                choices=[
+                    ("open", "Open"),
+                    ("sealed", "Sealed"),
+                    ("boxed", "Packed in a box"),
+                    ("received", "Received by the lab"),
+                    ("resulted", "Resulted"),
+                ],
+                default="open",
+                max_length=16,
+                verbose_name="state",
+            ),
         ),
         migrations.AddIndex(
-            model_name='tube',
-            index=models.Index(fields=['area_code'], name='tube_area'),
+            model_name="tube",
+            index=models.Index(fields=["area_code"], name="tube_area"),
         ),
         migrations.AddConstraint(
-            model_name='roundmember',
-            constraint=models.UniqueConstraint(fields=('resident', 'round'), name='round_member_once'),
+            model_name="roundmember",
+            constraint=models.UniqueConstraint(
+                fields=("resident", "round"), name="round_member_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='sample',
-            constraint=models.UniqueConstraint(fields=('idempotency_key',), name='sample_key_once'),
+            model_name="sample",
+            constraint=models.UniqueConstraint(fields=("idempotency_key",), name="sample_key_once"),
         ),
         migrations.AddConstraint(
-            model_name='tube',
-            constraint=models.UniqueConstraint(fields=('barcode',), name='tube_barcode_once'),
+            model_name="tube",
+            constraint=models.UniqueConstraint(fields=("barcode",), name="tube_barcode_once"),
         ),
     ]

@@ -5,25 +5,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('testing', '0007_sample_round_index'),
+        ("testing", "0007_sample_round_index"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='roundmember',
-            name='round',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='members', to='testing.testinground'),
+            model_name="roundmember",
+            name="round",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="members",
+                to="testing.testinground",
+            ),
         ),
         migrations.AlterField(
-            model_name='sample',
-            name='round',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='samples', to='testing.testinground'),
+            model_name="sample",
+            name="round",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="samples",
+                to="testing.testinground",
+            ),
         ),
         migrations.AlterField(
-            model_name='sample',
-            name='station',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.PROTECT, related_name='samples', to='testing.station'),
+            model_name="sample",
+            name="station",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="samples",
+                to="testing.station",
+            ),
         ),
     ]

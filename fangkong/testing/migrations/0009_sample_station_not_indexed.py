@@ -5,15 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('testing', '0008_sample_round_station_checked_by_registration'),
+        ("testing", "0008_sample_round_station_checked_by_registration"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='sample',
-            name='station',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='samples', to='testing.station'),
+            model_name="sample",
+            name="station",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="samples",
+                to="testing.station",
+            ),
         ),
     ]

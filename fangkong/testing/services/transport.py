@@ -1,6 +1,10 @@
-"""Tube state machine after sampling, and the transport box's chain of custody.
+"""Tube state machine after sampling: open → sealed → boxed → received → resulted.
 
-open → sealed → boxed → received → resulted; every other transition is refused.
+Every transition locks the tube's row (`select_for_update`) inside the service's transaction
+and checks the state on the locked row, so two transitions of one tube run one after the
+other and the second sees what the first wrote (sealing cannot turn a packed tube back into
+a sealed one). Boxes and their chain of custody are the lab's: it moves tubes through the
+functions here.
 """
 
 from __future__ import annotations
@@ -9,22 +13,16 @@ import datetime as dt
 from collections.abc import Sequence
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.accounts.services import deny, require_permission
+from fangkong.accounts.models import DeviceToken
+from fangkong.accounts.permissions import can
+from fangkong.accounts.services import require_permission
 from fangkong.core.errors import RuleViolation
 
-from ..models import (
-    BoxState,
-    CustodyEvent,
-    Lab,
-    TestingRound,
-    TransportBox,
-    Tube,
-    TubeKind,
-    TubeState,
-)
+from ..models import TestingRound, Tube, TubeKind, TubeState
 
 TRANSITIONS = {
     TubeState.OPEN: {TubeState.SEALED},
@@ -35,8 +33,11 @@ TRANSITIONS = {
 }
 
 
-def check_transition(tube: Tube, target: str) -> None:
-    if target not in TRANSITIONS[TubeState(tube.state)]:
+def check_transition(tube: Tube, target: str, *, only_from: str | None = None) -> None:
+    """Refuse (409) a transition the state machine does not allow; `only_from` narrows it to
+    one source state (sealing is from open only: a boxed tube is unpacked, never sealed)."""
+    allowed = target in TRANSITIONS[TubeState(tube.state)]
+    if not allowed or (only_from is not None and tube.state != only_from):
         raise RuleViolation(
             field="tube_barcode",
             code="illegal_transition",
@@ -55,11 +56,6 @@ def authorise_round(
 ) -> None:
     """Samplers work on tubes and boxes of the rounds whose stations they are bound to; other
     roles need the round's whole area in their scope. Refusals are audited."""
-    from django.db.models import Q
-
-    from fangkong.accounts.models import DeviceToken
-    from fangkong.accounts.permissions import can
-
     if action == "register_samples" and can(actor, action):
         bound = Q(devices=actor) if isinstance(actor, DeviceToken) else Q(samplers=actor)
         if round.stations.filter(bound).exists():
@@ -85,6 +81,13 @@ def _tube(barcode: str) -> Tube:
     return tube
 
 
+def _locked(tube: Tube) -> Tube:
+    """The tube's row as it is now, locked until the transaction ends."""
+    locked = Tube.objects.select_for_update().get(pk=tube.pk)
+    locked.round = tube.round  # the round never changes; no second read of it
+    return locked
+
+
 def seal_tube(*, barcode: str, actor, now: dt.datetime | None = None) -> Tube:
     """Seal a tube before it is full (end of a shift, a queue that ran out)."""
     tube = _tube(barcode)
@@ -96,7 +99,8 @@ def seal_tube(*, barcode: str, actor, now: dt.datetime | None = None) -> Tube:
         object_id=barcode,
     )
     with transaction.atomic():
-        check_transition(tube, TubeState.SEALED)
+        tube = _locked(tube)
+        check_transition(tube, TubeState.SEALED, only_from=TubeState.OPEN)
         if tube.kind == TubeKind.PEOPLE and tube.sample_count == 0:
             raise RuleViolation(
                 field="tube_barcode",
@@ -121,6 +125,7 @@ def record_environment_tube(
         object_id=barcode,
     )
     with transaction.atomic():
+        tube = _locked(tube)
         if tube.kind != TubeKind.ENVIRONMENT:
             raise RuleViolation(
                 field="tube_barcode", code="kind", message=_("This is not an environmental tube.")
@@ -129,7 +134,7 @@ def record_environment_tube(
             raise RuleViolation(
                 field="swab_points", code="range", message=_("At least one swab point.")
             )
-        check_transition(tube, TubeState.SEALED)
+        check_transition(tube, TubeState.SEALED, only_from=TubeState.OPEN)
         tube.swab_points, tube.state, tube.sealed_at = (
             swab_points,
             TubeState.SEALED,
@@ -142,123 +147,53 @@ def record_environment_tube(
         return tube
 
 
-def pack_box(
-    *,
-    code: str,
-    round: TestingRound,
-    barcodes: Sequence[str],
-    actor,
-    by: str,
-    now: dt.datetime | None = None,
-) -> TransportBox:
-    """Pack sealed tubes into a new transport box; all or nothing."""
-    authorise_round(
-        actor=actor, round=round, action="register_samples", object_type="box", object_id=code
+def lock_tubes(*, barcodes: Sequence[str]) -> dict[str, Tube]:
+    """The tubes with these barcodes (with their round), locked until the caller's
+    transaction ends; in a fixed order, so two callers locking overlapping sets queue
+    instead of deadlocking."""
+    tubes = (
+        Tube.objects.select_for_update(of=("self",))
+        .select_related("round")
+        .filter(barcode__in=set(barcodes))
+        .order_by("pk")
     )
-    with transaction.atomic():
-        if not code.strip():
-            raise RuleViolation(field="code", code="required", message=_("A box code is required."))
-        if TransportBox.objects.filter(code=code).exists():
-            raise RuleViolation(
-                field="code",
-                code="duplicate",
-                message=_("A box with this code exists."),
-                status_code=409,
-            )
-        if not barcodes:
-            raise RuleViolation(
-                field="barcodes", code="required", message=_("A box holds at least one tube.")
-            )
-        tubes = list(Tube.objects.select_for_update().filter(barcode__in=set(barcodes)))
-        missing = set(barcodes) - {t.barcode for t in tubes}
-        if missing:
+    return {t.barcode: t for t in tubes}
+
+
+def box_tubes(
+    *, round: TestingRound, barcodes: Sequence[str], box_id: int, now: dt.datetime
+) -> list[Tube]:
+    """Sealed tubes of `round` go into box `box_id`, all or none. Runs inside the packing
+    service's transaction (the lab's `pack_box`), which creates the box."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("box_tubes runs inside the packing transaction")
+    tubes = list(lock_tubes(barcodes=barcodes).values())
+    missing = set(barcodes) - {t.barcode for t in tubes}
+    if missing:
+        raise RuleViolation(
+            field="barcodes",
+            code="unknown",
+            message=_("Unknown tube: %(barcode)s") % {"barcode": sorted(missing)[0]},
+        )
+    for tube in tubes:
+        if tube.round_id != round.pk:
             raise RuleViolation(
                 field="barcodes",
-                code="unknown",
-                message=_("Unknown tube: %(barcode)s") % {"barcode": sorted(missing)[0]},
+                code="other_round",
+                message=_("Tube %(barcode)s belongs to another round.") % {"barcode": tube.barcode},
             )
-        for tube in tubes:
-            if tube.round_id != round.pk:
-                raise RuleViolation(
-                    field="barcodes",
-                    code="other_round",
-                    message=_("Tube %(barcode)s belongs to another round.")
-                    % {"barcode": tube.barcode},
-                )
-            check_transition(tube, TubeState.BOXED)
-        now = now or timezone.now()
-        box = TransportBox.objects.create(
-            code=code, round=round, area_code=round.area_code, packed_at=now
-        )
-        Tube.objects.filter(pk__in=[t.pk for t in tubes]).update(
-            state=TubeState.BOXED, box=box, updated_at=now
-        )
-        CustodyEvent.objects.create(box=box, kind=CustodyEvent.Kind.PACKED, at=now, by=by)
-        return box
-
-
-def hand_box_to_courier(
-    *, box: TransportBox, courier: str, actor, now: dt.datetime | None = None
-) -> TransportBox:
-    authorise_round(
-        actor=actor,
-        round=box.round,
-        action="register_samples",
-        object_type="box",
-        object_id=box.code,
+        check_transition(tube, TubeState.BOXED)
+    Tube.objects.filter(pk__in=[t.pk for t in tubes]).update(
+        state=TubeState.BOXED, box_id=box_id, updated_at=now
     )
-    with transaction.atomic():
-        if box.state != BoxState.PACKING:
-            raise RuleViolation(
-                field="box",
-                code="illegal_transition",
-                message=_("This box was already handed over."),
-                status_code=409,
-            )
-        if not courier.strip():
-            raise RuleViolation(field="courier", code="required", message=_("Name the courier."))
-        now = now or timezone.now()
-        box.state, box.handed_at, box.courier = BoxState.IN_TRANSIT, now, courier.strip()
-        box.save(update_fields=["state", "handed_at", "courier", "updated_at"])
-        CustodyEvent.objects.create(
-            box=box, kind=CustodyEvent.Kind.HANDED, at=now, by=courier.strip()
-        )
-        return box
+    return tubes
 
 
-def receive_box(
-    *, box: TransportBox, lab: Lab, actor, by: str, now: dt.datetime | None = None
-) -> TransportBox:
-    """The lab receives a box: its tubes become `received` and results may now be posted."""
-    lab_ok = getattr(actor, "labs", None) is not None and actor.labs.filter(pk=lab.pk).exists()
-    if not lab_ok:
-        deny(
-            actor=actor,
-            action="record_results",
-            area_code=box.area_code,
-            object_type="box",
-            object_id=box.code,
-        )
-    require_permission(
-        actor=actor,
-        action="record_results",
-        area_code=box.area_code,
-        object_type="box",
-        object_id=box.code,
-    )
-    with transaction.atomic():
-        if box.state != BoxState.IN_TRANSIT:
-            raise RuleViolation(
-                field="box",
-                code="illegal_transition",
-                message=_("Only a box in transit can be received."),
-                status_code=409,
-            )
-        now = now or timezone.now()
-        box.state, box.lab, box.received_at, box.received_by = BoxState.RECEIVED, lab, now, by
-        box.save(update_fields=["state", "lab", "received_at", "received_by", "updated_at"])
-        Tube.objects.filter(box=box, state=TubeState.BOXED).update(
-            state=TubeState.RECEIVED, updated_at=now
-        )
-        CustodyEvent.objects.create(box=box, kind=CustodyEvent.Kind.RECEIVED, at=now, by=by)
-        return box
+def receive_boxed_tubes(*, box_id: int, now: dt.datetime) -> int:
+    """The packed tubes of box `box_id` reach the lab; returns how many. Runs inside the
+    receiving service's transaction (the lab's `receive_box`)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("receive_boxed_tubes runs inside the receiving transaction")
+    tubes = Tube.objects.select_for_update().filter(box_id=box_id).order_by("pk")
+    boxed = [t.pk for t in tubes if t.state == TubeState.BOXED]
+    return Tube.objects.filter(pk__in=boxed).update(state=TubeState.RECEIVED, updated_at=now)

@@ -1,5 +1,5 @@
 """Fixtures for mass testing: a round over the small district, a booth with a tablet token,
-tubes, a lab with its token."""
+tubes. The lab's fixtures (a lab with its token) are in fangkong/lab/tests."""
 
 import datetime as dt
 
@@ -10,7 +10,6 @@ from devtools.fixtures import C11, G111, D
 from fangkong.accounts.models import Role
 from fangkong.accounts.services import create_device_token
 from fangkong.geo.models import Place
-from fangkong.testing.models import Lab
 from fangkong.testing.services.rounds import add_station, create_round, create_tubes
 
 
@@ -47,18 +46,6 @@ def station(mass_round, tablet):
 @pytest.fixture
 def tubes(mass_round):
     return create_tubes(round=mass_round, count=5)
-
-
-@pytest.fixture
-def lab(commander):
-    token, clear = create_device_token(
-        name="金域检验", role=Role.LAB_TECHNICIAN, scope_code=D, created_by=commander
-    )
-    lab = Lab.objects.create(name="金域医学检验实验室")
-    lab.devices.add(token)
-    token.clear = clear
-    lab.token = token
-    return lab
 
 
 @pytest.fixture

@@ -51,7 +51,7 @@ __all__ = ["G111", "G112", "G211", "D"]
 def lab(commander):
     from fangkong.accounts.models import Role
     from fangkong.accounts.services import create_device_token
-    from fangkong.testing.models import Lab
+    from fangkong.lab.models import Lab
 
     token, _clear = create_device_token(
         name="金域检验", role=Role.LAB_TECHNICIAN, scope_code=D, created_by=commander
@@ -68,17 +68,13 @@ def run_round(commander, lab):
     tubes, seal, box, lab), at the round's own time, and post their results."""
     from fangkong.accounts.models import Role
     from fangkong.accounts.services import create_device_token
+    from fangkong.lab.services.boxes import hand_box_to_courier, pack_box, receive_box
+    from fangkong.lab.services.results import ResultIn, record_results
     from fangkong.people.sampling_codes import sampling_code_for
     from fangkong.testing.models import Tube, TubeState
     from fangkong.testing.services.registration import SampleItem, register_samples
-    from fangkong.testing.services.results import ResultIn, record_results
     from fangkong.testing.services.rounds import create_tubes
-    from fangkong.testing.services.transport import (
-        hand_box_to_courier,
-        pack_box,
-        receive_box,
-        seal_tube,
-    )
+    from fangkong.testing.services.transport import seal_tube
 
     counter = iter(range(10_000))
 

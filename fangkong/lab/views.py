@@ -1,6 +1,5 @@
 """Lab pages under /testing/lab/: receive a box by its code, upload a results file (CSV,
-Excel or a FHIR JSON bundle) and see every row's outcome, read a box's chain of custody;
-and the tube label sheets of a round (PDF or PNG)."""
+Excel or a FHIR JSON bundle) and see every row's outcome, read a box's chain of custody."""
 
 from __future__ import annotations
 
@@ -9,26 +8,22 @@ import uuid
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from fangkong.accounts.permissions import can
 from fangkong.accounts.services import deny, require_permission
 from fangkong.core.errors import PermissionDeniedError, RuleViolation
 from fangkong.core.http import client_ip
 from fangkong.core.services import run_idempotent
 
-from . import ingest, labels
-from .models import CustodyEvent, Lab, TestingRound, TransportBox, Tube, TubeState
+from . import ingest
+from .models import Lab
+from .selectors import authorise_read, box_custody, box_tubes, find_box, recent_boxes
+from .services.boxes import receive_box
 from .services.results import lab_for
-from .services.transport import authorise_round, receive_box
-
-MAX_LABELS = 3000  # 100 sheets; more at once is printed from the command line
 
 
 class ReceiveForm(forms.Form):
@@ -61,19 +56,12 @@ def _lab(request: HttpRequest) -> Lab:
 
 def _page(request: HttpRequest, lab: Lab, status: int = 200, **context) -> HttpResponse:
     name = str(request.user)
-    recent = (
-        TransportBox.objects.filter(lab=lab)
-        .annotate(
-            tube_count=Count("tubes"),
-            resulted=Count("tubes", filter=Q(tubes__state=TubeState.RESULTED)),
-        )
-        .order_by("-received_at", "-id")[:20]
-    )
+    recent = recent_boxes(lab=lab)
     context.setdefault("receive_form", ReceiveForm(initial={"by": name}))
     context.setdefault("upload_form", UploadForm(initial={"idempotency_key": uuid.uuid4().hex}))
     return render(
         request,
-        "testing/lab.html",
+        "lab/lab.html",
         {"lab": lab, "recent": recent, **context},
         status=status,
     )
@@ -81,19 +69,19 @@ def _page(request: HttpRequest, lab: Lab, status: int = 200, **context) -> HttpR
 
 @login_required
 @require_GET
-def lab_home(request: HttpRequest) -> HttpResponse:
+def home(request: HttpRequest) -> HttpResponse:
     return _page(request, _lab(request))
 
 
 @login_required
 @require_POST
-def lab_receive(request: HttpRequest) -> HttpResponse:
+def receive(request: HttpRequest) -> HttpResponse:
     lab = _lab(request)
     form = ReceiveForm(request.POST)
     if not form.is_valid():
         return _page(request, lab, status=422, receive_form=form)
     code = form.cleaned_data["code"].strip()
-    box = TransportBox.objects.filter(code=code).first()
+    box = find_box(code=code)
     try:
         if box is None:
             raise RuleViolation(
@@ -114,12 +102,12 @@ def lab_receive(request: HttpRequest) -> HttpResponse:
         return _page(
             request, lab, status=exc.status_code, receive_form=form, receive_error=exc.as_dict()
         )
-    return redirect(reverse("testing:lab_box", args=[box.code]) + "?received=1")
+    return redirect(reverse("lab:box", args=[box.code]) + "?received=1")
 
 
 @login_required
 @require_POST
-def lab_upload(request: HttpRequest) -> HttpResponse:
+def upload(request: HttpRequest) -> HttpResponse:
     lab = _lab(request)
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -152,73 +140,15 @@ def lab_upload(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def lab_box(request: HttpRequest, code: str) -> HttpResponse:
-    box = TransportBox.objects.select_related("round", "lab").filter(code=code).first()
+def box(request: HttpRequest, code: str) -> HttpResponse:
+    box = find_box(code=code)
     if box is None:
         raise Http404
-    actor = request.user
-    if not (
-        can(actor, "record_results", box.area_code) or can(actor, "view_residents", box.area_code)
-    ):
-        authorise_round(
-            actor=actor,
-            round=box.round,
-            action="register_samples",
-            object_type="box",
-            object_id=code,
-        )
+    authorise_read(actor=request.user, round=box.round, object_type="box", object_id=code)
     context = {
         "box": box,
-        "tubes": Tube.objects.filter(box=box).order_by("barcode"),
-        "custody": CustodyEvent.objects.filter(box=box),
+        "tubes": box_tubes(box=box),
+        "custody": box_custody(box=box),
         "received_now": request.GET.get("received") == "1",
     }
-    return render(request, "testing/lab_box.html", context)
-
-
-@login_required
-@require_GET
-def label_sheet(request: HttpRequest, round_id: int, fmt: str) -> HttpResponse:
-    """Labels of a round's tubes in barcode order; ?unused=1 for tubes not used yet,
-    ?start=N&count=M for a part, ?sheet=N for the PNG sheet."""
-    round_ = TestingRound.objects.filter(pk=round_id).first()
-    if round_ is None:
-        raise Http404
-    user = request.user
-    if not (
-        can(user, "register_samples", round_.area_code)
-        or can(user, "view_residents", round_.area_code)
-    ):
-        authorise_round(
-            actor=user,
-            round=round_,
-            action="register_samples",
-            object_type="round",
-            object_id=round_.pk,
-        )
-    try:
-        start = max(1, int(request.GET.get("start", 1)))
-        count = min(MAX_LABELS, max(1, int(request.GET.get("count", MAX_LABELS))))
-        sheet = max(1, int(request.GET.get("sheet", 1)))
-    except ValueError:
-        raise RuleViolation(
-            field="start", code="format", message=_("start, count and sheet are whole numbers.")
-        ) from None
-    tubes = Tube.objects.filter(round=round_).order_by("barcode")
-    if request.GET.get("unused") == "1":
-        tubes = tubes.filter(state=TubeState.OPEN, sample_count=0)
-    chosen = list(
-        tubes.only("barcode", "kind", "capacity", "swab_points")[start - 1 : start - 1 + count]
-    )
-    sheet_labels = labels.labels_for(chosen, round_.name)
-    if fmt == "png":
-        if sheet > labels.sheet_count(len(sheet_labels)):
-            raise Http404
-        content, content_type = labels.render_png(sheet_labels, sheet=sheet), "image/png"
-        filename = f"tubes-{round_.pk}-{sheet}.png"
-    else:
-        content, content_type = labels.render_pdf(sheet_labels), "application/pdf"
-        filename = f"tubes-{round_.pk}.pdf"
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(False, filename)
-    return response
+    return render(request, "lab/lab_box.html", context)

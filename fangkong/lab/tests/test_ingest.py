@@ -10,16 +10,14 @@ from django.utils import translation
 from openpyxl import Workbook
 
 from fangkong.core.errors import RuleViolation
-from fangkong.testing import ingest, ingest_fhir
-from fangkong.testing.models import LabResult, ResultStatus, Tube, TubeState
+from fangkong.lab import ingest
+from fangkong.lab.ingest import fhir as ingest_fhir
+from fangkong.lab.models import LabResult, ResultStatus
+from fangkong.lab.services.boxes import hand_box_to_courier, pack_box, receive_box
+from fangkong.testing.models import Tube, TubeState
 from fangkong.testing.services.registration import register_samples
 from fangkong.testing.services.rounds import barcode_for
-from fangkong.testing.services.transport import (
-    hand_box_to_courier,
-    pack_box,
-    receive_box,
-    seal_tube,
-)
+from fangkong.testing.services.transport import seal_tube
 
 A, B, C = barcode_for(101), barcode_for(102), barcode_for(103)
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))

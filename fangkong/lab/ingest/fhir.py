@@ -1,4 +1,4 @@
-"""HL7 FHIR R4 Bundles of lab results, read into `ingest.Parsed` rows.
+"""HL7 FHIR R4 Bundles of lab results, read into `rows.Parsed` rows.
 
 FHIR mapping (bundles are validated with the `fhir.resources` R4B models, the 4.3 release that
 keeps R4's Bundle, Observation and Specimen unchanged):
@@ -38,19 +38,11 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.errors import RuleViolation
+from fangkong.testing.models import Result
 
-from .ingest import (
-    MAX_ROWS,
-    Parsed,
-    ParsedRow,
-    RowError,
-    cell_text,
-    clean_barcode,
-    file_error,
-    row_error,
-)
-from .models import Result
-from .services.results import ResultIn
+from ..services.results import ResultIn
+from .cells import cell_text, clean_barcode
+from .rows import MAX_ROWS, Parsed, ParsedRow, RowError, file_error, row_error
 
 LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
@@ -151,12 +143,13 @@ def _load_json(data: bytes | str | dict) -> Any:
         raise file_error("json", _("The body is not JSON."), "bundle") from None
 
 
-def parse_bundle(data: bytes | str | dict) -> Parsed:
-    """Results from a FHIR R4 Bundle: one row per result Observation, numbered by entry."""
-    from fhir.resources.R4B.bundle import Bundle, BundleEntry
+def _bundle(raw: Any):
+    """The Bundle without its entries (they are read one by one), or why it is not one."""
+    # fhir.resources takes two thirds of a second to import: only a FHIR upload pays it,
+    # not every process that starts (the CLI, each server worker).
+    from fhir.resources.R4B.bundle import Bundle
     from pydantic import ValidationError
 
-    raw = _load_json(data)
     if not isinstance(raw, dict) or raw.get("resourceType") != "Bundle":
         raise file_error(
             "resource_type", _("Send a FHIR Bundle (resourceType Bundle)."), "resourceType"
@@ -169,14 +162,22 @@ def parse_bundle(data: bytes | str | dict) -> Parsed:
             "too_many", _("A bundle holds at most %(n)s results; split it.") % {"n": MAX_ROWS}
         )
     try:
-        bundle = Bundle.model_validate({k: v for k, v in raw.items() if k != "entry"})
+        return Bundle.model_validate({k: v for k, v in raw.items() if k != "entry"}), entries
     except ValidationError as exc:
         where, why = _pydantic_field(exc.errors()[0], 0)
         raise file_error("fhir", why, f"Bundle.{where}") from None
     except (KeyError, TypeError, ValueError) as exc:
         raise file_error("fhir", str(exc), "Bundle") from None
-    parsed = Parsed(source="fhir", unit="entry")
-    specimens = _Specimens()
+
+
+def _read_entries(
+    entries: list, parsed: Parsed, specimens: _Specimens
+) -> tuple[list[tuple[int, Any]], dict[int, RowError]]:
+    """The Observations by entry index and the entries that cannot be read; Specimens are
+    collected, every other resource counted as ignored."""
+    from fhir.resources.R4B.bundle import BundleEntry
+    from pydantic import ValidationError
+
     observations: list[tuple[int, Any]] = []
     errors: dict[int, RowError] = {}
     for index, entry_data in enumerate(entries):
@@ -204,22 +205,17 @@ def parse_bundle(data: bytes | str | dict) -> Parsed:
             observations.append((index, resource))
         else:
             parsed.ignored += 1
-    default_time = bundle.timestamp
-    rows: dict[int, ParsedRow] = {i: ParsedRow(row=i, error=e) for i, e in errors.items()}
-    results_by_tube: dict[str, list[ParsedRow]] = {}
-    cts: list[tuple[int, Any, str]] = []
-    for index, obs in observations:
-        codes = _loinc(obs.code)
-        if codes & RESULT_CODES:
-            row = _result_observation(index, obs, specimens, default_time)
-            rows[index] = row
-            if row.item is not None:
-                results_by_tube.setdefault(row.item.tube_barcode, []).append(row)
-        elif (ct_field := _ct_field(obs.code)) is not None:
-            cts.append((index, obs, ct_field))
-        else:
-            parsed.ignored += 1
-    # Ct values sent as Observations of their own fill in the result rows of their tube.
+    return observations, errors
+
+
+def _merge_cts(
+    cts: list[tuple[int, Any, str]],
+    results_by_tube: dict[str, list[ParsedRow]],
+    specimens: _Specimens,
+    rows: dict[int, ParsedRow],
+    parsed: Parsed,
+) -> None:
+    """Ct values sent as Observations of their own fill in the result rows of their tube."""
     for index, obs, ct_field in cts:
         try:
             barcode = clean_barcode(specimens.barcode_of(obs), "specimen")
@@ -243,6 +239,28 @@ def parse_bundle(data: bytes | str | dict) -> Parsed:
             rows[index] = ParsedRow(
                 row=index, tube_barcode="", error=row_error(exc.field, exc.code, exc.message)
             )
+
+
+def parse_bundle(data: bytes | str | dict) -> Parsed:
+    """Results from a FHIR R4 Bundle: one row per result Observation, numbered by entry."""
+    bundle, entries = _bundle(_load_json(data))
+    parsed = Parsed(source="fhir", unit="entry")
+    specimens = _Specimens()
+    observations, errors = _read_entries(entries, parsed, specimens)
+    rows: dict[int, ParsedRow] = {i: ParsedRow(row=i, error=e) for i, e in errors.items()}
+    results_by_tube: dict[str, list[ParsedRow]] = {}
+    cts: list[tuple[int, Any, str]] = []
+    for index, obs in observations:
+        if _loinc(obs.code) & RESULT_CODES:
+            row = _result_observation(index, obs, specimens, bundle.timestamp)
+            rows[index] = row
+            if row.item is not None:
+                results_by_tube.setdefault(row.item.tube_barcode, []).append(row)
+        elif (ct_field := _ct_field(obs.code)) is not None:
+            cts.append((index, obs, ct_field))
+        else:
+            parsed.ignored += 1
+    _merge_cts(cts, results_by_tube, specimens, rows, parsed)
     parsed.rows = [rows[i] for i in sorted(rows)]
     if not parsed.rows:
         raise file_error(

@@ -4,10 +4,11 @@ from fangkong.command.models import Incident
 from fangkong.core.errors import PermissionDeniedError, RuleViolation
 from fangkong.core.events import deliver_pending
 from fangkong.core.models import OutboxEvent
+from fangkong.lab.models import LabResult, ResultStatus
+from fangkong.lab.services.boxes import hand_box_to_courier, pack_box, receive_box
+from fangkong.lab.services.results import ResultIn, record_results
 from fangkong.people.models import HealthStatus, Resident
 from fangkong.testing.models import (
-    LabResult,
-    ResultStatus,
     RetestOrder,
     RetestState,
     RoundKind,
@@ -15,14 +16,8 @@ from fangkong.testing.models import (
     TubeState,
 )
 from fangkong.testing.services.registration import register_samples
-from fangkong.testing.services.results import ResultIn, record_results
 from fangkong.testing.services.rounds import create_tubes
-from fangkong.testing.services.transport import (
-    hand_box_to_courier,
-    pack_box,
-    receive_box,
-    seal_tube,
-)
+from fangkong.testing.services.transport import seal_tube
 
 
 @pytest.fixture
@@ -217,7 +212,7 @@ def test_results_for_unknown_or_unreceived_tubes_are_refused(pooled, tubes, lab)
 def test_another_lab_cannot_post_results_for_a_box_it_did_not_receive(pooled, commander):
     from fangkong.accounts.models import Role
     from fangkong.accounts.services import create_device_token
-    from fangkong.testing.models import Lab
+    from fangkong.lab.models import Lab
 
     other = Lab.objects.create(name="另一个实验室")
     token, _clear = create_device_token(
