@@ -10,6 +10,7 @@ import random
 import time
 
 from bench.common import percentile
+from fangkong.core.areas import AreaCode
 
 
 def designate_many(n: int) -> dict:
@@ -72,7 +73,7 @@ def bench_checkpoint_http(requests: int = 1500, warmup: int = 20) -> dict:
     _token, clear = create_device_token(
         name="bench-guard",
         role=Role.CHECKPOINT_GUARD,
-        scope_code=checkpoint.area_code.split("-")[0],
+        scope_code=AreaCode(checkpoint.area_code).district,
         created_by=None,
     )
     ciphers = list(

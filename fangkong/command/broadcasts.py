@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils import timezone
 
+from fangkong.core.areas import AreaCode
 from fangkong.geo.selectors import get_node
 from fangkong.testing.models import RoundKind, RoundStatus, SamplingSite, StationKind, TestingRound
 from fangkong.zones.models import RiskZone, ZoneStatus
@@ -54,7 +55,7 @@ def _sampling(area_code: str, now: dt.datetime) -> Sampling | None:
     if r is None:
         return None
     # Sites of the area's community (a zone of buildings samples at its community's site).
-    near = "-".join(area_code.split("-")[:3])
+    near = AreaCode(area_code).community
     all_sites = SamplingSite.objects.filter(round=r).select_related("place").order_by("place__code")
     sites = list(all_sites.filter(within_q(near))) or list(all_sites)
     door = r.stations.filter(kind=StationKind.DOOR_TO_DOOR).exists()

@@ -12,6 +12,7 @@ import datetime as dt
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from fangkong.core.areas import AreaCode
 from fangkong.geo.models import District
 from fangkong.geo.selectors import get_node
 from fangkong.lab.models import LabResult, ResultStatus
@@ -47,9 +48,10 @@ def _names(code: str) -> dict:
 
 
 def district_of(code: str) -> dict:
-    district = District.objects.filter(code=code.split("-")[0]).first()
+    district = District.objects.filter(code=AreaCode(code).district).first()
     if district is None:
-        return {"code": code.split("-")[0], "zh": code.split("-")[0], "en": code.split("-")[0]}
+        district_code = AreaCode(code).district
+        return {"code": district_code, "zh": district_code, "en": district_code}
     return {
         "code": district.code,
         "zh": district.name_zh,
@@ -131,7 +133,7 @@ def _alarm_tubes(tube_ids: list[int]) -> list[dict]:
         .order_by("resulted_at", "id")
     ):
         place = t.station.site.place if t.station_id else None
-        subdistrict = _names("-".join(place.area_code.split("-")[:2])) if place else None
+        subdistrict = _names(AreaCode(place.area_code).subdistrict) if place else None
         lab, reported_at = labs.get(t.pk, ("", t.resulted_at))
         out.append(
             {

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.accounts.models import Role, User
 from fangkong.accounts.permissions import MATRIX
+from fangkong.core.areas import AreaCode
 from fangkong.core.events import subscribe
 from fangkong.core.models import OutboxEvent
 from fangkong.geo.selectors import get_node
@@ -21,13 +22,13 @@ from .services.notifications import notify_users
 
 
 def _place_name(area_code: str) -> str:
-    node = get_node("-".join(area_code.split("-")[:3])) if area_code else None
+    node = get_node(AreaCode(area_code).community) if area_code else None
     return node.name_zh if node is not None else area_code
 
 
 def _open_incident_for(area_code: str) -> Incident | None:
     """The open incident covering this area (same community), if any."""
-    community = "-".join(area_code.split("-")[:3])
+    community = AreaCode(area_code).community
     return (
         Incident.objects.filter(status=IncidentStatus.OPEN, area_code__startswith=community)
         .order_by("opened_at")
@@ -45,7 +46,7 @@ def on_pool_positive(event: OutboxEvent) -> None:
             title=_("%(place)s: tube %(barcode)s %(label)s")
             % {"place": _place_name(event.area_code), "barcode": p["barcode"], "label": label},
             kind="pool_positive",
-            area_code="-".join(event.area_code.split("-")[:3]),
+            area_code=AreaCode(event.area_code).community,
             opened_at=event.occurred_at,
             source_event=event,
         )
@@ -150,7 +151,7 @@ def _acting_staff(area_code: str, grid_codes=()):
 
 
 def _names(area_code: str) -> tuple[str, str]:
-    node = get_node("-".join(area_code.split("-")[:3])) if area_code else None
+    node = get_node(AreaCode(area_code).community) if area_code else None
     if node is None:
         return area_code, area_code
     return node.name_zh, node.name_en or node.name_zh
@@ -176,7 +177,7 @@ def notify_pool_positive(event: OutboxEvent) -> None:
     p = event.payload
     capacity = Tube.objects.filter(pk=p.get("tube_id")).values_list("capacity", flat=True).first()
     area, area_en = _names(event.area_code)
-    grids = {"-".join(code.split("-")[:4]) for code in p.get("household_codes", [])}
+    grids = {AreaCode(code).grid for code in p.get("household_codes", [])}
     _notify(
         event,
         "pool_positive",
@@ -204,7 +205,7 @@ def notify_person_positive(event: OutboxEvent) -> None:
         event,
         "person_positive",
         {"area": area, "area_en": area_en, "barcode": event.payload.get("barcode", "")},
-        grid_codes=["-".join(event.area_code.split("-")[:4])],
+        grid_codes=[AreaCode(event.area_code).grid],
     )
 
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from fangkong.core.areas import is_within
+from fangkong.core.areas import AreaCode, is_within
 
 
 def parents_and_self(code: str) -> list[str]:
     """`410172-001-001` → [`410172`, `410172-001`, `410172-001-001`]."""
-    parts = code.split("-")
-    return ["-".join(parts[:n]) for n in range(1, len(parts) + 1)]
+    return AreaCode(code).lineage
 
 
 def within_q(code: str, field: str = "area_code") -> Q:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _g
@@ -27,15 +27,10 @@ from . import selectors
 from .dashboard import dashboard as read_dashboard
 from .forms import CloseForm, CommanderForm, IncidentForm, NoteForm, RoleForm, TaskForm
 from .models import Incident, IncidentStatus
+from .page_access import incident_for_request, require_view
 from .services import incidents as svc
 from .services import tasks as task_services
 from .services.notifications import QueueResult, notify_retest_members
-
-
-def _require_view(request: HttpRequest, object_type: str = "command") -> None:
-    require_permission(
-        actor=request.user, action="view_incidents", object_type=object_type, ip=client_ip(request)
-    )
 
 
 def poll_seconds() -> int:
@@ -58,7 +53,7 @@ def _dashboard_context(request: HttpRequest) -> dict:
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    _require_view(request, "dashboard")
+    require_view(request, "dashboard")
     context = _dashboard_context(request)
     context.update(scope_node=get_node(request.user.scope_code), poll_seconds=poll_seconds())
     return render(request, "command/dashboard.html", context)
@@ -68,7 +63,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_GET
 def dashboard_live(request: HttpRequest) -> HttpResponse:
     """The dashboard's figures, polled by htmx."""
-    _require_view(request, "dashboard")
+    require_view(request, "dashboard")
     response = render(request, "command/partials/dashboard_live.html", _dashboard_context(request))
     response["Cache-Control"] = "no-store"
     return response
@@ -79,7 +74,7 @@ def dashboard_live(request: HttpRequest) -> HttpResponse:
 def dashboard_map(request: HttpRequest) -> JsonResponse:
     """The grid shapes of the user's area (no figures: those come with every poll)."""
 
-    _require_view(request, "dashboard")
+    require_view(request, "dashboard")
     data = export_geojson(scope_code=request.user.scope_code, level="grid")
     features = [
         {
@@ -98,17 +93,9 @@ def dashboard_map(request: HttpRequest) -> JsonResponse:
 # Incidents
 
 
-def _incident_for(request: HttpRequest, pk: int) -> Incident:
-    _require_view(request, "incident")
-    incident = selectors.get_incident(user=request.user, pk=pk)
-    if incident is None:
-        raise Http404
-    return incident
-
-
 @login_required
 def incident_list(request: HttpRequest) -> HttpResponse:
-    _require_view(request, "incidents")
+    require_view(request, "incidents")
     incidents = list(selectors.incidents_for_user(request.user)[:200])
     return render(
         request,
@@ -178,7 +165,7 @@ def _incident_context(request: HttpRequest, incident: Incident, **forms) -> dict
 
 @login_required
 def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    incident = _incident_for(request, pk)
+    incident = incident_for_request(request, pk)
     return render(request, "command/incident.html", _incident_context(request, incident))
 
 
@@ -200,7 +187,7 @@ def _post_form(request, incident, form, name: str, action) -> HttpResponse:
 @login_required
 @require_POST
 def incident_note(request: HttpRequest, pk: int) -> HttpResponse:
-    incident = _incident_for(request, pk)
+    incident = incident_for_request(request, pk)
     return _post_form(
         request,
         incident,
@@ -213,7 +200,7 @@ def incident_note(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def incident_role(request: HttpRequest, pk: int) -> HttpResponse:
-    incident = _incident_for(request, pk)
+    incident = incident_for_request(request, pk)
 
     def assign(d):
         svc.assign_role(incident=incident, user=request.user, member=d["member"], role=d["role"])
@@ -226,7 +213,7 @@ def incident_role(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def incident_commander(request: HttpRequest, pk: int) -> HttpResponse:
-    incident = _incident_for(request, pk)
+    incident = incident_for_request(request, pk)
 
     def change(d):
         svc.set_commander(incident=incident, user=request.user, commander=d["commander"])
@@ -239,7 +226,7 @@ def incident_commander(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def incident_close(request: HttpRequest, pk: int) -> HttpResponse:
-    incident = _incident_for(request, pk)
+    incident = incident_for_request(request, pk)
 
     def close(d):
         svc.close_incident(
@@ -252,7 +239,7 @@ def incident_close(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def incident_task(request: HttpRequest, pk: int) -> HttpResponse:
-    incident = _incident_for(request, pk)
+    incident = incident_for_request(request, pk)
 
     def create(d):
         task_services.create_task(
@@ -275,7 +262,7 @@ def incident_task(request: HttpRequest, pk: int) -> HttpResponse:
 def incident_notify_retests(request: HttpRequest, pk: int) -> HttpResponse:
     """SMS to the people waiting for a single-tube retest in the incident's area."""
 
-    incident = _incident_for(request, pk)
+    incident = incident_for_request(request, pk)
     result: QueueResult = notify_retest_members(incident=incident, user=request.user)
     messages.success(
         request,
@@ -290,7 +277,7 @@ def incident_notify_retests(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def task_state(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_view(request, "task")
+    require_view(request, "task")
     task = get_object_or_404(Task.objects.select_related("assignee"), pk=pk)
     task_services.set_task_state(task=task, user=request.user, state=request.POST.get("state", ""))
     target = request.POST.get("next") or ""

@@ -24,14 +24,14 @@ from .bulletin_pdf import bulletin_pdf
 from .forms import DailyBulletinForm
 from .messages import lang_key
 from .messages import render as render_message
+from .page_access import incident_for_request, require_view
 from .services.bulletins import write_daily_bulletin, write_incident_bulletin
 from .services.notifications import mark_read
-from .views import _incident_for, _require_view
 
 
 @login_required
 def bulletin_list(request: HttpRequest) -> HttpResponse:
-    _require_view(request, "bulletins")
+    require_view(request, "bulletins")
     may_write = can(request.user, "manage_incidents")
     form = DailyBulletinForm(request.POST or None, user=request.user) if may_write else None
     if request.method == "POST":
@@ -62,7 +62,7 @@ def bulletin_list(request: HttpRequest) -> HttpResponse:
 
 
 def _bulletin_for(request: HttpRequest, pk: int):
-    _require_view(request, "bulletin")
+    require_view(request, "bulletin")
     bulletin = selectors.get_bulletin(user=request.user, pk=pk)
     if bulletin is None:
         raise Http404
@@ -95,7 +95,7 @@ def bulletin_download(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def incident_bulletin(request: HttpRequest, pk: int) -> HttpResponse:
-    incident = _incident_for(request, pk)
+    incident = incident_for_request(request, pk)
     bulletin = write_incident_bulletin(incident=incident, user=request.user)
     messages.success(request, _g("Bulletin written."))
     return redirect("command:bulletin", bulletin.pk)
@@ -134,11 +134,11 @@ def notification_badge(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def broadcasts(request: HttpRequest) -> HttpResponse:
-    _require_view(request, "broadcast")
+    require_view(request, "broadcast")
     lang = "en" if request.GET.get("lang") == "en" else "zh"
     subject, texts = None, None
     if request.GET.get("incident", "").isdigit():
-        subject = _incident_for(request, int(request.GET["incident"]))
+        subject = incident_for_request(request, int(request.GET["incident"]))
         texts = incident_texts(subject, lang=lang)
     elif request.GET.get("zone", "").isdigit():
         subject = get_zone(user=request.user, pk=int(request.GET["zone"]))

@@ -7,6 +7,7 @@ fixed-width local number, so a prefix match on the code selects a whole subtree.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 LEVELS = ("district", "subdistrict", "community", "grid", "building", "household")
 _SEGMENT = {
@@ -74,12 +75,28 @@ class AreaCode(str):
         return self.upto("building")
 
     @property
+    def lineage(self) -> list[AreaCode]:
+        """This area and every area above it, district first."""
+        parts = self.parts
+        return [AreaCode("-".join(parts[:n])) for n in range(1, len(parts) + 1)]
+
+    @property
     def parent(self) -> AreaCode | None:
         return AreaCode(self.rsplit("-", 1)[0]) if "-" in self else None
 
     def contains(self, code: str) -> bool:
         """True when `code` is this area or lies below it."""
         return is_within(code, self)
+
+
+def common_ancestor(codes: Iterable[str]) -> AreaCode:
+    """The deepest area containing all `codes` ("" when they share no district)."""
+    common: list[str] = []
+    for parts in zip(*(AreaCode(c).parts for c in codes), strict=False):
+        if len(set(parts)) != 1:
+            break
+        common.append(parts[0])
+    return AreaCode("-".join(common))
 
 
 def level_of(code: str) -> str:

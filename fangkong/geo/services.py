@@ -10,7 +10,7 @@ import yaml
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.areas import is_within, level_of, parent_code
+from fangkong.core.areas import AreaCode, is_within, level_of, parent_code
 from fangkong.core.errors import RuleViolation
 
 from .models import (
@@ -301,7 +301,7 @@ def export_geojson(*, scope_code: str, level: str, count: Counter | None = None)
     if level not in models:
         raise _bad("level", "choice", _("Unknown level."))
     model = models[level]
-    qs = model.objects.filter(code__startswith=scope_code.split("-")[0])
+    qs = model.objects.filter(code__startswith=AreaCode(scope_code).district)
     nodes = [
         n
         for n in qs.order_by("code")

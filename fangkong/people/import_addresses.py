@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.permissions import can
+from fangkong.core.areas import AreaCode
 from fangkong.core.errors import RuleViolation
 from fangkong.geo.models import Building, Community, Compound, Household
 
@@ -27,7 +28,7 @@ class Addresses:
 
     def __init__(self, user):
         self.user = user
-        district = user.scope_code.split("-")[0]
+        district = AreaCode(user.scope_code).district
         self._area = Q(code__startswith=district + "-")
         self._places: dict[str, list[tuple[str, int]]] | None = None  # name → compounds/communities
         self._pools: dict[tuple[str, int], list[Building]] = {}

@@ -11,7 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from fangkong.accounts.permissions import can
-from fangkong.core.areas import is_within
+from fangkong.core.areas import AreaCode, is_within
 from fangkong.core.documents import normalise
 from fangkong.core.errors import PermissionDeniedError, out_of_scope
 
@@ -88,7 +88,7 @@ def list_residents(*, user, filters: ResidentFilter) -> QuerySet[Resident]:
     if f.area_code:
         if not (is_within(f.area_code, user.scope_code) or is_within(user.scope_code, f.area_code)):
             return qs.none()
-        depth = len(f.area_code.split("-"))
+        depth = AreaCode(f.area_code).depth
         if depth >= 5:  # building or household: residents carry the grid code
             if depth == 6:
                 qs = qs.filter(household__code=f.area_code)

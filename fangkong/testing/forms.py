@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.areas import AreaCode
 from fangkong.geo.models import Community, Grid, Subdistrict
 from fangkong.geo.selectors import get_node
 
@@ -39,7 +40,7 @@ class RoundForm(forms.Form):
 def area_choices(scope: str) -> list[tuple[str, str]]:
     """The user's node and every sub-district, community and grid under it, in tree order."""
     english = (get_language() or "").startswith("en")
-    top = len(scope.split("-"))
+    top = AreaCode(scope).depth
     node = get_node(scope)
     rows = [(scope, f"{node} ({scope})" if node else scope)]
     for model in (Subdistrict, Community, Grid):
@@ -48,7 +49,7 @@ def area_choices(scope: str) -> list[tuple[str, str]]:
             .values_list("code", "name_zh", "name_en")
             .order_by("code")
         ):
-            indent = "\u00a0\u00a0\u00a0" * (len(code.split("-")) - top)
+            indent = "\u00a0\u00a0\u00a0" * (AreaCode(code).depth - top)
             rows.append((code, f"{indent}{(name_en if english else '') or name_zh} ({code})"))
     return sorted(rows)
 

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +22,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from fangkong.accounts.permissions import can
 from fangkong.accounts.services import deny, require_permission
-from fangkong.core.areas import level_of
 from fangkong.core.errors import PermissionDeniedError, RuleViolation
 from fangkong.core.http import add_rule_error, client_ip
 from fangkong.geo.selectors import ancestors, get_node
@@ -31,62 +30,15 @@ from fangkong.work.models import TaskState
 from . import selectors
 from .forms import PoolingForm, RoundForm
 from .models import DEFAULT_POOL_SIZES, PoolGroup, TestingRound, TubeState
+from .page_access import area_param, grid_scope, round_for_request, view_node
 from .planning import PoolingInputError, advise_pooling, plan_round
-from .services.rounds import close_round, common_area, create_round
+from .services.rounds import close_round, create_round
 
 
 def poll_seconds() -> int:
     """How often the round page refreshes its numbers (10–15 s keeps a district's command
     centre current without hammering the database)."""
     return int(getattr(settings, "FANGKONG_COVERAGE_POLL_SECONDS", 12))
-
-
-def _area_param(request: HttpRequest) -> str | None:
-    code = (request.GET.get("area") or request.POST.get("area") or "").strip()
-    if not code:
-        return None
-    try:
-        level_of(code)
-    except ValueError:
-        raise RuleViolation(field="area", code="format", message=_("Unknown area code.")) from None
-    return code
-
-
-def _round_for(request: HttpRequest, pk: int, action: str = "view_residents") -> TestingRound:
-    """The round, if the user's role allows `action` and the round meets their scope; refusals
-    are written to the audit log."""
-    require_permission(
-        actor=request.user,
-        action=action,
-        object_type="testing_round",
-        object_id=pk,
-        ip=client_ip(request),
-    )
-    round_ = TestingRound.objects.filter(pk=pk).first()
-    if round_ is None:
-        raise Http404
-    if not selectors.round_prefixes(user=request.user, round=round_):
-        deny(
-            actor=request.user,
-            action=action,
-            area_code=round_.area_code,
-            object_type="testing_round",
-            object_id=pk,
-            ip=client_ip(request),
-        )
-    return round_
-
-
-def _view_node(prefixes: list[str]) -> str:
-    return common_area(prefixes) if prefixes else ""
-
-
-def _grid_scope(user) -> str | None:
-    """The user's grid, when their scope is one grid."""
-    try:
-        return user.scope_code if level_of(user.scope_code) == "grid" else None
-    except ValueError:
-        return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -112,7 +64,7 @@ def _render_rounds(request: HttpRequest, form, status: int = 200) -> HttpRespons
         "rounds": selectors.rounds_for_user(request.user),
         "form": form,
         "pool_defaults": [(PoolGroup(g).label, n) for g, n in DEFAULT_POOL_SIZES.items()],
-        "is_grid_worker": _grid_scope(request.user) is not None,
+        "is_grid_worker": grid_scope(request.user) is not None,
     }
     return render(request, "testing/rounds.html", context, status=status)
 
@@ -160,7 +112,7 @@ def _live_context(request: HttpRequest, round_: TestingRound, area: str | None) 
         .values_list("state")
         .annotate(n=Count("id"))
     )
-    node = _view_node(coverage.area_codes)
+    node = view_node(coverage.area_codes)
     return {
         "round": round_,
         "area": area or "",
@@ -192,8 +144,8 @@ def _live_context(request: HttpRequest, round_: TestingRound, area: str | None) 
 @login_required
 @require_GET
 def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    round_ = _round_for(request, pk)
-    area = _area_param(request)
+    round_ = round_for_request(request, pk)
+    area = area_param(request)
     context = _live_context(request, round_, area)
     user = request.user
     node = context["node"]
@@ -220,8 +172,8 @@ def _area_names(codes: list[str]) -> list[tuple[str, str]]:
 @require_GET
 def round_live(request: HttpRequest, pk: int) -> HttpResponse:
     """The numbers of the round page, polled by htmx."""
-    round_ = _round_for(request, pk)
-    context = _live_context(request, round_, _area_param(request))
+    round_ = round_for_request(request, pk)
+    context = _live_context(request, round_, area_param(request))
     response = render(request, "testing/partials/round_live.html", context)
     response["Cache-Control"] = "no-store"
     return response
@@ -231,9 +183,9 @@ def round_live(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def round_map(request: HttpRequest, pk: int) -> JsonResponse:
     """GeoJSON of the grids in view, with their coverage, for the ECharts map."""
-    round_ = _round_for(request, pk)
+    round_ = round_for_request(request, pk)
     coverage = selectors.round_coverage(
-        user=request.user, round=round_, area_code=_area_param(request)
+        user=request.user, round=round_, area_code=area_param(request)
     )
     return JsonResponse(selectors.coverage_features(coverage=coverage))
 
@@ -242,7 +194,7 @@ def round_map(request: HttpRequest, pk: int) -> JsonResponse:
 @require_POST
 def round_close(request: HttpRequest, pk: int) -> HttpResponse:
     """End the round's sampling (the commander's or planner's button on the round page)."""
-    round_ = _round_for(request, pk)
+    round_ = round_for_request(request, pk)
     close_round(round=round_, user=request.user)
     messages.success(
         request,

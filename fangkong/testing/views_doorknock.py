@@ -21,15 +21,15 @@ from fangkong.geo.selectors import get_node
 from fangkong.work.models import Task, TaskState
 
 from . import selectors
+from .page_access import area_param, grid_scope, round_for_request
 from .services.doorknock import complete_doorknock_task, generate_doorknock_tasks
-from .views import _area_param, _grid_scope, _round_for
 
 
 @login_required
 @require_POST
 def doorknock_generate(request: HttpRequest, pk: int) -> HttpResponse:
-    round_ = _round_for(request, pk)
-    area = _area_param(request)
+    round_ = round_for_request(request, pk)
+    area = area_param(request)
     result = generate_doorknock_tasks(round=round_, user=request.user, area_code=area)
     messages.success(
         request,
@@ -53,9 +53,9 @@ def doorknock_generate(request: HttpRequest, pk: int) -> HttpResponse:
 def grid_work(request: HttpRequest, pk: int) -> HttpResponse:
     """A grid worker's page: who in my grid is not yet tested, building by building, and my
     door-knocking tasks."""
-    round_ = _round_for(request, pk)
+    round_ = round_for_request(request, pk)
     user = request.user
-    grid = (request.GET.get("grid") or "").strip() or _grid_scope(user)
+    grid = (request.GET.get("grid") or "").strip() or grid_scope(user)
     context: dict = {"round": round_, "grid": grid}
     if not grid:
         coverage = selectors.round_coverage(user=user, round=round_)

@@ -21,14 +21,14 @@ from fangkong.core.services import record_audit
 
 from . import selectors
 from .models import TestingRound
-from .views import _area_param, _round_for, _view_node
+from .page_access import area_param, round_for_request, view_node
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _export_node(request: HttpRequest, round_: TestingRound, area: str | None) -> str:
     prefixes = selectors.round_prefixes(user=request.user, round=round_, area_code=area)
-    node = _view_node(prefixes)
+    node = view_node(prefixes)
     require_permission(
         actor=request.user,
         action="export_residents",
@@ -52,8 +52,8 @@ def _workbook_response(wb: Workbook, filename: str) -> HttpResponse:
 @login_required
 @require_GET
 def export_coverage(request: HttpRequest, pk: int) -> HttpResponse:
-    round_ = _round_for(request, pk)
-    area = _area_param(request)
+    round_ = round_for_request(request, pk)
+    area = area_param(request)
     node = _export_node(request, round_, area)
     coverage = selectors.round_coverage(user=request.user, round=round_, area_code=area)
     wb = Workbook(write_only=True)
@@ -100,8 +100,8 @@ def export_coverage(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def export_untested(request: HttpRequest, pk: int) -> HttpResponse:
     """The not-yet-tested list: names, addresses, masked numbers only."""
-    round_ = _round_for(request, pk)
-    area = _area_param(request)
+    round_ = round_for_request(request, pk)
+    area = area_param(request)
     node = _export_node(request, round_, area)
     qs = selectors.untested_residents(user=request.user, round=round_, area_code=area)
     wb = Workbook(write_only=True)

@@ -7,6 +7,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.areas import AreaCode
+
 from .models import Checkpoint, Notice, Pass, Passage, ProtocolPreset, RiskZone, ZoneMember
 from .protocol_schema import PresetError
 from .protocols import (
@@ -83,7 +85,7 @@ class ProtocolPresetAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Copy for my district (a new editable version)"))
     def copy_for_district(self, request, queryset):
-        district = (getattr(request.user, "scope_code", "") or "").split("-")[0]
+        district = AreaCode(getattr(request.user, "scope_code", "") or "").district
         if not district:
             self.message_user(request, _("Your account has no district."), messages.ERROR)
             return

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from fangkong.core.areas import AreaCode
 from fangkong.geo.models import Building
 from fangkong.people.models import HealthStatus, Resident, ResidentStatus, ResidentTag
 from fangkong.testing.selectors import last_positive_samples, results_by_area
@@ -301,7 +302,7 @@ def _blocking(facts: dict[int, ZoneFacts]) -> None:
     for zone_id, ks in wanted.items():
         if not ks:
             continue
-        district = facts[zone_id].zone.area_code.split("-")[0]
+        district = AreaCode(facts[zone_id].zone.area_code).district
         facts[zone_id].blocking_zones = sum(
             1
             for pk, kind, area in active

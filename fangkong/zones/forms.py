@@ -8,6 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.models import Role, User
+from fangkong.core.areas import AreaCode
 from fangkong.geo.models import Building, Compound, Grid, Place, PlaceKind
 
 from .models import DutyKind, PassPurpose, PassSubject, ProtocolPreset, ZoneKind
@@ -134,11 +135,11 @@ class CheckpointForm(forms.Form):
     def __init__(self, *args, zone, **kwargs):
 
         super().__init__(*args, **kwargs)
-        communities = {"-".join(m.area_code.split("-")[:3]) for m in zone.members.all()}
+        communities = {AreaCode(m.area_code).community for m in zone.members.all()}
         self.fields["place"].queryset = Place.objects.filter(
             kind=PlaceKind.CHECKPOINT, community__code__in=communities
         ).order_by("code")
-        district = zone.area_code.split("-")[0]
+        district = AreaCode(zone.area_code).district
         self.fields["guards"].queryset = User.objects.filter(
             role=Role.CHECKPOINT_GUARD, is_active=True, scope_code__startswith=district
         ).order_by("username")

@@ -13,7 +13,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.permissions import can
-from fangkong.core.areas import is_within
+from fangkong.core.areas import AreaCode, is_within
 from fangkong.core.errors import PermissionDeniedError, out_of_scope
 from fangkong.geo.models import Building
 from fangkong.geo.services import export_geojson
@@ -172,8 +172,7 @@ def zones_for_user(user, *, status: str | None = None, summary: bool = False) ->
     """
     _require_view(user)
     scope = user.scope_code
-    parts = scope.split("-")
-    parents = ["-".join(parts[:n]) for n in range(1, len(parts) + 1)]
+    parents = AreaCode(scope).lineage
     qs = RiskZone.objects.filter(
         Q(area_code__in=parents) | Q(area_code__startswith=scope + "-")
     ).prefetch_related("members")

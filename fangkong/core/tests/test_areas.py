@@ -1,6 +1,13 @@
 import pytest
 
-from fangkong.core.areas import AreaCode, child_code, grid_code_15, level_of, parent_code
+from fangkong.core.areas import (
+    AreaCode,
+    child_code,
+    common_ancestor,
+    grid_code_15,
+    level_of,
+    parent_code,
+)
 
 HOUSEHOLD = "410172-002-005-012-003-0101"
 
@@ -56,3 +63,13 @@ def test_contains_is_a_subtree_test_not_a_text_prefix():
     assert sub.contains("410172-002-005")
     assert sub.contains("410172-002")
     assert not sub.contains("410172-0021")
+
+
+def test_lineage_runs_from_the_district_down_to_the_area():
+    assert AreaCode("410172-002-005").lineage == ["410172", "410172-002", "410172-002-005"]
+
+
+def test_the_common_ancestor_is_the_deepest_area_holding_every_code():
+    assert common_ancestor([HOUSEHOLD, "410172-002-005-013"]) == "410172-002-005"
+    assert common_ancestor(["410172-002", "410172-003-001"]) == "410172"
+    assert common_ancestor([HOUSEHOLD]) == HOUSEHOLD

@@ -14,7 +14,7 @@ from stdnum import luhn
 
 from fangkong.accounts.permissions import can
 from fangkong.accounts.services import require_permission
-from fangkong.core.areas import is_within
+from fangkong.core.areas import common_ancestor, is_within
 from fangkong.core.errors import PermissionDeniedError, RuleViolation
 from fangkong.geo.models import Place, PlaceKind
 from fangkong.geo.selectors import area_exists
@@ -35,13 +35,7 @@ from ..models import (
 
 def common_area(codes: Sequence[str]) -> str:
     """The deepest area node containing all `codes`."""
-    split = [c.split("-") for c in codes]
-    common: list[str] = []
-    for parts in zip(*split, strict=False):
-        if len(set(parts)) != 1:
-            break
-        common.append(parts[0])
-    return "-".join(common)
+    return common_ancestor(codes)
 
 
 def create_round(

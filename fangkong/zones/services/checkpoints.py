@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.models import DeviceToken, Role, User
 from fangkong.accounts.services import deny, require_permission
+from fangkong.core.areas import AreaCode
 from fangkong.core.errors import RuleViolation
 from fangkong.geo.models import Community, Place, PlaceKind
 
@@ -40,10 +41,10 @@ def _boundary_point(zone: RiskZone) -> dict | None:
 
 
 def _new_place(zone: RiskZone, name: str) -> Place:
-    community_code = "-".join(zone.area_code.split("-")[:3])
+    community_code = AreaCode(zone.area_code).community
     if community_code.count("-") != 2:
         first = zone.members.order_by("code").first()
-        community_code = "-".join(first.area_code.split("-")[:3])
+        community_code = AreaCode(first.area_code).community
     community = Community.objects.get(code=community_code)
     taken = Place.objects.filter(code__startswith=community_code + "-P").aggregate(m=Max("code"))
     last = taken["m"]

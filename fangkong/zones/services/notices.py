@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.services import require_permission
+from fangkong.core.areas import AreaCode
 from fangkong.core.errors import RuleViolation
 from fangkong.geo.models import Building, District, Grid
 
@@ -114,7 +115,7 @@ def issue_notice(
                 field="kind", code="not_downgraded", message=_("The zone has not been downgraded.")
             )
     now = now or timezone.now()
-    district_code = zones[0].area_code.split("-")[0]
+    district_code = AreaCode(zones[0].area_code).district
     district = District.objects.filter(code=district_code).first()
     effective = _effective_at(zones, kind)
     year = timezone.localtime(effective).year

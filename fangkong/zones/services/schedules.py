@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.models import Role, User
+from fangkong.core.areas import AreaCode
 from fangkong.core.errors import RuleViolation
 from fangkong.geo.models import Place, PlaceKind
 from fangkong.testing.models import RoundKind, RoundStatus, StationKind
@@ -56,7 +57,7 @@ def round_scope(members: Sequence[ZoneMember]) -> list[str]:
 
 
 def _community(code: str) -> str:
-    return "-".join(code.split("-")[:3])
+    return AreaCode(code).community
 
 
 def sampling_sites(members: Sequence[ZoneMember]) -> list[Place]:
