@@ -22,7 +22,7 @@ from devtools.fixtures import C11, D
 from fangkong.accounts.models import Role
 from fangkong.accounts.services import create_device_token
 from fangkong.geo.models import Place
-from fangkong.testing.models import Lab
+from fangkong.lab.models import Lab
 from fangkong.testing.services.rounds import add_station, create_round, create_tubes
 from fangkong.wsgi import application
 
