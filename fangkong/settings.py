@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "fangkong.testing",
     "fangkong.lab",
     "fangkong.zones",
+    "fangkong.governance",
     "fangkong.command",
     # Last: the commands that wire every app together (demo, seed, serve, worker…).
     "fangkong.ops",
