@@ -23,6 +23,7 @@ urlpatterns = [
     path("testing/", include("fangkong.testing.urls")),
     path("zones/", include("fangkong.zones.urls")),
     path("command/", include("fangkong.command.urls")),
+    path("governance/", include("fangkong.governance.urls")),
     path("scenarios/", include("fangkong.scenarios.urls")),
     path("admin/", admin.site.urls),
 ]

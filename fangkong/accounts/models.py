@@ -19,6 +19,7 @@ class Role(models.TextChoices):
     CHECKPOINT_GUARD = "checkpoint_guard", _("Checkpoint guard")
     VOLUNTEER_COORDINATOR = "volunteer_coordinator", _("Volunteer coordinator")
     AUDITOR = "auditor", _("Auditor")
+    REPORTER = "reporter", _("Reporter (Open311 client)")
 
 
 class User(AbstractUser):

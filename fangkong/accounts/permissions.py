@@ -33,6 +33,11 @@ ACTIONS: dict[str, object] = {
     ),
     "issue_passes": _("Issue and revoke checkpoint passes"),
     "guard_checkpoint": _("Check passes and documents at a checkpoint; keep its duty log"),
+    "view_cases": _("See governance cases, their clocks and the units' rates"),
+    "report_cases": _("Report a matter as a governance case (grid, hotline, Open311)"),
+    "handle_cases": _(
+        "Take governance cases through their stages; pause, extend, reopen and pass them on"
+    ),
 }
 
 R = Role
@@ -40,6 +45,9 @@ MATRIX: dict[str, frozenset[str]] = {
     R.DISTRICT_COMMANDER: frozenset(
         {
             "manage_rounds",
+            "view_cases",
+            "report_cases",
+            "handle_cases",
             "view_incidents",
             "manage_incidents",
             "view_areas",
@@ -58,6 +66,9 @@ MATRIX: dict[str, frozenset[str]] = {
     R.SUBDISTRICT_STAFF: frozenset(
         {
             "manage_rounds",
+            "view_cases",
+            "report_cases",
+            "handle_cases",
             "view_incidents",
             "view_areas",
             "view_residents",
@@ -72,6 +83,9 @@ MATRIX: dict[str, frozenset[str]] = {
     R.COMMUNITY_STAFF: frozenset(
         {
             "manage_rounds",
+            "view_cases",
+            "report_cases",
+            "handle_cases",
             "view_incidents",
             "view_areas",
             "view_residents",
@@ -83,12 +97,24 @@ MATRIX: dict[str, frozenset[str]] = {
             "issue_passes",
         }
     ),
-    R.GRID_WORKER: frozenset({"view_areas", "view_residents", "edit_residents", "view_zones"}),
+    R.GRID_WORKER: frozenset(
+        {
+            "view_areas",
+            "view_residents",
+            "edit_residents",
+            "view_zones",
+            "view_cases",
+            "report_cases",
+        }
+    ),
     R.SAMPLER: frozenset({"view_areas", "register_samples"}),
     R.LAB_TECHNICIAN: frozenset({"view_areas", "record_results"}),
     R.CHECKPOINT_GUARD: frozenset({"view_areas", "guard_checkpoint"}),
     R.VOLUNTEER_COORDINATOR: frozenset({"view_areas", "view_residents", "view_zones"}),
-    R.AUDITOR: frozenset({"view_areas", "view_audit_log", "view_zones", "view_incidents"}),
+    R.AUDITOR: frozenset(
+        {"view_areas", "view_audit_log", "view_zones", "view_incidents", "view_cases"}
+    ),
+    R.REPORTER: frozenset({"report_cases"}),
 }
 
 

@@ -12,6 +12,7 @@ from django.utils import translation
 from fangkong.core.errors import RuleViolation
 from fangkong.governance.clocks import kind_clocks
 from fangkong.governance.kinds import case_catalogue
+from fangkong.governance.services.sweep import sweep_overdue_cases
 
 
 def _date(text: str) -> dt.date:
@@ -31,12 +32,19 @@ class Command(BaseCommand):
         clocks.add_argument("--received", required=True, type=_date)
         clocks.add_argument("--accepted", type=_date)
         clocks.add_argument("--json", action="store_true")
+        sub.add_parser("sweep", help="turn overdue cases into tasks and escalate them")
 
     def handle(self, *args, **options):
         translation.activate(settings.LANGUAGE_CODE)
         try:
             if options["action"] == "clocks":
                 self._clocks(options)
+            elif options["action"] == "sweep":
+                result = sweep_overdue_cases()
+                self.stdout.write(
+                    f"overdue {result.overdue}\tescalated {result.escalated}"
+                    f"\ttasks created {result.tasks_created}"
+                )
         except RuleViolation as exc:
             raise CommandError(str(exc)) from exc
 

@@ -1,0 +1,27 @@
+from django.contrib import admin
+
+from .models import CaseEvent, GovCase, Unit
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "area_code")
+    search_fields = ("code", "name", "area_code")
+
+
+@admin.register(GovCase)
+class GovCaseAdmin(admin.ModelAdmin):
+    list_display = ("id", "kind", "title", "stage", "area_code", "owner_unit", "due_at")
+    list_filter = ("stage", "kind", "source")
+    # Stages change through the services only, so the history and the clocks stay true.
+    readonly_fields = [f.name for f in GovCase._meta.fields]
+    exclude = ("reporter_phone",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(admin.ModelAdmin):
+    list_display = ("case", "at", "action", "from_stage", "to_stage", "actor")
+    readonly_fields = [f.name for f in CaseEvent._meta.fields]

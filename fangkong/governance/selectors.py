@@ -1,0 +1,184 @@
+"""Reads over governance cases, always limited to the requesting user's area.
+
+The command centre may read these; nothing here writes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+
+from fangkong.accounts.permissions import can
+from fangkong.core.areas import AreaCode, is_within
+from fangkong.core.errors import PermissionDeniedError
+from fangkong.geo.selectors import get_node
+
+from .models import OPEN_STAGES, CaseEvent, GovCase, Satisfaction, Stage, Unit
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    stage: str | None = None
+    kind: str | None = None
+    source: str | None = None
+    area_code: str | None = None
+    owner_unit: int | None = None
+    open_only: bool = False
+    overdue: bool = False
+    q: str | None = None  # a case number (2026-000123) or the start of a title
+
+
+def _within(scope: str) -> Q:
+    return Q(area_code=scope) | Q(area_code__startswith=scope + "-")
+
+
+def scoped_cases(user) -> QuerySet[GovCase]:
+    """Every case the user may see; the only way a case query starts."""
+    if not can(user, "view_cases"):
+        raise PermissionDeniedError(field="cases", code="forbidden", message="forbidden")
+    return GovCase.objects.filter(_within(user.scope_code))
+
+
+def list_cases(*, user, filters: CaseFilter, now: dt.datetime | None = None) -> QuerySet[GovCase]:
+    qs = scoped_cases(user)
+    f = filters
+    if f.area_code:
+        if not (is_within(f.area_code, user.scope_code) or is_within(user.scope_code, f.area_code)):
+            return qs.none()
+        qs = qs.filter(_within(f.area_code))
+    if f.stage:
+        qs = qs.filter(stage=f.stage)
+    elif f.open_only or f.overdue:
+        qs = qs.filter(stage__in=OPEN_STAGES)
+    if f.kind:
+        qs = qs.filter(kind=f.kind)
+    if f.source:
+        qs = qs.filter(source=f.source)
+    if f.owner_unit:
+        qs = qs.filter(owner_unit_id=f.owner_unit)
+    if f.overdue:
+        qs = qs.filter(
+            closed_at__isnull=True, paused_at__isnull=True, due_at__lt=now or timezone.now()
+        )
+    if f.q:
+        term = f.q.strip()
+        year, _sep, number = term.partition("-")
+        if year.isdigit() and number.isdigit():
+            qs = qs.filter(pk=int(number), received_at__year=int(year))
+        else:
+            qs = qs.filter(title__startswith=term)
+    return qs.select_related("owner_unit", "handler_unit").order_by("-received_at", "-id")
+
+
+def get_case(*, user, pk: int) -> GovCase | None:
+    return scoped_cases(user).select_related("owner_unit", "handler_unit").filter(pk=pk).first()
+
+
+def case_history(*, user, case: GovCase) -> list[CaseEvent]:
+    if get_case(user=user, pk=case.pk) is None:
+        return []
+    return list(case.events.select_related("unit").order_by("at", "id"))
+
+
+def units_in_scope(*, user) -> list[Unit]:
+    """Units serving the user's area or above it: the ones a case here can go to."""
+    if not can(user, "view_cases"):
+        raise PermissionDeniedError(field="units", code="forbidden", message="forbidden")
+    scope = AreaCode(user.scope_code)
+    above = [scope.upto(level) for level in ("district", "subdistrict", "community", "grid")]
+    return list(
+        Unit.objects.filter(_within(user.scope_code) | Q(area_code__in=set(above))).order_by(
+            "area_code", "name"
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Rates:
+    """响应率, 解决率, 满意率 for one unit or grid (接诉即办条例 §32).
+
+    Response: answered (accepted, voided or closed) by the response deadline, out of the
+    cases whose response deadline has passed or that were answered. Resolution: resolved
+    out of closed. Satisfaction: satisfied or basically satisfied out of those reached on
+    the call-back. A rate with nothing to divide by is None, not 0.
+    """
+
+    key: str
+    name: str
+    received: int
+    response_rate: float | None
+    resolution_rate: float | None
+    satisfaction_rate: float | None
+    open: int
+    overdue: int
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _rate_counts(now: dt.datetime) -> dict[str, Count]:
+    answered_in_time = Q(responded_at__isnull=False, responded_at__lte=F("response_due_at"))
+    return {
+        "received": Count("id"),
+        "response_due": Count(
+            "id", filter=Q(responded_at__isnull=False) | Q(response_due_at__lte=now)
+        ),
+        "responded": Count("id", filter=answered_in_time),
+        "closed": Count("id", filter=Q(stage=Stage.CLOSED)),
+        "resolved": Count("id", filter=Q(stage=Stage.CLOSED, resolved=True)),
+        "reached": Count(
+            "id",
+            filter=Q(called_back_at__isnull=False) & ~Q(satisfaction=Satisfaction.UNREACHABLE),
+        ),
+        "satisfied": Count(
+            "id", filter=Q(satisfaction__in=(Satisfaction.SATISFIED, Satisfaction.BASIC))
+        ),
+        "open": Count("id", filter=Q(stage__in=OPEN_STAGES)),
+        "overdue": Count(
+            "id", filter=Q(closed_at__isnull=True, paused_at__isnull=True, due_at__lt=now)
+        ),
+    }
+
+
+def _rates(key: str, name: str, c: dict[str, int]) -> Rates:
+    return Rates(
+        key=key,
+        name=name,
+        received=c["received"],
+        response_rate=_ratio(c["responded"], c["response_due"]),
+        resolution_rate=_ratio(c["resolved"], c["closed"]),
+        satisfaction_rate=_ratio(c["satisfied"], c["reached"]),
+        open=c["open"],
+        overdue=c["overdue"],
+    )
+
+
+def rates_by_unit(*, user, now: dt.datetime | None = None) -> list[Rates]:
+    """The rates of each owning unit, over the cases in the user's area."""
+    rows = (
+        scoped_cases(user)
+        .values("owner_unit__code", "owner_unit__name")
+        .annotate(**_rate_counts(now or timezone.now()))
+        .order_by("owner_unit__code")
+    )
+    return [_rates(r["owner_unit__code"], r["owner_unit__name"], r) for r in rows]
+
+
+def rates_by_grid(*, user, now: dt.datetime | None = None) -> list[Rates]:
+    """The rates of each grid, over the cases in the user's area reported at grid level."""
+    rows = (
+        scoped_cases(user)
+        .filter(area_code__regex=r"^\d{6}-\d{3}-\d{3}-\d{3}$")
+        .values("area_code")
+        .annotate(**_rate_counts(now or timezone.now()))
+        .order_by("area_code")
+    )
+    result = []
+    for r in rows:
+        node = get_node(r["area_code"])
+        result.append(_rates(r["area_code"], node.name if node else r["area_code"], r))
+    return result

@@ -1,0 +1,1 @@
+"""Writes of the governance app, by sub-domain: intake, the workflow, clocks, the sweep."""

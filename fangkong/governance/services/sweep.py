@@ -1,0 +1,112 @@
+"""The clock sweep: overdue cases become tasks, and escalate up the area tree as they stay so.
+
+A case one moment overdue gets a task in its own area (level 1). For each further
+ESCALATION_STEP it stays overdue the task goes one level up (community, sub-district,
+district). The task key names the case, its deadline and the level, so running the sweep
+again, or twice at once, creates nothing twice; a new deadline (an extension, a new
+stage's clock, a resumed pause) starts the ladder again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from fangkong.core.areas import AreaCode
+from fangkong.work.models import Task
+
+from ..models import GovCase
+
+ESCALATION_STEP = dt.timedelta(days=1)
+TASK_KIND = "case_overdue"
+BATCH = 5000
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    overdue: int
+    escalated: int
+    tasks_created: int
+
+
+def escalation_area(area_code: str, level: int) -> str:
+    """Level 1 is the case's own area; each level above it is the next node up."""
+    area = AreaCode(area_code)
+    for _step in range(level - 1):
+        area = area.parent or area
+    return area
+
+
+def _target_level(area_code: str, due: dt.datetime, now: dt.datetime) -> int:
+    steps = 1 + int((now - due) / ESCALATION_STEP)
+    return min(steps, AreaCode(area_code).depth)
+
+
+def task_key(case_id: int, due: dt.datetime, level: int) -> str:
+    return f"govcase-overdue:{case_id}:{int(due.timestamp())}:{level}"
+
+
+def _escalate_batch(rows: list[tuple], now: dt.datetime) -> tuple[int, int]:
+    by_level: dict[int, list[int]] = defaultdict(list)
+    tasks: list[Task] = []
+    for pk, area_code, due, level, title, clock in rows:
+        target = _target_level(area_code, due, now)
+        if target <= level:
+            continue
+        by_level[target].append(pk)
+        for step in range(level + 1, target + 1):
+            tasks.append(
+                Task(
+                    key=task_key(pk, due, step),
+                    kind=TASK_KIND,
+                    title=title[:200],
+                    area_code=escalation_area(area_code, step),
+                    due_at=now + ESCALATION_STEP,
+                    detail={"case": pk, "clock": clock, "level": step, "due_at": due.isoformat()},
+                )
+            )
+    if not tasks:
+        return 0, 0
+    existing = set(
+        Task.objects.filter(key__in=[t.key for t in tasks]).values_list("key", flat=True)
+    )
+    tasks = [t for t in tasks if t.key not in existing]
+    with transaction.atomic():
+        for level, ids in by_level.items():
+            # The level only rises: a racing sweep that got further first is left alone.
+            GovCase.objects.filter(pk__in=ids, escalation_level__lt=level).update(
+                escalation_level=level, updated_at=now
+            )
+        # A sweep racing this one may write the same keys: the unique key keeps one of each.
+        Task.objects.bulk_create(tasks, ignore_conflicts=True, batch_size=BATCH)
+    return sum(len(ids) for ids in by_level.values()), len(tasks)
+
+
+def sweep_overdue_cases(*, now: dt.datetime | None = None, batch_size: int = BATCH) -> SweepResult:
+    """Turn every open, running, overdue case into tasks at its escalation level."""
+    now = now or timezone.now()
+    overdue = escalated = created = 0
+    last_pk = 0
+    base = GovCase.objects.filter(
+        closed_at__isnull=True, paused_at__isnull=True, due_at__isnull=False, due_at__lt=now
+    )
+    while True:
+        rows = list(
+            base.filter(pk__gt=last_pk)
+            .order_by("pk")
+            .values_list("pk", "area_code", "due_at", "escalation_level", "title", "clock")[
+                :batch_size
+            ]
+        )
+        if not rows:
+            break
+        last_pk = rows[-1][0]
+        overdue += len(rows)
+        e, c = _escalate_batch(rows, now)
+        escalated += e
+        created += c
+    return SweepResult(overdue=overdue, escalated=escalated, tasks_created=created)
