@@ -24,6 +24,7 @@ urlpatterns = [
     path("zones/", include("fangkong.zones.urls")),
     path("command/", include("fangkong.command.urls")),
     path("governance/", include("fangkong.governance.urls")),
+    path("open311/v2/", include("fangkong.governance.urls_open311")),
     path("scenarios/", include("fangkong.scenarios.urls")),
     path("admin/", admin.site.urls),
 ]

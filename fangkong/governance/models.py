@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangkong.core.models import TimeStampedModel
 
@@ -40,7 +41,7 @@ class Stage(models.TextChoices):
     HANDLING = "handling", _("Being handled")
     FED_BACK = "fed_back", _("Fed back, awaiting check")
     CHECKED = "checked", _("Checked")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("case stage", "Closed")
 
 
 FINISHED_STAGES = (Stage.VOIDED, Stage.CLOSED)

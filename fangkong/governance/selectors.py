@@ -182,3 +182,40 @@ def rates_by_grid(*, user, now: dt.datetime | None = None) -> list[Rates]:
         node = get_node(r["area_code"])
         result.append(_rates(r["area_code"], node.name if node else r["area_code"], r))
     return result
+
+
+OPEN311_MAX_REQUESTS = 1000
+OPEN311_DEFAULT_SPAN = dt.timedelta(days=90)
+
+
+def open311_requests(
+    *,
+    jurisdiction: str,
+    ids: list[int] | None = None,
+    kinds: list[str] | None = None,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    statuses: set[str] | None = None,
+    public_kinds: list[str],
+) -> list[GovCase]:
+    """Cases of the public services within the jurisdiction, as Open311 GET requests.json reads.
+
+    Open311 publishes requests to anyone (it takes no key for reads), so this is scoped to the
+    jurisdiction and to the kinds the catalogue offers as services; the presenter shows only
+    public fields. Ids given override every other filter, as the specification says.
+    """
+    qs = GovCase.objects.filter(_within(jurisdiction), kind__in=public_kinds).select_related(
+        "owner_unit"
+    )
+    if ids:
+        return list(qs.filter(pk__in=ids).order_by("-received_at", "-id")[:OPEN311_MAX_REQUESTS])
+    if kinds:
+        qs = qs.filter(kind__in=kinds)
+    end = end or timezone.now()
+    start = start or end - OPEN311_DEFAULT_SPAN
+    qs = qs.filter(received_at__gte=start, received_at__lte=end)
+    if statuses == {"open"}:
+        qs = qs.filter(stage__in=OPEN_STAGES)
+    elif statuses == {"closed"}:
+        qs = qs.exclude(stage__in=OPEN_STAGES)
+    return list(qs.order_by("-received_at", "-id")[:OPEN311_MAX_REQUESTS])
