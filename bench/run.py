@@ -7,8 +7,9 @@ a fixed number: the figures are for reading, the tests never assert wall-clock l
 
 Environment: FANGKONG_BENCH_DBS (default "sqlite,postgresql"), FANGKONG_BENCH_SIZES
 (default "100000,1000000") to run smaller for a quick look. FANGKONG_BENCH_TASKS (default
-all: "seed,registration,pg_restart") runs a part again: its rows replace the same rows of the last
-latest.json, and ratios use the baseline stored there when raw_insert does not run.
+all: "seed,registration,pg_restart,governance") runs a part again:
+its rows replace the same rows of the last latest.json, and ratios use the baseline stored
+there when raw_insert does not run.
 """
 
 from __future__ import annotations
@@ -62,6 +63,10 @@ def child(task: str, db: str, size: int) -> dict:
             from bench.raw_insert import bench_raw_insert
 
             return bench_raw_insert(rows=size)
+        if task == "governance":
+            from bench.bench_governance import bench_governance
+
+            return bench_governance(size)
         if task == "seed":
             from bench.bench_seed import bench_generation
 
@@ -111,7 +116,7 @@ def main() -> None:
     ):
         os.environ.setdefault(name, base64.b64encode(os.urandom(size)).decode())
     dbs = os.environ.get("FANGKONG_BENCH_DBS", "sqlite,postgresql").split(",")
-    every = "seed,registration,pg_restart"
+    every = "seed,registration,pg_restart,governance"
     tasks = set(os.environ.get("FANGKONG_BENCH_TASKS", every).split(","))
     previous: list[dict] = []
     if tasks != set(every.split(",")) and (RESULTS / "latest.json").exists():
@@ -192,6 +197,14 @@ def main() -> None:
             add("pg_restart_database_down", db, pg["database_down_s"], "s")
             if pg["recover_s"] is not None:
                 add("pg_restart_seconds_to_recover", db, pg["recover_s"], "s")
+        for n in sizes if "governance" in tasks else []:
+            gov = run_task("governance", db, n)
+            add(f"case_list_scoped_filtered_{n}_cases", db, gov["list"]["median_ms"], "ms")
+            add(f"case_clock_sweep_{n}_cases", db, gov["sweep"]["first_s"], "s")
+            add(f"case_clock_sweep_{n}_cases_again", db, gov["sweep"]["again_s"], "s")
+            o311 = gov["open311"]
+            add("open311_get_requests_http_p99", db, o311["get_p99_ms"], "ms")
+            add("open311_post_request_http_p99", db, o311["post_p99_ms"], "ms")
         if "registration" not in tasks:
             continue
         reg = run_task(

@@ -24,7 +24,7 @@ from fangkong.geo.models import District
 
 from .kinds import Kind, case_catalogue
 from .locate import grid_at
-from .models import OPEN_STAGES, GovCase, Source
+from .models import OPEN_STAGES, ClosureType, Source, Stage
 from .selectors import OPEN311_DEFAULT_SPAN, open311_requests
 from .services.intake import report_case
 
@@ -120,39 +120,56 @@ def service_definition(request: HttpRequest, service_code: str) -> JsonResponse:
     return JsonResponse({"service_code": service_code, "attributes": attributes})
 
 
-def _w3c(value: dt.datetime | None) -> str | None:
-    return timezone.localtime(value).isoformat(timespec="seconds") if value else None
+def _w3c(value: dt.datetime | None, tz: dt.tzinfo | None = None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(tz or timezone.get_current_timezone()).isoformat(timespec="seconds")
 
 
-def _status_notes(case: GovCase) -> str:
-    notes = [case.get_stage_display()]
-    if case.closure_type:
-        notes.append(case.get_closure_type_display())
-    if case.resolved is not None:
-        notes.append(_("resolved") if case.resolved else _("not resolved"))
-    return " · ".join(str(n) for n in notes)
+class _Notes:
+    """Stage and closure labels, translated once per answer rather than once per request
+    (a model's get_FOO_display hashes the lazy choices on every call)."""
+
+    def __init__(self) -> None:
+        self.labels = {
+            **{v: str(label) for v, label in Stage.choices},
+            **{f"closure:{v}": str(label) for v, label in ClosureType.choices},
+            True: _("resolved"),
+            False: _("not resolved"),
+        }
+        self.tz = timezone.get_current_timezone()
+
+    def __call__(self, row: dict) -> str:
+        notes = [self.labels[row["stage"]]]
+        if row["closure_type"]:
+            notes.append(self.labels[f"closure:{row['closure_type']}"])
+        if row["resolved"] is not None:
+            notes.append(self.labels[row["resolved"]])
+        return " · ".join(notes)
 
 
-def _request(case: GovCase, kinds: dict[str, Kind]) -> dict:
-    kind = kinds[case.kind]
+def _request(row: dict, kinds: dict[str, Kind], notes: _Notes) -> dict:
+    """One request as the specification names its fields, from a row of open311_requests."""
+    kind = kinds[row["kind"]]
+    is_open = row["stage"] in OPEN_STAGES
     return {
-        "service_request_id": str(case.pk),
-        "status": "open" if case.stage in OPEN_STAGES else "closed",
-        "status_notes": _status_notes(case),
+        "service_request_id": str(row["pk"]),
+        "status": "open" if is_open else "closed",
+        "status_notes": notes(row),
         "service_name": str(kind.name),
         "service_code": kind.open311.code,
-        "description": case.description,
-        "agency_responsible": case.owner_unit.name,
+        "description": row["description"],
+        "agency_responsible": row["owner_unit__name"],
         "service_notice": "",
-        "requested_datetime": _w3c(case.received_at),
-        "updated_datetime": _w3c(case.updated_at),
-        "expected_datetime": _w3c(case.due_at) if case.stage in OPEN_STAGES else None,
-        "address": case.address,
-        "address_id": case.area_code,
+        "requested_datetime": _w3c(row["received_at"], notes.tz),
+        "updated_datetime": _w3c(row["updated_at"], notes.tz),
+        "expected_datetime": _w3c(row["due_at"], notes.tz) if is_open else None,
+        "address": row["address"],
+        "address_id": row["area_code"],
         "zipcode": None,
-        "lat": case.latitude,
-        "long": case.longitude,
-        "media_url": case.media_url or None,
+        "lat": row["latitude"],
+        "long": row["longitude"],
+        "media_url": row["media_url"] or None,
     }
 
 
@@ -201,7 +218,8 @@ def _list_requests(request: HttpRequest) -> JsonResponse:
         statuses=statuses or None,
         public_kinds=list(public),
     )
-    return JsonResponse([_request(c, public) for c in cases], safe=False)
+    notes = _Notes()
+    return JsonResponse([_request(c, public, notes) for c in cases], safe=False)
 
 
 ATTRIBUTE = re.compile(r"^attribute\[([a-z_]+)\](?:\[\])?$")
@@ -299,4 +317,4 @@ def request_json(request: HttpRequest, request_id: int) -> JsonResponse:
     cases = open311_requests(jurisdiction=jurisdiction, ids=[request_id], public_kinds=list(public))
     if not cases:
         raise Open311Error(404, _("service_request_id was not found"))
-    return JsonResponse([_request(cases[0], public)], safe=False)
+    return JsonResponse([_request(cases[0], public, _Notes())], safe=False)
