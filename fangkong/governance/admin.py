@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import CaseEvent, GovCase, Unit
+from .models import BlacklistEntry, CaseEvent, Company, GovCase, Project, Unit
 
 
 @admin.register(Unit)
@@ -25,3 +25,22 @@ class GovCaseAdmin(admin.ModelAdmin):
 class CaseEventAdmin(admin.ModelAdmin):
     list_display = ("case", "at", "action", "from_stage", "to_stage", "actor")
     readonly_fields = [f.name for f in CaseEvent._meta.fields]
+
+
+@admin.register(Company)
+class CompanyAdmin(admin.ModelAdmin):
+    list_display = ("name", "credit_code", "area_code")
+    search_fields = ("name", "credit_code")
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ("name", "area_code", "builder", "general_contractor", "contract_value")
+    search_fields = ("name",)
+
+
+@admin.register(BlacklistEntry)
+class BlacklistEntryAdmin(admin.ModelAdmin):
+    list_display = ("company", "listed_on", "ends_on", "removed_on")
+    # Listing and early exit go through the services, which check the rules.
+    readonly_fields = [f.name for f in BlacklistEntry._meta.fields]

@@ -225,7 +225,9 @@ def open311_requests(
     qs = GovCase.objects.filter(_within(jurisdiction), kind__in=public_kinds)
     if ids:
         qs = qs.filter(pk__in=ids)
-        return list(qs.order_by("-received_at", "-id").values(*OPEN311_FIELDS)[:OPEN311_MAX_REQUESTS])
+        return list(
+            qs.order_by("-received_at", "-id").values(*OPEN311_FIELDS)[:OPEN311_MAX_REQUESTS]
+        )
     if kinds:
         qs = qs.filter(kind__in=kinds)
     end = end or timezone.now()

@@ -2,13 +2,17 @@
 
 from django.urls import path
 
-from . import views
+from . import views, views_wages
 
 app_name = "governance"
 urlpatterns = [
     path("", views.case_list, name="list"),
     path("report/", views.intake, name="intake"),
     path("rates/", views.rates, name="rates"),
+    path("wages/", views_wages.overview, name="wages"),
+    path("wages/meetings/new/", views_wages.meeting_new, name="meeting_new"),
+    path("wages/meetings/<int:pk>/", views_wages.meeting_detail, name="meeting"),
+    path("<int:pk>/wage/<slug:step>/", views_wages.wage_step, name="wage_step"),
     path("<int:pk>/", views.case_detail, name="case"),
     path("<int:pk>/<slug:step>/", views.case_step, name="step"),
 ]

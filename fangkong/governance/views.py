@@ -22,7 +22,7 @@ from fangkong.accounts.services import require_permission
 from fangkong.core.areas import AreaCode
 from fangkong.core.errors import RuleViolation
 
-from . import selectors
+from . import selectors, wage_selectors
 from .forms import (
     CallbackForm,
     CaseFilterForm,
@@ -38,6 +38,7 @@ from .kinds import case_catalogue
 from .models import GovCase, Source, Stage
 from .services import clock_control, followup, workflow
 from .services.intake import report_case
+from .views_wages import panel_forms
 
 PAGE_SIZE = 50
 
@@ -126,15 +127,21 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case_for(request, pk)
     kind = case_catalogue().kind(case.kind)
     units = selectors.units_in_scope(user=request.user)
+    wage = wage_selectors.wage_panel(user=request.user, case=case)
+    may_handle = can(request.user, "handle_cases", case.area_code)
     return render(
         request,
         "governance/case.html",
         {
             "case": case,
+            "wage": wage,
+            "wage_forms": panel_forms(request.user)
+            if wage and may_handle and case.is_open
+            else None,
             "kind_name": str(kind.name) if kind else case.kind,
             "clock": kind.clock(case.clock) if kind and case.clock else None,
             "history": selectors.case_history(user=request.user, case=case),
-            "steps": _steps(case) if can(request.user, "handle_cases", case.area_code) else [],
+            "steps": _steps(case) if may_handle else [],
             "now": timezone.now(),
             "forms": {
                 "reason": ReasonForm(),

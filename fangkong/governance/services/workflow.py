@@ -261,3 +261,28 @@ def reopen_case(*, case: GovCase, user, reason: str, now: dt.datetime | None = N
         reason=reason,
         change=change,
     )
+
+
+def close_settled_case(
+    *, case: GovCase, user, reason: str, now: dt.datetime | None = None
+) -> GovCase:
+    """结案销案: a case settled in full (every worker paid) is closed, resolved, from any
+    stage after acceptance, as the joint meeting decides."""
+    reason, now = require_reason(reason), now_or(now)
+
+    def change(row: GovCase) -> None:
+        late = row.due_at is not None and now > row.due_at
+        row.closure_type = ClosureType.OVERDUE if late else ClosureType.NORMAL
+        row.resolved = True
+        row.closed_at = now
+
+    return _move(
+        case,
+        user=user,
+        action="close_settled",
+        allowed=OPEN_NOT_REPORTED,
+        to=S.CLOSED,
+        now=now,
+        reason=reason,
+        change=change,
+    )

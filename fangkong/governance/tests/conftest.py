@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -10,6 +11,7 @@ from django.utils import timezone
 from devtools.fixtures import C11, G111, S1, D
 from fangkong.governance.models import Unit
 from fangkong.governance.services.intake import create_unit, report_case
+from fangkong.governance.services.wages import create_company, create_project
 
 
 @pytest.fixture(autouse=True)
@@ -43,3 +45,21 @@ def report(units, grid_worker):
         return report_case(**extra)
 
     return make
+
+
+@pytest.fixture
+def site(district):
+    builder = create_company(name="高新置业", credit_code="91410100MA0000001X", area_code=D)
+    general = create_company(name="中建某局", credit_code="91410100MA0000002X", area_code=D)
+    sub = create_company(name="劳务分包公司", credit_code="91410100MA0000003X", area_code=C11)
+    project = create_project(
+        name="瓦屋李安置房",
+        area_code=C11,
+        builder=builder,
+        general_contractor=general,
+        subcontractors=[sub],
+        contract_value=Decimal("80000000"),
+        wage_account="6222000000000000",
+        deposit=Decimal("1600000"),
+    )
+    return {"builder": builder, "general": general, "sub": sub, "project": project}

@@ -1,0 +1,51 @@
+"""Governance tables, by sub-domain: the case workflow, wage arrears and the joint meeting."""
+
+from .cases import (
+    FINISHED_STAGES,
+    OPEN_STAGES,
+    CaseEvent,
+    ClosureType,
+    GovCase,
+    Satisfaction,
+    Source,
+    Stage,
+    Unit,
+)
+from .wages import (
+    AdvancePayment,
+    BlacklistEntry,
+    Company,
+    DecisionKind,
+    JointMeeting,
+    MeetingAttendance,
+    MeetingDecision,
+    Payer,
+    PaymentOrder,
+    PoliceReferral,
+    Project,
+    WageClaim,
+)
+
+__all__ = [
+    "FINISHED_STAGES",
+    "OPEN_STAGES",
+    "AdvancePayment",
+    "BlacklistEntry",
+    "CaseEvent",
+    "ClosureType",
+    "Company",
+    "DecisionKind",
+    "GovCase",
+    "JointMeeting",
+    "MeetingAttendance",
+    "MeetingDecision",
+    "Payer",
+    "PaymentOrder",
+    "PoliceReferral",
+    "Project",
+    "Satisfaction",
+    "Source",
+    "Stage",
+    "Unit",
+    "WageClaim",
+]

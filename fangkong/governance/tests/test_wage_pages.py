@@ -1,0 +1,75 @@
+"""The wage-arrears pages: a complaint from the desk to 结案销案 at the joint meeting."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils import timezone
+
+from fangkong.accounts.models import Role
+from fangkong.governance.models import GovCase, JointMeeting, Stage
+
+
+def test_a_complaint_goes_from_intake_to_closure_at_the_meeting(
+    client,
+    report,
+    commander,
+    units,
+    site,
+):
+    case = report(title="安置房工地欠薪")
+    client.force_login(commander)
+    client.post(reverse("governance:step", args=[case.pk, "accept"]))
+    page = client.get(reverse("governance:case", args=[case.pk])).content.decode()
+    assert 'data-testid="wage-claim-form"' in page
+    today = timezone.localdate().isoformat()
+    for step, data in [
+        (
+            "claim",
+            {
+                "project": site["project"].pk,
+                "employer": site["sub"].pk,
+                "worker": "张师傅",
+                "owed": "12000",
+            },
+        ),
+        ("advance", {"payer": "emergency_fund", "amount": "12000", "paid_on": today}),
+    ]:
+        response = client.post(reverse("governance:wage_step", args=[case.pk, step]), data)
+        assert response.status_code == 302, step
+    overview = client.get(reverse("governance:wages")).content.decode()
+    assert "瓦屋李安置房" in overview and "¥12000.00" in overview
+    response = client.post(
+        reverse("governance:meeting_new"),
+        {
+            "title": "联席会议",
+            "held_on": today,
+            "present": [units["district"].pk, units["subdistrict"].pk],
+        },
+    )
+    meeting = JointMeeting.objects.get()
+    assert response.url == reverse("governance:meeting", args=[meeting.pk])
+    response = client.post(
+        reverse("governance:meeting", args=[meeting.pk]),
+        {"case": case.pk, "kind": "close", "text": "已全额垫付，结案销案"},
+    )
+    assert response.status_code == 302
+    case = GovCase.objects.get(pk=case.pk)
+    assert (case.stage, case.resolved) == (Stage.CLOSED, True)
+    meeting_page = client.get(reverse("governance:meeting", args=[meeting.pk])).content.decode()
+    assert "已全额垫付，结案销案" in meeting_page
+
+
+def test_a_refused_wage_step_leaves_nothing_written(client, report, commander, site):
+    case = report()
+    client.force_login(commander)
+    response = client.post(
+        reverse("governance:wage_step", args=[case.pk, "claim"]),
+        {"project": site["project"].pk, "employer": site["sub"].pk, "worker": "张", "owed": "1"},
+    )
+    assert response.status_code == 302
+    assert not case.wage_claims.exists()  # not accepted yet
+
+
+def test_wage_pages_are_not_for_roles_without_cases(client, make_user, district):
+    client.force_login(make_user(Role.SAMPLER, district))
+    assert client.get(reverse("governance:wages")).status_code == 403
