@@ -16,7 +16,7 @@ from fangkong.core.areas import AreaCode, is_within
 from fangkong.core.errors import PermissionDeniedError
 from fangkong.geo.selectors import get_node
 
-from .models import OPEN_STAGES, CaseEvent, GovCase, Satisfaction, Stage, Unit
+from .models import OPEN_STAGES, CaseEvent, GovCase, Petition, Satisfaction, Stage, Unit
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,13 @@ def list_cases(*, user, filters: CaseFilter, now: dt.datetime | None = None) -> 
 
 def get_case(*, user, pk: int) -> GovCase | None:
     return scoped_cases(user).select_related("owner_unit", "handler_unit").filter(pk=pk).first()
+
+
+def get_petition(*, user, case: GovCase) -> Petition | None:
+    """The petition of a case the user may see (None for other kinds)."""
+    if case.kind != "petition" or get_case(user=user, pk=case.pk) is None:
+        return None
+    return Petition.objects.filter(case=case).prefetch_related("reviews").first()
 
 
 def case_history(*, user, case: GovCase) -> list[CaseEvent]:

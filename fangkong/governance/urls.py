@@ -2,13 +2,15 @@
 
 from django.urls import path
 
-from . import views, views_wages
+from . import views, views_petitions, views_wages
 
 app_name = "governance"
 urlpatterns = [
     path("", views.case_list, name="list"),
     path("report/", views.intake, name="intake"),
     path("rates/", views.rates, name="rates"),
+    path("petitions/new/", views_petitions.register, name="petition_new"),
+    path("<int:pk>/petition/<slug:step>/", views_petitions.petition_step, name="petition_step"),
     path("wages/", views_wages.overview, name="wages"),
     path("wages/meetings/new/", views_wages.meeting_new, name="meeting_new"),
     path("wages/meetings/<int:pk>/", views_wages.meeting_detail, name="meeting"),

@@ -38,6 +38,7 @@ from .kinds import case_catalogue
 from .models import GovCase, Source, Stage
 from .services import clock_control, followup, workflow
 from .services.intake import report_case
+from .views_petitions import panel_forms as petition_panel_forms
 from .views_wages import panel_forms
 
 PAGE_SIZE = 50
@@ -80,6 +81,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "now": timezone.now(),
             "kinds": {code: str(k.name) for code, k in case_catalogue().kinds.items()},
             "can_report": can(request.user, "report_cases"),
+            "can_handle": can(request.user, "handle_cases"),
         },
     )
 
@@ -135,6 +137,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "case": case,
             "wage": wage,
+            "petition": selectors.get_petition(user=request.user, case=case),
+            "petition_forms": petition_panel_forms() if may_handle else None,
             "wage_forms": panel_forms(request.user)
             if wage and may_handle and case.is_open
             else None,

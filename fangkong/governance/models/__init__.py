@@ -1,4 +1,5 @@
-"""Governance tables, by sub-domain: the case workflow, wage arrears and the joint meeting."""
+"""Governance tables, by sub-domain: the case workflow, petitions, wage arrears and the
+joint meeting."""
 
 from .cases import (
     FINISHED_STAGES,
@@ -10,6 +11,14 @@ from .cases import (
     Source,
     Stage,
     Unit,
+)
+from .petitions import (
+    MAX_REPRESENTATIVES,
+    Petition,
+    PetitionClass,
+    PetitionReview,
+    ReplyOutcome,
+    ReviewLevel,
 )
 from .wages import (
     AdvancePayment,
@@ -28,6 +37,7 @@ from .wages import (
 
 __all__ = [
     "FINISHED_STAGES",
+    "MAX_REPRESENTATIVES",
     "OPEN_STAGES",
     "AdvancePayment",
     "BlacklistEntry",
@@ -41,8 +51,13 @@ __all__ = [
     "MeetingDecision",
     "Payer",
     "PaymentOrder",
+    "Petition",
+    "PetitionClass",
+    "PetitionReview",
     "PoliceReferral",
     "Project",
+    "ReplyOutcome",
+    "ReviewLevel",
     "Satisfaction",
     "Source",
     "Stage",
