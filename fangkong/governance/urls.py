@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, views_petitions, views_wages
+from . import views, views_petitions, views_rivers, views_wages
 
 app_name = "governance"
 urlpatterns = [
@@ -11,6 +11,9 @@ urlpatterns = [
     path("rates/", views.rates, name="rates"),
     path("petitions/new/", views_petitions.register, name="petition_new"),
     path("<int:pk>/petition/<slug:step>/", views_petitions.petition_step, name="petition_step"),
+    path("rivers/", views_rivers.rivers_overview, name="rivers"),
+    path("rivers/patrol/", views_rivers.patrol, name="patrol"),
+    path("<int:pk>/hazard/assign/", views_rivers.assign, name="hazard_assign"),
     path("wages/", views_wages.overview, name="wages"),
     path("wages/meetings/new/", views_wages.meeting_new, name="meeting_new"),
     path("wages/meetings/<int:pk>/", views_wages.meeting_detail, name="meeting"),

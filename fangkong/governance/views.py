@@ -22,7 +22,7 @@ from fangkong.accounts.services import require_permission
 from fangkong.core.areas import AreaCode
 from fangkong.core.errors import RuleViolation
 
-from . import selectors, wage_selectors
+from . import river_selectors, selectors, wage_selectors
 from .forms import (
     CallbackForm,
     CaseFilterForm,
@@ -34,6 +34,7 @@ from .forms import (
     ReasonForm,
     TransferForm,
 )
+from .forms_rivers import AssignForm
 from .kinds import case_catalogue
 from .models import GovCase, Source, Stage
 from .services import clock_control, followup, workflow
@@ -138,6 +139,10 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "case": case,
             "wage": wage,
             "petition": selectors.get_petition(user=request.user, case=case),
+            "hazard": river_selectors.hazard_of(user=request.user, case=case),
+            "hazard_form": AssignForm(units=units)
+            if may_handle and case.stage in (Stage.REPORTED, Stage.ACCEPTED, Stage.FILED)
+            else None,
             "petition_forms": petition_panel_forms() if may_handle else None,
             "wage_forms": panel_forms(request.user)
             if wage and may_handle and case.is_open

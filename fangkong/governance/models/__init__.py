@@ -1,5 +1,5 @@
 """Governance tables, by sub-domain: the case workflow, petitions, wage arrears and the
-joint meeting."""
+joint meeting, river chiefs."""
 
 from .cases import (
     FINISHED_STAGES,
@@ -19,6 +19,15 @@ from .petitions import (
     PetitionReview,
     ReplyOutcome,
     ReviewLevel,
+)
+from .rivers import (
+    ChiefLevel,
+    Hazard,
+    HazardCategory,
+    PatrolLog,
+    River,
+    RiverChief,
+    RiverSegment,
 )
 from .wages import (
     AdvancePayment,
@@ -42,13 +51,17 @@ __all__ = [
     "AdvancePayment",
     "BlacklistEntry",
     "CaseEvent",
+    "ChiefLevel",
     "ClosureType",
     "Company",
     "DecisionKind",
     "GovCase",
+    "Hazard",
+    "HazardCategory",
     "JointMeeting",
     "MeetingAttendance",
     "MeetingDecision",
+    "PatrolLog",
     "Payer",
     "PaymentOrder",
     "Petition",
@@ -58,6 +71,9 @@ __all__ = [
     "Project",
     "ReplyOutcome",
     "ReviewLevel",
+    "River",
+    "RiverChief",
+    "RiverSegment",
     "Satisfaction",
     "Source",
     "Stage",
