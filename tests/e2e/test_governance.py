@@ -1,15 +1,19 @@
-"""Browser test of the case desk: a grid worker reports unpaid wages from the phone page, the
-district takes the complaint through its stages, and the joint meeting closes it (结案销案)."""
+"""Browser tests of the case desk: a grid worker reports unpaid wages from the phone page and
+the joint meeting closes it (结案销案); a river chief's patrol finds a hazard that the desk
+assigns with a deadline and closes off the list (销号)."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from devtools.fixtures import C11, G111, PASSWORD, D
 from fangkong.accounts.models import Role
-from fangkong.governance.models import GovCase, Stage
+from fangkong.governance.models import GovCase, River, Stage
 from fangkong.governance.services.intake import create_unit
+from fangkong.governance.services.rivers import appoint_chief, create_segment
 from fangkong.governance.services.wages import create_company, create_project
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -93,3 +97,60 @@ def test_a_wage_complaint_from_the_grid_to_closure_at_the_joint_meeting(
     expect(page.get_by_test_id("case-resolved")).to_have_text("是")
     case.refresh_from_db()
     assert (case.stage, case.resolved) == (Stage.CLOSED, True)
+
+
+def test_a_river_hazard_from_the_chiefs_patrol_to_closed_off_the_list(
+    page, browser, live_server, make_user, commander
+):
+    create_unit(code="wawuli", name="瓦屋李社区", area_code=C11)
+    river = River.objects.create(name="贾鲁河", code="jialu")
+    segment = create_segment(river=river, name="瓦屋李段", area_code=G111)
+    chief = make_user(Role.GRID_WORKER, G111, display_name="村级河长甲")
+    appoint_chief(segment=segment, user=chief, level="village")
+
+    # The village chief logs a patrol on the phone and reports what was found.
+    phone = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
+    mobile = phone.new_page()
+    log_in(mobile, live_server.url, chief)
+    mobile.goto(f"{live_server.url}/governance/rivers/patrol/")
+    end = timezone.localtime() - dt.timedelta(minutes=5)
+    form = mobile.get_by_test_id("patrol-form")
+    form.locator("select[name=chief]").select_option(index=1)
+    form.locator("input[name=started_at]").fill(
+        (end - dt.timedelta(minutes=40)).strftime("%Y-%m-%dT%H:%M")
+    )
+    form.locator("input[name=ended_at]").fill(end.strftime("%Y-%m-%dT%H:%M"))
+    mobile.evaluate(
+        "document.getElementById('id_track').value = '[[113.55, 34.8], [113.574, 34.8]]'"
+    )
+    form.locator("textarea[name=problems]").fill("河岸倾倒建筑垃圾")
+    form.locator("select[name=category]").select_option("dump")
+    form.get_by_role("button", name="登记巡河").click()
+    expect(mobile.locator(".messages")).to_contain_text("巡河记录已登记")
+    expect(mobile.get_by_test_id("my-patrols")).to_contain_text("贾鲁河·瓦屋李段")
+    phone.close()
+
+    # The desk assigns it with a deadline, and it goes through to 销号.
+    log_in(page, live_server.url, commander)
+    page.goto(f"{live_server.url}/governance/rivers/")
+    page.get_by_test_id("open-hazards").get_by_role("link").click()
+    assign = page.get_by_test_id("hazard-assign")
+    assign.locator("select[name=unit]").select_option(label="瓦屋李社区")
+    deadline = timezone.localdate() + dt.timedelta(days=7)
+    assign.locator("input[name=deadline]").fill(deadline.isoformat())
+    assign.get_by_role("button").click()
+    expect(page.get_by_test_id("case-stage")).to_have_text("派遣")
+    expect(page.get_by_test_id("case-due")).to_contain_text(deadline.isoformat())
+    page.get_by_test_id("step-start_handling").get_by_role("button").click()
+    feed = page.get_by_test_id("step-feed_back")
+    feed.locator("select[name=resolved]").select_option("1")
+    feed.locator("input[name=note]").fill("已清运")
+    feed.get_by_role("button").click()
+    check = page.get_by_test_id("step-check")
+    check.locator("select[name=passed]").select_option("1")
+    check.get_by_role("button").click()
+    page.get_by_test_id("step-close").first.get_by_role("button").click()
+    expect(page.get_by_test_id("case-stage")).to_have_text("结案")
+    expect(page.get_by_test_id("case-closure")).to_have_text("正常")
+    page.goto(f"{live_server.url}/governance/rivers/")
+    expect(page.get_by_test_id("open-hazards")).to_contain_text("暂无未销号问题")
