@@ -175,6 +175,33 @@ def rates_by_unit(*, user, now: dt.datetime | None = None) -> list[Rates]:
     return [_rates(r["owner_unit__code"], r["owner_unit__name"], r) for r in rows]
 
 
+@dataclass(frozen=True)
+class GridBoard:
+    """A grid's matters on the board: the open ones and, among them, the overdue ones."""
+
+    code: str
+    name: str
+    open: int
+    overdue: int
+    matters: list[GovCase]
+
+
+def grid_board(*, user, now: dt.datetime | None = None, per_grid: int = 10) -> list[GridBoard]:
+    """Each grid in the user's area with open matters: counts and the most urgent few
+    (事在格中办: what the grid still has to settle, overdue first)."""
+    now = now or timezone.now()
+    rates = [r for r in rates_by_grid(user=user, now=now) if r.open]
+    board = []
+    for r in rates:
+        matters = list(
+            scoped_cases(user)
+            .filter(area_code=r.key, stage__in=OPEN_STAGES)
+            .order_by(F("due_at").asc(nulls_last=True), "received_at")[:per_grid]
+        )
+        board.append(GridBoard(r.key, r.name, r.open, r.overdue, matters))
+    return board
+
+
 def rates_by_grid(*, user, now: dt.datetime | None = None) -> list[Rates]:
     """The rates of each grid, over the cases in the user's area reported at grid level."""
     rows = (

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.case_list, name="list"),
     path("report/", views.intake, name="intake"),
     path("rates/", views.rates, name="rates"),
+    path("grid/", views.grid, name="grid"),
     path("petitions/new/", views_petitions.register, name="petition_new"),
     path("<int:pk>/petition/<slug:step>/", views_petitions.petition_step, name="petition_step"),
     path("rivers/", views_rivers.rivers_overview, name="rivers"),

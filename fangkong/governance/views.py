@@ -281,6 +281,19 @@ def intake(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def grid(request: HttpRequest) -> HttpResponse:
+    """The grid board: each grid's open matters, overdue ones first and marked."""
+    require_permission(
+        actor=request.user, action="view_cases", object_type="cases", ip=_ip(request)
+    )
+    return render(
+        request,
+        "governance/grid.html",
+        {"board": selectors.grid_board(user=request.user), "now": timezone.now()},
+    )
+
+
+@login_required
 def rates(request: HttpRequest) -> HttpResponse:
     require_permission(
         actor=request.user, action="view_cases", object_type="cases", ip=_ip(request)

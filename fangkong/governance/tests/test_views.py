@@ -133,3 +133,14 @@ def test_the_navigation_links_the_desk_for_roles_that_see_cases(client, make_use
     assert reverse("governance:list") not in client.get(reverse("home")).content.decode()
     client.force_login(make_user(Role.GRID_WORKER, G111))
     assert reverse("governance:list") in client.get(reverse("home"), follow=True).content.decode()
+
+
+def test_the_grid_board_shows_open_matters_overdue_first(client, report, grid_worker):
+    report(kind="grid_matter", title="井盖缺失", now=at("2020-01-01 09:00"))  # long overdue
+    report(kind="grid_matter", title="新上报", handled_on_spot=False)
+    report(kind="grid_matter", title="已现场处置", handled_on_spot=True)
+    client.force_login(grid_worker)
+    page = client.get(reverse("governance:grid")).content.decode()
+    assert page.index("井盖缺失") < page.index("新上报")
+    assert "已现场处置" not in page
+    assert "已超时" in page
