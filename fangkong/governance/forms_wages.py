@@ -84,3 +84,34 @@ class DecisionForm(forms.Form):
     def __init__(self, *args, cases=(), **kwargs):
         super().__init__(*args, **kwargs)
         _limit(self.fields["case"], cases)
+
+
+class CompanyForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    credit_code = forms.CharField(label=_("Unified social credit code"), max_length=18)
+    area_code = forms.CharField(label=_("Area code"), max_length=64)
+
+
+class ProjectForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    area_code = forms.CharField(label=_("Area code"), max_length=64)
+    builder = forms.ModelChoiceField(label=_("Builder"), queryset=Company.objects.none())
+    general_contractor = forms.ModelChoiceField(
+        label=_("General contractor"), queryset=Company.objects.none()
+    )
+    subcontractors = forms.ModelMultipleChoiceField(
+        label=_("Subcontractors"),
+        queryset=Company.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    contract_value = forms.DecimalField(label=_("Contract value (yuan)"), **MONEY)
+    wage_account = forms.CharField(label=_("Wage account"), max_length=40, required=False)
+    deposit = forms.DecimalField(
+        label=_("Wage deposit (yuan)"), max_digits=14, decimal_places=2, min_value=0, initial=0
+    )
+
+    def __init__(self, *args, companies=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("builder", "general_contractor", "subcontractors"):
+            _limit(self.fields[name], companies)

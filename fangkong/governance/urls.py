@@ -16,6 +16,7 @@ urlpatterns = [
     path("rivers/patrol/", views_rivers.patrol, name="patrol"),
     path("<int:pk>/hazard/assign/", views_rivers.assign, name="hazard_assign"),
     path("wages/", views_wages.overview, name="wages"),
+    path("wages/projects/new/", views_wages.project_new, name="project_new"),
     path("wages/meetings/new/", views_wages.meeting_new, name="meeting_new"),
     path("wages/meetings/<int:pk>/", views_wages.meeting_detail, name="meeting"),
     path("<int:pk>/wage/<slug:step>/", views_wages.wage_step, name="wage_step"),

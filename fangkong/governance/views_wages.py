@@ -17,10 +17,12 @@ from .forms_wages import (
     AdvanceForm,
     BlacklistForm,
     ClaimForm,
+    CompanyForm,
     DecisionForm,
     MeetingForm,
     OrderForm,
     OrderPaidForm,
+    ProjectForm,
 )
 from .models import GovCase, PaymentOrder
 from .services import meetings, wages
@@ -191,4 +193,48 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "governance/meeting.html",
         {"meeting": meeting, "form": form, "cases": cases},
+    )
+
+
+@login_required
+def project_new(request: HttpRequest) -> HttpResponse:
+    """Register the companies of a site and its project (builder, contractors, account)."""
+    require_permission(
+        actor=request.user, action="handle_cases", object_type="project", ip=_ip(request)
+    )
+    initial = {"area_code": request.user.scope_code}
+    companies = wage_selectors.companies_in_scope(user=request.user)
+    is_company = request.method == "POST" and "credit_code" in request.POST
+    company_form = CompanyForm(request.POST if is_company else None, initial=initial)
+    project_form = ProjectForm(
+        request.POST if request.method == "POST" and not is_company else None,
+        initial=initial,
+        companies=companies,
+    )
+    form = company_form if is_company else project_form
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            require_permission(
+                actor=request.user,
+                action="handle_cases",
+                area_code=d["area_code"],
+                object_type="project",
+                ip=_ip(request),
+            )
+            if is_company:
+                wages.create_company(**d)
+            else:
+                wages.create_project(**{**d, "subcontractors": list(d["subcontractors"])})
+        except RuleViolation as exc:
+            if exc.status_code == 403:
+                raise
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("Done."))
+            return redirect("governance:project_new" if is_company else "governance:wages")
+    return render(
+        request,
+        "governance/project_new.html",
+        {"company_form": company_form, "project_form": project_form},
     )

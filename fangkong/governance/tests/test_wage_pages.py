@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils import timezone
 
+from devtools.fixtures import D
 from fangkong.accounts.models import Role
-from fangkong.governance.models import GovCase, JointMeeting, Stage
+from fangkong.governance.models import Company, GovCase, JointMeeting, Project, Stage
 
 
 def test_a_complaint_goes_from_intake_to_closure_at_the_meeting(
@@ -73,3 +74,27 @@ def test_a_refused_wage_step_leaves_nothing_written(client, report, commander, s
 def test_wage_pages_are_not_for_roles_without_cases(client, make_user, district):
     client.force_login(make_user(Role.SAMPLER, district))
     assert client.get(reverse("governance:wages")).status_code == 403
+
+
+def test_companies_and_a_project_are_registered_from_the_desk(client, commander, district):
+    client.force_login(commander)
+    url = reverse("governance:project_new")
+    for name, code in [("高新置业", "91410100MA0000001X"), ("中建某局", "91410100MA0000002X")]:
+        response = client.post(url, {"name": name, "credit_code": code, "area_code": D})
+        assert response.status_code == 302
+    bad = client.post(url, {"name": "x", "credit_code": "123", "area_code": D})
+    assert bad.status_code == 200
+    builder, general = Company.objects.order_by("credit_code")
+    response = client.post(
+        url,
+        {
+            "name": "瓦屋李安置房",
+            "area_code": D,
+            "builder": builder.pk,
+            "general_contractor": general.pk,
+            "contract_value": "80000000",
+            "deposit": "1600000",
+        },
+    )
+    assert response.status_code == 302
+    assert Project.objects.get().general_contractor == general
