@@ -43,6 +43,12 @@ from .views_petitions import panel_forms as petition_panel_forms
 from .views_wages import panel_forms
 
 PAGE_SIZE = 50
+UNIT_LABELS = {
+    "days": _("%(n)s days"),
+    "working_days": _("%(n)s working days"),
+    "hours": _("%(n)s hours"),
+    "minutes": _("%(n)s minutes"),
+}
 
 
 def _ip(request: HttpRequest) -> str | None:
@@ -125,6 +131,14 @@ def _steps(case: GovCase) -> list[str]:
     return steps
 
 
+def _clock_label(kind, case: GovCase) -> str:
+    """The running clock in the reader's language: "5 working days"."""
+    clock = kind.clock(case.clock) if kind and case.clock else None
+    if clock is None:
+        return ""
+    return str(UNIT_LABELS[clock.unit] % {"n": clock.amount})
+
+
 @login_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case_for(request, pk)
@@ -149,6 +163,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else None,
             "kind_name": str(kind.name) if kind else case.kind,
             "clock": kind.clock(case.clock) if kind and case.clock else None,
+            "clock_label": _clock_label(kind, case),
             "history": selectors.case_history(user=request.user, case=case),
             "steps": _steps(case) if may_handle else [],
             "now": timezone.now(),

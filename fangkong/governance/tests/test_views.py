@@ -144,3 +144,9 @@ def test_the_grid_board_shows_open_matters_overdue_first(client, report, grid_wo
     assert page.index("井盖缺失") < page.index("新上报")
     assert "已现场处置" not in page
     assert "已超时" in page
+
+
+def test_the_case_page_names_the_running_clock_in_chinese(client, cases, commander):
+    client.force_login(commander)
+    page = client.get(reverse("governance:case", args=[cases[0].pk])).content.decode()
+    assert "5个工作日" in page  # the wage-arrears acceptance clock
