@@ -54,7 +54,7 @@ def fill_cases(n: int) -> dict:
     started = time.perf_counter()
     import_district(_district())
     grids = [
-        f"410172-{s:03d}-{c:03d}-{g:03d}"
+        (f"410172-{s:03d}-{c:03d}-{g:03d}", s)
         for s in range(1, SUBDISTRICTS + 1)
         for c in range(1, COMMUNITIES + 1)
         for g in range(1, GRIDS + 1)
@@ -71,7 +71,7 @@ def fill_cases(n: int) -> dict:
     stages = [Stage.REPORTED, Stage.ACCEPTED, Stage.DISPATCHED, Stage.HANDLING, Stage.CLOSED]
     batch: list[GovCase] = []
     for i in range(n):
-        area = grids[i % len(grids)]
+        area, subdistrict = grids[i % len(grids)]
         stage = stages[i % len(stages)]
         received = now - dt.timedelta(minutes=rng.randrange(0, 60 * 24 * 120))
         overdue = rng.random() < OVERDUE_SHARE
@@ -88,7 +88,7 @@ def fill_cases(n: int) -> dict:
                 source="hotline",
                 title=f"事项{i}",
                 area_code=area,
-                owner_unit=units[1 + (int(area[7:10]) - 1)],
+                owner_unit=units[subdistrict],
                 stage=stage,
                 received_at=received,
                 response_due_at=received + dt.timedelta(days=5),
