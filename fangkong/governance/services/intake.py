@@ -105,11 +105,11 @@ def report_case(
 
     A grid worker who settles the matter on the spot (事在格中办) closes it at once, resolved.
     """
-    require_permission(
-        actor=user, action="report_cases", area_code=area_code, object_type="gov_case"
-    )
     found = _check_intake(
         kind_code=kind, source=source, title=title, description=description, area_code=area_code
+    )
+    require_permission(
+        actor=user, action="report_cases", area_code=area_code, object_type="gov_case"
     )
     attributes = check_attributes(found, attributes or {})
     phone = (reporter_phone or "").strip()

@@ -178,8 +178,9 @@ def check_case(
     reason = require_reason(reason)
 
     def change(row: GovCase) -> None:
+        # A statutory clock that runs through handling keeps its deadline; a kind whose
+        # check has its own clock gets a new handling clock on entering dispatch.
         row.resolved = None
-        row.clock = ""  # the handling clock starts again
 
     return _move(
         case,

@@ -192,3 +192,8 @@ def test_token_create_makes_a_reporter_key(units):
     token_id, clear = out.getvalue().split()
     assert clear.startswith("fk_") and token_id.isdigit()
     assert Stage.REPORTED  # the reporter's cases start reported
+
+
+def test_a_malformed_address_id_is_a_400_not_a_refusal(client, api_key, units):
+    response = _post(client, api_key=api_key, service_code="rubbish", address_id="nonsense")
+    assert response.status_code == 400

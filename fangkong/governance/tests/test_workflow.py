@@ -189,3 +189,22 @@ def test_intake_refuses_a_bad_report(report, field, value, code):
     with pytest.raises(RuleViolation) as exc:
         report(**extra)
     assert exc.value.code == code
+
+
+def test_a_failed_check_keeps_a_statutory_deadline(report, units, commander):
+    case = report()
+    case = accept_case(case=case, user=commander, now=at("2026-09-29 10:00"))
+    due = case.due_at
+    case = _through_feedback_after_accept(case, commander, units)
+    case = check_case(
+        case=case, user=commander, passed=False, reason="工资未足额支付", now=at("2026-11-02 09:00")
+    )
+    assert (case.stage, case.clock, case.due_at) == (Stage.DISPATCHED, "investigate", due)
+
+
+def _through_feedback_after_accept(case, user, units):
+    now = at("2026-10-12 09:00")
+    case = file_case(case=case, user=user, now=now)
+    case = dispatch_case(case=case, user=user, handler_unit=units["district"], now=now)
+    case = start_handling(case=case, user=user, now=now)
+    return feed_back_case(case=case, user=user, resolved=False, note="部分支付", now=now)
