@@ -197,3 +197,13 @@ def test_token_create_makes_a_reporter_key(units):
 def test_a_malformed_address_id_is_a_400_not_a_refusal(client, api_key, units):
     response = _post(client, api_key=api_key, service_code="rubbish", address_id="nonsense")
     assert response.status_code == 400
+
+
+def test_listing_requests_takes_fixed_queries(
+    client, api_key, units, django_assert_max_num_queries
+):
+    for grid in (G111, G211, G111, G211, G111):
+        _post(client, api_key=api_key, service_code="rubbish", address_id=grid)
+    with django_assert_max_num_queries(3):
+        listed = client.get(f"{BASE}/requests.json").json()
+    assert len(listed) == 5
