@@ -1,6 +1,16 @@
 from django.contrib import admin
 
-from .models import BlacklistEntry, CaseEvent, Company, GovCase, Project, Unit
+from .models import (
+    BlacklistEntry,
+    CaseEvent,
+    Company,
+    GovCase,
+    Project,
+    River,
+    RiverChief,
+    RiverSegment,
+    Unit,
+)
 
 
 @admin.register(Unit)
@@ -44,3 +54,20 @@ class BlacklistEntryAdmin(admin.ModelAdmin):
     list_display = ("company", "listed_on", "ends_on", "removed_on")
     # Listing and early exit go through the services, which check the rules.
     readonly_fields = [f.name for f in BlacklistEntry._meta.fields]
+
+
+@admin.register(River)
+class RiverAdmin(admin.ModelAdmin):
+    list_display = ("name", "code")
+
+
+@admin.register(RiverSegment)
+class RiverSegmentAdmin(admin.ModelAdmin):
+    list_display = ("river", "name", "area_code")
+    list_filter = ("river",)
+
+
+@admin.register(RiverChief)
+class RiverChiefAdmin(admin.ModelAdmin):
+    list_display = ("segment", "level", "user")
+    list_filter = ("level",)
