@@ -72,7 +72,10 @@ def test_scans_made_offline_are_kept_across_a_reload_and_written_exactly_once(
     expect(page.get_by_test_id("person-input")).to_be_focused()
     wedge(page, id_number("410172", "19900101", 11))  # 张伟's ID card
     wedge(page, sampling_code_for(wang_fang.pk))  # 王芳's printed sampling code
-    expect(page.get_by_test_id("confirmed-count")).to_have_text("2", timeout=20_000)
+    # Generous waits here and below: on a loaded two-core machine the live server's first
+    # registration can take longer than a tablet's 20-second request timeout, and the page
+    # then retries; what is checked is that the scans arrive, not how fast.
+    expect(page.get_by_test_id("confirmed-count")).to_have_text("2", timeout=60_000)
     expect(page.get_by_test_id("tube-count")).to_have_text("2/20")
 
     # The network drops: three more people queue on the device.
@@ -124,7 +127,7 @@ def test_scans_made_offline_are_kept_across_a_reload_and_written_exactly_once(
     page.route(SAMPLES_API, lose_the_answer, times=1)
     page.unroute(SAMPLES_API, unreachable)
     page.get_by_test_id("send-now").click()
-    expect(page.get_by_test_id("confirmed-count")).to_have_text("5", timeout=30_000)
+    expect(page.get_by_test_id("confirmed-count")).to_have_text("5", timeout=60_000)
     expect(page.get_by_test_id("queued-count")).to_have_text("0")
     expect(page.get_by_test_id("tube-count")).to_have_text("5/20")
     expect(page.get_by_test_id("queue-total")).to_have_text("0")
@@ -165,7 +168,7 @@ def test_refusals_are_shown_to_the_sampler_and_leave_the_queue(
     log_in(page, live_server, sampler, f"/testing/sampler/{station.pk}/")
     wedge(page, tube.barcode)
     wedge(page, zhang_wei)
-    expect(page.get_by_test_id("confirmed-count")).to_have_text("1", timeout=20_000)
+    expect(page.get_by_test_id("confirmed-count")).to_have_text("1", timeout=60_000)
 
     # A mistyped check digit is caught on the device, before anyone is queued.
     wedge(page, zhang_wei[:-1] + ("1" if zhang_wei[-1] != "1" else "2"))
@@ -175,7 +178,7 @@ def test_refusals_are_shown_to_the_sampler_and_leave_the_queue(
     # The same person again: the server refuses; the sampler sees it, the queue lets go.
     page.get_by_test_id("person-input").fill("")
     wedge(page, zhang_wei)
-    expect(page.get_by_test_id("rejected-panel")).to_be_visible(timeout=20_000)
+    expect(page.get_by_test_id("rejected-panel")).to_be_visible(timeout=60_000)
     expect(page.get_by_test_id("rejected-list").locator("li")).to_have_count(1)
     expect(page.get_by_test_id("rejected-list")).to_contain_text(zhang_wei[-4:])
     expect(page.get_by_test_id("queue-total")).to_have_text("0")
@@ -186,7 +189,7 @@ def test_refusals_are_shown_to_the_sampler_and_leave_the_queue(
     page.get_by_test_id("seal").click()
     page.get_by_test_id("seal").click()
     expect(page.get_by_test_id("tube-input")).to_be_focused()
-    expect(page.get_by_test_id("recent").locator(".status.sealed")).to_have_count(1, timeout=20_000)
+    expect(page.get_by_test_id("recent").locator(".status.sealed")).to_have_count(1, timeout=60_000)
     tube.refresh_from_db()
     assert tube.state == "sealed" and tube.sample_count == 1
 
@@ -303,7 +306,7 @@ def test_a_reused_key_is_refused_and_shown_for_a_new_scan(
     page.route(SAMPLES_API, remember, times=1)
     wedge(page, tube.barcode)
     wedge(page, id_number("410172", "19900101", 11))  # 张伟
-    expect(page.get_by_test_id("confirmed-count")).to_have_text("1", timeout=20_000)
+    expect(page.get_by_test_id("confirmed-count")).to_have_text("1", timeout=60_000)
 
     def reuse(route):
         body = json.loads(route.request.post_data)
@@ -313,7 +316,7 @@ def test_a_reused_key_is_refused_and_shown_for_a_new_scan(
     page.route(SAMPLES_API, reuse, times=1)
     wedge(page, id_number("410102", "19450302", 22))  # 王芳
     refused = page.get_by_test_id("rejected-list").locator("li[data-code=reused]")
-    expect(refused).to_have_count(1, timeout=20_000)
+    expect(refused).to_have_count(1, timeout=60_000)
     expect(refused).to_contain_text("请重新扫描此人")
     expect(page.get_by_test_id("queue-total")).to_have_text("0")
     assert Sample.objects.filter(tube=tube).count() == 1
