@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "fangkong.lab",
     "fangkong.zones",
     "fangkong.governance",
+    "fangkong.tracing",
     "fangkong.command",
     # Last: the commands that wire every app together (demo, seed, serve, worker…).
     "fangkong.ops",
@@ -289,6 +290,8 @@ FANGKONG_RESULT_HOURS_POOLED = _num("FANGKONG_RESULT_HOURS_POOLED", 24)  # local
 FANGKONG_COVERAGE_POLL_SECONDS = _num("FANGKONG_COVERAGE_POLL_SECONDS", 12)
 FANGKONG_DASHBOARD_POLL_SECONDS = _num("FANGKONG_DASHBOARD_POLL_SECONDS", 15)
 FANGKONG_DEFAULT_PROTOCOL = os.environ.get("FANGKONG_DEFAULT_PROTOCOL", "cn-three-zones-2022")
+# Venue-code scans are personal data: purged this many days after the scan (Sara Alert: 14).
+FANGKONG_SCAN_RETENTION_DAYS = int(_num("FANGKONG_SCAN_RETENTION_DAYS", 14))
 
 # Notifications: SMS through an HTTP gateway (none configured: development logs the message
 # with the number masked; production marks it failed). Limits protect residents from floods.

@@ -22,6 +22,7 @@ urlpatterns = [
     path("testing/lab/", include("fangkong.lab.urls")),
     path("testing/", include("fangkong.testing.urls")),
     path("zones/", include("fangkong.zones.urls")),
+    path("tracing/", include("fangkong.tracing.urls")),
     path("command/", include("fangkong.command.urls")),
     path("governance/", include("fangkong.governance.urls")),
     path("open311/v2/", include("fangkong.governance.urls_open311")),

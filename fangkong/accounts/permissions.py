@@ -38,6 +38,9 @@ ACTIONS: dict[str, object] = {
     "handle_cases": _(
         "Take governance cases through their stages; pause, extend, reopen and pass them on"
     ),
+    "view_tracing": _("See venues, scans (masked), exposures and control orders"),
+    "manage_tracing": _("Register venues, judge exposures and issue control orders"),
+    "import_scans": _("Import venue-code scans (files and device batches)"),
 }
 
 R = Role
@@ -61,6 +64,9 @@ MATRIX: dict[str, frozenset[str]] = {
             "view_zones",
             "manage_zones",
             "issue_passes",
+            "view_tracing",
+            "manage_tracing",
+            "import_scans",
         }
     ),
     R.SUBDISTRICT_STAFF: frozenset(
@@ -78,6 +84,8 @@ MATRIX: dict[str, frozenset[str]] = {
             "export_residents",
             "view_zones",
             "issue_passes",
+            "view_tracing",
+            "manage_tracing",
         }
     ),
     R.COMMUNITY_STAFF: frozenset(
@@ -95,6 +103,8 @@ MATRIX: dict[str, frozenset[str]] = {
             "export_residents",
             "view_zones",
             "issue_passes",
+            "view_tracing",
+            "manage_tracing",
         }
     ),
     R.GRID_WORKER: frozenset(
@@ -105,6 +115,7 @@ MATRIX: dict[str, frozenset[str]] = {
             "view_zones",
             "view_cases",
             "report_cases",
+            "view_tracing",
         }
     ),
     R.SAMPLER: frozenset({"view_areas", "register_samples"}),

@@ -14,6 +14,7 @@ from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .protocol_tracing import TracingRules
 from .rules import STRICTNESS
 
 ZoneKind = Literal["sealed", "controlled", "precaution", "high", "medium", "low"]
@@ -115,6 +116,7 @@ class PresetSchema(_Model):
     contacts: list[ContactRule] = []
     arrivals: list[ArrivalRule] = []
     district_testing: DistrictTesting | None = None
+    tracing: TracingRules | None = None
 
 
 class PresetError(Exception):

@@ -1,0 +1,92 @@
+"""Tracing: venues with their signed codes, venue-code scans, and control orders.
+
+Scans are personal data at city scale (10⁸ rows for a city's 14 days): the document is stored
+encrypted with a blind index, never in clear, and rows are purged after the retention period.
+On PostgreSQL the scans table is partitioned by day (see the migration), so a purge drops whole
+partitions instead of deleting rows one by one.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.core.documents import DocumentType
+from fangkong.core.models import TimeStampedModel
+
+
+class VenueKind(models.TextChoices):
+    # The same kinds the protocol's `tracing.venue_windows.by_kind` may name.
+    SUPERMARKET = "supermarket", _("Supermarket")
+    RESTAURANT = "restaurant", _("Restaurant")
+    PHARMACY = "pharmacy", _("Pharmacy")
+    MARKET = "market", _("Market")
+    OFFICE = "office", _("Office")
+    METRO_STATION = "metro_station", _("Metro station")
+    BUS_STATION = "bus_station", _("Bus station")
+    HOSPITAL = "hospital", _("Hospital")
+    SCHOOL = "school", _("School")
+    HOTEL = "hotel", _("Hotel")
+    GYM = "gym", _("Gym")
+    ENTERTAINMENT = "entertainment", _("Entertainment venue")
+    OTHER = "other", _("Other")
+
+
+class Venue(TimeStampedModel):
+    """A place people scan into (场所码). `code` is the venue-code platform's identifier."""
+
+    code = models.CharField(_("venue code"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=VenueKind.choices)
+    area_code = models.CharField(_("area code"), max_length=64, db_index=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["area_code", "name", "id"]
+        verbose_name = _("venue")
+        verbose_name_plural = _("venues")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=VenueKind.values), name="venue_kind_known"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class VenueScan(models.Model):
+    """One entry into a venue: who and when (a venue code records no exit).
+
+    `source_id` is the platform's id of the scan: importing it again is a duplicate. Times are
+    kept to the second, as the platforms record them, so windows compare exactly.
+    """
+
+    # No index of its own: (venue, scanned_at) below leads with it.
+    venue = models.ForeignKey(Venue, on_delete=models.PROTECT, related_name="scans", db_index=False)
+    scanned_at = models.DateTimeField(_("entered at"))
+    source_id = models.CharField(_("source id"), max_length=64)
+    document_type = models.CharField(
+        _("document type"), max_length=20, choices=DocumentType.choices
+    )
+    document_cipher = models.TextField(_("document (encrypted)"))
+    document_index = models.CharField(_("document blind index"), max_length=40)
+    document_masked = models.CharField(_("document"), max_length=32)
+
+    class Meta:
+        ordering = ["scanned_at", "id"]
+        verbose_name = _("venue scan")
+        verbose_name_plural = _("venue scans")
+        constraints = [
+            # The day partitions of PostgreSQL need the partition key in every unique index.
+            models.UniqueConstraint(fields=["source_id", "scanned_at"], name="scan_unique_source")
+        ]
+        indexes = [
+            # Who else was there: the probe of every case visit (venue, time window).
+            models.Index(fields=["venue", "scanned_at"], name="scan_venue_time"),
+            # A person's own visits, under any spelling of their document.
+            models.Index(fields=["document_index", "scanned_at"], name="scan_person_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_masked} @ {self.venue_id} {self.scanned_at:%Y-%m-%d %H:%M}"

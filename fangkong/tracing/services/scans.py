@@ -1,0 +1,326 @@
+"""Venue-code scans: batches from devices, files from the venue-code platform, and the purge.
+
+Every row is checked on its own; a bad row is reported with its reason and the others are
+kept. A scan already stored under its `source_id` is a duplicate, not a new scan. The document
+is stored encrypted with the registry's blind index (so any spelling of the same document —
+full-width digits, a lower-case x, a 15-digit old number — finds the same person) and a masked
+form; the clear number never reaches the database or the log.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.accounts.services import require_permission
+from fangkong.core import crypto
+from fangkong.core.documents import DocumentType, validate_document
+from fangkong.core.errors import RuleViolation
+from fangkong.core.masking import mask_document
+from fangkong.core.services import run_idempotent
+from fangkong.people.services import document_index
+
+from .. import scan_store
+from ..models import Venue, VenueKind
+from ..scan_store import PurgeResult, ScanRow
+from .venues import default_venue_area, resolve_venue_code
+
+DOCUMENT_CONTEXT = "tracing.scan.document"
+CSV_COLUMNS = (
+    "source_id",
+    "venue_code",
+    "venue_name",
+    "venue_kind",
+    "document_type",
+    "document_number",
+    "scanned_at",
+)
+DEFAULT_CHUNK = 50_000
+MAX_API_BATCH = 1000
+
+
+def _fail(field_name: str, code: str, message) -> RuleViolation:
+    return RuleViolation(field=field_name, code=code, message=message)
+
+
+def parse_scan_time(text: object, *, field_name: str = "scanned_at") -> dt.datetime:
+    """An ISO 8601 time with an offset (`Z` included), kept to the second."""
+    if isinstance(text, dt.datetime):
+        moment = text
+    else:
+        try:
+            moment = dt.datetime.fromisoformat(str(text).strip())
+        except ValueError:
+            raise _fail(field_name, "invalid", _("Not an ISO 8601 time.")) from None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise _fail(
+            field_name, "no_offset", _("The time needs an offset (+08:00, Z): it is ambiguous.")
+        )
+    return moment.replace(microsecond=0)
+
+
+class DocumentVault:
+    """Validated, encrypted and indexed documents, each worked out once per batch.
+
+    One person scans many times a day; a batch's cache ends with the batch, so clear numbers
+    are not kept in memory longer than the rows that carried them.
+    """
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[str, str], tuple[str, str, str, str]] = {}
+
+    def protect(self, document_type: str, number: str) -> tuple[str, str, str, str]:
+        key = (document_type, number)
+        found = self._seen.get(key)
+        if found is None:
+            doc = validate_document(document_type or DocumentType.RESIDENT_ID, number)
+            found = (
+                doc.type,
+                crypto.encrypt(doc.number, context=DOCUMENT_CONTEXT),
+                document_index(doc.type, doc.number),
+                mask_document(doc.number),
+            )
+            self._seen[key] = found
+        return found
+
+
+def person_index(*, document_type: str, document_number: str) -> str:
+    """The blind index that finds a person's scans under any spelling of the document."""
+    doc = validate_document(document_type or DocumentType.RESIDENT_ID, document_number)
+    return document_index(doc.type, doc.number)
+
+
+# --- batches from devices (API) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScanIn:
+    venue_code: str
+    document_number: str
+    scanned_at: str | dt.datetime
+    document_type: str = DocumentType.RESIDENT_ID
+    source_id: str = ""
+
+
+def record_scans(*, actor, idempotency_key: str, items: Sequence[ScanIn]) -> tuple[int, dict, bool]:
+    """Store a device's batch once: (status, answer, replayed).
+
+    The answer counts accepted and duplicate scans and lists each refused item with its reason.
+    """
+    require_permission(actor=actor, action="import_scans", object_type="venue_scans")
+    if not 1 <= len(items) <= MAX_API_BATCH:
+        raise _fail(
+            "scans",
+            "batch_size",
+            _("Send 1 to %(n)s scans in a batch.") % {"n": MAX_API_BATCH},
+        )
+    payload = [asdict(i) for i in items]
+    return run_idempotent(
+        key=idempotency_key,
+        scope="tracing.scans",
+        payload=payload,
+        write=lambda: _write_batch(idempotency_key, items),
+    )
+
+
+def _write_batch(key: str, items: Sequence[ScanIn]) -> tuple[int, dict]:
+    vault, rows, rejected = DocumentVault(), [], []
+    batch = hashlib.sha256(key.encode()).hexdigest()[:16]
+    codes = {}
+    for i, item in enumerate(items):
+        try:
+            codes[i] = resolve_venue_code(item.venue_code)
+        except RuleViolation as exc:
+            rejected.append({"index": i, **exc.as_dict()})
+    venues = dict(Venue.objects.filter(code__in=set(codes.values())).values_list("code", "id"))
+    bad = {r["index"] for r in rejected}
+    for i, item in enumerate(items):
+        if i in bad:
+            continue
+        try:
+            venue_id = venues.get(codes[i])
+            if venue_id is None:
+                raise _fail("venue_code", "unknown", _("No venue has this code."))
+            source_id = (item.source_id or f"api:{batch}:{i}").strip()
+            if len(source_id) > 64:
+                raise _fail("source_id", "too_long", _("A source id has at most 64 characters."))
+            moment = parse_scan_time(item.scanned_at)
+            rows.append(
+                ScanRow(
+                    venue_id,
+                    moment,
+                    source_id,
+                    *vault.protect(item.document_type, item.document_number),
+                )
+            )
+        except RuleViolation as exc:
+            rejected.append({"index": i, **exc.as_dict()})
+    rejected.sort(key=lambda r: r["index"])
+    inserted = scan_store.write_scans(rows)
+    answer = {"accepted": inserted, "duplicates": len(rows) - inserted, "rejected": rejected}
+    return 200, answer
+
+
+# --- files from the venue-code platform (CLI) -------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    file: str
+    rows: int = 0
+    imported: int = 0
+    duplicates: int = 0
+    venues_created: int = 0
+    errors: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "file": self.file,
+            "rows": self.rows,
+            "imported": self.imported,
+            "duplicates": self.duplicates,
+            "rejected": len(self.errors),
+            "venues_created": self.venues_created,
+            "errors": self.errors,
+        }
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    venue_code: str
+    venue_name: str
+    venue_kind: str
+    scanned_at: dt.datetime
+    source_id: str
+    document: tuple[str, str, str, str]
+
+
+def _parse_row(row: list[str], at: dict[str, int], vault: DocumentVault) -> _Parsed:
+    def cell(name: str) -> str:
+        i = at[name]
+        return row[i].strip() if i < len(row) else ""
+
+    source_id = cell("source_id")
+    if not source_id:
+        raise _fail("source_id", "required", _("Every scan needs its source id."))
+    if len(source_id) > 64:
+        raise _fail("source_id", "too_long", _("A source id has at most 64 characters."))
+    code = cell("venue_code")
+    if not code or len(code) > 64:
+        raise _fail("venue_code", "invalid", _("Not a venue code."))
+    kind = cell("venue_kind") or VenueKind.OTHER
+    if kind not in VenueKind.values:
+        raise _fail("venue_kind", "unknown", _("Unknown kind of venue."))
+    moment = parse_scan_time(cell("scanned_at"))
+    document = vault.protect(cell("document_type"), cell("document_number"))
+    return _Parsed(code, cell("venue_name") or code, kind, moment, source_id, document)
+
+
+def _header(reader) -> dict[str, int]:
+    header = [h.strip().lstrip("\ufeff") for h in next(reader, [])]
+    missing = [c for c in CSV_COLUMNS if c not in header]
+    if missing:
+        raise _fail(
+            "file",
+            "columns",
+            _("The file lacks the columns: %(cols)s.") % {"cols": ", ".join(missing)},
+        )
+    return {c: header.index(c) for c in CSV_COLUMNS}
+
+
+def import_scans(*, path: str | Path, chunk_size: int = DEFAULT_CHUNK) -> ImportReport:
+    """Import a platform's CSV export, streaming: each chunk of rows is one transaction, so
+    memory stays flat and a crash loses at most the chunk in flight (run it again: what is
+    stored is a duplicate)."""
+    path = Path(path)
+    report = ImportReport(file=path.name)
+    venues = _VenueCache()
+    try:
+        fh = path.open(newline="", encoding="utf-8-sig")
+    except OSError as exc:
+        raise _fail("file", "unreadable", _("Cannot read the file: %(e)s") % {"e": exc}) from None
+    with fh:
+        reader = csv.reader(fh)
+        at = _header(reader)
+        numbered = enumerate(reader, start=2)
+        while chunk := list(itertools.islice(numbered, chunk_size)):
+            _import_chunk(chunk, at, report, venues)
+    return report
+
+
+def _import_chunk(chunk, at: dict[str, int], report: ImportReport, venues: _VenueCache) -> None:
+    vault, parsed = DocumentVault(), []
+    for line, row in chunk:
+        if not any(c.strip() for c in row):
+            continue
+        report.rows += 1
+        try:
+            parsed.append(_parse_row(row, at, vault))
+        except RuleViolation as exc:
+            source = row[at["source_id"]].strip() if at["source_id"] < len(row) else ""
+            report.errors.append({"line": line, "source_id": source[:64], **exc.as_dict()})
+    with transaction.atomic():
+        report.venues_created += venues.resolve(parsed)
+        rows = [
+            ScanRow(venues.ids[p.venue_code], p.scanned_at, p.source_id, *p.document)
+            for p in parsed
+        ]
+        inserted = scan_store.write_scans(rows)
+    report.imported += inserted
+    report.duplicates += len(rows) - inserted
+
+
+class _VenueCache:
+    """Venue ids by code for one import; venues first seen are created in bulk."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self._area: str | None = None
+
+    def resolve(self, parsed: Iterable[_Parsed]) -> int:
+        wanted = {p.venue_code: p for p in parsed if p.venue_code not in self.ids}
+        if not wanted:
+            return 0
+        self.ids.update(Venue.objects.filter(code__in=wanted).values_list("code", "id"))
+        new = [p for code, p in wanted.items() if code not in self.ids]
+        if not new:
+            return 0
+        if self._area is None:
+            self._area = default_venue_area()
+        Venue.objects.bulk_create(
+            [
+                Venue(
+                    code=p.venue_code,
+                    name=p.venue_name[:200],
+                    kind=p.venue_kind,
+                    area_code=self._area,
+                )
+                for p in new
+            ],
+            ignore_conflicts=True,  # another import created it meanwhile: use theirs
+        )
+        self.ids.update(
+            Venue.objects.filter(code__in=[p.venue_code for p in new]).values_list("code", "id")
+        )
+        return len(new)
+
+
+# --- retention ---------------------------------------------------------------------------------
+
+
+def purge_scans(*, now: dt.datetime | None = None) -> PurgeResult:
+    """Remove the scans older than the retention period (FANGKONG_SCAN_RETENTION_DAYS)."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.FANGKONG_SCAN_RETENTION_DAYS)
+    with transaction.atomic():
+        return scan_store.purge_before(cutoff)

@@ -1,0 +1,337 @@
+"""Venue-code scans: file imports, device batches, signed venue codes and the retention purge."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import os
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from fangkong.core.errors import RuleViolation
+from fangkong.people.services import document_index
+from fangkong.tracing import scan_store
+from fangkong.tracing.models import Venue, VenueScan
+from fangkong.tracing.services.scans import import_scans, purge_scans
+from fangkong.tracing.services.venues import create_venue, resolve_venue_code, venue_qr_payload
+
+from .conftest import G111, D
+
+POSTGRES = os.environ.get("FANGKONG_TEST_DB") == "postgresql"
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+
+
+def _row(source, doc, at, venue="V-SUPER-1", kind="supermarket", name="丹尼斯超市"):
+    return (source, venue, name, kind, "resident_id", doc, at)
+
+
+def test_import_creates_unknown_venues_and_keeps_documents_encrypted(
+    district, id_number, write_csv
+):
+    doc = id_number("410172", "19900101", 11)
+    path = write_csv(
+        [
+            _row("s1", doc, "2022-06-13T10:00:00+08:00"),
+            _row("s2", doc, "2022-06-13T12:00:00+08:00", venue="V-PHARM-1", kind="pharmacy"),
+        ]
+    )
+    report = import_scans(path=path)
+    assert (report.rows, report.imported, report.duplicates, report.venues_created) == (2, 2, 0, 2)
+    venue = Venue.objects.get(code="V-SUPER-1")
+    assert (venue.name, venue.kind, venue.area_code) == ("丹尼斯超市", "supermarket", D)
+    scan = VenueScan.objects.get(source_id="s1")
+    assert doc not in scan.document_cipher and scan.document_masked == doc[:3] + "*" * 11 + doc[-4:]
+    assert scan.document_index == document_index("resident_id", doc)
+    assert scan.scanned_at == dt.datetime(2022, 6, 13, 2, 0, tzinfo=dt.UTC)
+
+
+def test_reimporting_a_file_adds_duplicates_not_scans(district, id_number, write_csv):
+    doc = id_number("410172", "19900101", 11)
+    path = write_csv([_row(f"s{i}", doc, f"2022-06-13T1{i}:00:00+08:00") for i in range(3)])
+    import_scans(path=path)
+    again = import_scans(path=path)
+    assert (again.imported, again.duplicates) == (0, 3)
+    assert VenueScan.objects.count() == 3
+
+
+def test_a_source_id_repeated_in_a_file_is_one_scan_across_chunks(district, id_number, write_csv):
+    doc = id_number("410172", "19900101", 11)
+    rows = [_row("s1", doc, "2022-06-13T10:00:00+08:00")] * 2
+    rows += [_row("s2", doc, "2022-06-13T11:00:00+08:00"), _row("s1", doc, "2022-06-13T10:00:00Z")]
+    report = import_scans(path=write_csv(rows), chunk_size=2)
+    assert (report.rows, report.imported, report.duplicates) == (4, 2, 2)
+    assert VenueScan.objects.get(source_id="s1").scanned_at == dt.datetime(
+        2022, 6, 13, 10, tzinfo=SHANGHAI
+    )
+
+
+def test_bad_rows_are_reported_with_their_reason_and_the_rest_is_kept(
+    district, id_number, write_csv
+):
+    doc = id_number("410172", "19900101", 11)
+    rows = [
+        _row("ok", doc, "2022-06-13T10:00:00Z"),
+        _row("digit", doc[:-1] + ("0" if doc[-1] != "0" else "1"), "2022-06-13T10:00:00Z"),
+        _row("naive", doc, "2022-06-13T10:00:00"),
+        _row("kind", doc, "2022-06-13T10:00:00Z", venue="V-X", kind="spaceport"),
+        _row("", doc, "2022-06-13T10:00:00Z"),
+        _row("when", doc, "yesterday"),
+    ]
+    report = import_scans(path=write_csv(rows))
+    assert report.imported == 1
+    assert [(e["line"], e["field"], e["code"]) for e in report.errors] == [
+        (3, "document_number", "check_digit"),
+        (4, "scanned_at", "no_offset"),
+        (5, "venue_kind", "unknown"),
+        (6, "source_id", "required"),
+        (7, "scanned_at", "invalid"),
+    ]
+    assert not Venue.objects.filter(code="V-X").exists()
+
+
+def test_any_spelling_of_a_document_gets_the_same_blind_index(district, id_number, write_csv):
+    doc = id_number("410172", "19900101", 11)
+    old = "410172900101011"  # the same person's first-generation number
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in doc)
+    rows = [
+        _row("a", doc, "2022-06-13T10:00:00Z"),
+        _row("b", full_width, "2022-06-13T11:00:00Z"),
+        _row("c", old, "2022-06-13T12:00:00Z"),
+    ]
+    import_scans(path=write_csv(rows))
+    indexes = set(VenueScan.objects.values_list("document_index", flat=True))
+    assert indexes == {document_index("resident_id", id_number("410172", "19900101", 11))}
+    assert old[:6] + "19" + old[6:15] == doc[:17]
+
+
+def test_a_file_without_the_platform_columns_is_refused(district, write_csv):
+    with pytest.raises(RuleViolation) as exc:
+        import_scans(path=write_csv([], header=("source_id", "venue_code")))
+    assert exc.value.field == "file" and "scanned_at" in str(exc.value.message)
+
+
+def test_import_scans_command_prints_the_report_as_json(district, id_number, write_csv):
+    doc = id_number("410172", "19900101", 11)
+    path = write_csv([_row("s1", doc, "2022-06-13T10:00:00Z"), _row("s2", "x", "2022-06-13Z")])
+    out = io.StringIO()
+    call_command("tracing", "import-scans", str(path), "--json", stdout=out)
+    data = json.loads(out.getvalue())
+    assert {
+        k: data[k] for k in ("rows", "imported", "duplicates", "rejected", "venues_created")
+    } == {
+        "rows": 2,
+        "imported": 1,
+        "duplicates": 0,
+        "rejected": 1,
+        "venues_created": 1,
+    }
+    assert data["errors"][0]["line"] == 3 and data["errors"][0]["source_id"] == "s2"
+
+
+# --- signed venue codes ---------------------------------------------------------------------
+
+
+def test_a_venue_code_is_read_from_its_signed_qr_and_a_forged_one_is_refused(commander):
+    venue = create_venue(user=commander, name="丹尼斯超市", kind="supermarket", area_code=G111)
+    payload = venue_qr_payload(venue)
+    assert resolve_venue_code(payload) == venue.code
+    forged = payload[:-2] + ("AA" if not payload.endswith("AA") else "BB")
+    with pytest.raises(RuleViolation) as exc:
+        resolve_venue_code(forged)
+    assert exc.value.code == "bad_signature"
+
+
+def test_a_grid_worker_cannot_register_a_venue(grid_worker):
+    with pytest.raises(RuleViolation):
+        create_venue(user=grid_worker, name="药店", kind="pharmacy", area_code=G111)
+
+
+# --- device batches ---------------------------------------------------------------------------
+
+
+def _batch(key, venue, doc, *times):
+    return {
+        "idempotency_key": key,
+        "scans": [{"venue_code": venue, "document_number": doc, "scanned_at": t} for t in times],
+    }
+
+
+def test_a_replayed_batch_writes_nothing(client, commander, scan_device, id_number):
+    venue = create_venue(user=commander, name="超市", kind="supermarket", area_code=G111)
+    doc = id_number("410172", "19900101", 11)
+    body = _batch(
+        "k1", venue_qr_payload(venue), doc, "2022-06-13T10:00:00+08:00", "2022-06-13T10:05:00Z"
+    )
+    auth = {"Authorization": f"Bearer {scan_device}"}
+    first = client.post(
+        "/api/v1/tracing/scans", body, content_type="application/json", headers=auth
+    )
+    assert first.status_code == 200, first.content
+    assert first.json() == {"accepted": 2, "duplicates": 0, "rejected": []}
+    again = client.post(
+        "/api/v1/tracing/scans", body, content_type="application/json", headers=auth
+    )
+    assert again.json() == first.json() and VenueScan.objects.count() == 2
+
+
+def test_a_reused_key_with_another_batch_is_refused(client, commander, scan_device, id_number):
+    venue = create_venue(user=commander, name="超市", kind="supermarket", area_code=G111)
+    doc = id_number("410172", "19900101", 11)
+    auth = {"Authorization": f"Bearer {scan_device}"}
+    client.post(
+        "/api/v1/tracing/scans",
+        _batch("k1", venue.code, doc, "2022-06-13T10:00:00Z"),
+        content_type="application/json",
+        headers=auth,
+    )
+    reused = client.post(
+        "/api/v1/tracing/scans",
+        _batch("k1", venue.code, doc, "2022-06-13T11:00:00Z"),
+        content_type="application/json",
+        headers=auth,
+    )
+    assert reused.status_code == 409 and reused.json()["errors"][0]["code"] == "reused"
+    assert VenueScan.objects.count() == 1
+
+
+def test_a_batch_refuses_unknown_venues_and_bad_items_one_by_one(
+    client, commander, scan_device, id_number
+):
+    venue = create_venue(user=commander, name="超市", kind="supermarket", area_code=G111)
+    doc = id_number("410172", "19900101", 11)
+    body = {
+        "idempotency_key": "k2",
+        "scans": [
+            {"venue_code": "NOPE", "document_number": doc, "scanned_at": "2022-06-13T10:00:00Z"},
+            {
+                "venue_code": venue.code,
+                "document_number": "123",
+                "scanned_at": "2022-06-13T10:00:00Z",
+            },
+            {"venue_code": venue.code, "document_number": doc, "scanned_at": "2022-06-13T10:00:00"},
+            {
+                "venue_code": venue.code,
+                "document_number": doc,
+                "scanned_at": "2022-06-13T10:00:00Z",
+            },
+        ],
+    }
+    answer = client.post(
+        "/api/v1/tracing/scans",
+        body,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {scan_device}"},
+    ).json()
+    assert answer["accepted"] == 1
+    assert [(r["index"], r["field"], r["code"]) for r in answer["rejected"]] == [
+        (0, "venue_code", "unknown"),
+        (1, "document_number", "length"),
+        (2, "scanned_at", "no_offset"),
+    ]
+
+
+def test_a_grid_workers_session_cannot_post_scans(client, grid_worker, id_number):
+    client.force_login(grid_worker)
+    body = _batch("k3", "V1", id_number("410172", "19900101", 11), "2022-06-13T10:00:00Z")
+    answer = client.post("/api/v1/tracing/scans", body, content_type="application/json")
+    assert answer.status_code == 403
+
+
+# --- retention and partitions -----------------------------------------------------------------
+
+
+def _import_days(write_csv, id_number, *times):
+    doc = id_number("410172", "19900101", 11)
+    return import_scans(path=write_csv([_row(f"s{i}", doc, t) for i, t in enumerate(times)]))
+
+
+def test_the_purge_removes_scans_past_the_retention_period(
+    district, id_number, write_csv, settings
+):
+    settings.FANGKONG_SCAN_RETENTION_DAYS = 14
+    _import_days(
+        write_csv,
+        id_number,
+        "2022-05-29T09:00:00+08:00",  # 15 days before: gone
+        "2022-05-30T09:59:59+08:00",  # just past the cutoff: gone
+        "2022-05-30T10:00:00+08:00",  # exactly 14 days: kept
+        "2022-06-13T09:00:00+08:00",
+    )
+    result = purge_scans(now=dt.datetime(2022, 6, 13, 10, tzinfo=SHANGHAI))
+    assert sorted(VenueScan.objects.values_list("source_id", flat=True)) == ["s2", "s3"]
+    assert result.days_dropped + result.rows_deleted >= 2
+
+
+@pytest.mark.skipif(not POSTGRES, reason="day partitions exist on PostgreSQL only")
+def test_scans_land_in_the_partition_of_their_local_day(district, id_number, write_csv):
+    _import_days(write_csv, id_number, "2022-06-13T23:30:00+08:00", "2022-06-13T16:30:00Z")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT source_id, tableoid::regclass::text FROM tracing_venuescan ORDER BY source_id"
+        )
+        rows = cursor.fetchall()
+    assert rows == [("s0", "tracing_venuescan_p20220613"), ("s1", "tracing_venuescan_p20220614")]
+
+
+@pytest.mark.skipif(not POSTGRES, reason="day partitions exist on PostgreSQL only")
+def test_the_purge_drops_whole_days_and_trims_the_day_at_the_cutoff(
+    district, id_number, write_csv, settings
+):
+    settings.FANGKONG_SCAN_RETENTION_DAYS = 14
+    _import_days(
+        write_csv,
+        id_number,
+        "2022-05-28T09:00:00+08:00",
+        "2022-05-29T09:00:00+08:00",
+        "2022-05-30T08:00:00+08:00",
+        "2022-05-30T11:00:00+08:00",
+    )
+    assert scan_store.partition_days() == [dt.date(2022, 5, d) for d in (28, 29, 30)]
+    result = purge_scans(now=dt.datetime(2022, 6, 13, 10, tzinfo=SHANGHAI))
+    assert (result.days_dropped, result.rows_deleted) == (2, 1)
+    assert scan_store.partition_days() == [dt.date(2022, 5, 30)]
+    assert list(VenueScan.objects.values_list("source_id", flat=True)) == ["s3"]
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+
+def test_venue_pages_show_masked_scans_and_the_signed_poster(
+    client, commander, id_number, write_csv
+):
+    doc = id_number("410172", "19900101", 11)
+    import_scans(path=write_csv([_row("s1", doc, "2022-06-13T10:00:00+08:00")]))
+    venue = Venue.objects.get(code="V-SUPER-1")
+    client.force_login(commander)
+    listing = client.get("/tracing/")
+    assert listing.status_code == 200 and "丹尼斯超市" in listing.content.decode()
+    page = client.get(f"/tracing/venues/{venue.pk}/").content.decode()
+    assert doc[:3] + "*" * 11 + doc[-4:] in page and doc not in page
+    poster = client.get(f"/tracing/venues/{venue.pk}/poster/").content.decode()
+    assert "<svg" in poster and venue.code in poster
+
+
+def test_a_venue_is_registered_from_its_page(client, commander):
+    client.force_login(commander)
+    answer = client.post(
+        "/tracing/",
+        {"name": "瓦屋李菜市场", "kind": "market", "area_code": G111, "address": "", "code": ""},
+    )
+    venue = Venue.objects.get(name="瓦屋李菜市场")
+    assert answer.status_code == 302 and venue.area_code == G111 and venue.code.startswith("V")
+
+
+def test_a_venue_outside_the_users_area_is_refused_and_audited(client, make_user, commander):
+    from fangkong.accounts.models import Role
+    from fangkong.core.models import AuditEntry
+
+    venue = create_venue(
+        user=commander, name="大里村超市", kind="supermarket", area_code="410172-002-001-001"
+    )
+    worker = make_user(Role.GRID_WORKER, G111)
+    client.force_login(worker)
+    assert client.get(f"/tracing/venues/{venue.pk}/").status_code == 403
+    assert AuditEntry.objects.filter(action="permission_denied", object_type="venue").exists()
