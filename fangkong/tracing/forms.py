@@ -5,7 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import VenueKind
+from fangkong.core.documents import DocumentType
+
+from .models import ContactTier, Decision, VenueKind
 
 
 class VenueForm(forms.Form):
@@ -19,3 +21,27 @@ class VenueForm(forms.Form):
         required=False,
         help_text=_("The venue-code platform's code; leave empty to make one."),
     )
+
+
+class ExposureSearchForm(forms.Form):
+    document_type = forms.ChoiceField(
+        label=_("Document type"), choices=DocumentType.choices, initial=DocumentType.RESIDENT_ID
+    )
+    document_number = forms.CharField(label=_("Document number"), max_length=64)
+    start = forms.DateTimeField(label=_("From"))
+    end = forms.DateTimeField(label=_("To"))
+    window_minutes = forms.IntegerField(
+        label=_("Window (minutes)"),
+        required=False,
+        min_value=1,
+        max_value=1440,
+        help_text=_("Leave empty for the protocol's minutes by kind of venue."),
+    )
+
+
+class DecisionForm(forms.Form):
+    subject = forms.CharField(widget=forms.HiddenInput)
+    source_id = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    decision = forms.ChoiceField(choices=Decision.choices)
+    tier = forms.ChoiceField(choices=[("", "—"), *ContactTier.choices], required=False)
+    reason = forms.CharField(max_length=200, required=False)

@@ -8,6 +8,7 @@ partitions instead of deleting rows one by one.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -90,3 +91,56 @@ class VenueScan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document_masked} @ {self.venue_id} {self.scanned_at:%Y-%m-%d %H:%M}"
+
+
+class ContactTier(models.TextChoices):
+    CLOSE = "close", _("Close contact")
+    SECONDARY = "secondary", _("Secondary contact")
+    EXPOSED = "exposed", _("Person exposed at a venue")
+
+
+class Decision(models.TextChoices):
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+
+
+class ExposureDecision(TimeStampedModel):
+    """An investigator's judgement (研判) of one candidate: accepted as a tier, or rejected
+    with a reason. The candidate's document is copied from the scan, which is purged later."""
+
+    subject_index = models.CharField(_("person's blind index"), max_length=40)
+    subject_masked = models.CharField(_("person"), max_length=32)
+    source_id = models.CharField(_("source id"), max_length=64)
+    venue = models.ForeignKey(Venue, on_delete=models.PROTECT, related_name="decisions")
+    area_code = models.CharField(_("area code"), max_length=64, db_index=True)
+    scanned_at = models.DateTimeField(_("entered at"))
+    document_type = models.CharField(
+        _("document type"), max_length=20, choices=DocumentType.choices
+    )
+    document_cipher = models.TextField(_("document (encrypted)"))
+    document_index = models.CharField(_("document blind index"), max_length=40, db_index=True)
+    document_masked = models.CharField(_("document"), max_length=32)
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
+    tier = models.CharField(_("tier"), max_length=10, choices=ContactTier.choices, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-updated_at", "id"]
+        verbose_name = _("exposure decision")
+        verbose_name_plural = _("exposure decisions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject_index", "source_id"], name="exposure_decision_once"
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(decision="accepted") & ~models.Q(tier=""))
+                | (models.Q(decision="rejected") & models.Q(tier="") & ~models.Q(reason="")),
+                name="exposure_decision_tier_or_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_masked} ← {self.document_masked} {self.decision}"

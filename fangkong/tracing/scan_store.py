@@ -133,7 +133,7 @@ def _write_postgres(rows: Sequence[ScanRow]) -> int:
     return inserted
 
 
-def _sqlite_time(moment: dt.datetime) -> str:
+def sqlite_time(moment: dt.datetime) -> str:
     # The text Django writes for an aware time on SQLite: UTC, no offset, whole seconds here.
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
 
@@ -144,7 +144,7 @@ def _write_sqlite(rows: Sequence[ScanRow]) -> int:
         f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) SELECT {placeholders} "  # noqa: S608 - fixed names
         f"WHERE NOT EXISTS (SELECT 1 FROM {TABLE} WHERE source_id = %s)"
     )
-    params = [(r[0], _sqlite_time(r[1]), *r[2:], r.source_id) for r in rows]
+    params = [(r[0], sqlite_time(r[1]), *r[2:], r.source_id) for r in rows]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
         return cursor.rowcount
@@ -167,7 +167,7 @@ def purge_before(cutoff: dt.datetime) -> PurgeResult:
             for name in _partitions_ending_by(cursor, cutoff):
                 cursor.execute(f'DROP TABLE "{name}"')
                 dropped += 1
-        param = cutoff if _postgres() else _sqlite_time(cutoff)
+        param = cutoff if _postgres() else sqlite_time(cutoff)
         cursor.execute(f"DELETE FROM {TABLE} WHERE scanned_at < %s", [param])  # noqa: S608
         return PurgeResult(dropped, cursor.rowcount)
 

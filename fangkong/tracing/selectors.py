@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.services import require_permission
+from fangkong.core.documents import DocumentType
 from fangkong.core.errors import RuleViolation
 
-from .models import Venue, VenueScan
+from .exposure_sql import Exposure, query_exposures
+from .models import ExposureDecision, Venue, VenueScan
+from .protocol import tracing_protocol
+from .services.scans import person_index
 
 RECENT_SCANS = 200
 
@@ -49,3 +55,81 @@ def recent_scans(user, venue: Venue, *, limit: int = RECENT_SCANS) -> list[dict]
         .order_by("-scanned_at", "-id")
         .values("source_id", "scanned_at", "document_type", "document_masked")[:limit]
     )
+
+
+# --- exposures --------------------------------------------------------------------------------
+
+
+class _Operator:
+    """The server's operator at the command line: the whole installation is in scope."""
+
+    def __repr__(self) -> str:
+        return "OPERATOR"
+
+
+OPERATOR = _Operator()
+
+
+def list_exposures(
+    *,
+    actor,
+    document_number: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    document_type: str = DocumentType.RESIDENT_ID,
+    window_minutes: int | None = None,
+    protocol: str | None = None,
+) -> list[Exposure]:
+    """Other people's scans within the protocol's window of one of the person's scans in
+    [start, end], each once; at venues in the actor's area. `window_minutes` overrides the
+    protocol's minutes for every kind of venue."""
+    return exposures_of(
+        actor=actor,
+        subject_index=person_index(document_type=document_type, document_number=document_number),
+        start=start,
+        end=end,
+        window_minutes=window_minutes,
+        protocol=protocol,
+    )
+
+
+def exposures_of(
+    *,
+    actor,
+    subject_index: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    window_minutes: int | None = None,
+    protocol: str | None = None,
+) -> list[Exposure]:
+    """`list_exposures` for a person known by their blind index (pages keep no clear number)."""
+    if actor is OPERATOR:
+        scope_code = None
+    else:
+        require_permission(actor=actor, action="view_tracing", object_type="exposures")
+        scope_code = actor.scope_code
+    if end < start:
+        raise RuleViolation(
+            field="end", code="order", message=_("The period ends before it starts.")
+        )
+    if window_minutes is not None and not 1 <= window_minutes <= 1440:
+        raise RuleViolation(
+            field="window_minutes", code="range", message=_("A window is 1 to 1,440 minutes.")
+        )
+    rules = tracing_protocol(protocol).rules
+    windows = {} if window_minutes is not None else rules["venue_windows"]["by_kind"]
+    default = window_minutes or rules["venue_windows"]["default_minutes"]
+    return query_exposures(
+        person_index=subject_index,
+        start=start,
+        end=end,
+        windows=windows,
+        default_minutes=default,
+        scope_code=scope_code,
+    )
+
+
+def decisions_for(user, *, subject_index: str) -> QuerySet[ExposureDecision]:
+    """The decisions on one person's candidates at venues in the user's area."""
+    require_permission(actor=user, action="view_tracing", object_type="exposure_decisions")
+    return ExposureDecision.objects.filter(_in_scope(user), subject_index=subject_index)

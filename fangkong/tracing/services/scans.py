@@ -96,8 +96,13 @@ class DocumentVault:
 
 def person_index(*, document_type: str, document_number: str) -> str:
     """The blind index that finds a person's scans under any spelling of the document."""
+    return person_key(document_type=document_type, document_number=document_number)[0]
+
+
+def person_key(*, document_type: str, document_number: str) -> tuple[str, str]:
+    """(blind index, masked document) of a person's document, whatever its spelling."""
     doc = validate_document(document_type or DocumentType.RESIDENT_ID, document_number)
-    return document_index(doc.type, doc.number)
+    return document_index(doc.type, doc.number), mask_document(doc.number)
 
 
 # --- batches from devices (API) ---------------------------------------------------------------

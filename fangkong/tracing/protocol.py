@@ -1,0 +1,44 @@
+"""The protocol's tracing numbers, read through the zones protocol loader (never constants)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.core.errors import RuleViolation
+from fangkong.zones.protocol_tracing import tracing_rules, window_minutes
+from fangkong.zones.protocols import contact_rule, get_preset
+
+__all__ = ["TracingProtocol", "tracing_protocol", "window_minutes"]
+
+
+@dataclass(frozen=True)
+class TracingProtocol:
+    name: str
+    version: int
+    data: dict  # the whole preset (normalised)
+    rules: dict  # its `tracing` section
+
+    def contact_rule(self, tier: str) -> dict | None:
+        return contact_rule(self.data, tier)
+
+
+def tracing_protocol(name: str | None = None) -> TracingProtocol:
+    """The preset in force (the default unless named) with its tracing rules."""
+    preset = get_preset(name or None)
+    if preset is None:
+        raise RuleViolation(
+            field="protocol", code="unknown", message=_("No protocol preset has this name.")
+        )
+    rules = tracing_rules(preset.data)
+    if rules is None:
+        raise RuleViolation(
+            field="protocol",
+            code="no_tracing_rules",
+            message=_(
+                "This protocol has no tracing rules: load the presets again "
+                "(fangkong protocol load)."
+            ),
+        )
+    return TracingProtocol(preset.name, preset.version, preset.data, rules)
