@@ -45,3 +45,27 @@ class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=Decision.choices)
     tier = forms.ChoiceField(choices=[("", "—"), *ContactTier.choices], required=False)
     reason = forms.CharField(max_length=200, required=False)
+
+
+class OrderPlanForm(forms.Form):
+    protocol = forms.ChoiceField(label=_("Protocol"), choices=())
+    tier = forms.ChoiceField(label=_("Tier"), choices=ContactTier.choices)
+    last_exposure = forms.DateField(label=_("Last exposure"))
+
+    def __init__(self, *args, protocols: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["protocol"].choices = [(p, p) for p in protocols]
+
+
+class IssueOrdersForm(forms.Form):
+    decision = forms.IntegerField(widget=forms.HiddenInput)
+    protocol = forms.CharField(max_length=80, required=False)
+    last_exposure = forms.DateField(label=_("Last exposure"), required=False)
+    site = forms.IntegerField(required=False)
+
+
+class SiteForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    capacity = forms.IntegerField(label=_("Rooms"), min_value=1, max_value=100_000)
+    area_code = forms.CharField(label=_("Area code"), max_length=64)
+    address = forms.CharField(label=_("Address"), max_length=200, required=False)

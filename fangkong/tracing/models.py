@@ -144,3 +144,97 @@ class ExposureDecision(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.subject_masked} ← {self.document_masked} {self.decision}"
+
+
+class OrderKind(models.TextChoices):
+    # The kinds a protocol preset's orders name.
+    CENTRALISED_QUARANTINE = "centralised_quarantine", _("Centralised quarantine")
+    HOME_QUARANTINE = "home_quarantine", _("Home quarantine")
+    HOME_HEALTH_MONITORING = "home_health_monitoring", _("Home health monitoring")
+
+
+class OrderState(models.TextChoices):
+    ACTIVE = "active", _("In force")
+    RELEASED = "released", _("Released")
+    CONVERTED = "converted", _("Converted to a case")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class QuarantineSite(TimeStampedModel):
+    """A centralised quarantine site (a hotel): its rooms are its capacity."""
+
+    name = models.CharField(_("name"), max_length=200)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    area_code = models.CharField(_("area code"), max_length=64, db_index=True)
+    capacity = models.PositiveIntegerField(_("rooms"))
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("quarantine site")
+        verbose_name_plural = _("quarantine sites")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(capacity__gte=1), name="site_has_rooms")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ControlOrder(TimeStampedModel):
+    """One control order for one person, dated from the protocol in force for their tier.
+
+    The orders of a plan are chained: the next starts where the previous ends (`previous`).
+    """
+
+    number = models.PositiveIntegerField(_("notice number"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    kind = models.CharField(_("kind"), max_length=32, choices=OrderKind.choices)
+    tier = models.CharField(_("tier"), max_length=10, choices=ContactTier.choices)
+    state = models.CharField(
+        _("state"), max_length=10, choices=OrderState.choices, default=OrderState.ACTIVE
+    )
+    protocol = models.CharField(_("protocol"), max_length=80)
+    protocol_version = models.PositiveIntegerField(_("protocol version"))
+    last_exposure = models.DateField(_("last exposure"))
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"))
+    test_dates = models.JSONField(_("test dates"), default=list)
+    previous = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="following"
+    )
+    decision = models.ForeignKey(
+        ExposureDecision, null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+    )
+    area_code = models.CharField(_("area code"), max_length=64, db_index=True)
+    person_name = models.CharField(_("name"), max_length=64, blank=True)
+    document_type = models.CharField(
+        _("document type"), max_length=20, choices=DocumentType.choices
+    )
+    document_cipher = models.TextField(_("document (encrypted)"))
+    document_index = models.CharField(_("document blind index"), max_length=40, db_index=True)
+    document_masked = models.CharField(_("document"), max_length=32)
+    site = models.ForeignKey(
+        QuarantineSite, null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-start", "id"]
+        verbose_name = _("control order")
+        verbose_name_plural = _("control orders")
+        constraints = [
+            models.UniqueConstraint(fields=["year", "number"], name="order_number_once"),
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="order_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="centralised_quarantine") | models.Q(site__isnull=True),
+                name="order_site_only_centralised",
+            ),
+        ]
+        indexes = [models.Index(fields=["site", "state"], name="order_site_state")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.document_masked} {self.start}–{self.end}"

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.errors import RuleViolation
+from fangkong.protocols import preset_files
 from fangkong.zones.protocol_tracing import tracing_rules, window_minutes
 from fangkong.zones.protocols import contact_rule, get_preset
 
@@ -42,3 +43,13 @@ def tracing_protocol(name: str | None = None) -> TracingProtocol:
             ),
         )
     return TracingProtocol(preset.name, preset.version, preset.data, rules)
+
+
+def preset_names() -> list[str]:
+    """The names of the shipped presets that carry tracing rules."""
+    names = []
+    for preset_name in sorted(path.stem for path in preset_files()):
+        preset = get_preset(preset_name)
+        if preset is not None and tracing_rules(preset.data) is not None:
+            names.append(preset_name)
+    return names

@@ -8,11 +8,20 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.services import require_permission
+from fangkong.core.areas import AreaCode
 from fangkong.core.documents import DocumentType
 from fangkong.core.errors import RuleViolation
 
 from .exposure_sql import Exposure, query_exposures
-from .models import ExposureDecision, Venue, VenueScan
+from .models import (
+    ControlOrder,
+    Decision,
+    ExposureDecision,
+    OrderState,
+    QuarantineSite,
+    Venue,
+    VenueScan,
+)
 from .protocol import tracing_protocol
 from .services.scans import person_index
 
@@ -133,3 +142,49 @@ def decisions_for(user, *, subject_index: str) -> QuerySet[ExposureDecision]:
     """The decisions on one person's candidates at venues in the user's area."""
     require_permission(actor=user, action="view_tracing", object_type="exposure_decisions")
     return ExposureDecision.objects.filter(_in_scope(user), subject_index=subject_index)
+
+
+# --- orders -----------------------------------------------------------------------------------
+
+
+def orders_for(user) -> QuerySet[ControlOrder]:
+    require_permission(actor=user, action="view_tracing", object_type="control_orders")
+    return ControlOrder.objects.filter(_in_scope(user)).select_related("site")
+
+
+def order_for(user, pk: int) -> ControlOrder:
+    """One order; one outside the user's area is refused and audited."""
+    order = ControlOrder.objects.select_related("site").filter(pk=pk).first()
+    if order is None:
+        raise RuleViolation(
+            field="order", code="unknown", message=_("No order has this number."), status_code=404
+        )
+    require_permission(
+        actor=user,
+        action="view_tracing",
+        area_code=order.area_code,
+        object_type="control_order",
+        object_id=pk,
+    )
+    return order
+
+
+def contacts_awaiting_orders(user) -> QuerySet[ExposureDecision]:
+    """Accepted contacts in the user's area with no order in force."""
+    require_permission(actor=user, action="view_tracing", object_type="exposure_decisions")
+    return (
+        ExposureDecision.objects.filter(_in_scope(user), decision=Decision.ACCEPTED)
+        .exclude(orders__state=OrderState.ACTIVE)
+        .select_related("venue")
+        .order_by("-updated_at")
+    )
+
+
+def sites_for(user) -> QuerySet[QuarantineSite]:
+    require_permission(actor=user, action="view_tracing", object_type="sites")
+    # A district's hotels serve every grid under it: sites above the user count too.
+    above, code = [], AreaCode(user.scope_code)
+    while code:
+        above.append(str(code))
+        code = code.parent
+    return QuarantineSite.objects.filter(_in_scope(user) | Q(area_code__in=above))

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, views_exposures
+from . import views, views_exposures, views_orders
 
 app_name = "tracing"
 urlpatterns = [
@@ -11,4 +11,10 @@ urlpatterns = [
     path("venues/<int:pk>/poster/", views.venue_poster, name="poster"),
     path("exposures/", views_exposures.exposures, name="exposures"),
     path("exposures/decide/", views_exposures.decide, name="decide"),
+    path("orders/", views_orders.orders, name="orders"),
+    path("orders/issue/", views_orders.issue, name="issue"),
+    path("orders/<int:pk>/", views_orders.order_detail, name="order"),
+    path("orders/<int:pk>/notice.pdf", views_orders.order_pdf, name="order_pdf"),
+    path("orders/<int:pk>/release/", views_orders.release, name="release"),
+    path("sites/new/", views_orders.site_new, name="site_new"),
 ]

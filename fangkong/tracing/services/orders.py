@@ -10,11 +10,23 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.accounts.services import require_permission
 from fangkong.core.errors import RuleViolation
 
-from ..protocol import TracingProtocol
+from ..models import (
+    ControlOrder,
+    Decision,
+    ExposureDecision,
+    OrderKind,
+    OrderState,
+    QuarantineSite,
+)
+from ..protocol import TracingProtocol, tracing_protocol
 
 
 @dataclass(frozen=True)
@@ -68,3 +80,139 @@ def plan_orders(*, protocol: TracingProtocol, tier: str, last_exposure: dt.date)
         orders.append(PlannedOrder(order["kind"], start, end, tests))
         start = end
     return OrderPlan(protocol.name, protocol.version, tier, last_exposure, tuple(orders))
+
+
+# --- orders as records ------------------------------------------------------------------------
+
+
+def create_site(
+    *, user, name: str, capacity: int, area_code: str, address: str = ""
+) -> QuarantineSite:
+    """Register a centralised quarantine site (a hotel) with its number of rooms."""
+    require_permission(actor=user, action="manage_tracing", area_code=area_code, object_type="site")
+    if not name.strip():
+        raise RuleViolation(field="name", code="required", message=_("A site needs a name."))
+    if capacity < 1:
+        raise RuleViolation(
+            field="capacity", code="range", message=_("A site has at least one room.")
+        )
+    return QuarantineSite.objects.create(
+        name=name.strip()[:200], capacity=capacity, area_code=area_code, address=address[:200]
+    )
+
+
+def _check_site(site: QuarantineSite | None, plan: OrderPlan) -> QuarantineSite | None:
+    centralised = [o for o in plan.orders if o.kind == OrderKind.CENTRALISED_QUARANTINE]
+    if not centralised:
+        return None
+    if site is None:
+        raise RuleViolation(
+            field="site", code="required", message=_("Centralised quarantine names a site.")
+        )
+    # Locked: two investigators filling the last room cannot both get it.
+    site = QuarantineSite.objects.select_for_update().get(pk=site.pk)
+    first = centralised[0]
+    taken = ControlOrder.objects.filter(
+        site=site, state=OrderState.ACTIVE, start__lt=first.end, end__gt=first.start
+    ).count()
+    if taken >= site.capacity:
+        raise RuleViolation(
+            field="site",
+            code="full",
+            message=_("%(site)s is full: %(taken)s of %(rooms)s rooms are taken.")
+            % {"site": site.name, "taken": taken, "rooms": site.capacity},
+        )
+    return site
+
+
+def _next_number(year: int) -> int:
+    last = ControlOrder.objects.filter(year=year).aggregate(m=Max("number"))["m"]
+    return (last or 0) + 1
+
+
+def issue_orders(
+    *,
+    user,
+    decision: ExposureDecision,
+    last_exposure: dt.date | None = None,
+    protocol: str | None = None,
+    site: QuarantineSite | None = None,
+) -> list[ControlOrder]:
+    """The protocol's chained orders for an accepted contact, dated from the last exposure
+    (by default the day of the scan that made the contact)."""
+    require_permission(
+        actor=user,
+        action="manage_tracing",
+        area_code=decision.area_code,
+        object_type="exposure",
+        object_id=decision.pk,
+    )
+    if decision.decision != Decision.ACCEPTED:
+        raise RuleViolation(
+            field="decision",
+            code="not_accepted",
+            message=_("Only an accepted contact gets orders."),
+        )
+    last = last_exposure or timezone.localdate(decision.scanned_at)
+    plan = plan_orders(protocol=tracing_protocol(protocol), tier=decision.tier, last_exposure=last)
+    with transaction.atomic():
+        ExposureDecision.objects.select_for_update().get(pk=decision.pk)
+        if decision.orders.filter(state=OrderState.ACTIVE).exists():
+            raise RuleViolation(
+                field="decision", code="has_orders", message=_("This contact already has orders.")
+            )
+        site = _check_site(site, plan)
+        year = last.year
+        number, previous, out = _next_number(year), None, []
+        for planned in plan.orders:
+            previous = ControlOrder.objects.create(
+                number=number,
+                year=year,
+                kind=planned.kind,
+                tier=decision.tier,
+                protocol=plan.protocol,
+                protocol_version=plan.version,
+                last_exposure=last,
+                start=planned.start,
+                end=planned.end,
+                test_dates=[d.isoformat() for d in planned.test_dates],
+                previous=previous,
+                decision=decision,
+                area_code=decision.area_code,
+                document_type=decision.document_type,
+                document_cipher=decision.document_cipher,
+                document_index=decision.document_index,
+                document_masked=decision.document_masked,
+                site=site if planned.kind == OrderKind.CENTRALISED_QUARANTINE else None,
+                issued_by=user,
+            )
+            out.append(previous)
+            number += 1
+    return out
+
+
+def release_order(*, user, order: ControlOrder, today: dt.date | None = None) -> ControlOrder:
+    """Release an order whose end has come (解除隔离)."""
+    require_permission(
+        actor=user,
+        action="manage_tracing",
+        area_code=order.area_code,
+        object_type="control_order",
+        object_id=order.pk,
+    )
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        order = ControlOrder.objects.select_for_update().get(pk=order.pk)
+        if order.state != OrderState.ACTIVE:
+            raise RuleViolation(
+                field="state", code="not_active", message=_("This order is no longer in force.")
+            )
+        if today < order.end:
+            raise RuleViolation(
+                field="end",
+                code="not_yet",
+                message=_("The order ends on %(end)s.") % {"end": order.end.isoformat()},
+            )
+        order.state = OrderState.RELEASED
+        order.save(update_fields=["state", "updated_at"])
+    return order

@@ -1,0 +1,208 @@
+"""Control orders from the protocol: the plan's date rules tested from every preset's data,
+the CLI's JSON, orders as records with sites and release, and the notice PDF."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from fangkong.core.errors import RuleViolation
+from fangkong.protocols import preset_files
+from fangkong.tracing.models import ControlOrder, ExposureDecision, OrderState
+from fangkong.tracing.notice_pdf import notice_blocks, order_notice_pdf
+from fangkong.tracing.protocol import tracing_protocol
+from fangkong.tracing.services.exposures import decide_exposure, subject_token
+from fangkong.tracing.services.orders import create_site, issue_orders, plan_orders, release_order
+from fangkong.tracing.services.scans import import_scans, person_key
+from fangkong.zones.protocols import read_preset_file
+
+from .conftest import D
+
+LAST = dt.date(2022, 6, 13)
+RULES = [
+    pytest.param(path.stem, rule, id=f"{path.stem}-{rule['tier']}")
+    for path in preset_files()
+    for rule in read_preset_file(path)["contacts"]
+]
+
+
+@pytest.mark.parametrize(("name", "rule"), RULES)
+def test_each_presets_orders_are_counted_from_the_last_exposure(db, name, rule):
+    plan = plan_orders(protocol=tracing_protocol(name), tier=rule["tier"], last_exposure=LAST)
+    start = LAST
+    for planned, order in zip(plan.orders, rule["orders"], strict=True):
+        assert planned.kind == order["kind"]
+        assert (planned.start, planned.end) == (start, start + dt.timedelta(days=order["days"]))
+        assert list(planned.test_dates) == [
+            start + dt.timedelta(days=k) for k in order["test_days"]
+        ]
+        start = planned.end
+    # The preset's test days, counted from the first order's start, are the plan's dates.
+    expected = [LAST + dt.timedelta(days=k) for k in rule["test_days"]]
+    assert plan.test_dates == expected
+
+
+def test_the_order_plan_command_prints_the_9th_editions_7_plus_3(db):
+    out = io.StringIO()
+    call_command(
+        "tracing",
+        "order-plan",
+        "--protocol",
+        "cn-9th-edition-2022",
+        "--tier",
+        "close",
+        "--last-exposure",
+        "2022-06-13",
+        "--json",
+        stdout=out,
+    )
+    assert json.loads(out.getvalue()) == {
+        "orders": [
+            {"kind": "centralised_quarantine", "start": "2022-06-13", "end": "2022-06-20"},
+            {"kind": "home_health_monitoring", "start": "2022-06-20", "end": "2022-06-23"},
+        ],
+        "test_dates": [
+            "2022-06-14",
+            "2022-06-15",
+            "2022-06-16",
+            "2022-06-18",
+            "2022-06-20",
+            "2022-06-23",
+        ],
+    }
+
+
+def test_a_tier_the_protocol_does_not_name_is_refused(db):
+    with pytest.raises(CommandError, match="tier"):
+        call_command(
+            "tracing",
+            "order-plan",
+            "--protocol",
+            "cn-20-measures-2022-11",
+            "--tier",
+            "secondary",
+            "--last-exposure",
+            "2022-11-20",
+            "--json",
+            stdout=io.StringIO(),
+        )
+
+
+# --- orders as records --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def contact(district, commander, id_number, write_csv):
+    """A close contact accepted from a supermarket visit on 13 June."""
+    case = id_number("410172", "19900101", 11)
+    other = id_number("410102", "19450302", 22)
+    rows = [
+        ("a1", "V-S", "超市", "supermarket", "resident_id", case, "2022-06-13T10:00:00+08:00"),
+        ("b1", "V-S", "超市", "supermarket", "resident_id", other, "2022-06-13T10:10:00+08:00"),
+    ]
+    import_scans(path=write_csv(rows))
+    index, masked = person_key(document_type="resident_id", document_number=case)
+    return decide_exposure(
+        user=commander,
+        subject=subject_token(index=index, masked=masked),
+        source_id="b1",
+        decision="accepted",
+        tier="close",
+    )
+
+
+def _nine(commander, contact, site=None):
+    return issue_orders(user=commander, decision=contact, protocol="cn-9th-edition-2022", site=site)
+
+
+def test_orders_are_issued_as_a_chain_at_a_named_site(commander, contact):
+    hotel = create_site(user=commander, name="高新区隔离酒店", capacity=2, area_code=D)
+    first, second = _nine(commander, contact, site=hotel)
+    assert (first.kind, first.start, first.end, first.site) == (
+        "centralised_quarantine",
+        LAST,
+        dt.date(2022, 6, 20),
+        hotel,
+    )
+    assert (second.previous, second.start, second.site) == (first, first.end, None)
+    assert second.test_dates == ["2022-06-23"]
+    assert first.document_index == contact.document_index
+
+
+def test_centralised_quarantine_without_a_site_is_refused(commander, contact):
+    with pytest.raises(RuleViolation) as exc:
+        _nine(commander, contact)
+    assert exc.value.code == "required" and not ControlOrder.objects.exists()
+
+
+def test_a_full_site_is_refused_with_the_reason(commander, contact, id_number):
+    hotel = create_site(user=commander, name="高新区隔离酒店", capacity=1, area_code=D)
+    _nine(commander, contact, site=hotel)
+    other = ExposureDecision.objects.create(
+        **{
+            f.name: getattr(contact, f.name)
+            for f in ExposureDecision._meta.concrete_fields
+            if f.name not in {"id", "source_id", "created_at", "updated_at"}
+        },
+        source_id="b2",
+    )
+    with pytest.raises(RuleViolation) as exc:
+        _nine(commander, other, site=hotel)
+    assert exc.value.code == "full" and "1" in str(exc.value.message)
+
+
+def test_a_contact_gets_its_orders_once(commander, contact):
+    hotel = create_site(user=commander, name="酒店", capacity=5, area_code=D)
+    _nine(commander, contact, site=hotel)
+    with pytest.raises(RuleViolation) as exc:
+        _nine(commander, contact, site=hotel)
+    assert exc.value.code == "has_orders"
+
+
+def test_an_order_is_released_when_its_end_has_come(commander, contact):
+    hotel = create_site(user=commander, name="酒店", capacity=5, area_code=D)
+    first, _second = _nine(commander, contact, site=hotel)
+    with pytest.raises(RuleViolation) as exc:
+        release_order(user=commander, order=first, today=dt.date(2022, 6, 19))
+    assert exc.value.code == "not_yet"
+    released = release_order(user=commander, order=first, today=dt.date(2022, 6, 20))
+    assert released.state == OrderState.RELEASED
+
+
+def test_the_notice_names_the_orders_dates_and_tests_masked(commander, contact):
+    hotel = create_site(user=commander, name="高新区隔离酒店", capacity=5, area_code=D)
+    first, second = _nine(commander, contact, site=hotel)
+    text = "\n".join(t for _s, t in notice_blocks(second))
+    assert contact.document_masked in text and "2022年6月20日" in text and "2022-06-23" in text
+    assert "集中隔离医学观察告知书" in text
+    assert order_notice_pdf(first).startswith(b"%PDF")
+
+
+def test_the_orders_page_issues_orders_and_serves_the_notice(client, commander, contact):
+    hotel = create_site(user=commander, name="高新区隔离酒店", capacity=5, area_code=D)
+    client.force_login(commander)
+    page = client.get("/tracing/orders/").content.decode()
+    assert contact.document_masked in page
+    answer = client.post(
+        "/tracing/orders/issue/",
+        {
+            "decision": contact.pk,
+            "protocol": "cn-9th-edition-2022",
+            "last_exposure": "2022-06-13",
+            "site": hotel.pk,
+        },
+    )
+    order = ControlOrder.objects.get(previous=None)
+    assert answer.status_code == 302 and answer.url == f"/tracing/orders/{order.pk}/"
+    pdf = client.get(f"/tracing/orders/{order.pk}/notice.pdf")
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    plan = client.get(
+        "/tracing/orders/",
+        {"protocol": "cn-9th-edition-2022", "tier": "secondary", "last_exposure": "2022-06-13"},
+    )
+    assert "2022-06-20" in plan.content.decode()
