@@ -7,7 +7,7 @@ a fixed number: the figures are for reading, the tests never assert wall-clock l
 
 Environment: FANGKONG_BENCH_DBS (default "sqlite,postgresql"), FANGKONG_BENCH_SIZES
 (default "100000,1000000") to run smaller for a quick look. FANGKONG_BENCH_TASKS (default
-all: "seed,registration,pg_restart,governance") runs a part again:
+all: "seed,registration,pg_restart,governance,tracing") runs a part again:
 its rows replace the same rows of the last latest.json, and ratios use the baseline stored
 there when raw_insert does not run.
 """
@@ -24,6 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
+# FANGKONG_BENCH_TRACING_SCANS sizes the scans table of "tracing" (default 10 million).
 
 
 def run_task(task: str, db: str, size: int) -> dict:
@@ -59,6 +60,10 @@ def child(task: str, db: str, size: int) -> dict:
         return bench_pg_restart(residents=size)
     with fresh_database(db) as env:
         setup_django(env)
+        if task == "tracing":
+            from bench.bench_tracing import bench_tracing
+
+            return bench_tracing(scans=size)
         if task == "raw_insert":
             from bench.raw_insert import bench_raw_insert
 
@@ -116,7 +121,7 @@ def main() -> None:
     ):
         os.environ.setdefault(name, base64.b64encode(os.urandom(size)).decode())
     dbs = os.environ.get("FANGKONG_BENCH_DBS", "sqlite,postgresql").split(",")
-    every = "seed,registration,pg_restart,governance"
+    every = "seed,registration,pg_restart,governance,tracing"
     tasks = set(os.environ.get("FANGKONG_BENCH_TASKS", every).split(","))
     previous: list[dict] = []
     if tasks != set(every.split(",")) and (RESULTS / "latest.json").exists():
@@ -205,6 +210,14 @@ def main() -> None:
             o311 = gov["open311"]
             add("open311_get_requests_http_p99", db, o311["get_p99_ms"], "ms")
             add("open311_post_request_http_p99", db, o311["post_p99_ms"], "ms")
+        if "tracing" in tasks:
+            n = int(os.environ.get("FANGKONG_BENCH_TRACING_SCANS", "10000000"))
+            tr = run_task("tracing", db, n)
+            add(f"scan_import_{tr['scans']}_scans", db, tr["import_scans_per_s"], "scans/s", base)
+            add(f"scan_import_{tr['scans']}_scans_peak_rss", db, tr["import_peak_rss_mb"], "MiB")
+            add(f"exposures_30_visits_{tr['scans']}_scans_p50", db, tr["exposures_p50_ms"], "ms")
+            add(f"exposures_30_visits_{tr['scans']}_scans_p99", db, tr["exposures_p99_ms"], "ms")
+            add("scan_purge_one_day", db, tr["purge_day_s"], "s")
         if "registration" not in tasks:
             continue
         reg = run_task(

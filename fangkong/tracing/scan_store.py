@@ -135,7 +135,7 @@ def _write_postgres(rows: Sequence[ScanRow]) -> int:
 
 def sqlite_time(moment: dt.datetime) -> str:
     # The text Django writes for an aware time on SQLite: UTC, no offset, whole seconds here.
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return moment.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ", "seconds")
 
 
 def _write_sqlite(rows: Sequence[ScanRow]) -> int:

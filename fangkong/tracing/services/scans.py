@@ -46,6 +46,8 @@ CSV_COLUMNS = (
     "scanned_at",
 )
 DEFAULT_CHUNK = 50_000
+# Checked for every row of a file: a set, not the enum's list built anew on each call.
+VENUE_KINDS = frozenset(VenueKind.values)
 MAX_API_BATCH = 1000
 
 
@@ -224,7 +226,7 @@ def _parse_row(row: list[str], at: dict[str, int], vault: DocumentVault) -> _Par
     if not code or len(code) > 64:
         raise _fail("venue_code", "invalid", _("Not a venue code."))
     kind = cell("venue_kind") or VenueKind.OTHER
-    if kind not in VenueKind.values:
+    if kind not in VENUE_KINDS:
         raise _fail("venue_kind", "unknown", _("Unknown kind of venue."))
     moment = parse_scan_time(cell("scanned_at"))
     document = vault.protect(cell("document_type"), cell("document_number"))

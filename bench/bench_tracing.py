@@ -1,0 +1,153 @@
+"""Tracing benchmarks: importing a venue-code platform's file of N scans (rate and memory),
+exposures of one person with 30 scans against all of them (p50/p99), and purging a day.
+
+The synthetic city: venues with Zipf-like popularity (a few malls and metro stations take most
+scans), people who scan a few times a day, entry times spread over the last 14 days. N is the
+task's size (FANGKONG_BENCH_TRACING_SCANS in `make bench`; the issue's figure is 10 million).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import random
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from bench.bench_seed import _sample_rss
+from bench.common import median, percentile
+
+KINDS = ("supermarket", "restaurant", "pharmacy", "market", "office", "metro_station")
+PERSON_SCANS = 30
+
+
+def _id_number(seq: int) -> str:
+    from fangkong.core.documents import check_character
+
+    birth = dt.date(1950, 1, 1) + dt.timedelta(days=seq % 20000)
+    body = f"410172{birth:%Y%m%d}{seq % 1000:03d}"
+    return body + check_character(body)
+
+
+def write_scans_file(path: Path, *, scans: int, now: dt.datetime, seed: int = 613) -> None:
+    """N scans as the platform exports them, written as they are made (flat memory)."""
+    rng = random.Random(seed)
+    venues = max(10, scans // 1000)
+    people = [_id_number(i) for i in range(max(100, min(scans // 20, 200_000)))]
+    span = 14 * 86400 - 3600
+    start = now - dt.timedelta(seconds=span)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(
+            (
+                "source_id",
+                "venue_code",
+                "venue_name",
+                "venue_kind",
+                "document_type",
+                "document_number",
+                "scanned_at",
+            )
+        )
+        for i in range(scans):
+            venue = min(int(rng.paretovariate(1.2)) - 1, venues - 1)
+            at = start + dt.timedelta(seconds=rng.randrange(span))
+            out.writerow(
+                (
+                    f"s{i}",
+                    f"V{venue:07d}",
+                    f"场所{venue}",
+                    KINDS[venue % len(KINDS)],
+                    "resident_id",
+                    people[rng.randrange(len(people))],
+                    at.isoformat(timespec="seconds"),
+                )
+            )
+
+
+def bench_tracing(scans: int) -> dict:
+    from django.utils import timezone
+
+    from fangkong.tracing.selectors import OPERATOR, list_exposures
+    from fangkong.tracing.services.scans import import_scans, purge_scans
+
+    now = timezone.now().replace(microsecond=0)
+    with tempfile.TemporaryDirectory(prefix="fangkong-scans-") as tmp:
+        big, case = Path(tmp) / "scans.csv", Path(tmp) / "case.csv"
+        write_scans_file(big, scans=scans, now=now)
+        stop, peak = threading.Event(), [0]
+        sampler = threading.Thread(target=_sample_rss, args=(stop, peak), daemon=True)
+        sampler.start()
+        started = time.perf_counter()
+        try:
+            report = import_scans(path=big)
+        finally:
+            seconds = time.perf_counter() - started
+            stop.set()
+            sampler.join()
+        # The case: 30 visits to the busiest venues over the 14 days.
+        document = "410172198001010000"
+        document = document[:17] + _check(document[:17])
+        rows = [
+            (
+                f"case{k}",
+                f"V{k % 5:07d}",
+                "",
+                KINDS[k % 5 % len(KINDS)],
+                "resident_id",
+                document,
+                (now - dt.timedelta(hours=11 * k + 1)).isoformat(timespec="seconds"),
+            )
+            for k in range(PERSON_SCANS)
+        ]
+        with case.open("w", newline="", encoding="utf-8") as fh:
+            out = csv.writer(fh)
+            out.writerow(
+                (
+                    "source_id",
+                    "venue_code",
+                    "venue_name",
+                    "venue_kind",
+                    "document_type",
+                    "document_number",
+                    "scanned_at",
+                )
+            )
+            out.writerows(rows)
+        import_scans(path=case)
+    timings, found = [], 0
+    for _ in range(int(os.environ.get("FANGKONG_BENCH_TRACING_REPEATS", "20"))):
+        t0 = time.perf_counter()
+        found = len(
+            list_exposures(
+                actor=OPERATOR,
+                document_number=document,
+                start=now - dt.timedelta(days=14),
+                end=now,
+            )
+        )
+        timings.append((time.perf_counter() - t0) * 1000)
+    # A day later, the oldest day's scans are past the retention period.
+    t0 = time.perf_counter()
+    purged = purge_scans(now=now + dt.timedelta(days=1))
+    purge_s = time.perf_counter() - t0
+    return {
+        "scans": report.imported,
+        "import_scans_per_s": report.imported / seconds if seconds else 0.0,
+        "import_peak_rss_mb": peak[0] / 2**20,
+        "exposures_found": found,
+        "exposures_p50_ms": median(timings),
+        "exposures_p99_ms": percentile(timings, 99),
+        "purge_day_s": purge_s,
+        "purge_days_dropped": purged.days_dropped,
+        "purge_rows_deleted": purged.rows_deleted,
+    }
+
+
+def _check(body: str) -> str:
+    from fangkong.core.documents import check_character
+
+    return check_character(body)
