@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from fangkong.core.documents import DocumentType
 
 from .models import ContactTier, Decision, VenueKind
+from .models_cases import CaseKind, CaseSource
 
 
 class VenueForm(forms.Form):
@@ -69,3 +70,32 @@ class SiteForm(forms.Form):
     capacity = forms.IntegerField(label=_("Rooms"), min_value=1, max_value=100_000)
     area_code = forms.CharField(label=_("Area code"), max_length=64)
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
+
+
+class CaseForm(forms.Form):
+    document_type = forms.ChoiceField(
+        label=_("Document type"), choices=DocumentType.choices, initial=DocumentType.RESIDENT_ID
+    )
+    document_number = forms.CharField(label=_("Document number"), max_length=64)
+    person_name = forms.CharField(label=_("Name"), max_length=64, required=False)
+    kind = forms.ChoiceField(label=_("Kind"), choices=CaseKind.choices)
+    source = forms.ChoiceField(label=_("Source"), choices=CaseSource.choices)
+    onset_date = forms.DateField(label=_("Onset date"), required=False)
+    sampling_date = forms.DateField(label=_("Sampling date"), required=False)
+    team = forms.CharField(label=_("Investigator team"), max_length=100, required=False)
+    area_code = forms.CharField(
+        label=_("Area code"),
+        max_length=64,
+        required=False,
+        help_text=_("Taken from the registry when the person lives here."),
+    )
+
+
+class StopForm(forms.Form):
+    place = forms.CharField(label=_("Place"), max_length=200, required=False)
+    venue_code = forms.CharField(label=_("Venue code"), max_length=64, required=False)
+    arrived_at = forms.DateTimeField(label=_("Arrived at"))
+    left_at = forms.DateTimeField(label=_("Left at"), required=False)
+    companions = forms.CharField(label=_("Companions"), max_length=200, required=False)
+    transport = forms.CharField(label=_("Transport"), max_length=100, required=False)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)

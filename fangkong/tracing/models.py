@@ -238,3 +238,7 @@ class ControlOrder(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.document_masked} {self.start}–{self.end}"
+
+
+# Cases live in their own module; imported here so Django finds their models.
+from .models_cases import Case, ItineraryStop  # noqa: E402, F401

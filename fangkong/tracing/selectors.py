@@ -22,6 +22,7 @@ from .models import (
     Venue,
     VenueScan,
 )
+from .models_cases import Case
 from .protocol import tracing_protocol
 from .services.scans import person_index
 
@@ -188,3 +189,28 @@ def sites_for(user) -> QuerySet[QuarantineSite]:
         above.append(str(code))
         code = code.parent
     return QuarantineSite.objects.filter(_in_scope(user) | Q(area_code__in=above))
+
+
+# --- cases ------------------------------------------------------------------------------------
+
+
+def cases_for(user) -> QuerySet[Case]:
+    require_permission(actor=user, action="view_tracing", object_type="cases")
+    return Case.objects.filter(_in_scope(user))
+
+
+def case_for(user, pk: int) -> Case:
+    """One case; one outside the user's area is refused and audited."""
+    case = Case.objects.filter(pk=pk).first()
+    if case is None:
+        raise RuleViolation(
+            field="case", code="unknown", message=_("No case has this number."), status_code=404
+        )
+    require_permission(
+        actor=user,
+        action="view_tracing",
+        area_code=case.area_code,
+        object_type="case",
+        object_id=pk,
+    )
+    return case

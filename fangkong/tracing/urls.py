@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, views_exposures, views_orders
+from . import views, views_cases, views_exposures, views_orders
 
 app_name = "tracing"
 urlpatterns = [
@@ -11,6 +11,9 @@ urlpatterns = [
     path("venues/<int:pk>/poster/", views.venue_poster, name="poster"),
     path("exposures/", views_exposures.exposures, name="exposures"),
     path("exposures/decide/", views_exposures.decide, name="decide"),
+    path("cases/", views_cases.case_list, name="cases"),
+    path("cases/<int:pk>/", views_cases.case_detail, name="case"),
+    path("cases/<int:pk>/<str:clock>/", views_cases.case_clock, name="case_clock"),
     path("orders/", views_orders.orders, name="orders"),
     path("orders/issue/", views_orders.issue, name="issue"),
     path("orders/<int:pk>/", views_orders.order_detail, name="order"),

@@ -1,4 +1,4 @@
-"""`fangkong tracing import-scans FILE.csv [--json]`, `purge-scans [--json]`,
+"""`fangkong tracing import-scans FILE.csv [--json]`, `purge-scans [--json]`, `escalate-clocks`,
 `exposures --document-number N [--document-type T] --from ISO --to ISO [--window-minutes W]
 [--protocol NAME] --json` and `order-plan --protocol NAME --tier TIER --last-exposure DATE --json`.
 
@@ -16,6 +16,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from fangkong.core.errors import RuleViolation
+from fangkong.tracing.services.cases import escalate_overdue_clocks
 from fangkong.tracing.services.scans import DEFAULT_CHUNK, import_scans, purge_scans
 
 from ._tracing_queries import add_query_parsers, handle_query
@@ -32,6 +33,8 @@ class Command(BaseCommand):
         imp.add_argument("--json", action="store_true", help="print JSON")
         purge = sub.add_parser("purge-scans", help="remove scans past the retention period")
         purge.add_argument("--json", action="store_true", help="print JSON")
+        clocks = sub.add_parser("escalate-clocks", help="overdue case clocks become tasks")
+        clocks.add_argument("--json", action="store_true", help="print JSON")
         add_query_parsers(sub)
 
     def handle(self, *args, **options):
@@ -48,6 +51,11 @@ class Command(BaseCommand):
                     _("Purged: %(days)s days dropped, %(rows)s rows deleted.")
                     % {"days": result.days_dropped, "rows": result.rows_deleted},
                 )
+                return None
+            if options["action"] == "escalate-clocks":
+                n = escalate_overdue_clocks()
+                text = _("%(n)s overdue clocks escalated.") % {"n": n}
+                self._print({"escalated": n}, options["json"], text)
                 return None
             self.stdout.write(json.dumps(handle_query(options), ensure_ascii=False))
         except RuleViolation as exc:

@@ -1,0 +1,244 @@
+"""Cases: opened with the protocol's clocks (report within 2 h, case investigation within
+24 h in the shipped presets), itineraries filled by the investigator, and overdue clocks
+turned into tasks and events for the command centre."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.accounts.services import require_permission
+from fangkong.core import crypto
+from fangkong.core.areas import AreaCode
+from fangkong.core.documents import DocumentType, validate_document
+from fangkong.core.errors import RuleViolation
+from fangkong.core.events import publish
+from fangkong.core.masking import mask_document
+from fangkong.people.services import document_index, find_resident_by_document
+from fangkong.work.models import Task, TaskState
+
+from ..events import CaseClockOverdue, CaseOpened
+from ..models import Venue
+from ..models_cases import Case, CaseKind, CaseSource, CaseState, ItineraryStop
+from ..protocol import tracing_protocol
+
+CASE_CONTEXT = "tracing.case.document"
+CLOCK_TASK_KIND = "case_clock"
+
+
+def _fail(field: str, code: str, message) -> RuleViolation:
+    return RuleViolation(field=field, code=code, message=message)
+
+
+def open_case(
+    *,
+    user,
+    document_number: str,
+    kind: str,
+    document_type: str = DocumentType.RESIDENT_ID,
+    source: str = CaseSource.MANUAL,
+    onset_date: dt.date | None = None,
+    sampling_date: dt.date | None = None,
+    team: str = "",
+    area_code: str = "",
+    person_name: str = "",
+    opened_at: dt.datetime | None = None,
+    protocol: str | None = None,
+) -> Case:
+    """Open a case for a positive person; its clocks start now (or at `opened_at`)."""
+    if kind not in CaseKind.values or source not in CaseSource.values:
+        raise _fail("kind", "unknown", _("Unknown kind or source of case."))
+    if onset_date is None and sampling_date is None:
+        raise _fail(
+            "onset_date",
+            "required",
+            _("Give the onset date (or the sampling date for an asymptomatic infection)."),
+        )
+    doc = validate_document(document_type, document_number)
+    resident = find_resident_by_document(doc.type, doc.number)
+    if resident is not None:
+        area_code, person_name = resident.area_code, resident.name
+    try:
+        area = AreaCode.parse(area_code or user.scope_code)
+    except ValueError:
+        raise _fail("area_code", "invalid", _("Not an area code.")) from None
+    require_permission(actor=user, action="manage_tracing", area_code=area, object_type="case")
+    rules = tracing_protocol(protocol)
+    opened_at = opened_at or timezone.now()
+    clocks = rules.rules["clocks"]
+    case = Case(
+        kind=kind,
+        source=source,
+        resident=resident,
+        person_name=person_name.strip()[:64],
+        document_type=doc.type,
+        document_cipher=crypto.encrypt(doc.number, context=CASE_CONTEXT),
+        document_index=document_index(doc.type, doc.number),
+        document_masked=mask_document(doc.number),
+        area_code=area,
+        onset_date=onset_date,
+        sampling_date=sampling_date,
+        team=team.strip()[:100],
+        protocol=rules.name,
+        opened_at=opened_at,
+        report_due_at=opened_at + dt.timedelta(hours=clocks["report_within_hours"]),
+        investigation_due_at=opened_at + dt.timedelta(hours=clocks["investigation_within_hours"]),
+        opened_by=user,
+    )
+    try:
+        with transaction.atomic():
+            case.save()
+            publish(
+                CaseOpened(
+                    case_id=case.pk,
+                    case_kind=kind,
+                    area_code=area,
+                    person=case.document_masked,
+                    by=user.get_username(),
+                )
+            )
+    except IntegrityError:
+        raise _fail(
+            "document_number", "open_case", _("This person already has a case under investigation.")
+        ) from None
+    return case
+
+
+def _locked(case: Case) -> Case:
+    return Case.objects.select_for_update().get(pk=case.pk)
+
+
+def mark_reported(*, user, case: Case, at: dt.datetime | None = None) -> Case:
+    """The positive was reported (直报): the report clock stops."""
+    require_permission(
+        actor=user,
+        action="manage_tracing",
+        area_code=case.area_code,
+        object_type="case",
+        object_id=case.pk,
+    )
+    with transaction.atomic():
+        case = _locked(case)
+        if case.reported_at is None:
+            case.reported_at = at or timezone.now()
+            case.save(update_fields=["reported_at", "updated_at"])
+            _close_clock_task(case, "report")
+    return case
+
+
+def complete_investigation(*, user, case: Case, at: dt.datetime | None = None) -> Case:
+    """The case investigation (个案调查) is done: its clock stops."""
+    require_permission(
+        actor=user,
+        action="manage_tracing",
+        area_code=case.area_code,
+        object_type="case",
+        object_id=case.pk,
+    )
+    with transaction.atomic():
+        case = _locked(case)
+        if case.state != CaseState.OPEN:
+            raise _fail("state", "not_open", _("This case is no longer under investigation."))
+        case.state, case.investigated_at = CaseState.INVESTIGATED, at or timezone.now()
+        case.save(update_fields=["state", "investigated_at", "updated_at"])
+        _close_clock_task(case, "investigation")
+    return case
+
+
+def _clock_key(case: Case, clock: str) -> str:
+    return f"case-clock:{case.pk}:{clock}"
+
+
+def _close_clock_task(case: Case, clock: str) -> None:
+    Task.objects.filter(key=_clock_key(case, clock), state=TaskState.OPEN).update(
+        state=TaskState.DONE, done_at=timezone.now()
+    )
+
+
+def escalate_overdue_clocks(*, now: dt.datetime | None = None) -> int:
+    """Turn every clock that ran out into a task for the team's area and an event for the
+    command centre, once each; the number of clocks escalated now. Safe to run again."""
+    now = now or timezone.now()
+    overdue = [
+        (case, "report", case.report_due_at)
+        for case in Case.objects.filter(reported_at__isnull=True, report_due_at__lt=now)
+    ] + [
+        (case, "investigation", case.investigation_due_at)
+        for case in Case.objects.filter(state=CaseState.OPEN, investigation_due_at__lt=now)
+    ]
+    escalated = 0
+    for case, clock, due in overdue:
+        with transaction.atomic():
+            _task, created = Task.objects.get_or_create(
+                key=_clock_key(case, clock),
+                defaults={
+                    "kind": CLOCK_TASK_KIND,
+                    "title": str(
+                        _("Overdue: %(clock)s of case %(person)s")
+                        % {"clock": CLOCK_LABELS[clock], "person": case.document_masked}
+                    ),
+                    "detail": {"case": case.pk, "clock": clock, "due_at": due.isoformat()},
+                    "area_code": case.area_code,
+                    "due_at": due,
+                },
+            )
+            if created:
+                publish(
+                    CaseClockOverdue(
+                        case_id=case.pk,
+                        clock=clock,
+                        due_at=due.isoformat(),
+                        area_code=case.area_code,
+                        person=case.document_masked,
+                    )
+                )
+                escalated += 1
+    return escalated
+
+
+CLOCK_LABELS = {"report": _("the report"), "investigation": _("the case investigation")}
+
+
+def add_stop(
+    *,
+    user,
+    case: Case,
+    place: str,
+    arrived_at: dt.datetime,
+    left_at: dt.datetime | None = None,
+    companions: str = "",
+    transport: str = "",
+    note: str = "",
+    venue_code: str = "",
+) -> ItineraryStop:
+    """Add a place to the case's itinerary (轨迹)."""
+    require_permission(
+        actor=user,
+        action="manage_tracing",
+        area_code=case.area_code,
+        object_type="case",
+        object_id=case.pk,
+    )
+    venue = None
+    if venue_code.strip():
+        venue = Venue.objects.filter(code=venue_code.strip()).first()
+        if venue is None:
+            raise _fail("venue_code", "unknown", _("No venue has this code."))
+    place = place.strip() or (venue.name if venue else "")
+    if not place:
+        raise _fail("place", "required", _("Say where the person was."))
+    if left_at is not None and left_at < arrived_at:
+        raise _fail("left_at", "order", _("The person left before arriving."))
+    return ItineraryStop.objects.create(
+        case=case,
+        place=place[:200],
+        venue=venue,
+        arrived_at=arrived_at,
+        left_at=left_at,
+        companions=companions.strip()[:200],
+        transport=transport.strip()[:100],
+        note=note.strip()[:200],
+    )

@@ -1,0 +1,83 @@
+"""Case pages: the list with its clocks, opening a case, and the itinerary on a phone."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _g
+from django.views.decorators.http import require_POST
+
+from fangkong.accounts.permissions import can
+from fangkong.core.errors import RuleViolation
+
+from . import selectors
+from .forms import CaseForm, StopForm
+from .services.cases import add_stop, complete_investigation, mark_reported, open_case
+
+
+def _form_error(form, exc: RuleViolation) -> None:
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+@login_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    cases = selectors.cases_for(request.user)
+    form = CaseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = open_case(user=request.user, **form.cleaned_data)
+        except RuleViolation as exc:
+            _form_error(form, exc)
+        else:
+            return redirect("tracing:case", pk=case.pk)
+    return render(
+        request,
+        "tracing/cases.html",
+        {
+            "cases": cases[:500],
+            "form": form if can(request.user, "manage_tracing") else None,
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = selectors.case_for(request.user, pk)
+    form = StopForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            add_stop(user=request.user, case=case, **form.cleaned_data)
+        except RuleViolation as exc:
+            _form_error(form, exc)
+        else:
+            return redirect("tracing:case", pk=pk)
+    return render(
+        request,
+        "tracing/case.html",
+        {
+            "case": case,
+            "stops": case.stops.select_related("venue"),
+            "form": form,
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def case_clock(request: HttpRequest, pk: int, clock: str) -> HttpResponse:
+    case = selectors.case_for(request.user, pk)
+    try:
+        if clock == "report":
+            mark_reported(user=request.user, case=case)
+        else:
+            complete_investigation(user=request.user, case=case)
+    except RuleViolation as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.info(request, _g("Recorded."))
+    return redirect("tracing:case", pk=pk)
