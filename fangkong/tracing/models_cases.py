@@ -10,7 +10,7 @@ from fangkong.core.documents import DocumentType
 from fangkong.core.models import TimeStampedModel
 from fangkong.people.models import Resident
 
-from .models import Venue
+from .models import ContactTier, Venue
 
 
 class CaseKind(models.TextChoices):
@@ -111,3 +111,62 @@ class ItineraryStop(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.place} {self.arrived_at:%m-%d %H:%M}"
+
+
+class ContactSource(models.TextChoices):
+    HOUSEHOLD = "household", _("Lives with the case")
+    FLOOR = "floor", _("Same or adjacent floor")
+    VENUE = "venue", _("Venue scan")
+    MANUAL = "manual", _("Found by the investigator")
+
+
+class ContactState(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    CONVERTED = "converted", _("Became a case")
+    DROPPED = "dropped", _("Dropped")
+
+
+class Contact(TimeStampedModel):
+    """A person exposed to a case (close, exposed) or to a close contact (secondary, `via`)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="contacts")
+    via = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="secondaries"
+    )
+    tier = models.CharField(_("tier"), max_length=10, choices=ContactTier.choices)
+    source = models.CharField(_("source"), max_length=10, choices=ContactSource.choices)
+    state = models.CharField(
+        _("state"), max_length=10, choices=ContactState.choices, default=ContactState.ACTIVE
+    )
+    resident = models.ForeignKey(
+        Resident, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    person_name = models.CharField(_("name"), max_length=64, blank=True)
+    document_type = models.CharField(
+        _("document type"), max_length=20, choices=DocumentType.choices
+    )
+    document_cipher = models.TextField(_("document (encrypted)"), blank=True)
+    document_index = models.CharField(_("document blind index"), max_length=40, db_index=True)
+    document_masked = models.CharField(_("document"), max_length=32)
+    area_code = models.CharField(_("area code"), max_length=64, db_index=True)
+    last_exposure = models.DateField(_("last exposure"))
+    reclassified_at = models.DateTimeField(_("reclassified at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["case", "tier", "id"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "document_index"], name="contact_once_per_case"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(tier="secondary")
+                | models.Q(via__isnull=False)
+                | models.Q(source="floor"),
+                name="secondary_contact_has_its_close_contact",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_tier_display()} {self.person_name or self.document_masked}"

@@ -13,6 +13,7 @@ urlpatterns = [
     path("exposures/decide/", views_exposures.decide, name="decide"),
     path("cases/", views_cases.case_list, name="cases"),
     path("cases/<int:pk>/", views_cases.case_detail, name="case"),
+    path("cases/<int:pk>/household/", views_cases.case_household, name="case_household"),
     path("cases/<int:pk>/<str:clock>/", views_cases.case_clock, name="case_clock"),
     path("orders/", views_orders.orders, name="orders"),
     path("orders/issue/", views_orders.issue, name="issue"),

@@ -16,6 +16,7 @@ from fangkong.core.errors import RuleViolation
 from . import selectors
 from .forms import CaseForm, StopForm
 from .services.cases import add_stop, complete_investigation, mark_reported, open_case
+from .services.contacts import propose_household_contacts
 
 
 def _form_error(form, exc: RuleViolation) -> None:
@@ -61,6 +62,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "case": case,
             "stops": case.stops.select_related("venue"),
+            "contacts": case.contacts.select_related("via"),
             "form": form,
             "now": timezone.now(),
         },
@@ -80,4 +82,19 @@ def case_clock(request: HttpRequest, pk: int, clock: str) -> HttpResponse:
         messages.error(request, str(exc.message))
     else:
         messages.info(request, _g("Recorded."))
+    return redirect("tracing:case", pk=pk)
+
+
+@login_required
+@require_POST
+def case_household(request: HttpRequest, pk: int) -> HttpResponse:
+    case = selectors.case_for(request.user, pk)
+    try:
+        added = propose_household_contacts(user=request.user, case=case)
+    except RuleViolation as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.info(
+            request, _g("%(n)s contacts proposed from the household.") % {"n": len(added)}
+        )
     return redirect("tracing:case", pk=pk)

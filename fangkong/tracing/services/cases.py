@@ -24,6 +24,7 @@ from ..events import CaseClockOverdue, CaseOpened
 from ..models import Venue
 from ..models_cases import Case, CaseKind, CaseSource, CaseState, ItineraryStop
 from ..protocol import tracing_protocol
+from .contacts import reclassify_after_positive
 
 CASE_CONTEXT = "tracing.case.document"
 CLOCK_TASK_KIND = "case_clock"
@@ -91,6 +92,7 @@ def open_case(
     try:
         with transaction.atomic():
             case.save()
+            reclassify_after_positive(case=case)
             publish(
                 CaseOpened(
                     case_id=case.pk,
