@@ -292,6 +292,8 @@ FANGKONG_DASHBOARD_POLL_SECONDS = _num("FANGKONG_DASHBOARD_POLL_SECONDS", 15)
 FANGKONG_DEFAULT_PROTOCOL = os.environ.get("FANGKONG_DEFAULT_PROTOCOL", "cn-three-zones-2022")
 # Venue-code scans are personal data: purged this many days after the scan (Sara Alert: 14).
 FANGKONG_SCAN_RETENTION_DAYS = int(_num("FANGKONG_SCAN_RETENTION_DAYS", 14))
+# Daily follow-up: a temperature at or above this counts as fever (2020–2022 screening: 37.3).
+FANGKONG_FEVER_CELSIUS = _num("FANGKONG_FEVER_CELSIUS", 37.3)
 
 # Notifications: SMS through an HTTP gateway (none configured: development logs the message
 # with the number masked; production marks it failed). Limits protect residents from floods.

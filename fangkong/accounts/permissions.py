@@ -41,6 +41,7 @@ ACTIONS: dict[str, object] = {
     "view_tracing": _("See venues, scans (masked), exposures and control orders"),
     "manage_tracing": _("Register venues, judge exposures and issue control orders"),
     "import_scans": _("Import venue-code scans (files and device batches)"),
+    "record_follow_up": _("Record the daily follow-up of people under control orders"),
 }
 
 R = Role
@@ -67,6 +68,7 @@ MATRIX: dict[str, frozenset[str]] = {
             "view_tracing",
             "manage_tracing",
             "import_scans",
+            "record_follow_up",
         }
     ),
     R.SUBDISTRICT_STAFF: frozenset(
@@ -86,6 +88,7 @@ MATRIX: dict[str, frozenset[str]] = {
             "issue_passes",
             "view_tracing",
             "manage_tracing",
+            "record_follow_up",
         }
     ),
     R.COMMUNITY_STAFF: frozenset(
@@ -105,6 +108,7 @@ MATRIX: dict[str, frozenset[str]] = {
             "issue_passes",
             "view_tracing",
             "manage_tracing",
+            "record_follow_up",
         }
     ),
     R.GRID_WORKER: frozenset(
@@ -116,6 +120,7 @@ MATRIX: dict[str, frozenset[str]] = {
             "view_cases",
             "report_cases",
             "view_tracing",
+            "record_follow_up",
         }
     ),
     R.SAMPLER: frozenset({"view_areas", "register_samples"}),

@@ -214,3 +214,30 @@ def case_for(user, pk: int) -> Case:
         object_id=pk,
     )
     return case
+
+
+# --- daily follow-up --------------------------------------------------------------------------
+
+
+def follow_up_lists(user, *, day: dt.date, fever: float) -> dict[str, list[ControlOrder]]:
+    """The line lists of the day in the user's area: not reported, symptomatic, due a test,
+    due release. Four queries, whatever the number of people."""
+    orders = orders_for(user).filter(state=OrderState.ACTIVE)
+    covering = orders.filter(start__lt=day, end__gte=day)
+    return {
+        "not_reported": list(covering.exclude(reports__day=day).order_by("area_code", "id")),
+        "symptomatic": list(
+            # One filter(): the day's own report must carry the fever or the symptoms.
+            covering.filter(
+                Q(reports__day=day)
+                & (Q(reports__temperature__gte=fever) | ~Q(reports__symptoms=""))
+            )
+            .distinct()
+            .order_by("area_code", "id")
+        ),
+        # Test dates are ISO dates in a JSON list: the day's text matches only itself.
+        "due_test": list(
+            covering.filter(test_dates__icontains=day.isoformat()).order_by("area_code", "id")
+        ),
+        "due_release": list(orders.filter(end__lte=day).order_by("area_code", "id")),
+    }

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, views_cases, views_exposures, views_orders
+from . import views, views_cases, views_exposures, views_followup, views_orders
 
 app_name = "tracing"
 urlpatterns = [
@@ -21,4 +21,7 @@ urlpatterns = [
     path("orders/<int:pk>/notice.pdf", views_orders.order_pdf, name="order_pdf"),
     path("orders/<int:pk>/release/", views_orders.release, name="release"),
     path("sites/new/", views_orders.site_new, name="site_new"),
+    path("follow-up/", views_followup.follow_up, name="follow_up"),
+    path("follow-up/<int:pk>/record/", views_followup.follow_up_record, name="follow_up_record"),
+    path("report/<str:token>/", views_followup.self_report, name="self_report"),
 ]

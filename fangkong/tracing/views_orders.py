@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _g
 from django.views.decorators.http import require_POST
 
@@ -18,6 +19,7 @@ from .forms import IssueOrdersForm, OrderPlanForm, SiteForm
 from .models import OrderState
 from .notice_pdf import order_notice_pdf
 from .protocol import preset_names, tracing_protocol
+from .services.followup import self_report_token
 from .services.orders import create_site, issue_orders, plan_orders, release_order
 
 
@@ -88,7 +90,10 @@ def issue(request: HttpRequest) -> HttpResponse:
 @login_required
 def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     order = selectors.order_for(request.user, pk)
-    return render(request, "tracing/order.html", {"order": order})
+    link = request.build_absolute_uri(
+        reverse("tracing:self_report", args=[self_report_token(order)])
+    )
+    return render(request, "tracing/order.html", {"order": order, "self_report": link})
 
 
 @login_required

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from devtools.fixtures import G111, D
-from fangkong.tracing.services.scans import CSV_COLUMNS
+from fangkong.tracing.services.exposures import decide_exposure, subject_token
+from fangkong.tracing.services.scans import CSV_COLUMNS, import_scans, person_key
 
 __all__ = ["G111", "D"]
 
@@ -44,3 +45,23 @@ def scan_device(commander):
         name="场所码平台", role=Role.DISTRICT_COMMANDER, scope_code=D, created_by=commander
     )
     return clear
+
+
+@pytest.fixture
+def contact(district, commander, id_number, write_csv):
+    """A close contact accepted from a supermarket visit on 13 June."""
+    case = id_number("410172", "19900101", 11)
+    other = id_number("410102", "19450302", 22)
+    rows = [
+        ("a1", "V-S", "超市", "supermarket", "resident_id", case, "2022-06-13T10:00:00+08:00"),
+        ("b1", "V-S", "超市", "supermarket", "resident_id", other, "2022-06-13T10:10:00+08:00"),
+    ]
+    import_scans(path=write_csv(rows))
+    index, masked = person_key(document_type="resident_id", document_number=case)
+    return decide_exposure(
+        user=commander,
+        subject=subject_token(index=index, masked=masked),
+        source_id="b1",
+        decision="accepted",
+        tier="close",
+    )

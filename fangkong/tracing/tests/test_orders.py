@@ -16,9 +16,7 @@ from fangkong.protocols import preset_files
 from fangkong.tracing.models import ControlOrder, ExposureDecision, OrderState
 from fangkong.tracing.notice_pdf import notice_blocks, order_notice_pdf
 from fangkong.tracing.protocol import tracing_protocol
-from fangkong.tracing.services.exposures import decide_exposure, subject_token
 from fangkong.tracing.services.orders import create_site, issue_orders, plan_orders, release_order
-from fangkong.tracing.services.scans import import_scans, person_key
 from fangkong.zones.protocols import read_preset_file
 
 from .conftest import D
@@ -94,26 +92,6 @@ def test_a_tier_the_protocol_does_not_name_is_refused(db):
 
 
 # --- orders as records --------------------------------------------------------------------------
-
-
-@pytest.fixture
-def contact(district, commander, id_number, write_csv):
-    """A close contact accepted from a supermarket visit on 13 June."""
-    case = id_number("410172", "19900101", 11)
-    other = id_number("410102", "19450302", 22)
-    rows = [
-        ("a1", "V-S", "超市", "supermarket", "resident_id", case, "2022-06-13T10:00:00+08:00"),
-        ("b1", "V-S", "超市", "supermarket", "resident_id", other, "2022-06-13T10:10:00+08:00"),
-    ]
-    import_scans(path=write_csv(rows))
-    index, masked = person_key(document_type="resident_id", document_number=case)
-    return decide_exposure(
-        user=commander,
-        subject=subject_token(index=index, masked=masked),
-        source_id="b1",
-        decision="accepted",
-        tier="close",
-    )
 
 
 def _nine(commander, contact, site=None):

@@ -1,5 +1,5 @@
-"""`fangkong tracing import-scans FILE.csv [--json]`, `purge-scans [--json]`, `escalate-clocks`,
-`exposures --document-number N [--document-type T] --from ISO --to ISO [--window-minutes W]
+"""`fangkong tracing import-scans FILE.csv [--json]`, `purge-scans`, `escalate-clocks`,
+`escalate-follow-up [--day DATE]`, `exposures --document-number N [--document-type T] --from ISO --to ISO [--window-minutes W]
 [--protocol NAME] --json` and `order-plan --protocol NAME --tier TIER --last-exposure DATE --json`.
 
 Run on the server by its operator: the whole district is in scope, and nothing printed holds a
@@ -8,15 +8,17 @@ document number (source ids and venue codes only).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from fangkong.core.errors import RuleViolation
 from fangkong.tracing.services.cases import escalate_overdue_clocks
+from fangkong.tracing.services.followup import escalate_missed_reports
 from fangkong.tracing.services.scans import DEFAULT_CHUNK, import_scans, purge_scans
 
 from ._tracing_queries import add_query_parsers, handle_query
@@ -35,6 +37,9 @@ class Command(BaseCommand):
         purge.add_argument("--json", action="store_true", help="print JSON")
         clocks = sub.add_parser("escalate-clocks", help="overdue case clocks become tasks")
         clocks.add_argument("--json", action="store_true", help="print JSON")
+        missed = sub.add_parser("escalate-follow-up", help="missed daily reports become tasks")
+        missed.add_argument("--day", default=None, help="ISO date (default: yesterday)")
+        missed.add_argument("--json", action="store_true", help="print JSON")
         add_query_parsers(sub)
 
     def handle(self, *args, **options):
@@ -52,6 +57,8 @@ class Command(BaseCommand):
                     % {"days": result.days_dropped, "rows": result.rows_deleted},
                 )
                 return None
+            if options["action"] == "escalate-follow-up":
+                return self._missed(options)
             if options["action"] == "escalate-clocks":
                 n = escalate_overdue_clocks()
                 text = _("%(n)s overdue clocks escalated.") % {"n": n}
@@ -79,6 +86,19 @@ class Command(BaseCommand):
             for e in report.errors:
                 self.stdout.write(f"  {e['line']}: {e['field']}: {e['message']}")
         self._print(report.as_dict(), options["json"], text)
+
+    def _missed(self, options) -> None:
+        try:
+            day = (
+                dt.date.fromisoformat(options["day"])
+                if options["day"]
+                else timezone.localdate() - dt.timedelta(days=1)
+            )
+        except ValueError:
+            raise CommandError(_("Not an ISO 8601 date.")) from None
+        n = escalate_missed_reports(day=day)
+        text = _("%(n)s missed reports became tasks.") % {"n": n}
+        self._print({"day": day.isoformat(), "tasks": n}, options["json"], text)
 
     def _print(self, data: dict, as_json: bool, text: str) -> None:
         self.stdout.write(json.dumps(data, ensure_ascii=False) if as_json else text)

@@ -1,0 +1,91 @@
+"""Daily follow-up: one report a day, line lists per grid, missed reports as tasks, and the
+self-report page opened from the signed link."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from fangkong.core.errors import RuleViolation
+from fangkong.tracing.selectors import follow_up_lists
+from fangkong.tracing.services.followup import (
+    escalate_missed_reports,
+    record_report,
+    self_report_token,
+)
+from fangkong.tracing.services.orders import create_site, issue_orders
+from fangkong.work.models import Task
+
+from .conftest import D
+
+D14, D15, D20 = dt.date(2022, 6, 14), dt.date(2022, 6, 15), dt.date(2022, 6, 20)
+
+
+@pytest.fixture
+def order(commander, contact):
+    hotel = create_site(user=commander, name="酒店", capacity=5, area_code=D)
+    return issue_orders(
+        user=commander, decision=contact, protocol="cn-9th-edition-2022", site=hotel
+    )[0]
+
+
+def test_a_report_a_day_and_the_line_lists(commander, order):
+    lists = follow_up_lists(commander, day=D14, fever=37.3)
+    assert [o.pk for o in lists["not_reported"]] == [order.pk]
+    assert [o.pk for o in lists["due_test"]] == [order.pk]  # day 1 of 1, 2, 3, 5, 7
+    record_report(order=order, day=D14, temperature="37.5", symptoms="", user=commander)
+    lists = follow_up_lists(commander, day=D14, fever=37.3)
+    assert lists["not_reported"] == [] and [o.pk for o in lists["symptomatic"]] == [order.pk]
+    with pytest.raises(RuleViolation) as exc:
+        record_report(order=order, day=D14, temperature="36.5")
+    assert exc.value.code == "reported"
+    record_report(order=order, day=D15, temperature="36.6")
+    assert follow_up_lists(commander, day=D15, fever=37.3)["symptomatic"] == []
+    assert [o.pk for o in follow_up_lists(commander, day=D20, fever=37.3)["due_release"]] == [
+        order.pk
+    ]
+
+
+def test_a_report_outside_the_order_or_implausible_is_refused(order):
+    with pytest.raises(RuleViolation):
+        record_report(order=order, day=dt.date(2022, 6, 13), temperature="36.5")
+    with pytest.raises(RuleViolation):
+        record_report(order=order, day=D14, temperature="3.65")
+
+
+def test_missed_reports_become_tasks_once(order):
+    assert escalate_missed_reports(day=D14) == 1
+    assert escalate_missed_reports(day=D14) == 0
+    record_report(order=order, day=D15, temperature="36.5")
+    assert escalate_missed_reports(day=D15) == 0
+    task = Task.objects.get(kind="follow_up_missed")
+    assert task.detail == {"order": order.pk, "day": "2022-06-14"} and task.area_code
+
+
+def test_the_self_report_page_needs_no_login_but_a_signed_link(client, order, settings):
+    page = client.get(f"/tracing/report/{self_report_token(order)}/")
+    assert page.status_code == 200 and order.document_masked in page.content.decode()
+    assert client.get("/tracing/report/forged/").status_code == 404
+
+
+def test_the_follow_up_page_records_for_a_person(client, commander, order):
+    client.force_login(commander)
+    page = client.get("/tracing/follow-up/", {"day": "2022-06-14"}).content.decode()
+    assert page.count('data-testid="row-not_reported"') == 1
+    client.post(
+        f"/tracing/follow-up/{order.pk}/record/", {"day": "2022-06-14", "temperature": "36.4"}
+    )
+    page = client.get("/tracing/follow-up/", {"day": "2022-06-14"}).content.decode()
+    assert page.count('data-testid="row-not_reported"') == 0
+
+
+def test_the_escalate_follow_up_command_prints_json(order):
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("tracing", "escalate-follow-up", "--day", "2022-06-14", "--json", stdout=out)
+    assert json.loads(out.getvalue()) == {"day": "2022-06-14", "tasks": 1}

@@ -1,0 +1,93 @@
+"""Daily follow-up pages: the day's line lists per grid, the grid worker's entry, and the
+self-report page opened from the code on the person's notice (no login)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from itertools import groupby
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _g
+from django.views.decorators.http import require_POST
+
+from fangkong.core.areas import AreaCode
+from fangkong.core.errors import RuleViolation
+
+from . import selectors
+from .services.followup import order_for_token, record_report
+
+LISTS = ("not_reported", "symptomatic", "due_test", "due_release")
+
+
+def _grid(order) -> str:
+    code = AreaCode(order.area_code)
+    return code.grid if code.depth >= 4 else code
+
+
+@login_required
+def follow_up(request: HttpRequest) -> HttpResponse:
+    try:
+        day = dt.date.fromisoformat(request.GET.get("day", ""))
+    except ValueError:
+        day = timezone.localdate()
+    lists = selectors.follow_up_lists(request.user, day=day, fever=settings.FANGKONG_FEVER_CELSIUS)
+    grouped = {
+        name: [(grid, list(rows)) for grid, rows in groupby(lists[name], key=_grid)]
+        for name in LISTS
+    }
+    return render(
+        request,
+        "tracing/follow_up.html",
+        {"day": day, "lists": grouped, "counts": {n: len(lists[n]) for n in LISTS}},
+    )
+
+
+@login_required
+@require_POST
+def follow_up_record(request: HttpRequest, pk: int) -> HttpResponse:
+    order = selectors.order_for(request.user, pk)
+    day = request.POST.get("day", "")
+    try:
+        record_report(
+            order=order,
+            day=dt.date.fromisoformat(day),
+            temperature=request.POST.get("temperature", ""),
+            symptoms=request.POST.get("symptoms", ""),
+            user=request.user,
+        )
+    except ValueError:
+        messages.error(request, _g("Check the day."))
+    except RuleViolation as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.info(request, _g("Report recorded."))
+    return redirect(reverse("tracing:follow_up") + "?" + urlencode({"day": day}))
+
+
+def self_report(request: HttpRequest, token: str) -> HttpResponse:
+    """The person's own page: today's temperature and symptoms, once a day."""
+    order = order_for_token(token)
+    done, error = False, ""
+    if request.method == "POST":
+        try:
+            record_report(
+                order=order,
+                day=timezone.localdate(),
+                temperature=request.POST.get("temperature", ""),
+                symptoms=request.POST.get("symptoms", ""),
+            )
+            done = True
+        except RuleViolation as exc:
+            error = str(exc.message)
+    return render(
+        request,
+        "tracing/self_report.html",
+        {"order": order, "done": done, "error": error, "today": timezone.localdate()},
+    )
