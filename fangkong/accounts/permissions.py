@@ -42,6 +42,7 @@ ACTIONS: dict[str, object] = {
     "manage_tracing": _("Register venues, judge exposures and issue control orders"),
     "import_scans": _("Import venue-code scans (files and device batches)"),
     "record_follow_up": _("Record the daily follow-up of people under control orders"),
+    "verify_pushed_lists": _("Verify rows of pushed lists (协查) and close them"),
 }
 
 R = Role
@@ -69,6 +70,7 @@ MATRIX: dict[str, frozenset[str]] = {
             "manage_tracing",
             "import_scans",
             "record_follow_up",
+            "verify_pushed_lists",
         }
     ),
     R.SUBDISTRICT_STAFF: frozenset(
@@ -89,6 +91,7 @@ MATRIX: dict[str, frozenset[str]] = {
             "view_tracing",
             "manage_tracing",
             "record_follow_up",
+            "verify_pushed_lists",
         }
     ),
     R.COMMUNITY_STAFF: frozenset(
@@ -109,6 +112,7 @@ MATRIX: dict[str, frozenset[str]] = {
             "view_tracing",
             "manage_tracing",
             "record_follow_up",
+            "verify_pushed_lists",
         }
     ),
     R.GRID_WORKER: frozenset(
@@ -121,6 +125,7 @@ MATRIX: dict[str, frozenset[str]] = {
             "report_cases",
             "view_tracing",
             "record_follow_up",
+            "verify_pushed_lists",
         }
     ),
     R.SAMPLER: frozenset({"view_areas", "register_samples"}),

@@ -243,3 +243,4 @@ class ControlOrder(TimeStampedModel):
 # Cases live in their own module; imported here so Django finds their models.
 from .models_cases import Case, Contact, ItineraryStop  # noqa: E402, F401
 from .models_followup import FollowUpReport  # noqa: E402, F401
+from .models_pushed import PushedList, PushedRow  # noqa: E402, F401

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.services import require_permission
@@ -23,6 +23,7 @@ from .models import (
     VenueScan,
 )
 from .models_cases import Case
+from .models_pushed import Outcome, PushedList, PushedRow
 from .protocol import tracing_protocol
 from .services.scans import person_index
 
@@ -241,3 +242,56 @@ def follow_up_lists(user, *, day: dt.date, fever: float) -> dict[str, list[Contr
         ),
         "due_release": list(orders.filter(end__lte=day).order_by("area_code", "id")),
     }
+
+
+# --- pushed lists -----------------------------------------------------------------------------
+
+
+def pushed_lists_for(user) -> QuerySet[PushedList]:
+    require_permission(actor=user, action="view_tracing", object_type="pushed_lists")
+    return PushedList.objects.filter(_in_scope(user))
+
+
+def pushed_list_for(user, pk: int) -> PushedList:
+    pushed = PushedList.objects.filter(pk=pk).first()
+    if pushed is None:
+        raise RuleViolation(
+            field="pushed_list",
+            code="unknown",
+            message=_("No list has this number."),
+            status_code=404,
+        )
+    require_permission(
+        actor=user,
+        action="view_tracing",
+        area_code=pushed.area_code,
+        object_type="pushed_list",
+        object_id=pk,
+    )
+    return pushed
+
+
+def pushed_progress(user, pushed: PushedList) -> dict:
+    """The list's progress for the command centre: rows by outcome, and open rows by grid,
+    each one grouped query."""
+    rows = PushedRow.objects.filter(_in_scope(user), pushed_list=pushed)
+    by_outcome = dict(rows.values_list("outcome").annotate(n=Count("id")).order_by())
+    open_by_area = (
+        rows.filter(outcome=Outcome.PENDING)
+        .values_list("area_code")
+        .annotate(n=Count("id"))
+        .order_by("area_code")
+    )
+    return {
+        "total": sum(by_outcome.values()),
+        "by_outcome": [
+            (value, label, by_outcome.get(value, 0)) for value, label in Outcome.choices
+        ],
+        "open_by_area": list(open_by_area),
+        "matched": rows.filter(resident__isnull=False).count(),
+    }
+
+
+def pushed_rows(user, pushed: PushedList, *, outcome: str | None = None) -> QuerySet[PushedRow]:
+    rows = PushedRow.objects.filter(_in_scope(user), pushed_list=pushed)
+    return rows.filter(outcome=outcome) if outcome else rows

@@ -2,7 +2,14 @@
 
 from django.urls import path
 
-from . import views, views_cases, views_exposures, views_followup, views_orders
+from . import (
+    views,
+    views_cases,
+    views_exposures,
+    views_followup,
+    views_orders,
+    views_pushed,
+)
 
 app_name = "tracing"
 urlpatterns = [
@@ -24,4 +31,7 @@ urlpatterns = [
     path("follow-up/", views_followup.follow_up, name="follow_up"),
     path("follow-up/<int:pk>/record/", views_followup.follow_up_record, name="follow_up_record"),
     path("report/<str:token>/", views_followup.self_report, name="self_report"),
+    path("pushed/", views_pushed.pushed_lists, name="pushed_lists"),
+    path("pushed/<int:pk>/", views_pushed.pushed_detail, name="pushed"),
+    path("pushed/<int:pk>/rows/<int:row>/close/", views_pushed.pushed_close, name="pushed_close"),
 ]
