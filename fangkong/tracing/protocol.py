@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from fangkong.core.errors import RuleViolation
 from fangkong.protocols import preset_files
 from fangkong.zones.protocol_tracing import tracing_rules, window_minutes
-from fangkong.zones.protocols import contact_rule, get_preset
+from fangkong.zones.protocols import get_preset
 
 __all__ = ["TracingProtocol", "tracing_protocol", "window_minutes"]
 
@@ -22,7 +22,8 @@ class TracingProtocol:
     rules: dict  # its `tracing` section
 
     def contact_rule(self, tier: str) -> dict | None:
-        return contact_rule(self.data, tier)
+        """The preset's rule for a tier of contact (its orders and test days), or None."""
+        return next((c for c in self.data.get("contacts", []) if c["tier"] == tier), None)
 
 
 def tracing_protocol(name: str | None = None) -> TracingProtocol:
