@@ -205,6 +205,9 @@ class ControlOrder(TimeStampedModel):
     decision = models.ForeignKey(
         ExposureDecision, null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
     )
+    contact = models.ForeignKey(
+        "Contact", null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+    )
     area_code = models.CharField(_("area code"), max_length=64, db_index=True)
     person_name = models.CharField(_("name"), max_length=64, blank=True)
     document_type = models.CharField(

@@ -21,6 +21,11 @@ urlpatterns = [
     path("cases/", views_cases.case_list, name="cases"),
     path("cases/<int:pk>/", views_cases.case_detail, name="case"),
     path("cases/<int:pk>/household/", views_cases.case_household, name="case_household"),
+    path(
+        "cases/<int:pk>/contacts/<int:contact>/orders/",
+        views_cases.contact_orders,
+        name="contact_orders",
+    ),
     path("cases/<int:pk>/<str:clock>/", views_cases.case_clock, name="case_clock"),
     path("orders/", views_orders.orders, name="orders"),
     path("orders/issue/", views_orders.issue, name="issue"),

@@ -17,6 +17,7 @@ from . import selectors
 from .forms import CaseForm, StopForm
 from .services.cases import add_stop, complete_investigation, mark_reported, open_case
 from .services.contacts import propose_household_contacts
+from .services.orders import issue_contact_orders
 
 
 def _form_error(form, exc: RuleViolation) -> None:
@@ -62,7 +63,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "case": case,
             "stops": case.stops.select_related("venue"),
-            "contacts": case.contacts.select_related("via"),
+            "contacts": case.contacts.select_related("via").prefetch_related("orders"),
+            "sites": selectors.sites_for(request.user),
             "form": form,
             "now": timezone.now(),
         },
@@ -98,3 +100,24 @@ def case_household(request: HttpRequest, pk: int) -> HttpResponse:
             request, _g("%(n)s contacts proposed from the household.") % {"n": len(added)}
         )
     return redirect("tracing:case", pk=pk)
+
+
+@login_required
+@require_POST
+def contact_orders(request: HttpRequest, pk: int, contact: int) -> HttpResponse:
+    case = selectors.case_for(request.user, pk)
+    found = case.contacts.filter(pk=contact).first()
+    site_id = request.POST.get("site", "")
+    site = (
+        selectors.sites_for(request.user).filter(pk=site_id).first() if site_id.isdigit() else None
+    )
+    if found is None:
+        messages.error(request, _g("No such contact of this case."))
+        return redirect("tracing:case", pk=pk)
+    try:
+        issued = issue_contact_orders(user=request.user, contact=found, site=site)
+    except RuleViolation as exc:
+        messages.error(request, str(exc.message))
+        return redirect("tracing:case", pk=pk)
+    messages.info(request, _g("Orders issued."))
+    return redirect("tracing:order", pk=issued[0].pk)

@@ -25,6 +25,7 @@ from ..models import Venue
 from ..models_cases import Case, CaseKind, CaseSource, CaseState, ItineraryStop
 from ..protocol import tracing_protocol
 from .contacts import reclassify_after_positive
+from .orders import convert_orders
 
 CASE_CONTEXT = "tracing.case.document"
 CLOCK_TASK_KIND = "case_clock"
@@ -93,6 +94,7 @@ def open_case(
         with transaction.atomic():
             case.save()
             reclassify_after_positive(case=case)
+            convert_orders(document_index=case.document_index)
             publish(
                 CaseOpened(
                     case_id=case.pk,

@@ -26,6 +26,7 @@ from ..models import (
     OrderState,
     QuarantineSite,
 )
+from ..models_cases import Contact
 from ..protocol import TracingProtocol, tracing_protocol
 
 
@@ -138,8 +139,8 @@ def issue_orders(
     protocol: str | None = None,
     site: QuarantineSite | None = None,
 ) -> list[ControlOrder]:
-    """The protocol's chained orders for an accepted contact, dated from the last exposure
-    (by default the day of the scan that made the contact)."""
+    """The protocol's chained orders for a contact accepted from a venue scan, dated from the
+    last exposure (by default the day of the scan)."""
     require_permission(
         actor=user,
         action="manage_tracing",
@@ -154,41 +155,96 @@ def issue_orders(
             message=_("Only an accepted contact gets orders."),
         )
     last = last_exposure or timezone.localdate(decision.scanned_at)
-    plan = plan_orders(protocol=tracing_protocol(protocol), tier=decision.tier, last_exposure=last)
     with transaction.atomic():
         ExposureDecision.objects.select_for_update().get(pk=decision.pk)
-        if decision.orders.filter(state=OrderState.ACTIVE).exists():
-            raise RuleViolation(
-                field="decision", code="has_orders", message=_("This contact already has orders.")
-            )
-        site = _check_site(site, plan)
-        year = last.year
-        number, previous, out = _next_number(year), None, []
-        for planned in plan.orders:
-            previous = ControlOrder.objects.create(
-                number=number,
-                year=year,
-                kind=planned.kind,
-                tier=decision.tier,
-                protocol=plan.protocol,
-                protocol_version=plan.version,
-                last_exposure=last,
-                start=planned.start,
-                end=planned.end,
-                test_dates=[d.isoformat() for d in planned.test_dates],
-                previous=previous,
-                decision=decision,
-                area_code=decision.area_code,
-                document_type=decision.document_type,
-                document_cipher=decision.document_cipher,
-                document_index=decision.document_index,
-                document_masked=decision.document_masked,
-                site=site if planned.kind == OrderKind.CENTRALISED_QUARANTINE else None,
-                issued_by=user,
-            )
-            out.append(previous)
-            number += 1
+        return _issue(
+            user=user,
+            source=decision,
+            tier=decision.tier,
+            last=last,
+            protocol=protocol,
+            site=site,
+            links={"decision": decision},
+        )
+
+
+def issue_contact_orders(
+    *,
+    user,
+    contact: Contact,
+    last_exposure: dt.date | None = None,
+    protocol: str | None = None,
+    site: QuarantineSite | None = None,
+) -> list[ControlOrder]:
+    """The protocol's chained orders for a contact of a case (the household's, or one found by
+    hand), dated from their last exposure; the case's protocol unless another is named."""
+    require_permission(
+        actor=user,
+        action="manage_tracing",
+        area_code=contact.area_code,
+        object_type="contact",
+        object_id=contact.pk,
+    )
+    last = last_exposure or contact.last_exposure
+    with transaction.atomic():
+        Contact.objects.select_for_update().get(pk=contact.pk)
+        return _issue(
+            user=user,
+            source=contact,
+            tier=contact.tier,
+            last=last,
+            protocol=protocol or contact.case.protocol,
+            site=site,
+            links={"contact": contact, "person_name": contact.person_name},
+        )
+
+
+def _issue(
+    *, user, source, tier: str, last: dt.date, protocol, site, links: dict
+) -> list[ControlOrder]:
+    """Write the plan's orders for one person, inside the caller's transaction."""
+    plan = plan_orders(protocol=tracing_protocol(protocol), tier=tier, last_exposure=last)
+    # One chain of orders in force per person, whichever way they were found.
+    if ControlOrder.objects.filter(
+        document_index=source.document_index, state=OrderState.ACTIVE
+    ).exists():
+        raise RuleViolation(
+            field="decision", code="has_orders", message=_("This contact already has orders.")
+        )
+    site = _check_site(site, plan)
+    number, previous, out = _next_number(last.year), None, []
+    for planned in plan.orders:
+        previous = ControlOrder.objects.create(
+            number=number,
+            year=last.year,
+            kind=planned.kind,
+            tier=tier,
+            protocol=plan.protocol,
+            protocol_version=plan.version,
+            last_exposure=last,
+            start=planned.start,
+            end=planned.end,
+            test_dates=[d.isoformat() for d in planned.test_dates],
+            previous=previous,
+            area_code=source.area_code,
+            document_type=source.document_type,
+            document_cipher=source.document_cipher,
+            document_index=source.document_index,
+            document_masked=source.document_masked,
+            site=site if planned.kind == OrderKind.CENTRALISED_QUARANTINE else None,
+            issued_by=user,
+            **links,
+        )
+        out.append(previous)
+        number += 1
     return out
+
+
+def convert_orders(*, document_index: str) -> int:
+    """The person under orders turned positive: their orders in force end as converted."""
+    return ControlOrder.objects.filter(
+        document_index=document_index, state=OrderState.ACTIVE
+    ).update(state=OrderState.CONVERTED, updated_at=timezone.now())
 
 
 def release_order(*, user, order: ControlOrder, today: dt.date | None = None) -> ControlOrder:

@@ -99,3 +99,56 @@ def test_the_case_page_proposes_household_contacts(
     assert answer.status_code == 302, answer.content[:300]
     page = client.get(f"/tracing/cases/{case.pk}/").content.decode()
     assert page.count('data-testid="contact"') == 1 and "李娜" in page
+
+
+# --- orders for contacts, converted when the person turns positive ---------------------------
+
+
+def test_a_household_contact_gets_the_protocols_orders_at_a_site(
+    client, commander, residents, resident_documents
+):
+    from fangkong.tracing.models import ControlOrder
+    from fangkong.tracing.services.orders import create_site
+
+    hotel = create_site(user=commander, name="隔离酒店", capacity=3, area_code="410172")
+    case = _case(commander, resident_documents["张伟"], protocol="cn-9th-edition-2022")
+    contact = propose_household_contacts(user=commander, case=case)[0]
+    client.force_login(commander)
+    answer = client.post(
+        f"/tracing/cases/{case.pk}/contacts/{contact.pk}/orders/", {"site": hotel.pk}
+    )
+    first = ControlOrder.objects.get(previous=None)
+    assert answer.url == f"/tracing/orders/{first.pk}/"
+    assert (first.contact, first.person_name, first.start) == (contact, "李娜", T0.date())
+    assert [o.kind for o in ControlOrder.objects.order_by("start")] == [
+        "centralised_quarantine",
+        "home_health_monitoring",
+    ]
+
+
+def test_orders_in_force_convert_when_the_person_turns_positive(
+    commander, residents, resident_documents
+):
+    from fangkong.tracing.models import ControlOrder
+    from fangkong.tracing.services.orders import issue_contact_orders
+
+    case = _case(commander, resident_documents["张伟"], protocol="cn-9th-edition-2022")
+    close = add_contact(
+        user=commander,
+        case=case,
+        tier="close",
+        document_number=resident_documents["刘洋"],
+        last_exposure=T0.date(),
+    )
+    secondary = add_contact(
+        user=commander,
+        case=case,
+        tier="secondary",
+        document_number=resident_documents["陈静"],
+        last_exposure=T0.date(),
+        via=close,
+    )
+    (home,) = issue_contact_orders(user=commander, contact=secondary)
+    assert (home.kind, home.end) == ("home_quarantine", T0.date() + dt.timedelta(days=7))
+    _case(commander, resident_documents["陈静"])
+    assert ControlOrder.objects.get(pk=home.pk).state == "converted"

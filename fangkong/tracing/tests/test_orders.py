@@ -125,9 +125,10 @@ def test_a_full_site_is_refused_with_the_reason(commander, contact, id_number):
         **{
             f.name: getattr(contact, f.name)
             for f in ExposureDecision._meta.concrete_fields
-            if f.name not in {"id", "source_id", "created_at", "updated_at"}
+            if f.name not in {"id", "source_id", "document_index", "created_at", "updated_at"}
         },
         source_id="b2",
+        document_index="another person",
     )
     with pytest.raises(RuleViolation) as exc:
         _nine(commander, other, site=hotel)
