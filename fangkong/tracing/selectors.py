@@ -11,6 +11,8 @@ from fangkong.accounts.services import require_permission
 from fangkong.core.areas import AreaCode
 from fangkong.core.documents import DocumentType
 from fangkong.core.errors import RuleViolation
+from fangkong.people.models import HealthStatus, Resident
+from fangkong.people.selectors import scoped_residents
 
 from .exposure_sql import Exposure, query_exposures
 from .models import (
@@ -295,3 +297,16 @@ def pushed_progress(user, pushed: PushedList) -> dict:
 def pushed_rows(user, pushed: PushedList, *, outcome: str | None = None) -> QuerySet[PushedRow]:
     rows = PushedRow.objects.filter(_in_scope(user), pushed_list=pushed)
     return rows.filter(outcome=outcome) if outcome else rows
+
+
+def positives_awaiting_case(user) -> QuerySet[Resident]:
+    """Residents the registry marks positive (a positive single-tube retest does) who have no
+    case yet, in the user's area."""
+    require_permission(actor=user, action="view_tracing", object_type="cases")
+    with_case = Case.objects.filter(resident__isnull=False).values("resident_id")
+    return (
+        scoped_residents(user)
+        .filter(health_status=HealthStatus.CASE_TO_INVESTIGATE)
+        .exclude(pk__in=with_case)
+        .order_by("area_code", "id")
+    )

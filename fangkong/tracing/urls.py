@@ -20,6 +20,11 @@ urlpatterns = [
     path("exposures/decide/", views_exposures.decide, name="decide"),
     path("cases/", views_cases.case_list, name="cases"),
     path("cases/<int:pk>/", views_cases.case_detail, name="case"),
+    path(
+        "cases/from-resident/<int:resident>/",
+        views_cases.case_from_resident,
+        name="case_from_resident",
+    ),
     path("cases/<int:pk>/household/", views_cases.case_household, name="case_household"),
     path(
         "cases/<int:pk>/contacts/<int:contact>/orders/",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -15,7 +17,13 @@ from fangkong.core.errors import RuleViolation
 
 from . import selectors
 from .forms import CaseForm, StopForm
-from .services.cases import add_stop, complete_investigation, mark_reported, open_case
+from .services.cases import (
+    add_stop,
+    complete_investigation,
+    mark_reported,
+    open_case,
+    open_case_for_resident,
+)
 from .services.contacts import propose_household_contacts
 from .services.orders import issue_contact_orders
 
@@ -40,6 +48,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "tracing/cases.html",
         {
             "cases": cases[:500],
+            "positives": selectors.positives_awaiting_case(request.user)[:200],
             "form": form if can(request.user, "manage_tracing") else None,
             "now": timezone.now(),
         },
@@ -121,3 +130,29 @@ def contact_orders(request: HttpRequest, pk: int, contact: int) -> HttpResponse:
         return redirect("tracing:case", pk=pk)
     messages.info(request, _g("Orders issued."))
     return redirect("tracing:order", pk=issued[0].pk)
+
+
+@login_required
+@require_POST
+def case_from_resident(request: HttpRequest, resident: int) -> HttpResponse:
+    """Open the case of a resident the registry marks positive (after a positive retest)."""
+    found = selectors.positives_awaiting_case(request.user).filter(pk=resident).first()
+    if found is None:
+        messages.error(request, _g("This person has a case already or is not in your area."))
+        return redirect("tracing:cases")
+    try:
+        sampled = dt.date.fromisoformat(request.POST.get("sampling_date", ""))
+    except ValueError:
+        sampled = timezone.localdate()
+    try:
+        case = open_case_for_resident(
+            user=request.user,
+            resident=found,
+            kind=request.POST.get("kind", "asymptomatic"),
+            sampling_date=sampled,
+            team=request.POST.get("team", ""),
+        )
+    except RuleViolation as exc:
+        messages.error(request, str(exc.message))
+        return redirect("tracing:cases")
+    return redirect("tracing:case", pk=case.pk)

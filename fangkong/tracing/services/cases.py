@@ -17,6 +17,7 @@ from fangkong.core.documents import DocumentType, validate_document
 from fangkong.core.errors import RuleViolation
 from fangkong.core.events import publish
 from fangkong.core.masking import mask_document
+from fangkong.people.models import Resident
 from fangkong.people.services import document_index, find_resident_by_document
 from fangkong.work.models import Task, TaskState
 
@@ -35,6 +36,17 @@ def _fail(field: str, code: str, message) -> RuleViolation:
     return RuleViolation(field=field, code=code, message=message)
 
 
+def _check_kind(kind: str, source: str, onset: dt.date | None, sampled: dt.date | None) -> None:
+    if kind not in CaseKind.values or source not in CaseSource.values:
+        raise _fail("kind", "unknown", _("Unknown kind or source of case."))
+    if onset is None and sampled is None:
+        raise _fail(
+            "onset_date",
+            "required",
+            _("Give the onset date (or the sampling date for an asymptomatic infection)."),
+        )
+
+
 def open_case(
     *,
     user,
@@ -51,44 +63,94 @@ def open_case(
     protocol: str | None = None,
 ) -> Case:
     """Open a case for a positive person; its clocks start now (or at `opened_at`)."""
-    if kind not in CaseKind.values or source not in CaseSource.values:
-        raise _fail("kind", "unknown", _("Unknown kind or source of case."))
-    if onset_date is None and sampling_date is None:
-        raise _fail(
-            "onset_date",
-            "required",
-            _("Give the onset date (or the sampling date for an asymptomatic infection)."),
-        )
+    _check_kind(kind, source, onset_date, sampling_date)
     doc = validate_document(document_type, document_number)
     resident = find_resident_by_document(doc.type, doc.number)
     if resident is not None:
-        area_code, person_name = resident.area_code, resident.name
+        return open_case_for_resident(
+            user=user,
+            resident=resident,
+            kind=kind,
+            source=source,
+            onset_date=onset_date,
+            sampling_date=sampling_date,
+            team=team,
+            opened_at=opened_at,
+            protocol=protocol,
+        )
+    person = {
+        "person_name": person_name.strip()[:64],
+        "document_type": doc.type,
+        "document_cipher": crypto.encrypt(doc.number, context=CASE_CONTEXT),
+        "document_index": document_index(doc.type, doc.number),
+        "document_masked": mask_document(doc.number),
+    }
+    case = Case(
+        kind=kind, source=source, onset_date=onset_date, sampling_date=sampling_date, **person
+    )
+    return _open(
+        user=user, case=case, area_code=area_code, team=team, opened_at=opened_at, protocol=protocol
+    )
+
+
+def open_case_for_resident(
+    *,
+    user,
+    resident: Resident,
+    kind: str,
+    source: str = CaseSource.RETEST,
+    onset_date: dt.date | None = None,
+    sampling_date: dt.date | None = None,
+    team: str = "",
+    opened_at: dt.datetime | None = None,
+    protocol: str | None = None,
+) -> Case:
+    """Open a case for a registered resident (a positive retest marks them in the registry);
+    the registry keeps their number, the case links to it."""
+    _check_kind(kind, source, onset_date, sampling_date)
+    if not resident.document_index:
+        raise _fail("resident", "no_document", _("This resident has no document on record."))
+    case = Case(
+        kind=kind,
+        source=source,
+        onset_date=onset_date,
+        sampling_date=sampling_date,
+        resident=resident,
+        person_name=resident.name,
+        document_type=resident.document_type,
+        document_cipher="",
+        document_index=resident.document_index,
+        document_masked=resident.document_masked,
+    )
+    return _open(
+        user=user,
+        case=case,
+        area_code=resident.area_code,
+        team=team,
+        opened_at=opened_at,
+        protocol=protocol,
+    )
+
+
+def _open(*, user, case: Case, area_code: str, team: str, opened_at, protocol) -> Case:
+    """Check the area, start the protocol's clocks and write the case with its effects."""
     try:
         area = AreaCode.parse(area_code or user.scope_code)
     except ValueError:
         raise _fail("area_code", "invalid", _("Not an area code.")) from None
     require_permission(actor=user, action="manage_tracing", area_code=area, object_type="case")
     rules = tracing_protocol(protocol)
-    opened_at = opened_at or timezone.now()
     clocks = rules.rules["clocks"]
-    case = Case(
-        kind=kind,
-        source=source,
-        resident=resident,
-        person_name=person_name.strip()[:64],
-        document_type=doc.type,
-        document_cipher=crypto.encrypt(doc.number, context=CASE_CONTEXT),
-        document_index=document_index(doc.type, doc.number),
-        document_masked=mask_document(doc.number),
-        area_code=area,
-        onset_date=onset_date,
-        sampling_date=sampling_date,
-        team=team.strip()[:100],
-        protocol=rules.name,
-        opened_at=opened_at,
-        report_due_at=opened_at + dt.timedelta(hours=clocks["report_within_hours"]),
-        investigation_due_at=opened_at + dt.timedelta(hours=clocks["investigation_within_hours"]),
-        opened_by=user,
+    case.opened_at = opened_at or timezone.now()
+    case.area_code, case.team, case.protocol, case.opened_by = (
+        area,
+        team.strip()[:100],
+        rules.name,
+        user,
+    )
+    case.report_due_at = case.opened_at + dt.timedelta(hours=clocks["report_within_hours"])
+    case.investigation_due_at = case.opened_at + dt.timedelta(
+        hours=clocks["investigation_within_hours"]
     )
     try:
         with transaction.atomic():
@@ -98,7 +160,7 @@ def open_case(
             publish(
                 CaseOpened(
                     case_id=case.pk,
-                    case_kind=kind,
+                    case_kind=case.kind,
                     area_code=area,
                     person=case.document_masked,
                     by=user.get_username(),

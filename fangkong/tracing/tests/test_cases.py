@@ -152,3 +152,28 @@ def test_the_case_pages_open_a_case_and_add_a_place(
     assert "刘洋" in client.get("/tracing/cases/").content.decode()
     client.post(f"/tracing/cases/{case.pk}/report/")
     assert Case.objects.get().reported_at is not None
+
+
+def test_a_positive_retest_in_the_registry_opens_its_case_in_one_click(
+    client, commander, residents
+):
+    from fangkong.people.models import HealthStatus, Resident
+
+    # What testing's retest result leaves in the registry: the person is a case to investigate.
+    Resident.objects.filter(name="王芳").update(health_status=HealthStatus.CASE_TO_INVESTIGATE)
+    client.force_login(commander)
+    page = client.get("/tracing/cases/").content.decode()
+    assert page.count('data-testid="positive"') == 1 and "王芳" in page
+    wang = Resident.objects.get(name="王芳")
+    answer = client.post(
+        f"/tracing/cases/from-resident/{wang.pk}/",
+        {"kind": "asymptomatic", "sampling_date": "2022-06-13", "team": "流调一组"},
+    )
+    case = Case.objects.get(resident=wang)
+    assert answer.url == f"/tracing/cases/{case.pk}/"
+    assert (case.source, case.sampling_date.isoformat(), case.document_cipher) == (
+        "retest",
+        "2022-06-13",
+        "",
+    )
+    assert 'data-testid="positive"' not in client.get("/tracing/cases/").content.decode()
