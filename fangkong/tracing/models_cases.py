@@ -150,6 +150,8 @@ class Contact(TimeStampedModel):
     document_masked = models.CharField(_("document"), max_length=32)
     area_code = models.CharField(_("area code"), max_length=64, db_index=True)
     last_exposure = models.DateField(_("last exposure"))
+    # A contact living beyond the district: named here, pushed out to that district's list.
+    destination = models.CharField(_("pushed out to"), max_length=100, blank=True)
     reclassified_at = models.DateTimeField(_("reclassified at"), null=True, blank=True)
 
     class Meta:

@@ -24,7 +24,7 @@ from .models import (
     Venue,
     VenueScan,
 )
-from .models_cases import Case
+from .models_cases import Case, Contact
 from .models_pushed import Outcome, PushedList, PushedRow
 from .protocol import tracing_protocol
 from .services.scans import person_index
@@ -309,4 +309,15 @@ def positives_awaiting_case(user) -> QuerySet[Resident]:
         .filter(health_status=HealthStatus.CASE_TO_INVESTIGATE)
         .exclude(pk__in=with_case)
         .order_by("area_code", "id")
+    )
+
+
+def pushed_out_contacts(user) -> QuerySet[Contact]:
+    """Contacts living beyond the district, by the district they go to (masked)."""
+    require_permission(actor=user, action="view_tracing", object_type="contacts")
+    return (
+        Contact.objects.filter(_in_scope(user))
+        .exclude(destination="")
+        .select_related("case")
+        .order_by("destination", "id")
     )

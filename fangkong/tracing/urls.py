@@ -9,6 +9,7 @@ from . import (
     views_followup,
     views_orders,
     views_pushed,
+    views_pushed_out,
 )
 
 app_name = "tracing"
@@ -42,6 +43,7 @@ urlpatterns = [
     path("follow-up/<int:pk>/record/", views_followup.follow_up_record, name="follow_up_record"),
     path("report/<str:token>/", views_followup.self_report, name="self_report"),
     path("pushed/", views_pushed.pushed_lists, name="pushed_lists"),
+    path("pushed-out/", views_pushed_out.pushed_out, name="pushed_out"),
     path("pushed/<int:pk>/", views_pushed.pushed_detail, name="pushed"),
     path("pushed/<int:pk>/rows/<int:row>/close/", views_pushed.pushed_close, name="pushed_close"),
 ]

@@ -107,8 +107,11 @@ def add_contact(
     document_type: str = DocumentType.RESIDENT_ID,
     person_name: str = "",
     via: Contact | None = None,
+    destination: str = "",
 ) -> Contact:
-    """A contact the investigator found; a secondary contact names its close contact."""
+    """A contact the investigator found; a secondary contact names its close contact. One who
+    lives in another district names it (`destination`) and goes to that district's pushed-out
+    list."""
     require_permission(
         actor=user,
         action="manage_tracing",
@@ -144,6 +147,8 @@ def add_contact(
                 document_masked=mask_document(doc.number),
                 area_code=resident.area_code if resident else case.area_code,
                 last_exposure=last_exposure,
+                # A registered resident lives here, whatever was typed.
+                destination="" if resident else destination.strip()[:100],
             )
     except IntegrityError:  # contact_once_per_case: the same person twice
         raise RuleViolation(

@@ -152,3 +152,33 @@ def test_orders_in_force_convert_when_the_person_turns_positive(
     assert (home.kind, home.end) == ("home_quarantine", T0.date() + dt.timedelta(days=7))
     _case(commander, resident_documents["陈静"])
     assert ControlOrder.objects.get(pk=home.pk).state == "converted"
+
+
+def test_a_contact_from_another_district_goes_to_its_pushed_out_list(
+    client, commander, residents, resident_documents, id_number
+):
+    case = _case(commander, resident_documents["张伟"])
+    stranger = id_number("310107", "19880808", 12)
+    add_contact(
+        user=commander,
+        case=case,
+        tier="close",
+        document_number=stranger,
+        last_exposure=T0.date(),
+        person_name="赵某",
+        destination="上海市普陀区",
+    )
+    local = add_contact(
+        user=commander,
+        case=case,
+        tier="close",
+        document_number=resident_documents["刘洋"],
+        last_exposure=T0.date(),
+        destination="上海市普陀区",  # but the registry says they live here
+    )
+    assert local.destination == ""
+    client.force_login(commander)
+    page = client.get("/tracing/pushed-out/").content.decode()
+    assert page.count('data-testid="destination"') == 1 and "赵某" in page and stranger not in page
+    rows = client.get("/tracing/pushed-out/", {"format": "csv"}).content.decode().splitlines()
+    assert len(rows) == 2 and rows[1].startswith("上海市普陀区,赵某,310")

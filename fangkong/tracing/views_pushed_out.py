@@ -1,0 +1,37 @@
+"""The pushed-out list: contacts who live in other districts, by district, to send them on."""
+
+from __future__ import annotations
+
+import csv
+from itertools import groupby
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _g
+
+from . import selectors
+
+
+@login_required
+def pushed_out(request: HttpRequest) -> HttpResponse:
+    contacts = list(selectors.pushed_out_contacts(request.user)[:5000])
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="pushed-out.csv"'
+        out = csv.writer(response)
+        out.writerow(["destination", "name", "document", "tier", "last_exposure", "case"])
+        for c in contacts:
+            out.writerow(
+                [
+                    c.destination,
+                    c.person_name,
+                    c.document_masked,
+                    c.tier,
+                    c.last_exposure.isoformat(),
+                    c.case.document_masked,
+                ]
+            )
+        return response
+    groups = [(d, list(rows)) for d, rows in groupby(contacts, key=lambda c: c.destination)]
+    return render(request, "tracing/pushed_out.html", {"groups": groups, "title": _g("Pushed out")})
