@@ -99,3 +99,9 @@ class StopForm(forms.Form):
     companions = forms.CharField(label=_("Companions"), max_length=200, required=False)
     transport = forms.CharField(label=_("Transport"), max_length=100, required=False)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+
+class TransferForm(forms.Form):
+    vehicle = forms.CharField(label=_("Vehicle"), max_length=100)
+    departs_at = forms.DateTimeField(label=_("Departs at"))
+    arrives_at = forms.DateTimeField(label=_("Arrives at"), required=False)

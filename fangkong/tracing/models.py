@@ -243,7 +243,33 @@ class ControlOrder(TimeStampedModel):
         return f"{self.get_kind_display()} {self.document_masked} {self.start}–{self.end}"
 
 
-# Cases live in their own module; imported here so Django finds their models.
+class Transfer(TimeStampedModel):
+    """The closed-loop transfer (点对点转运) of a person to their quarantine site or home."""
+
+    order = models.ForeignKey(ControlOrder, on_delete=models.CASCADE, related_name="transfers")
+    vehicle = models.CharField(_("vehicle"), max_length=100)
+    departs_at = models.DateTimeField(_("departs at"))
+    arrives_at = models.DateTimeField(_("arrives at"), null=True, blank=True)
+    destination = models.CharField(_("destination"), max_length=200)
+
+    class Meta:
+        ordering = ["departs_at", "id"]
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(arrives_at__isnull=True)
+                | models.Q(arrives_at__gte=models.F("departs_at")),
+                name="transfer_arrives_after_leaving",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vehicle} {self.departs_at:%m-%d %H:%M}"
+
+
+# Cases, follow-up and pushed lists live in their own modules; imported here so Django finds
+# their models.
 from .models_cases import Case, Contact, ItineraryStop  # noqa: E402, F401
 from .models_followup import FollowUpReport  # noqa: E402, F401
 from .models_pushed import PushedList, PushedRow  # noqa: E402, F401

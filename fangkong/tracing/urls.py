@@ -38,6 +38,7 @@ urlpatterns = [
     path("orders/<int:pk>/", views_orders.order_detail, name="order"),
     path("orders/<int:pk>/notice.pdf", views_orders.order_pdf, name="order_pdf"),
     path("orders/<int:pk>/release/", views_orders.release, name="release"),
+    path("orders/<int:pk>/transfer/", views_orders.transfer, name="transfer"),
     path("sites/new/", views_orders.site_new, name="site_new"),
     path("follow-up/", views_followup.follow_up, name="follow_up"),
     path("follow-up/<int:pk>/record/", views_followup.follow_up_record, name="follow_up_record"),

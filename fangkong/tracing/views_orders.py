@@ -15,12 +15,18 @@ from fangkong.core.errors import RuleViolation
 from fangkong.zones.protocols import default_preset_name
 
 from . import selectors
-from .forms import IssueOrdersForm, OrderPlanForm, SiteForm
+from .forms import IssueOrdersForm, OrderPlanForm, SiteForm, TransferForm
 from .models import OrderState
 from .notice_pdf import order_notice_pdf
 from .protocol import preset_names, tracing_protocol
 from .services.followup import self_report_token
-from .services.orders import create_site, issue_orders, plan_orders, release_order
+from .services.orders import (
+    create_site,
+    issue_orders,
+    plan_orders,
+    release_order,
+    schedule_transfer,
+)
 
 
 def _plan(form: OrderPlanForm) -> dict:
@@ -93,7 +99,16 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     link = request.build_absolute_uri(
         reverse("tracing:self_report", args=[self_report_token(order)])
     )
-    return render(request, "tracing/order.html", {"order": order, "self_report": link})
+    return render(
+        request,
+        "tracing/order.html",
+        {
+            "order": order,
+            "self_report": link,
+            "transfers": order.transfers.all(),
+            "transfer_form": TransferForm(),
+        },
+    )
 
 
 @login_required
@@ -129,3 +144,18 @@ def site_new(request: HttpRequest) -> HttpResponse:
     else:
         messages.error(request, _g("Check the site's name and rooms."))
     return redirect("tracing:orders")
+
+
+@login_required
+@require_POST
+def transfer(request: HttpRequest, pk: int) -> HttpResponse:
+    order = selectors.order_for(request.user, pk)
+    form = TransferForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _g("Check the vehicle and times."))
+        return redirect("tracing:order", pk=pk)
+    try:
+        schedule_transfer(user=request.user, order=order, **form.cleaned_data)
+    except RuleViolation as exc:
+        messages.error(request, str(exc.message))
+    return redirect("tracing:order", pk=pk)

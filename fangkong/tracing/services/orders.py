@@ -25,6 +25,7 @@ from ..models import (
     OrderKind,
     OrderState,
     QuarantineSite,
+    Transfer,
 )
 from ..models_cases import Contact
 from ..protocol import TracingProtocol, tracing_protocol
@@ -272,3 +273,39 @@ def release_order(*, user, order: ControlOrder, today: dt.date | None = None) ->
         order.state = OrderState.RELEASED
         order.save(update_fields=["state", "updated_at"])
     return order
+
+
+def schedule_transfer(
+    *,
+    user,
+    order: ControlOrder,
+    vehicle: str,
+    departs_at: dt.datetime,
+    arrives_at: dt.datetime | None = None,
+) -> Transfer:
+    """Arrange the closed-loop transfer to the order's site (or home, for a home order)."""
+    require_permission(
+        actor=user,
+        action="manage_tracing",
+        area_code=order.area_code,
+        object_type="control_order",
+        object_id=order.pk,
+    )
+    if order.state != OrderState.ACTIVE:
+        raise RuleViolation(
+            field="state", code="not_active", message=_("This order is no longer in force.")
+        )
+    if not vehicle.strip():
+        raise RuleViolation(field="vehicle", code="required", message=_("Name the vehicle."))
+    if arrives_at is not None and arrives_at < departs_at:
+        raise RuleViolation(
+            field="arrives_at", code="order", message=_("The transfer arrives before it leaves.")
+        )
+    destination = order.site.name if order.site_id else str(_("Home (closed loop)"))
+    return Transfer.objects.create(
+        order=order,
+        vehicle=vehicle.strip()[:100],
+        departs_at=departs_at,
+        arrives_at=arrives_at,
+        destination=destination,
+    )

@@ -185,3 +185,21 @@ def test_the_orders_page_issues_orders_and_serves_the_notice(client, commander, 
         {"protocol": "cn-9th-edition-2022", "tier": "secondary", "last_exposure": "2022-06-13"},
     )
     assert "2022-06-20" in plan.content.decode()
+
+
+def test_a_closed_loop_transfer_goes_to_the_orders_site(client, commander, contact):
+    hotel = create_site(user=commander, name="高新区隔离酒店", capacity=5, area_code=D)
+    first, _second = _nine(commander, contact, site=hotel)
+    client.force_login(commander)
+    client.post(
+        f"/tracing/orders/{first.pk}/transfer/",
+        {
+            "vehicle": "豫A·12345 转运车",
+            "departs_at": "2022-06-13 20:00",
+            "arrives_at": "2022-06-13 20:40",
+        },
+    )
+    (transfer,) = first.transfers.all()
+    assert (transfer.vehicle, transfer.destination) == ("豫A·12345 转运车", "高新区隔离酒店")
+    page = client.get(f"/tracing/orders/{first.pk}/").content.decode()
+    assert "豫A·12345 转运车" in page
