@@ -5,6 +5,7 @@ from django.urls import path
 from . import (
     views,
     views_cases,
+    views_chains,
     views_exposures,
     views_followup,
     views_orders,
@@ -33,6 +34,8 @@ urlpatterns = [
         name="contact_orders",
     ),
     path("cases/<int:pk>/<str:clock>/", views_cases.case_clock, name="case_clock"),
+    path("chains/", views_chains.chains, name="chains"),
+    path("chains/<int:cluster>.json", views_chains.chain_data, name="chain_data"),
     path("orders/", views_orders.orders, name="orders"),
     path("orders/issue/", views_orders.issue, name="issue"),
     path("orders/<int:pk>/", views_orders.order_detail, name="order"),
