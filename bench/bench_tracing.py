@@ -134,7 +134,12 @@ def bench_tracing(scans: int) -> dict:
     t0 = time.perf_counter()
     purged = purge_scans(now=now + dt.timedelta(days=1))
     purge_s = time.perf_counter() - t0
+    follow = bench_orders_and_chains(
+        orders=int(os.environ.get("FANGKONG_BENCH_FOLLOW_UP_ORDERS", "100000")),
+        cases=int(os.environ.get("FANGKONG_BENCH_CHAIN_CASES", "50000")),
+    )
     return {
+        **follow,
         "scans": report.imported,
         "import_scans_per_s": report.imported / seconds if seconds else 0.0,
         "import_peak_rss_mb": peak[0] / 2**20,
@@ -151,3 +156,98 @@ def _check(body: str) -> str:
     from fangkong.core.documents import check_character
 
     return check_character(body)
+
+
+def bench_orders_and_chains(*, orders: int, cases: int) -> dict:
+    """The follow-up line lists over `orders` people under orders, and the chain overview
+    over `cases` cases with four contacts each (one in ten of them a case too)."""
+    from django.utils import timezone
+
+    from fangkong.accounts.models import Role, User
+    from fangkong.tracing.chains import cluster_overview
+    from fangkong.tracing.models import ControlOrder
+    from fangkong.tracing.models_cases import Case, Contact
+    from fangkong.tracing.selectors import cases_for, follow_up_lists
+
+    user = User.objects.create(username="bench", role=Role.DISTRICT_COMMANDER, scope_code="410172")
+    today = timezone.localdate()
+    grids = [f"410172-00{s}-00{c}-00{g}" for s in (1, 2) for c in (1, 2) for g in (1, 2, 3)]
+    ControlOrder.objects.bulk_create(
+        [
+            ControlOrder(
+                number=i + 1,
+                year=today.year,
+                kind="home_quarantine",
+                tier="secondary",
+                protocol="bench",
+                protocol_version=1,
+                last_exposure=today,
+                start=today - dt.timedelta(days=i % 7),
+                end=today + dt.timedelta(days=7 - i % 7),
+                test_dates=[(today + dt.timedelta(days=k - i % 7)).isoformat() for k in (1, 4, 7)],
+                area_code=grids[i % len(grids)],
+                document_type="resident_id",
+                document_cipher="",
+                document_index=f"o{i}",
+                document_masked="410***",
+            )
+            for i in range(orders)
+        ],
+        batch_size=5000,
+    )
+    timings = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        follow_up_lists(user, day=today, fever=37.3)
+        timings.append((time.perf_counter() - t0) * 1000)
+    now = timezone.now()
+    Case.objects.bulk_create(
+        [
+            Case(
+                kind="confirmed",
+                source="manual",
+                document_type="resident_id",
+                document_cipher="",
+                document_index=f"c{i}",
+                document_masked="410***",
+                area_code=grids[i % len(grids)],
+                protocol="bench",
+                opened_at=now,
+                report_due_at=now,
+                investigation_due_at=now,
+                state="investigated",
+            )
+            for i in range(cases)
+        ],
+        batch_size=5000,
+    )
+    ids = list(Case.objects.order_by("id").values_list("id", flat=True))
+    Contact.objects.bulk_create(
+        [
+            Contact(
+                case_id=ids[i],
+                tier="close",
+                source="manual",
+                document_type="resident_id",
+                # One contact in ten is the next case: chains of ten cases.
+                document_index=f"c{i + 1}" if k == 0 and (i + 1) % 10 else f"k{i}-{k}",
+                document_masked="410***",
+                area_code=grids[i % len(grids)],
+                last_exposure=today,
+            )
+            for i in range(cases)
+            for k in range(4)
+        ],
+        batch_size=5000,
+    )
+    chain = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        cluster_overview(cases_for(user))
+        chain.append((time.perf_counter() - t0) * 1000)
+    return {
+        "orders": orders,
+        "follow_up_lists_median_ms": median(timings),
+        "cases": cases,
+        "chain_overview_median_ms": median(chain),
+    }

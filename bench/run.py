@@ -218,6 +218,8 @@ def main() -> None:
             add(f"exposures_30_visits_{tr['scans']}_scans_p50", db, tr["exposures_p50_ms"], "ms")
             add(f"exposures_30_visits_{tr['scans']}_scans_p99", db, tr["exposures_p99_ms"], "ms")
             add("scan_purge_one_day", db, tr["purge_day_s"], "s")
+            add(f"follow_up_lists_{tr['orders']}_orders", db, tr["follow_up_lists_median_ms"], "ms")
+            add(f"chain_overview_{tr['cases']}_cases", db, tr["chain_overview_median_ms"], "ms")
         if "registration" not in tasks:
             continue
         reg = run_task(

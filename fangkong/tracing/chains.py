@@ -11,9 +11,10 @@ from .models_cases import Case, Contact
 def _links(cases) -> list[tuple[int, int]]:
     """(source case, case) pairs: the second case's person was a contact of the first."""
     by_index = dict(cases.values_list("document_index", "id"))
-    pairs = Contact.objects.filter(case__in=cases, document_index__in=list(by_index)).values_list(
-        "case_id", "document_index"
-    )
+    # A subquery, not a list: 50,000 cases are more parameters than SQLite takes.
+    pairs = Contact.objects.filter(
+        case__in=cases, document_index__in=cases.values("document_index")
+    ).values_list("case_id", "document_index")
     return [(src, by_index[idx]) for src, idx in pairs if by_index[idx] != src]
 
 
