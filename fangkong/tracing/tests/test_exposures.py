@@ -200,3 +200,9 @@ def test_a_candidate_is_accepted_as_a_tier_or_rejected_with_a_reason(
     accepted = ExposureDecision.objects.get(source_id="b1")
     assert accepted.document_index == document_index("resident_id", docs["b"])
     assert "店员，全程防护" in _search(client, docs).content.decode()
+
+
+def test_exposures_are_one_query_after_the_protocol(scans, docs, django_assert_max_num_queries):
+    _exposures(docs)  # loads the preset once
+    with django_assert_max_num_queries(3):  # the preset (2) and the exposures (1)
+        assert len(_exposures(docs)) == 5

@@ -89,3 +89,8 @@ def test_the_escalate_follow_up_command_prints_json(order):
     out = io.StringIO()
     call_command("tracing", "escalate-follow-up", "--day", "2022-06-14", "--json", stdout=out)
     assert json.loads(out.getvalue()) == {"day": "2022-06-14", "tasks": 1}
+
+
+def test_the_line_lists_are_four_queries(commander, order, django_assert_max_num_queries):
+    with django_assert_max_num_queries(4):
+        follow_up_lists(commander, day=D14, fever=37.3)
