@@ -36,6 +36,7 @@ from fangkong.lab.services.results import ResultIn
 from fangkong.people.models import Resident
 from fangkong.testing.models import Result, Sample, TestingRound, Tube
 from fangkong.testing.selectors import bulletin_phrase
+from fangkong.tracing.services.orders import isolate_household
 from fangkong.work.models import Task, TaskState
 from fangkong.zones.models import RiskZone
 from fangkong.zones.services.lifting import lift_zone
@@ -76,6 +77,7 @@ class Replay:
     scale: float
     seconds: float = 0.0
     round_ids: list[int] = field(default_factory=list)  # the rounds the bulletin counts
+    orders: list[dict] = field(default_factory=list)  # home isolation of the student's household
 
     def bulletin_statistics(self) -> dict:
         """The five targeted rounds' figures summed, as `round_statistics` gives them."""
@@ -101,6 +103,7 @@ class Replay:
             },
             "bulletin": self.bulletin.text_zh,
             "rounds": [r.as_json() for r in self.rounds],
+            "orders": self.orders,
         }
 
 
@@ -277,10 +280,18 @@ class _June13(Morning):
             now=self.at(16, 54),
         )
         self.settle()
-        family = 0
-        who = "学生"
+        family, who, self.orders = 0, "学生", []
         if self.student is not None:
             student = Resident.objects.get(pk=self.student)
+            # The student and the people living with them: home isolation as control orders.
+            self.orders = isolate_household(
+                user=self.user,
+                resident=student,
+                kind="home_quarantine",
+                start=self.clock.day,
+                days=ISOLATION_DAYS,
+                reason=f"{CAMPUS}学生核酸检测结果指标稍高，本人及同住家属居家隔离{ISOLATION_DAYS}天",
+            )
             family = active_residents().filter(household_id=student.household_id).count()
             who = f"学生{student.name[:1]}某"
         self.isolated = family
@@ -320,4 +331,15 @@ class _June13(Morning):
             bulletin=bulletin,
             scale=self.scale,
             round_ids=[r.pk for r in self.bulletin_rounds],
+            orders=_orders_json(self.orders),
         )
+
+
+def _orders_json(orders) -> list[dict]:
+    """The replay's orders as {"kind", "start", "end", "people"}: one row per order kind and
+    dates, counting the people under it."""
+    rows: dict[tuple, int] = {}
+    for o in orders:
+        key = (o.kind, o.start.isoformat(), o.end.isoformat())
+        rows[key] = rows.get(key, 0) + 1
+    return [{"kind": k, "start": s, "end": e, "people": n} for (k, s, e), n in rows.items()]

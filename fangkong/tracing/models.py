@@ -189,7 +189,10 @@ class ControlOrder(TimeStampedModel):
     number = models.PositiveIntegerField(_("notice number"))
     year = models.PositiveSmallIntegerField(_("year"))
     kind = models.CharField(_("kind"), max_length=32, choices=OrderKind.choices)
-    tier = models.CharField(_("tier"), max_length=10, choices=ContactTier.choices)
+    # Blank for a local measure that is not a protocol's tier (e.g. a borderline result's
+    # household isolated for 7 days, 13 June 2022); `reason` then says why.
+    tier = models.CharField(_("tier"), max_length=10, choices=ContactTier.choices, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
     state = models.CharField(
         _("state"), max_length=10, choices=OrderState.choices, default=OrderState.ACTIVE
     )

@@ -65,6 +65,20 @@ def _chain(order: ControlOrder) -> list[ControlOrder]:
     return chain
 
 
+def _grounds(first: ControlOrder, date) -> str:
+    """Why the order: the protocol's tier, or the local measure's reason."""
+    if not first.tier:
+        return first.reason
+    return _(
+        "Under the protocol %(protocol)s, the flow investigation found you to be a "
+        "%(tier)s; your last exposure was on %(last)s."
+    ) % {
+        "protocol": first.protocol,
+        "tier": first.get_tier_display(),
+        "last": date(first.last_exposure),
+    }
+
+
 def notice_blocks(order: ControlOrder) -> list[tuple[str, str]]:
     """The notice's paragraphs, (style, text), in the active language."""
     chain = _chain(order)
@@ -83,18 +97,7 @@ def notice_blocks(order: ControlOrder) -> list[tuple[str, str]]:
         ("rule", ""),
         ("title", _("Notice of %(kind)s") % {"kind": first.get_kind_display()}),
         ("to", _("%(person)s:") % {"person": first.person_name or first.document_masked}),
-        (
-            "body",
-            _(
-                "Under the protocol %(protocol)s, the flow investigation found you to be a "
-                "%(tier)s; your last exposure was on %(last)s."
-            )
-            % {
-                "protocol": first.protocol,
-                "tier": first.get_tier_display(),
-                "last": date(first.last_exposure),
-            },
-        ),
+        ("body", _grounds(first, date)),
     ]
     for o in chain:
         text = _("From %(start)s to %(end)s: %(kind)s.") % {

@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import json
 import math
+import re
 import zoneinfo
 
 import pytest
@@ -190,7 +191,7 @@ def test_the_cli_prints_the_replay_as_json(demo):
     out = io.StringIO()
     call_command("scenario", "run", "june13", "--json", stdout=out, stderr=io.StringIO())
     data = json.loads(out.getvalue())
-    assert set(data) == {"incident", "bulletin", "rounds"}
+    assert set(data) == {"incident", "bulletin", "rounds", "orders"}
     assert set(data["incident"]) == {"opened_at", "closed_at", "timeline"}
     assert data["incident"]["opened_at"] == "2022-06-13T03:04:00+08:00"
     assert data["incident"]["closed_at"] >= "2022-06-13T16:54:00+08:00"
@@ -201,6 +202,15 @@ def test_the_cli_prints_the_replay_as_json(demo):
     keys = {"name", "pool_size", "tubes", "people", "environment_tubes", "environment_points"}
     assert all(set(r) == keys for r in data["rounds"])
     assert sum(r["people"] for r in data["rounds"][:5]) == round(PAPER_PEOPLE * 0.05)
+    # The student and the people living with them: home isolation for 7 days, as orders.
+    (orders,) = data["orders"]
+    assert {k: orders[k] for k in ("kind", "start", "end")} == {
+        "kind": "home_quarantine",
+        "start": "2022-06-13",
+        "end": "2022-06-20",
+    }
+    isolated = re.search(r"共(\d+)人采取居家隔离", data["bulletin"]).group(1)
+    assert orders["people"] == int(isolated)
 
 
 def test_a_replay_can_run_again_on_the_same_database(replay, demo):

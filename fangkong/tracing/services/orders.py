@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.services import require_permission
 from fangkong.core.errors import RuleViolation
+from fangkong.people.models import Resident, ResidentStatus
+from fangkong.people.selectors import scoped_residents
 
 from ..models import (
     ControlOrder,
@@ -309,3 +311,63 @@ def schedule_transfer(
         arrives_at=arrives_at,
         destination=destination,
     )
+
+
+def isolate_household(
+    *, user, resident: Resident, kind: str, start: dt.date, days: int, reason: str
+) -> list[ControlOrder]:
+    """A local measure outside the protocol's tiers: the person and everyone living with them
+    under one order each (e.g. 7 days' home isolation after a borderline result)."""
+    require_permission(
+        actor=user,
+        action="manage_tracing",
+        area_code=resident.area_code,
+        object_type="resident",
+        object_id=resident.pk,
+    )
+    if kind not in OrderKind.values or not 1 <= days <= 60 or not reason.strip():
+        raise RuleViolation(
+            field="kind", code="invalid", message=_("Give the kind, 1 to 60 days and the reason.")
+        )
+    people = (
+        scoped_residents(user).filter(
+            status=ResidentStatus.ACTIVE, household_id=resident.household_id
+        )
+        if resident.household_id
+        else scoped_residents(user).filter(pk=resident.pk)
+    )
+    out = []
+    with transaction.atomic():
+        busy = set(
+            ControlOrder.objects.filter(state=OrderState.ACTIVE).values_list(
+                "document_index", flat=True
+            )
+        )
+        number = _next_number(start.year)
+        for person in people.order_by("id"):
+            if person.document_index and person.document_index in busy:
+                continue  # already under an order in force
+            out.append(
+                ControlOrder.objects.create(
+                    number=number,
+                    year=start.year,
+                    kind=kind,
+                    tier="",
+                    reason=reason.strip()[:200],
+                    protocol="local",
+                    protocol_version=0,
+                    last_exposure=start,
+                    start=start,
+                    end=start + dt.timedelta(days=days),
+                    test_dates=[],
+                    area_code=person.area_code,
+                    person_name=person.name,
+                    document_type=person.document_type,
+                    document_cipher="",
+                    document_index=person.document_index,
+                    document_masked=person.document_masked,
+                    issued_by=user,
+                )
+            )
+            number += 1
+    return out
