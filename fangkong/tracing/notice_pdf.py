@@ -13,24 +13,22 @@ from xml.sax.saxutils import escape
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER, TA_RIGHT
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
-from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import HRFlowable, Paragraph, SimpleDocTemplate, Spacer
 
 from fangkong.geo.models import District
 
 from .models import ControlOrder
 
 FONT = "STSong-Light"
-RED = colors.HexColor("#c00000")
+RED = "#c00000"
 
 
-def _styles() -> dict[str, ParagraphStyle]:
+def _styles() -> dict:
+    # reportlab loads only when a notice is drawn, as for the bulletins and labels.
+    from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(FONT))
     # GB/T 9704: body in size 3 (16 pt), 28 characters a line; title in size 2 (22 pt).
@@ -128,6 +126,11 @@ def notice_blocks(order: ControlOrder) -> list[tuple[str, str]]:
 
 def order_notice_pdf(order: ControlOrder, *, lang: str = "zh-hans") -> bytes:
     """The order's notice as an A4 PDF (the whole chain of orders it belongs to)."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.platypus import HRFlowable, Paragraph, SimpleDocTemplate, Spacer
+
     styles = _styles()
     out = io.BytesIO()
     doc = SimpleDocTemplate(
@@ -143,7 +146,9 @@ def order_notice_pdf(order: ControlOrder, *, lang: str = "zh-hans") -> bytes:
     with translation.override(lang):
         for style, text in notice_blocks(order):
             if style == "rule":
-                story.append(HRFlowable(width="100%", thickness=2, color=RED, spaceBefore=4))
+                story.append(
+                    HRFlowable(width="100%", thickness=2, color=colors.HexColor(RED), spaceBefore=4)
+                )
                 continue
             if (
                 style == "sign"
