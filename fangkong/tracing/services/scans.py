@@ -46,6 +46,7 @@ CSV_COLUMNS = (
     "scanned_at",
 )
 DEFAULT_CHUNK = 50_000
+EARLIEST_SCAN = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)  # before the first venue codes
 # Checked for every row of a file: a set, not the enum's list built anew on each call.
 VENUE_KINDS = frozenset(VenueKind.values)
 MAX_API_BATCH = 1000
@@ -68,6 +69,10 @@ def parse_scan_time(text: object, *, field_name: str = "scanned_at") -> dt.datet
         raise _fail(
             field_name, "no_offset", _("The time needs an offset (+08:00, Z): it is ambiguous.")
         )
+    # Each day gets a partition on PostgreSQL: a mistyped year must not make one, nor a
+    # year 9999 overflow the day's bounds. A day of leeway for a device's clock.
+    if not EARLIEST_SCAN <= moment <= timezone.now() + dt.timedelta(days=1):
+        raise _fail(field_name, "out_of_range", _("The time lies before 2020 or in the future."))
     return moment.replace(microsecond=0)
 
 

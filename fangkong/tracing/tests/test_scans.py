@@ -335,3 +335,34 @@ def test_a_venue_outside_the_users_area_is_refused_and_audited(client, make_user
     client.force_login(worker)
     assert client.get(f"/tracing/venues/{venue.pk}/").status_code == 403
     assert AuditEntry.objects.filter(action="permission_denied", object_type="venue").exists()
+
+
+def test_a_time_before_2020_or_in_the_future_is_a_bad_row(district, id_number, write_csv):
+    doc = id_number("410172", "19900101", 11)
+    rows = [
+        _row("past", doc, "1900-06-13T10:00:00+08:00"),
+        _row("future", doc, "9999-12-31T23:59:59+08:00"),
+        _row("ok", doc, "2022-06-13T10:00:00+08:00"),
+    ]
+    report = import_scans(path=write_csv(rows))
+    assert report.imported == 1
+    assert [(e["source_id"], e["code"]) for e in report.errors] == [
+        ("past", "out_of_range"),
+        ("future", "out_of_range"),
+    ]
+
+
+def test_a_device_batch_with_a_year_9999_refuses_that_item_only(
+    client, commander, scan_device, id_number
+):
+    venue = create_venue(user=commander, name="超市", kind="supermarket", area_code=G111)
+    doc = id_number("410172", "19900101", 11)
+    body = _batch("k9", venue.code, doc, "9999-12-31T23:59:59Z", "2022-06-13T10:00:00Z")
+    answer = client.post(
+        "/api/v1/tracing/scans",
+        body,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {scan_device}"},
+    )
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["accepted"] == 1 and answer.json()["rejected"][0]["index"] == 0
