@@ -130,6 +130,7 @@ def record_scans(*, actor, idempotency_key: str, items: Sequence[ScanIn]) -> tup
     The answer counts accepted and duplicate scans and lists each refused item with its reason.
     """
     require_permission(actor=actor, action="import_scans", object_type="venue_scans")
+    _storable_text(idempotency_key, "idempotency_key")
     if not 1 <= len(items) <= MAX_API_BATCH:
         raise _fail(
             "scans",
@@ -145,12 +146,31 @@ def record_scans(*, actor, idempotency_key: str, items: Sequence[ScanIn]) -> tup
     )
 
 
+def _storable_text(value: str, name: str) -> None:
+    """Text a database can hold: no NUL character (PostgreSQL refuses it) and no lone
+    surrogate (not UTF-8); such text is refused, not answered with a 500."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        ok = False
+    else:
+        ok = "\x00" not in value
+    if not ok:
+        raise _fail(name, "invalid", _("This text holds characters that cannot be stored."))
+
+
+def _storable(item: ScanIn) -> None:
+    for name in ("venue_code", "document_type", "document_number", "source_id"):
+        _storable_text(getattr(item, name), name)
+
+
 def _write_batch(key: str, items: Sequence[ScanIn]) -> tuple[int, dict]:
     vault, rows, rejected = DocumentVault(), [], []
     batch = hashlib.sha256(key.encode()).hexdigest()[:16]
     codes = {}
     for i, item in enumerate(items):
         try:
+            _storable(item)
             codes[i] = resolve_venue_code(item.venue_code)
         except RuleViolation as exc:
             rejected.append({"index": i, **exc.as_dict()})

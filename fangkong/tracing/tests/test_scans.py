@@ -366,3 +366,34 @@ def test_a_device_batch_with_a_year_9999_refuses_that_item_only(
     )
     assert answer.status_code == 200, answer.content
     assert answer.json()["accepted"] == 1 and answer.json()["rejected"][0]["index"] == 0
+
+
+def test_text_a_database_cannot_hold_is_refused_item_by_item(
+    client, commander, scan_device, id_number
+):
+    venue = create_venue(user=commander, name="超市", kind="supermarket", area_code=G111)
+    doc = id_number("410172", "19900101", 11)
+    body = {
+        "idempotency_key": "k-nul",
+        "scans": [
+            {
+                "venue_code": "V\u0000X",
+                "document_number": doc,
+                "scanned_at": "2022-06-13T10:00:00Z",
+            },
+            {
+                "venue_code": venue.code,
+                "document_number": doc,
+                "scanned_at": "2022-06-13T10:00:00Z",
+            },
+        ],
+    }
+    answer = client.post(
+        "/api/v1/tracing/scans",
+        body,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {scan_device}"},
+    )
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["accepted"] == 1
+    assert answer.json()["rejected"][0]["field"] == "venue_code"
