@@ -240,7 +240,9 @@ class _Parsed:
 def _parse_row(row: list[str], at: dict[str, int], vault: DocumentVault) -> _Parsed:
     def cell(name: str) -> str:
         i = at[name]
-        return row[i].strip() if i < len(row) else ""
+        value = row[i].strip() if i < len(row) else ""
+        _storable_text(value, name)
+        return value
 
     source_id = cell("source_id")
     if not source_id:
@@ -283,10 +285,19 @@ def import_scans(*, path: str | Path, chunk_size: int = DEFAULT_CHUNK) -> Import
         raise _fail("file", "unreadable", _("Cannot read the file: %(e)s") % {"e": exc}) from None
     with fh:
         reader = csv.reader(fh)
-        at = _header(reader)
-        numbered = enumerate(reader, start=2)
-        while chunk := list(itertools.islice(numbered, chunk_size)):
-            _import_chunk(chunk, at, report, venues)
+        try:
+            at = _header(reader)
+            numbered = enumerate(reader, start=2)
+            while chunk := list(itertools.islice(numbered, chunk_size)):
+                _import_chunk(chunk, at, report, venues)
+        except (UnicodeDecodeError, csv.Error) as exc:
+            # What came before is stored (each chunk is its own transaction): say where it stopped.
+            raise _fail(
+                "file",
+                "unreadable",
+                _("The file is not UTF-8 CSV after %(rows)s rows: %(e)s")
+                % {"rows": report.rows, "e": exc},
+            ) from None
     return report
 
 

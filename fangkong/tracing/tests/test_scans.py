@@ -397,3 +397,32 @@ def test_text_a_database_cannot_hold_is_refused_item_by_item(
     assert answer.status_code == 200, answer.content
     assert answer.json()["accepted"] == 1
     assert answer.json()["rejected"][0]["field"] == "venue_code"
+
+
+def test_a_file_that_is_not_utf8_is_refused_with_where_it_stopped(district, tmp_path):
+    path = tmp_path / "gbk.csv"
+    header = ",".join(
+        (
+            "source_id",
+            "venue_code",
+            "venue_name",
+            "venue_kind",
+            "document_type",
+            "document_number",
+            "scanned_at",
+        )
+    )
+    path.write_bytes((header + "\n").encode() + "s1,V1,超市,,,1,2022-06-13Z\n".encode("gbk"))
+    with pytest.raises(RuleViolation) as exc:
+        import_scans(path=path)
+    assert exc.value.code == "unreadable"
+
+
+def test_a_nul_character_in_a_file_is_a_bad_row(district, id_number, write_csv):
+    doc = id_number("410172", "19900101", 11)
+    report = import_scans(
+        path=write_csv(
+            [_row("s\u00001", doc, "2022-06-13T10:00:00Z"), _row("s2", doc, "2022-06-13T10:00:00Z")]
+        )
+    )
+    assert report.imported == 1 and report.errors[0]["code"] == "invalid"
