@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangkong.core.documents import DocumentType
 from fangkong.core.models import TimeStampedModel
@@ -65,8 +66,9 @@ class Case(TimeStampedModel):
 
     class Meta:
         ordering = ["-opened_at", "id"]
-        verbose_name = _("case")
-        verbose_name_plural = _("cases")
+        # "case" is also the governance app's 案件: here it is an epidemic case, 病例.
+        verbose_name = pgettext_lazy("epidemic", "case")
+        verbose_name_plural = pgettext_lazy("epidemic", "cases")
         constraints = [
             # One open investigation per person, whatever the spelling of their document.
             models.UniqueConstraint(

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _g
+from django.utils.translation import pgettext
 
 from . import selectors
 from .chains import cluster_graph, cluster_overview
@@ -16,7 +17,7 @@ from .chains import cluster_graph, cluster_overview
 @login_required
 def chains(request: HttpRequest) -> HttpResponse:
     cases = selectors.cases_for(request.user)
-    categories = [_g("Case"), _g("Close contact"), _g("Other contact")]
+    categories = [pgettext("epidemic", "Case"), _g("Close contact"), _g("Other contact")]
     return render(
         request,
         "tracing/chains.html",
