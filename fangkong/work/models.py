@@ -29,6 +29,10 @@ TASK_KIND_LABELS = {
     "retest_visit": _("Retest visit"),
     "transfer": _("Closed-loop transfer"),
     "delivery": _("Supplies delivery"),
+    "case_overdue": _("Overdue case"),
+    "case_clock": _("Overdue case investigation"),
+    "follow_up_missed": _("Missed follow-up report"),
+    "verification": _("Pushed-list verification"),
     "other": _("Other"),
 }
 

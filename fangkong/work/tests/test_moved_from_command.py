@@ -3,7 +3,9 @@
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
-from django.utils import timezone
+from django.utils import timezone, translation
+
+from fangkong.work.models import TASK_KIND_LABELS, task_kind_label
 
 BEFORE = [("command", "0003_roles_bulletins_notifications")]
 
@@ -37,3 +39,11 @@ def test_tasks_and_their_incidents_survive_the_move():
     assert list(IncidentTask.objects.values_list("task_id", "incident_id")) == [
         (linked.pk, incident.pk)
     ]
+
+
+@pytest.mark.parametrize("kind", ["case_overdue", "case_clock", "follow_up_missed", "verification"])
+def test_the_new_domains_task_kinds_have_names_in_chinese(kind):
+    assert kind in TASK_KIND_LABELS
+    with translation.override("zh-hans"):
+        label = task_kind_label(kind)
+    assert label != kind and not label.isascii()
