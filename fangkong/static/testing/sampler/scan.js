@@ -167,8 +167,12 @@ function nextTube(barcode) {
 
 export async function scanPerson(raw) {
   if (!raw.trim()) return;
+  // While the tube is being checked the field is cleared at once, and the scanner may type the
+  // next person into it during the wait: after the wait this scan must not touch the field.
+  let waited = false;
   if (scanning.tubeCheck) {
     el.personInput.value = "";
+    waited = true;
     if (!(await scanning.tubeCheck)) {
       beep(false);
       say(
@@ -186,13 +190,13 @@ export async function scanPerson(raw) {
   if (what.error) {
     beep(false);
     say(what.error, "error");
-    el.personInput.select();
+    if (!waited) el.personInput.select();
     return;
   }
   if (addPerson(what.item, what.label)) {
-    el.personInput.value = "";
+    if (!waited) el.personInput.value = "";
     el.docType.value = "resident_id"; // a chosen document type never carries over to the next person
-  } else {
+  } else if (!waited) {
     el.personInput.select();
   }
 }
