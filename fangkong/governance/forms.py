@@ -17,6 +17,28 @@ def kind_choices(*, source: str | None = None) -> list[tuple[str, str]]:
     ]
 
 
+class MultiplePhotoInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Several photos from the phone's camera or gallery; checked and re-encoded by the
+    service, which names this field when one is refused."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "widget", MultiplePhotoInput(attrs={"accept": "image/jpeg,image/png,image/webp"})
+        )
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        one = super().clean
+        if isinstance(data, list | tuple):
+            return [one(d, initial) for d in data if d]
+        return [one(data, initial)] if data else []
+
+
 class CaseFilterForm(forms.Form):
     q = forms.CharField(label=_("Number or title"), required=False, max_length=100)
     stage = forms.ChoiceField(label=_("Stage"), required=False)
@@ -35,7 +57,7 @@ class CaseFilterForm(forms.Form):
 
 
 class IntakeForm(forms.Form):
-    """What a grid worker types on the phone: kind, a few words, where, and a photo link."""
+    """What a grid worker types on the phone: kind, a few words, where, and photos."""
 
     kind = forms.ChoiceField(label=_("Kind of matter"))
     title = forms.CharField(label=_("What is the matter?"), max_length=200)
@@ -51,7 +73,7 @@ class IntakeForm(forms.Form):
     longitude = forms.FloatField(
         label=_("Longitude"), required=False, min_value=-180, max_value=180
     )
-    media_url = forms.URLField(label=_("Photo link"), required=False, max_length=500)
+    photos = PhotosField(label=_("Photos"))
     handled_on_spot = forms.BooleanField(label=_("Handled on the spot"), required=False)
 
     def __init__(self, *args, **kwargs):

@@ -7,6 +7,7 @@ import json
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .forms import PhotosField
 from .models import HazardCategory, RiverChief, Unit
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -17,7 +18,7 @@ class PatrolForm(forms.Form):
     started_at = forms.DateTimeField(label=_("Started at"), widget=DATETIME)
     ended_at = forms.DateTimeField(label=_("Ended at"), widget=DATETIME)
     track = forms.CharField(label=_("Track"), required=False, widget=forms.HiddenInput)
-    photo = forms.URLField(label=_("Photo link"), required=False, max_length=500)
+    photos = PhotosField(label=_("Photos"))
     problems = forms.CharField(
         label=_("Problems found"),
         required=False,

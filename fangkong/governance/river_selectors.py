@@ -11,7 +11,7 @@ from django.utils import timezone
 from fangkong.accounts.permissions import can
 from fangkong.core.errors import PermissionDeniedError
 
-from .models import GovCase, Hazard, PatrolLog, RiverChief
+from .models import GovCase, Hazard, PatrolLog, Photo, RiverChief
 from .patrol_plans import patrol_plans, period
 
 
@@ -63,7 +63,27 @@ def chief_compliance(*, user, on: dt.date | None = None) -> list[Compliance]:
 
 
 def recent_patrols(*, user, limit: int = 20) -> list[PatrolLog]:
-    return list(PatrolLog.objects.filter(chief__user=user).select_related("chief__segment")[:limit])
+    return list(
+        PatrolLog.objects.filter(chief__user=user)
+        .select_related("chief__segment")
+        .prefetch_related("photo_files")[:limit]
+    )
+
+
+def get_photo(*, user, pk: int) -> Photo | None:
+    """A photo the user may see: of a case in their area, or of a patrol that is their own
+    or on a segment in their area."""
+    photo = Photo.objects.select_related("case", "patrol__chief__segment").filter(pk=pk).first()
+    if photo is None or not user.is_authenticated:
+        return None
+    if photo.case is not None and can(user, "view_cases", photo.case.area_code):
+        return photo
+    if photo.patrol is not None and (
+        photo.patrol.chief.user_id == user.pk
+        or can(user, "view_cases", photo.patrol.chief.segment.area_code)
+    ):
+        return photo
+    return None
 
 
 def open_hazards(*, user) -> list[GovCase]:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/petition/<slug:step>/", views_petitions.petition_step, name="petition_step"),
     path("rivers/", views_rivers.rivers_overview, name="rivers"),
     path("rivers/patrol/", views_rivers.patrol, name="patrol"),
+    path("photos/<int:pk>/", views_rivers.photo, name="photo"),
     path("<int:pk>/hazard/assign/", views_rivers.assign, name="hazard_assign"),
     path("wages/", views_wages.overview, name="wages"),
     path("wages/projects/new/", views_wages.project_new, name="project_new"),

@@ -39,6 +39,7 @@ from .kinds import case_catalogue
 from .models import GovCase, Source, Stage
 from .services import clock_control, followup, workflow
 from .services.intake import report_case
+from .services.photos import prepare_photos
 from .views_petitions import panel_forms as petition_panel_forms
 from .views_wages import panel_forms
 
@@ -280,10 +281,11 @@ def intake(request: HttpRequest) -> HttpResponse:
     )
     scope = AreaCode(request.user.scope_code)
     initial = {"area_code": scope.grid if scope.depth >= 4 else ""}
-    form = IntakeForm(request.POST or None, initial=initial)
+    form = IntakeForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
+            d["photos"] = prepare_photos(d["photos"], field="photos")
             case = report_case(user=request.user, source=Source.GRID_PATROL, **d)
         except RuleViolation as exc:
             if exc.status_code == 403:

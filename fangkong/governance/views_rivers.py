@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +16,7 @@ from fangkong.core.errors import RuleViolation
 from . import river_selectors, selectors
 from .forms_rivers import AssignForm, PatrolForm
 from .services import rivers
+from .services.photos import prepare_photos
 
 
 @login_required
@@ -23,17 +24,18 @@ def patrol(request: HttpRequest) -> HttpResponse:
     """The chief's phone: log a patrol (the page records the track) and any hazard found."""
     require_permission(actor=request.user, action="report_cases", object_type="patrol")
     posts = river_selectors.my_posts(user=request.user)
-    form = PatrolForm(request.POST or None, posts=posts)
+    form = PatrolForm(request.POST or None, request.FILES or None, posts=posts)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
+            photos = prepare_photos(d["photos"], field="photos")
             log = rivers.log_patrol(
                 user=request.user,
                 chief=d["chief"],
                 started_at=d["started_at"],
                 ended_at=d["ended_at"],
                 track=d["track"],
-                photos=[d["photo"]],
+                photos=photos,
                 problems=d["problems"],
             )
             if d["category"]:
@@ -42,7 +44,6 @@ def patrol(request: HttpRequest) -> HttpResponse:
                     segment=d["chief"].segment,
                     category=d["category"],
                     title=(d["problems"] or str(d["chief"].segment))[:200],
-                    media_url=d["photo"],
                     patrol=log,
                 )
         except RuleViolation as exc:
@@ -61,6 +62,17 @@ def patrol(request: HttpRequest) -> HttpResponse:
             "patrols": river_selectors.recent_patrols(user=request.user),
         },
     )
+
+
+@login_required
+def photo(request: HttpRequest, pk: int) -> HttpResponse:
+    """A photo, to whoever may see its case or patrol; never a public file."""
+    found = river_selectors.get_photo(user=request.user, pk=pk)
+    if found is None:
+        raise Http404
+    response = FileResponse(found.file.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @login_required

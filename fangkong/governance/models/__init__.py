@@ -20,6 +20,7 @@ from .petitions import (
     ReplyOutcome,
     ReviewLevel,
 )
+from .photos import Photo
 from .rivers import (
     ChiefLevel,
     Hazard,
@@ -67,6 +68,7 @@ __all__ = [
     "Petition",
     "PetitionClass",
     "PetitionReview",
+    "Photo",
     "PoliceReferral",
     "Project",
     "ReplyOutcome",

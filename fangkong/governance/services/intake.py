@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +18,7 @@ from fangkong.geo.selectors import area_exists
 from ..kinds import Kind, case_catalogue
 from ..models import ClosureType, GovCase, Source, Stage, Unit
 from .common import bad, log_event, now_or, start_stage_clock
+from .photos import PreparedPhoto, save_photos, stored_files
 
 MAX_DESCRIPTION = 4000  # Open311's limit, kept for every source
 PHONE = re.compile(r"^1\d{10}$")
@@ -99,6 +101,7 @@ def report_case(
     reporter_phone: str = "",
     owner_unit: Unit | None = None,
     handled_on_spot: bool = False,
+    photos: Sequence[PreparedPhoto] = (),
     now: dt.datetime | None = None,
 ) -> GovCase:
     """Open a case; the unit that receives it owns it until it is formally passed on.
@@ -144,8 +147,9 @@ def report_case(
         case.closure_type = ClosureType.NORMAL
         case.closed_at = case.accepted_at = case.responded_at = now
         case.clock, case.due_at = "", None
-    with transaction.atomic():
+    with stored_files() as names, transaction.atomic():
         case.save()
+        save_photos(photos, names=names, user=user, case=case)
         log_event(case, action="report", user=user, unit=owner)
         if handled_on_spot:
             log_event(case, action="handle_on_spot", user=user, from_stage=Stage.REPORTED)

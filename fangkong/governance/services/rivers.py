@@ -22,6 +22,7 @@ from ..models import (
     Hazard,
     HazardCategory,
     PatrolLog,
+    Photo,
     River,
     RiverChief,
     RiverSegment,
@@ -32,6 +33,7 @@ from ..models import (
 from ..patrol_plans import patrol_plans
 from .common import bad, locked, log_event
 from .intake import report_case
+from .photos import PreparedPhoto, save_photos, stored_files
 from .workflow import accept_case, dispatch_case, file_case
 
 EARTH_RADIUS_M = 6_371_000
@@ -82,7 +84,7 @@ def log_patrol(
     started_at: dt.datetime,
     ended_at: dt.datetime,
     track: object = (),
-    photos: Sequence[str] = (),
+    photos: Sequence[PreparedPhoto] = (),
     problems: str = "",
 ) -> PatrolLog:
     """A chief's own patrol; it counts towards the plan when long enough in time and way."""
@@ -96,16 +98,18 @@ def log_patrol(
     plans = patrol_plans()
     distance = track_length_m(points)
     minutes = (ended_at - started_at).total_seconds() / 60
-    return PatrolLog.objects.create(
-        chief=chief,
-        started_at=started_at,
-        ended_at=ended_at,
-        track=points,
-        distance_m=distance,
-        photos=[p for p in photos if p],
-        problems=problems.strip(),
-        counts=minutes >= plans.min_minutes and distance >= plans.min_km * 1000,
-    )
+    with stored_files() as names, transaction.atomic():
+        log = PatrolLog.objects.create(
+            chief=chief,
+            started_at=started_at,
+            ended_at=ended_at,
+            track=points,
+            distance_m=distance,
+            problems=problems.strip(),
+            counts=minutes >= plans.min_minutes and distance >= plans.min_km * 1000,
+        )
+        save_photos(photos, names=names, user=user, patrol=log)
+    return log
 
 
 def report_hazard(
@@ -116,6 +120,7 @@ def report_hazard(
     title: str,
     description: str = "",
     media_url: str = "",
+    photos: Sequence[PreparedPhoto] = (),
     patrol: PatrolLog | None = None,
     latitude: float | None = None,
     longitude: float | None = None,
@@ -132,10 +137,14 @@ def report_hazard(
             description=description,
             area_code=segment.area_code,
             media_url=media_url,
+            photos=photos,
             latitude=latitude,
             longitude=longitude,
         )
         Hazard.objects.create(case=case, segment=segment, category=category, patrol=patrol)
+        if patrol is not None and not photos:
+            # The hazard was seen on the patrol: its photos are the hazard's evidence too.
+            Photo.objects.filter(patrol=patrol, case__isnull=True).update(case=case)
     return case
 
 
