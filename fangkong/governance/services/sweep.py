@@ -2,7 +2,9 @@
 
 A case one moment overdue gets a task in its own area (level 1). For each further
 ESCALATION_STEP it stays overdue the task goes one level up (community, sub-district,
-district). The task key names the case, its deadline and the level, so running the sweep
+district). A river hazard climbs its segment's chain of river chiefs as well: each
+level's task is assigned to the chief of that level (village, township, county), as the
+river-chief system holds the chief above answerable for what the one below left undone. The task key names the case, its deadline and the level, so running the sweep
 again, or twice at once, creates nothing twice; a new deadline (an extension, a new
 stage's clock, a resumed pause) starts the ladder again.
 """
@@ -19,7 +21,7 @@ from django.utils import timezone
 from fangkong.core.areas import AreaCode
 from fangkong.work.models import Task
 
-from ..models import GovCase
+from ..models import ChiefLevel, GovCase, RiverChief
 
 ESCALATION_STEP = dt.timedelta(days=1)
 TASK_KIND = "case_overdue"
@@ -50,23 +52,44 @@ def task_key(case_id: int, due: dt.datetime, level: int) -> str:
     return f"govcase-overdue:{case_id}:{int(due.timestamp())}:{level}"
 
 
+CHAIN = [ChiefLevel.VILLAGE, ChiefLevel.TOWNSHIP, ChiefLevel.COUNTY]
+
+
+def chief_chains(case_ids: list[int]) -> dict[int, list[RiverChief]]:
+    """For each river-hazard case, its segment's chiefs from the lowest level up."""
+    chains: dict[int, list[RiverChief]] = defaultdict(list)
+    chiefs = RiverChief.objects.filter(segment__hazards__case_id__in=case_ids).values_list(
+        "segment__hazards__case_id", "pk", "user_id", "level"
+    )
+    for case_id, pk, user_id, level in sorted(chiefs, key=lambda c: CHAIN.index(c[3])):
+        chains[case_id].append(RiverChief(pk=pk, user_id=user_id, level=level))
+    return chains
+
+
 def _escalate_batch(rows: list[tuple], now: dt.datetime) -> tuple[int, int]:
     by_level: dict[int, list[int]] = defaultdict(list)
     tasks: list[Task] = []
-    for pk, area_code, due, level, title, clock in rows:
+    chains = chief_chains([row[0] for row in rows if row[6] == "river_hazard"])
+    for pk, area_code, due, level, title, clock, _kind in rows:
         target = _target_level(area_code, due, now)
         if target <= level:
             continue
         by_level[target].append(pk)
+        chain = chains.get(pk, [])
         for step in range(level + 1, target + 1):
+            detail = {"case": pk, "clock": clock, "level": step, "due_at": due.isoformat()}
+            chief = chain[step - 1] if step <= len(chain) else None
+            if chief is not None:
+                detail["chief_level"] = chief.level
             tasks.append(
                 Task(
                     key=task_key(pk, due, step),
                     kind=TASK_KIND,
                     title=title[:200],
                     area_code=escalation_area(area_code, step),
+                    assignee_id=chief.user_id if chief is not None else None,
                     due_at=now + ESCALATION_STEP,
-                    detail={"case": pk, "clock": clock, "level": step, "due_at": due.isoformat()},
+                    detail=detail,
                 )
             )
     if not tasks:
@@ -98,7 +121,7 @@ def sweep_overdue_cases(*, now: dt.datetime | None = None, batch_size: int = BAT
         rows = list(
             base.filter(pk__gt=last_pk)
             .order_by("pk")
-            .values_list("pk", "area_code", "due_at", "escalation_level", "title", "clock")[
+            .values_list("pk", "area_code", "due_at", "escalation_level", "title", "clock", "kind")[
                 :batch_size
             ]
         )

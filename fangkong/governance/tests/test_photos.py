@@ -124,9 +124,7 @@ def test_a_refused_report_leaves_no_file_and_no_row(units, grid_worker, media, r
 def test_a_patrol_photo_is_the_evidence_of_its_hazard(client, make_user, units, media):
     river = River.objects.create(name="贾鲁河", code="jialu")
     segment = create_segment(river=river, name="瓦屋李段", area_code=G111)
-    chief = appoint_chief(
-        segment=segment, user=make_user(Role.GRID_WORKER, G111), level="village"
-    )
+    chief = appoint_chief(segment=segment, user=make_user(Role.GRID_WORKER, G111), level="village")
     client.force_login(chief.user)
     end = timezone.localtime() - dt.timedelta(minutes=5)
     response = client.post(

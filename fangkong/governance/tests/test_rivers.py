@@ -144,6 +144,27 @@ def test_a_missed_deadline_escalates_up_the_chain(village_chief, units, commande
     assert S1 in set(Task.objects.values_list("area_code", flat=True))
 
 
+def test_an_overdue_hazard_climbs_the_chain_of_river_chiefs(
+    village_chief, units, commander, segment, make_user
+):
+    township = appoint_chief(
+        segment=segment, user=make_user(Role.SUBDISTRICT_STAFF, S1), level="township"
+    )
+    county = appoint_chief(segment=segment, user=commander, level="county")
+    case = report_hazard(user=village_chief.user, segment=segment, category="dump", title="堆土")
+    deadline = timezone.localdate() + dt.timedelta(days=1)
+    assign_hazard(case=case, user=commander, unit=units["community"], deadline=deadline)
+    case.refresh_from_db()
+    sweep_overdue_cases(now=case.due_at + dt.timedelta(days=2, hours=1))  # three levels late
+    tasks = Task.objects.filter(kind="case_overdue", detail__case=case.pk)
+    assigned = {t.detail["level"]: (t.assignee, t.detail.get("chief_level")) for t in tasks}
+    assert assigned == {
+        1: (village_chief.user, "village"),
+        2: (township.user, "township"),
+        3: (county.user, "county"),
+    }
+
+
 def test_the_phone_page_logs_a_patrol_and_reports_its_hazard(client, village_chief, units):
     client.force_login(village_chief.user)
     end = timezone.localtime() - dt.timedelta(minutes=5)
