@@ -21,6 +21,7 @@ from fangkong.core.errors import PermissionDeniedError, RuleViolation
 from fangkong.core.http import add_rule_error, client_ip
 from fangkong.geo.selectors import get_node
 from fangkong.geo.services import export_geojson
+from fangkong.governance.selectors import desk_summary
 from fangkong.work.models import Task
 
 from . import selectors
@@ -47,6 +48,7 @@ def _dashboard_context(request: HttpRequest) -> dict:
         "board": board,
         "map_rows": board.grid_rows,
         "may_manage": can(request.user, "manage_incidents"),
+        "desk": desk_summary(user=request.user),
     }
 
 

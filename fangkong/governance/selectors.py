@@ -10,12 +10,15 @@ from dataclasses import dataclass
 
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from fangkong.accounts.permissions import can
 from fangkong.core.areas import AreaCode, is_within
 from fangkong.core.errors import PermissionDeniedError
+from fangkong.geo.models import Grid
 from fangkong.geo.selectors import get_node
 
+from .kinds import case_catalogue
 from .models import OPEN_STAGES, CaseEvent, GovCase, Petition, Satisfaction, Stage, Unit
 
 
@@ -216,6 +219,56 @@ def rates_by_grid(*, user, now: dt.datetime | None = None) -> list[Rates]:
         node = get_node(r["area_code"])
         result.append(_rates(r["area_code"], node.name if node else r["area_code"], r))
     return result
+
+
+@dataclass(frozen=True)
+class DeskSummary:
+    """What the command centre shows of the case desk: open and overdue cases by kind,
+    and the grids whose matters are most overdue (事在格中办)."""
+
+    open: int
+    overdue: int
+    kinds: list[tuple[str, int, int]]  # kind name, open, overdue
+    grids: list[tuple[str, str, int, int]]  # code, name, open, overdue
+
+
+def desk_summary(*, user, now: dt.datetime | None = None, limit: int = 8) -> DeskSummary | None:
+    """Two grouped queries and one for names, whatever the number of cases; None for a
+    role that does not see cases."""
+    if not can(user, "view_cases"):
+        return None
+    now = now or timezone.now()
+    counts = {
+        "n_open": Count("id"),
+        "n_overdue": Count("id", filter=Q(paused_at__isnull=True, due_at__lt=now)),
+    }
+    live = scoped_cases(user).filter(stage__in=OPEN_STAGES).order_by()
+    catalogue = case_catalogue()
+    kinds = []
+    for row in live.values("kind").annotate(**counts):
+        kind = catalogue.kind(row["kind"])
+        kinds.append((str(kind.name) if kind else row["kind"], row["n_open"], row["n_overdue"]))
+    kinds.sort(key=lambda k: (-k[2], -k[1], k[0]))
+    grids = [
+        (row["area_code"], row["n_open"], row["n_overdue"])
+        for row in live.values("area_code").annotate(**counts)
+        if AreaCode(row["area_code"]).level == "grid"
+    ]
+    grids.sort(key=lambda g: (-g[2], -g[1], g[0]))
+    grids = grids[:limit]
+    english = (get_language() or "").startswith("en")
+    names = {
+        code: (en or zh) if english else zh
+        for code, zh, en in Grid.objects.filter(code__in=[g[0] for g in grids]).values_list(
+            "code", "name_zh", "name_en"
+        )
+    }
+    return DeskSummary(
+        open=sum(k[1] for k in kinds),
+        overdue=sum(k[2] for k in kinds),
+        kinds=kinds,
+        grids=[(code, names.get(code, code), n, late) for code, n, late in grids],
+    )
 
 
 OPEN311_MAX_REQUESTS = 1000
