@@ -140,6 +140,10 @@ class GovCase(TimeStampedModel):
                 condition=Q(closed_at__isnull=True, paused_at__isnull=True, due_at__isnull=False),
             ),
             models.Index(fields=["owner_unit", "received_at"], name="govcase_owner_received"),
+            # Newest first over the whole district (Open311's requests.json, the desk's
+            # default order): walked backwards, it stops at the page instead of sorting
+            # every case.
+            models.Index(fields=["received_at", "id"], name="govcase_received"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(stage__in=Stage.values), name="govcase_stage_valid"),
