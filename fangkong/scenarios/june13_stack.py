@@ -251,8 +251,14 @@ class _Timed(_June13):
         )
 
     def door_knocking_tasks(self) -> None:
-        zone_round = self.zone.schedule.select_related("round").get(day=1).round
-        generate_doorknock_tasks(round=zone_round, user=self.user, now=self.at(3, 40))
+        self.zone_round = self.zone.schedule.select_related("round").get(day=1).round
+        generate_doorknock_tasks(round=self.zone_round, user=self.user, now=self.at(3, 40))
+
+    def lift(self) -> None:
+        # Everyone inside is sampled by now: refreshing the tasks closes every building's, so
+        # the bulletin counts the door-knocking done, not the list of 03:40.
+        generate_doorknock_tasks(round=self.zone_round, user=self.user, now=self.at(16, 50))
+        super().lift()
 
     def system_share(self) -> dict[str, float]:
         share = {k: round(v, 3) for k, v in self.share.items()}

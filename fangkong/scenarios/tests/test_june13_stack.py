@@ -13,7 +13,7 @@ from fangkong.demo.seed import seed_demo
 from fangkong.scenarios.june13_cast import PAPER_PEOPLE, PAPER_TUBES
 from fangkong.scenarios.june13_stack import run_june13_stack
 from fangkong.testing.models import Sample, Tube, TubeKind
-from fangkong.work.models import Task
+from fangkong.work.models import Task, TaskState
 from fangkong.zones.models import Notice
 
 SCALE = 0.05
@@ -75,7 +75,11 @@ def test_the_system_share_times_each_step_of_the_response(stack_replay):
     # The steps it times did their work: the notice drafted, door-knocking tasks made.
     assert Notice.objects.filter(kind="designation").count() == 1
     zone_round = stack_replay.zone.schedule.get(day=1).round
-    assert Task.objects.filter(key__startswith=f"doorknock:{zone_round.pk}:").exists()
+    tasks = Task.objects.filter(key__startswith=f"doorknock:{zone_round.pk}:")
+    assert tasks.exists()
+    # Refreshed once everyone inside was sampled: none is left open before the lift.
+    assert not tasks.filter(state=TaskState.OPEN).exists()
+    assert "已完成0栋" not in stack_replay.bulletin.text_zh
 
 
 def test_typed_notes_are_marked_apart_from_system_events(stack_replay):
