@@ -10,27 +10,19 @@ exactly the acknowledged ones.
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import random
-import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from bench.common import percentile
+from fangkong.ops.local_server import LocalServer, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def setup(
@@ -119,51 +111,21 @@ def count_samples(env: dict) -> dict:
     return {"keys": json.loads(out.stdout.strip().splitlines()[-1])}
 
 
-class Server:
+class Server(LocalServer):
     """`fangkong serve --production` on loopback, in its own process group."""
 
     def __init__(self, env: dict, port: int, workers: int | None):
-        self.env, self.port, self.workers, self.proc = env, port, workers, None
-
-    def start(self) -> Server:
-        cmd = [str(BIN / "fangkong"), "serve", "--production", "--bind", f"127.0.0.1:{self.port}"]
-        if self.workers:
-            cmd += ["--workers", str(self.workers)]
-        if os.environ.get("FANGKONG_BENCH_THREADS"):  # to compare server settings
-            cmd += ["--threads", os.environ["FANGKONG_BENCH_THREADS"]]
-        log = open(os.environ.get("FANGKONG_BENCH_SERVER_LOG", os.devnull), "ab")  # noqa: SIM115
-        self.proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True
+        super().__init__(
+            env,
+            port,
+            workers,
+            production=True,
+            # to compare server settings
+            threads=int(os.environ["FANGKONG_BENCH_THREADS"])
+            if os.environ.get("FANGKONG_BENCH_THREADS")
+            else None,
+            log=os.environ.get("FANGKONG_BENCH_SERVER_LOG"),
         )
-        deadline = time.monotonic() + 60
-        ready = 0
-        while time.monotonic() < deadline:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    ready += 1
-                    if ready >= 3 * (self.workers or 2):  # every worker has answered, likely
-                        return self
-                    continue
-            except OSError:
-                if self.proc.poll() is not None:
-                    raise RuntimeError("the server exited at start") from None
-            time.sleep(0.1)
-        raise RuntimeError("the server did not start")
-
-    def kill(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
 
 def start_clients(

@@ -7,7 +7,7 @@ a fixed number: the figures are for reading, the tests never assert wall-clock l
 
 Environment: FANGKONG_BENCH_DBS (default "sqlite,postgresql"), FANGKONG_BENCH_SIZES
 (default "100000,1000000") to run smaller for a quick look. FANGKONG_BENCH_TASKS (default
-all: "seed,registration,pg_restart,governance,tracing") runs a part again:
+all: "seed,registration,pg_restart,governance,tracing,june13") runs a part again:
 its rows replace the same rows of the last latest.json, and ratios use the baseline stored
 there when raw_insert does not run.
 """
@@ -25,6 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 # FANGKONG_BENCH_TRACING_SCANS sizes the scans table of "tracing" (default 10 million).
+# "june13" replays the seed's day on a district of FANGKONG_BENCH_JUNE13_RESIDENTS (default
+# 50,000) at FANGKONG_BENCH_JUNE13_SCALE (default 1: 6,799 people in 360 tubes).
 
 
 def run_task(task: str, db: str, size: int) -> dict:
@@ -54,6 +56,18 @@ def child(task: str, db: str, size: int) -> dict:
         from bench.bench_registration import bench_registration
 
         return bench_registration(db, residents=size)
+    if task == "june13":  # the replay's server runs in production mode, as bench's others
+        os.environ.update(
+            FANGKONG_ENV="production",
+            FANGKONG_ALLOWED_HOSTS="127.0.0.1,localhost",
+            FANGKONG_LOG_LEVEL="WARNING",
+        )
+        from bench.bench_scenario import bench_june13
+
+        with fresh_database(db) as env:
+            setup_django(env)
+            scale = float(os.environ.get("FANGKONG_BENCH_JUNE13_SCALE", "1"))
+            return bench_june13(residents=size, scale=scale)
     if task == "pg_restart":  # its own cluster, killed and restarted under load
         from bench.db_faults import bench_pg_restart
 
@@ -121,7 +135,7 @@ def main() -> None:
     ):
         os.environ.setdefault(name, base64.b64encode(os.urandom(size)).decode())
     dbs = os.environ.get("FANGKONG_BENCH_DBS", "sqlite,postgresql").split(",")
-    every = "seed,registration,pg_restart,governance,tracing"
+    every = "seed,registration,pg_restart,governance,tracing,june13"
     tasks = set(os.environ.get("FANGKONG_BENCH_TASKS", every).split(","))
     previous: list[dict] = []
     if tasks != set(every.split(",")) and (RESULTS / "latest.json").exists():
@@ -220,6 +234,24 @@ def main() -> None:
             add("scan_purge_one_day", db, tr["purge_day_s"], "s")
             add(f"follow_up_lists_{tr['orders']}_orders", db, tr["follow_up_lists_median_ms"], "ms")
             add(f"chain_overview_{tr['cases']}_cases", db, tr["chain_overview_median_ms"], "ms")
+        if "june13" in tasks:
+            n = int(os.environ.get("FANGKONG_BENCH_JUNE13_RESIDENTS", "50000"))
+            j13 = run_task("june13", db, n)
+            stack, inside = j13["stack"], j13["in_process"]
+            people = j13["figures"]["people"]
+            # Baseline: the same steps in process, in one transaction, in the same run.
+            add(
+                f"june13_system_share_{people}_people",
+                db,
+                stack["total_s"],
+                "s",
+                inside["total_s"],
+            )
+            # The first alarm after the server's start (code and catalogues loaded then).
+            first = j13["stack_first"]["total_s"]
+            add(f"june13_system_share_{people}_people_first", db, first, "s")
+            for part in sorted(k for k in stack if k != "total_s"):
+                add(f"june13_{part.removesuffix('_s')}", db, stack[part], "s", inside.get(part))
         if "registration" not in tasks:
             continue
         reg = run_task(

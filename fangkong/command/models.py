@@ -131,6 +131,9 @@ class TimelineEntry(models.Model):
         related_name="+",
         verbose_name=_("author"),
     )
+    # Words a person typed (a note, a decision, a closing summary), as opposed to what the
+    # system recorded of its own work: reports and the replay's system share tell them apart.
+    narrative = models.BooleanField(_("typed by a person"), default=False)
 
     class Meta:
         ordering = ["at", "id"]

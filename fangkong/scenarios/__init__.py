@@ -20,6 +20,12 @@ SCENARIOS: dict[str, str] = {
 }
 
 
+# Scenarios that can also run through the real stack (a server on loopback, over HTTP).
+STACK_SCENARIOS: dict[str, str] = {
+    "june13": "fangkong.scenarios.june13_stack.run_june13_stack",
+}
+
+
 def scenario_names() -> list[str]:
     return sorted(SCENARIOS)
 
@@ -28,6 +34,13 @@ def get_runner(name: str) -> Callable | None:
     """The scenario's run function (keyword arguments `user`, `scale`), or None."""
 
     path = SCENARIOS.get(name)
+    return import_string(path) if path else None
+
+
+def get_stack_runner(name: str) -> Callable | None:
+    """The scenario's real-stack run function (keyword arguments `user`, `base_url`, `scale`)."""
+
+    path = STACK_SCENARIOS.get(name)
     return import_string(path) if path else None
 
 

@@ -85,7 +85,12 @@ class Replay:
 
     def timeline(self) -> list[dict]:
         return [
-            {"at": timezone.localtime(e.at).isoformat(), "kind": e.kind, "text": e.text}
+            {
+                "at": timezone.localtime(e.at).isoformat(),
+                "kind": e.kind,
+                "text": e.text,
+                "narrative": e.narrative,
+            }
             for e in TimelineEntry.objects.filter(incident=self.incident).order_by("at", "id")
         ]
 
@@ -203,6 +208,7 @@ class _June13(Morning):
                     start=self.at(h1, m1),
                     end=self.at(h2, m2),
                 )
+        self.pipe.flush()
         env_tubes = max(1, round(PAPER_ENV_TUBES * self.scale))
         self.pipe.environment(
             station=self.units["xinju"][2],

@@ -153,10 +153,7 @@ class Pipeline:
             return []
         round_ = station.round
         made = create_tubes(round=round_, count=tubes, capacity=capacity, user=actor)
-        sizes = even_sizes(len(people), tubes)
-        slots = [tube for tube, size in zip(made, sizes, strict=True) for _ in range(size)]
-        rows = list(zip(people, slots, spread(start, end, len(people)), strict=True))
-        last_row = {tube.pk: i for i, (_, tube, _) in enumerate(rows)}
+        rows = self.plan_rows(people, made, start, end)
         for first in range(0, len(rows), MAX_BATCH):
             batch = rows[first : first + MAX_BATCH]
             now = batch[-1][2] + MINUTE
@@ -177,26 +174,51 @@ class Pipeline:
                     code=refused[0].code or "refused",
                     message=refused[0].message or _("A sample was refused."),
                 )
-            # Tubes whose last person was in this batch are done: seal those not yet full.
-            last = first + len(batch) - 1
-            done = [
-                t for t in dict.fromkeys(tube for _, tube, _ in batch) if last_row[t.pk] <= last
-            ]
-            states = dict(
-                Tube.objects.filter(pk__in=[t.pk for t in done]).values_list("pk", "state")
-            )
-            for tube in done:
-                if states[tube.pk] == TubeState.OPEN:
-                    seal_tube(barcode=tube.barcode, actor=actor, now=now)
-            self.send(
-                round_=round_,
-                actor=actor,
-                barcodes=[t.barcode for t in done],
-                at=now,
-                by=station.name,
-                transit=transit,
+            self.seal_and_send(
+                station=station, actor=actor, rows=rows, first=first, now=now, transit=transit
             )
         return made
+
+    @staticmethod
+    def plan_rows(
+        people: Sequence[int], made: list[Tube], start: dt.datetime, end: dt.datetime
+    ) -> list[tuple[int, Tube, dt.datetime]]:
+        """(resident, tube, taken at) in queue order: people evenly over the tubes and the hours."""
+        sizes = even_sizes(len(people), len(made))
+        slots = [tube for tube, size in zip(made, sizes, strict=True) for _ in range(size)]
+        return list(zip(people, slots, spread(start, end, len(people)), strict=True))
+
+    def seal_and_send(
+        self,
+        *,
+        station: Station,
+        actor,
+        rows: list[tuple[int, Tube, dt.datetime]],
+        first: int,
+        now: dt.datetime,
+        transit: dt.timedelta,
+    ) -> None:
+        """The tubes whose last person is in rows[first:first + MAX_BATCH] are done: seal those
+        not yet full and send them to the lab in one box."""
+        batch = rows[first : first + MAX_BATCH]
+        last_row = {tube.pk: i for i, (_, tube, _) in enumerate(rows)}
+        last = first + len(batch) - 1
+        done = [t for t in dict.fromkeys(tube for _, tube, _ in batch) if last_row[t.pk] <= last]
+        states = dict(Tube.objects.filter(pk__in=[t.pk for t in done]).values_list("pk", "state"))
+        for tube in done:
+            if states[tube.pk] == TubeState.OPEN:
+                seal_tube(barcode=tube.barcode, actor=actor, now=now)
+        self.send(
+            round_=station.round,
+            actor=actor,
+            barcodes=[t.barcode for t in done],
+            at=now,
+            by=station.name,
+            transit=transit,
+        )
+
+    def flush(self) -> None:
+        """Finish the work `sample` queued: nothing here, where `sample` works at once."""
 
     def environment(
         self,

@@ -235,7 +235,7 @@ def add_note(
     if at > now + dt.timedelta(minutes=5):
         raise RuleViolation(field="at", code="future", message=_("A note cannot be in the future."))
     return TimelineEntry.objects.create(
-        incident=incident, at=at, kind="note", text=text, author=user
+        incident=incident, at=at, kind="note", text=text, author=user, narrative=True
     )
 
 
@@ -271,6 +271,7 @@ def close_incident(
             at=now,
             kind="closed",
             author=user,
+            narrative=True,
             text=stored_text(_("Incident closed: %(summary)s") % {"summary": summary}),
         )
     return locked

@@ -271,3 +271,13 @@ def test_the_retests_close_the_loop_on_the_timeline_and_in_the_inbox(
     assert "单管复检结果全部为阴性" in cleared.text and cleared.incident == positive_pool
     board = task_board(user=staff["commander"], incident=positive_pool)
     assert board.retests.total == 0
+
+
+def test_what_staff_type_is_marked_narrative_and_what_the_system_records_is_not(
+    staff, positive_pool
+):
+    commander = staff["commander"]
+    svc.add_note(incident=positive_pool, user=commander, text="三级网格到位")
+    svc.close_incident(incident=positive_pool, user=commander, summary="全面恢复正常生活秩序")
+    marked = {e.kind: e.narrative for e in TimelineEntry.objects.filter(incident=positive_pool)}
+    assert marked == {"pool_positive": False, "note": True, "closed": True}

@@ -196,8 +196,10 @@ def test_the_cli_prints_the_replay_as_json(demo):
     assert data["incident"]["opened_at"] == "2022-06-13T03:04:00+08:00"
     assert data["incident"]["closed_at"] >= "2022-06-13T16:54:00+08:00"
     timeline = data["incident"]["timeline"]
-    assert all(set(e) == {"at", "kind", "text"} for e in timeline)
+    assert all(set(e) == {"at", "kind", "text", "narrative"} for e in timeline)
     assert [e["kind"] for e in timeline] == STORY
+    # What a person typed (the notes, the closing summary) is marked apart from system events.
+    assert [e["narrative"] for e in timeline] == [k in ("note", "closed") for k in STORY]
     assert data["bulletin"].startswith("高新区疫情防控指挥部通报〔2022〕")
     keys = {"name", "pool_size", "tubes", "people", "environment_tubes", "environment_points"}
     assert all(set(r) == keys for r in data["rounds"])

@@ -1,4 +1,11 @@
-"""`fangkong scenario run june13 [--scale F] [--json]`: replay a night against the demo district.
+"""`fangkong scenario run june13 [--scale F|seed] [--stack] [--json]`: replay a night against
+the demo district.
+
+The default is the small replay (--scale 0.05: 340 people, seconds, in one transaction), the
+one the demo and the commander's button run. `--scale seed` is the seed's own day — 6,799
+people in 360 tubes, on a district of 50,000 — through the real stack: a server on loopback
+that station clients post samples to and the lab's system posts results to, and the JSON
+gives the system's share of the alarm (`--stack` does the same at any scale).
 
 On a database without the demo district, the district is seeded first at the scenario's
 scale (the 13 June story happened among ~50,000 people around 瓦屋李; at --scale 0.05 the
@@ -11,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,10 +27,12 @@ from fangkong.accounts.models import User
 from fangkong.core.errors import RuleViolation
 from fangkong.demo.accounts import ensure_demo_accounts
 from fangkong.demo.seed import is_seeded, seed_demo
-from fangkong.scenarios import default_scale, get_runner, scenario_names
+from fangkong.ops.local_server import LocalServer
+from fangkong.scenarios import default_scale, get_runner, get_stack_runner, scenario_names
 
 from .seed import DEFAULT_SEED
 
+SEED_SCALE = 1.0  # `--scale seed`: the newspaper's own figures
 STORY_RESIDENTS = 50_000  # the demo district's size at which --scale 1 is the newspaper's night
 MIN_RESIDENTS = 2_000
 
@@ -68,6 +78,29 @@ def run_scenario(name: str, *, scale: float | None, username: str, day: dt.date 
         raise CommandError(str(exc.message)) from exc
 
 
+def scale_arg(value: str) -> float | str:
+    return "seed" if value == "seed" else float(value)
+
+
+def run_on_stack(name: str, *, scale: float, username: str, day: dt.date | None):
+    """The scenario through a server of its own on loopback, in the production mode when
+    this process runs in it (Django's threaded server otherwise)."""
+    runner = get_stack_runner(name)
+    if runner is None:
+        raise CommandError(_("The scenario %(name)s has no real-stack replay.") % {"name": name})
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise CommandError(_("No active account is called %(name)s.") % {"name": username})
+    kwargs = {"user": user, "scale": scale}
+    if day is not None:
+        kwargs["day"] = day
+    try:
+        with LocalServer(production=not settings.DEBUG) as url:
+            return runner(base_url=url, **kwargs)
+    except RuleViolation as exc:
+        raise CommandError(str(exc.message)) from exc
+
+
 def format_replay(replay) -> str:
     """The timeline, the rounds and the bulletin, for the terminal."""
     lines = [f"{replay.incident.title}"]
@@ -78,6 +111,9 @@ def format_replay(replay) -> str:
     for r in replay.rounds:
         env = f", {r.environment_tubes}/{r.environment_points}" if r.environment_tubes else ""
         lines.append(f"  {r.name}: {r.pool_size}:1 {r.tubes} / {r.people}{env}")
+    share = getattr(replay, "system_share", None)
+    if share:
+        lines += ["", f"system share: {share['total_s']:.2f} s"]
     lines += ["", replay.bulletin.text_zh, "", f"({replay.seconds:.1f} s)"]
     return "\n".join(lines)
 
@@ -96,9 +132,16 @@ class Command(BaseCommand):
         parser.add_argument("name", nargs="?", help="scenario to run, e.g. june13")
         parser.add_argument(
             "--scale",
-            type=float,
+            type=scale_arg,
             default=None,
-            help="multiply the story's figures (0 < F ≤ 1; default 0.05: 340 people in 18 tubes)",
+            help="multiply the story's figures (0 < F ≤ 1; default 0.05: 340 people in 18 tubes); "
+            "`seed`: the seed's own figures (6,799 people), through the real stack",
+        )
+        parser.add_argument(
+            "--stack",
+            action="store_true",
+            help="post samples and results over HTTP to a server on loopback, as tablets and "
+            "the lab's system do, and report the system's share of the alarm",
         )
         parser.add_argument(
             "--json", action="store_true", help="print the incident, bulletin and rounds as JSON"
@@ -127,7 +170,9 @@ class Command(BaseCommand):
             return
         if not options["name"]:
             raise CommandError(_("Name the scenario to run, e.g. june13."))
-        scale = options["scale"]
+        scale, stack = options["scale"], options["stack"]
+        if scale == "seed":
+            scale, stack = SEED_SCALE, True
         if scale is not None and not 0 < scale <= 1:
             raise CommandError(_("The scale lies above 0 and at most 1."))
         if get_runner(options["name"]) is None:
@@ -141,9 +186,17 @@ class Command(BaseCommand):
             username=options["user"],
             err=self.stderr,
         )
-        replay = run_scenario(
-            options["name"], scale=scale, username=options["user"], day=options["date"]
-        )
+        if stack:
+            replay = run_on_stack(
+                options["name"],
+                scale=scale if scale is not None else default_scale(options["name"]),
+                username=options["user"],
+                day=options["date"],
+            )
+        else:
+            replay = run_scenario(
+                options["name"], scale=scale, username=options["user"], day=options["date"]
+            )
         if options["json"]:
             self.stdout.write(json.dumps(replay.as_json(), ensure_ascii=False, indent=2))
         else:
