@@ -54,24 +54,33 @@ def row_error(row: RosterRow, exc: RuleViolation, header: excel.Header) -> RowEr
     )
 
 
-def error_workbook(header: excel.Header, rejected: list[tuple[RosterRow, RowError]]) -> bytes:
-    """The rejected rows as the user wrote them, plus a reason column, ready to fix and re-upload."""
+def error_workbook(header: excel.Header, rejected: list[tuple[RosterRow, list[RowError]]]) -> bytes:
+    """The rejected rows as the user wrote them, plus the row's number in the source file and
+    every reason it was refused, ready to fix and re-upload.
+
+    ID and phone cells are written back as text, whatever type they were read as, so a fixed
+    copy never turns them into numbers that lose digits.
+    """
     headers = list(header.labels)
-    reason_at = header.columns.get("reason")
-    if reason_at is None:  # a re-uploaded error workbook keeps its one reason column
-        reason_at = len(headers)
-        headers.append(excel_columns.COLUMN_BY_FIELD["reason"].label(header.chinese))
+    chinese = header.chinese
+    extra = {}
+    for field in ("source_row", "reason"):  # a re-uploaded error workbook keeps its own two
+        extra[field] = header.columns.get(field)
+        if extra[field] is None:
+            extra[field] = len(headers)
+            headers.append(excel_columns.COLUMN_BY_FIELD[field].label(chinese))
+    text = {header.columns[f] for f in ("document_number", "phone") if f in header.columns}
+    separator = "；" if chinese else "; "
 
     def rows() -> Iterator[list]:
-        for row, error in rejected:
+        for row, errors in rejected:
             cells = list(row.cells) + [None] * (len(headers) - len(row.cells))
-            cells[reason_at] = _("Row %(row)d — %(reason)s") % {
-                "row": row.number,
-                "reason": error.reason,
-            }
+            for i in text:
+                cells[i] = excel_columns.cell_text(cells[i]) or None
+            cells[extra["source_row"]] = row.number
+            cells[extra["reason"]] = separator.join(e.reason for e in errors)
             yield cells
 
-    text = {header.columns[f] for f in ("document_number", "phone") if f in header.columns}
     buffer = io.BytesIO()
     excel_write.write_sheet(
         buffer,
