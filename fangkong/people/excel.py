@@ -45,6 +45,7 @@ class IgnoredColumn:
     label: str
     code: str
     field: str = ""
+    read: str = ""  # for a duplicate: the header of the column read instead
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,10 @@ def find_header(rows: Iterable[Sequence[object]], *, first_row: int = 1) -> Head
         for field, candidates in ranked.items():
             first, *others = sorted(candidates)
             columns[field] = first[1]
-            ignored += [IgnoredColumn(labels[i], "duplicate", field) for _rank, i in others]
+            ignored += [
+                IgnoredColumn(labels[i], "duplicate", field, labels[first[1]])
+                for _rank, i in others
+            ]
             if field in UNUSED_FIELDS:
                 ignored.append(IgnoredColumn(labels[first[1]], "not_used", field))
         known = {i for candidates in ranked.values() for _rank, i in candidates}

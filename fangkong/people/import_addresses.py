@@ -136,7 +136,9 @@ class Addresses:
             raise _violation(
                 "entrance",
                 "required",
-                _("Several entrances of this building have this room: fill in the entrance (单元)."),
+                _(
+                    "Several entrances of this building have this room: fill in the entrance (单元)."
+                ),
             )
         return entrance
 
@@ -166,7 +168,9 @@ class Addresses:
             matches = {b.pk: b for b in pool if number and number in _keys(b, numbers=True)}
         if not matches:
             names = sorted({b.name_zh for b in pool}, key=excel_cells.natural_key)
-            shown = "、".join(names[:MAX_NAMES_SHOWN]) + ("…" if len(names) > MAX_NAMES_SHOWN else "")
+            shown = "、".join(names[:MAX_NAMES_SHOWN]) + (
+                "…" if len(names) > MAX_NAMES_SHOWN else ""
+            )
             raise _violation(
                 "building",
                 "unknown",

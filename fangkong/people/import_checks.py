@@ -34,6 +34,7 @@ class CheckedRow:
     row: RosterRow
     problems: list[RuleViolation] = field(default_factory=list)  # why it is refused
     notes: list[RuleViolation] = field(default_factory=list)  # what to check once imported
+    document: Document | None = None  # when valid, even on a refused row
     data: ResidentData | None = None
     home: Household | None = None  # unsaved when the import creates it
     residency_given: bool = False
@@ -117,7 +118,9 @@ def _agree_with_id(
             birth = None
         return sex, birth
     partial = isinstance(birth, excel_cells.PartialDate)
-    if birth and not (birth.agrees(document.birth_date) if partial else birth == document.birth_date):
+    if birth and not (
+        birth.agrees(document.birth_date) if partial else birth == document.birth_date
+    ):
         check.problems.append(
             _rule(
                 "birth_date",
@@ -155,6 +158,7 @@ def check_row(row: RosterRow, addresses: Addresses) -> CheckedRow:
     collect = _Collector()
     name = _name(values.get("name"), collect)
     document_type, document = _document(values, collect)
+    check.document = document
     sex = collect(excel_cells.parse_sex, values.get("sex")) or ""
     birth = collect(excel_cells.parse_birth_date, values.get("birth_date"))
     residency, tags = collect(excel_cells.parse_category, values.get("residency")) or (None, set())

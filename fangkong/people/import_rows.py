@@ -40,6 +40,25 @@ class RosterRow:
     values: dict[str, object]  # field → raw cell
 
 
+def column_note(column: excel.IgnoredColumn) -> str:
+    """Why the import did not read a column, in the user's language."""
+    if column.code == "duplicate":
+        message = _("Another column for the same thing; the import read “%(read)s”.") % {
+            "read": column.read
+        }
+    elif column.code == "not_used" and column.field == "grid":
+        message = _("The grid follows from the address; this column is not imported.")
+    elif column.code == "not_used":
+        message = _(
+            "Not imported: record a move or a death on the resident's page, where it is audited."
+        )
+    elif column.code == "no_header":
+        message = _("This column has data but no header; it was not imported.")
+    else:
+        message = _("Not a column the import knows; it was not imported.")
+    return force_str(message)
+
+
 def row_error(row: RosterRow, exc: RuleViolation, header: excel.Header) -> RowError:
     if exc.field == "household":
         column = "/".join(header.label(f) for f in ADDRESS_FIELDS if f in header.columns)

@@ -94,17 +94,18 @@ def _violation(field_name: str, code: str, message) -> RuleViolation:
     return RuleViolation(field=field_name, code=code, message=message)
 
 
-def _check_rows(rows: list[RosterRow], addresses: Addresses, seen: dict[str, int]) -> list[CheckedRow]:
-    """Check a batch; a document already met on an importable row earlier in the file is one
+def _check_rows(
+    rows: list[RosterRow], addresses: Addresses, seen: dict[str, int]
+) -> list[CheckedRow]:
+    """Check a batch; a document already on an importable row earlier in the file is one
     more reason to refuse the row."""
     checked = []
     for row in rows:
         check = check_row(row, addresses)
         checked.append(check)
-        if check.data is None:
+        if check.document is None:
             continue
-        doc = check.data.document
-        index = document_index(doc.type, doc.number)
+        index = document_index(check.document.type, check.document.number)
         if index in seen:
             check.problems.append(
                 _violation(
@@ -115,8 +116,8 @@ def _check_rows(rows: list[RosterRow], addresses: Addresses, seen: dict[str, int
                 )
             )
             check.data = None
-            continue
-        seen[index] = row.number
+        elif check.data is not None:
+            seen[index] = row.number
     return checked
 
 
@@ -271,7 +272,11 @@ def _write(batch: list[CheckedRow], run: _Run) -> None:
 
 
 # Note codes and the counters of ImportResult they add to.
-_COUNTED = {CONVERTED: "converted", SEX_MISMATCH: "sex_mismatch", PARTIAL_BIRTH: "partial_birth_date"}
+_COUNTED = {
+    CONVERTED: "converted",
+    SEX_MISMATCH: "sex_mismatch",
+    PARTIAL_BIRTH: "partial_birth_date",
+}
 
 
 def _read_source(workbook_file: BinaryIO | str | Path) -> bytes:
