@@ -86,15 +86,14 @@ def find_header(rows: Iterable[Sequence[object]], *, first_row: int = 1) -> Head
         while labels and not labels[-1]:
             labels.pop()
         columns, ignored = {}, []
-        for field, candidates in ranked.items():
+        for name, candidates in ranked.items():
             first, *others = sorted(candidates)
-            columns[field] = first[1]
+            columns[name] = first[1]
             ignored += [
-                IgnoredColumn(labels[i], "duplicate", field, labels[first[1]])
-                for _rank, i in others
+                IgnoredColumn(labels[i], "duplicate", name, labels[first[1]]) for _rank, i in others
             ]
-            if field in UNUSED_FIELDS:
-                ignored.append(IgnoredColumn(labels[first[1]], "not_used", field))
+            if name in UNUSED_FIELDS:
+                ignored.append(IgnoredColumn(labels[first[1]], "not_used", name))
         known = {i for candidates in ranked.values() for _rank, i in candidates}
         ignored += [
             IgnoredColumn(label, "unknown")
@@ -164,11 +163,11 @@ def decode_text(content: bytes) -> str:
 
 def _csv_rows(content: bytes) -> list[list[object]]:
     text = decode_text(content)
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    delimiters = [d for d in (",", "\t", ";") if d in first]
-    if not delimiters:
+    # The header row, not a title above it, says how the cells are separated.
+    top = "\n".join(text.splitlines()[:HEADER_SEARCH_ROWS])
+    delimiter = max((",", "\t", ";"), key=top.count)
+    if not top.count(delimiter):
         raise _not_a_roster()
-    delimiter = max(delimiters, key=first.count)
     return [
         [cell if cell.strip() else None for cell in row]
         for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from fangkong.accounts.services import require_permission
-from fangkong.core.errors import RuleViolation
+from fangkong.core.errors import PermissionDeniedError, RuleViolation
 from fangkong.core.http import client_ip
 
 from .import_conflicts import resolve_import_conflict
@@ -44,6 +44,8 @@ def decide_import_conflict(request: HttpRequest, pk: int) -> HttpResponse:
         resolve_import_conflict(
             conflict_id=pk, user=request.user, apply=decision == "apply", ip=client_ip(request)
         )
+    except PermissionDeniedError:
+        raise
     except RuleViolation as exc:
         messages.error(request, str(exc.message))
     else:

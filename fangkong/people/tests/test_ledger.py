@@ -9,8 +9,8 @@ import pytest
 from openpyxl import load_workbook
 
 from devtools.fixtures import C11, G111, G211, small_district
-from fangkong.geo.models import Building, Household
 from fangkong.core.documents import validate_resident_id
+from fangkong.geo.models import Building, Household
 from fangkong.geo.services import import_district
 from fangkong.people.importing import import_residents
 from fangkong.people.models import ConflictState, ImportConflict, Resident
