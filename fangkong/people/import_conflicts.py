@@ -73,7 +73,8 @@ def resolve_import_conflict(*, conflict_id: int, user, apply: bool, ip: str | No
         )
     with transaction.atomic():
         conflict = (
-            ImportConflict.objects.select_for_update()
+            # The conflict and its person are locked; the household (nullable) only read.
+            ImportConflict.objects.select_for_update(of=("self", "resident"))
             .select_related("resident", "household")
             .get(pk=conflict_id)
         )
