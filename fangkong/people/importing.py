@@ -1,9 +1,11 @@
-"""Import residents from a community's Excel roster.
+"""Import residents from a community's roster (Excel, or CSV in UTF-8 or GBK).
 
-Every row is validated; valid rows are written in one transaction per batch and every
-rejected row comes back, with its reason, in an error workbook the user can fix and upload
-again. People are recognised by their document (blind index), so importing the same file
-twice changes nothing.
+Every row is checked; valid rows are written in one transaction per batch and every
+rejected row comes back, with all its reasons, in an error workbook the user can fix and
+upload again. People are recognised by their document (blind index), so importing the same
+file twice changes nothing; a document stored under another name is held for review, never
+written over. Nothing is lost without a word: columns the import does not read, 15-digit
+numbers upgraded and sexes that differ from the ID number are all in the result.
 """
 
 from __future__ import annotations

@@ -245,3 +245,30 @@ def test_search_by_the_15_digit_number_finds_the_converted_person(commander):
     found = list_residents(user=commander, filters=ResidentFilter(q=old))
     assert [r.name for r in found] == ["旧证"]
     assert found[0].document_converted
+
+
+def test_import_page_takes_a_csv_and_shows_the_whole_summary(client, commander, id_number):
+    headers = [*HEADERS, "民族"]
+    old = "410102850315124"
+    rows = [
+        [*person(name="旧证", document_number=old, sex="男", **HOME), "汉族"],  # a woman's number
+        [*person(name="坏行", document_number="123", **{**HOME, "building": "9号楼"}), "汉族"],
+    ]
+    text = io.StringIO()
+    csv.writer(text).writerows([headers, *rows])
+    upload = io.BytesIO(text.getvalue().encode("gbk"))
+    upload.name = "台账.csv"
+    client.force_login(commander)
+
+    page = client.post(reverse("people:import"), {"workbook": upload}).content.decode()
+
+    for shown in (
+        'data-testid="count-converted">1<',
+        'data-testid="count-sex-mismatch">1<',
+        'data-testid="count-columns-not-read">1<',
+        "民族",
+        "15 位身份证号，已升为 18 位",
+        "现有楼栋：1号楼、2号楼",
+    ):
+        assert shown in page
+    assert page.count('<td class="num">3</td>') == 2  # both notes of row 3, one row number
