@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from dataclasses import dataclass
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -155,6 +156,54 @@ def parse_date(value: object, *, field: str = "birth_date") -> dt.date | None:
     return day
 
 
+@dataclass(frozen=True)
+class PartialDate:
+    """A birth date written without its day (1990.03, 1990年3月, 199003) or month (1990)."""
+
+    year: int
+    months: frozenset[int]  # empty when the month is not given; two for an Excel 1990.1
+
+    def agrees(self, day: dt.date) -> bool:
+        return day.year == self.year and (not self.months or day.month in self.months)
+
+
+def _partial(value: object) -> PartialDate | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and not value.is_integer():
+        # "1990.03" typed into a General cell is the number 1990.03, and "1990.10" is 1990.1.
+        year, _dot, digits = f"{value:.2f}".rstrip("0").partition(".")
+        months = {int(digits)} if len(digits) == 2 else {int(digits), int(digits) * 10}
+    else:
+        text = unicodedata.normalize("NFKC", cell_text(value))
+        match = re.fullmatch(r"(\d{4})(?:\s*(?:[-/.]|年)\s*(\d{1,2})\s*月?|年)?", text) or (
+            re.fullmatch(r"(\d{4})(\d{2})", text)
+        )
+        if not match:
+            return None
+        year, month = match.group(1), match.group(2)
+        months = {int(month)} if month else set()
+    if not (EARLIEST_BIRTH.year <= int(year) <= timezone.localdate().year):
+        return None
+    if any(not 1 <= m <= 12 for m in months):
+        months = {m for m in months if 1 <= m <= 12}
+        if not months:
+            return None
+    return PartialDate(int(year), frozenset(months))
+
+
+def parse_birth_date(value: object) -> dt.date | PartialDate | None:
+    """A birth date as `parse_date` reads it, or the year and month of a date written without
+    its day: a roster's 1990.03 is not wrong, only less than the ID number says."""
+    try:
+        return parse_date(value)
+    except RuleViolation as exc:
+        partial = _partial(value) if exc.code == "date_format" else None
+        if partial is None:
+            raise
+        return partial
+
+
 def _ymd(year: str, month: str, day: str, bad: RuleViolation) -> dt.date:
     try:
         return dt.date(int(year), int(month), int(day))
@@ -198,6 +247,37 @@ def parse_document_type(value: object) -> str:
     )
 
 
+def parse_category(value: object) -> tuple[str | None, set[str]]:
+    """A 人员类别 cell: a residency (户籍, 流动…), special-group labels (独居老人、孕妇…), or
+    both ("流动、孕妇"); returns (residency or None, tags)."""
+    residencies, tags = set(), set()
+    for term in re.split(r"[,，、;；/|\s]+", unicodedata.normalize("NFKC", cell_text(value))):
+        key = compact(term)
+        if not key or key in _NO_TAG_WORDS:
+            continue
+        if key in _RESIDENCY_WORDS:
+            residencies.add(_RESIDENCY_WORDS[key])
+        elif key in _TAG_WORDS:
+            tags.add(_TAG_WORDS[key])
+        else:
+            raise RuleViolation(
+                field="residency",
+                code="choice",
+                message=_(
+                    "Unknown category “%(term)s”: write 户籍, 常住, 流动 or 访客, or "
+                    "special groups such as %(tags)s."
+                )
+                % {"term": term, "tags": "、".join(TAG_ZH.values())},
+            )
+    if len(residencies) > 1:
+        raise RuleViolation(
+            field="residency",
+            code="choice",
+            message=_("A person has one residency: 户籍 (常住), 流动 or 访客."),
+        )
+    return (residencies.pop() if residencies else None), tags
+
+
 def parse_tags(value: object) -> set[str]:
     """ "独居老人、外出就医" → {"elderly_alone", "medical_trips"}; 无 or blank → none."""
     tags = set()
@@ -236,6 +316,21 @@ def building_key(value: object) -> str:
     if match:
         return str(int(_zh_number(match.group(1))))
     return text
+
+
+_NUMBERED = re.compile(r".*?第?(\d+|[零一二两三四五六七八九十]+)(号楼|号|栋|幢|楼|#|座)?")
+
+
+def building_number(value: object) -> str:
+    """The number a building's name ends in: 瓦屋李新居3号楼 and 大里村3号 are both "3";
+    "" for a name without one."""
+    match = _NUMBERED.fullmatch(compact(value))
+    return str(int(_zh_number(match.group(1)))) if match else ""
+
+
+def natural_key(text: str) -> tuple:
+    """Sorts 2号楼 before 10号楼."""
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text))
 
 
 def parse_entrance(value: object) -> str:

@@ -90,6 +90,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("status", "状态", "Status", ("居住状态",)),
     Column("note", "备注", "Note", ("notes", "remarks")),
     Column("reason", "错误原因", "Reason", ("原因", "error")),
+    # Written by our own error workbook: the row's number in the file it first came from, so a
+    # corrected re-upload reports the same row numbers as the first import did.
+    Column("source_row", "原行号", "Source row", ("源行号", "sourcerow")),
 )
 COLUMN_BY_FIELD = {c.field: c for c in COLUMNS}
 REQUIRED_FIELDS = ("name", "document_number", "building", "room")
@@ -161,13 +164,20 @@ def header_key(value: object) -> str:
     return re.sub(r"[\s*:._\-#/]", "", text).casefold()
 
 
-_HEADER_FIELDS: dict[str, str] = {}
+# header key → (field, rank): the lower the rank, the more exactly the header names the field.
+_HEADER_FIELDS: dict[str, tuple[str, int]] = {}
 for _column in COLUMNS:
-    for _name in (_column.zh, _column.en, _column.field, *_column.aliases):
-        _HEADER_FIELDS.setdefault(header_key(_name), _column.field)
+    for _rank, _name in enumerate((_column.zh, _column.en, _column.field, *_column.aliases)):
+        _HEADER_FIELDS.setdefault(header_key(_name), (_column.field, _rank))
 
 
 def field_for_header(value: object) -> str | None:
+    found = header_rank(value)
+    return found[0] if found else None
+
+
+def header_rank(value: object) -> tuple[str, int] | None:
+    """The field a header names and how exactly (0 = our own name for it)."""
     return _HEADER_FIELDS.get(header_key(value)) if value is not None else None
 
 

@@ -19,6 +19,16 @@ def _violation(field_name: str, code: str, message) -> RuleViolation:
     return RuleViolation(field=field_name, code=code, message=message)
 
 
+MAX_NAMES_SHOWN = 30
+
+
+def _keys(building: Building, *, numbers: bool = False) -> set[str]:
+    names = (building.name_zh, building.name_en)
+    if numbers:
+        return {excel_cells.building_number(n) for n in names} - {""}
+    return {excel_cells.building_key(n) for n in names} - {""}
+
+
 class Addresses:
     """Turns 小区 + 楼栋 + 单元 + 房号 into a household, with one query per batch at most.
 
@@ -98,11 +108,39 @@ class Addresses:
         entrance = excel_cells.parse_entrance(values.get("entrance"))
         entrance, room = excel_cells.parse_room(values.get("room"), entrance)
         building = self._building(compound, label)
-        key = (entrance.casefold(), room.casefold())
-        home = self._homes.setdefault(building.pk, {}).get(key)
+        homes = self._homes.setdefault(building.pk, {})
+        home = homes.get((entrance.casefold(), room.casefold()))
         if home is not None:
             return home
-        return self._new_household(building, entrance, room)
+        entrance = self._entrance(building, entrance, room)
+        return homes.get((entrance.casefold(), room.casefold())) or self._new_household(
+            building, entrance, room
+        )
+
+    def _entrance(self, building: Building, entrance: str, room: str) -> str:
+        """The entrance a row means when its 单元 is blank, or given for a building whose
+        households have none: a village house has one door, and 101 there is one household
+        whether the roster writes 单元 1 or leaves it blank."""
+        homes = self._homes.get(building.pk, {})
+        entrances = {e for e, _r in homes}
+        if entrance and entrances == {""}:
+            return ""
+        if entrance:
+            return entrance
+        if len(entrances) == 1:
+            return next(iter(homes.values())).entrance
+        doors = {e for e, r in homes if r == room.casefold()}
+        if len(doors) == 1:
+            return next(h.entrance for (e, r), h in homes.items() if r == room.casefold())
+        if len(doors) > 1:
+            raise _violation(
+                "entrance",
+                "required",
+                _(
+                    "Several entrances of this building have this room: fill in the entrance (单元)."
+                ),
+            )
+        return entrance
 
     def _pool(self, compound: str) -> list[Building]:
         """The buildings a row's compound (or, without one, the user's area) may name."""
@@ -122,21 +160,29 @@ class Addresses:
 
     def _building(self, compound: str, label: str) -> Building:
         """The one building of that name the user may import into."""
-        matches = {
-            b.pk: b
-            for b in self._pool(compound)
-            if label in {excel_cells.building_key(b.name_zh), excel_cells.building_key(b.name_en)}
-        }
+        pool = self._pool(compound)
+        matches = {b.pk: b for b in pool if label in _keys(b)}
         if not matches:
+            # "1号楼" in compound 瓦屋李新居 names the building stored as 瓦屋李新居1号楼.
+            number = excel_cells.building_number(label)
+            matches = {b.pk: b for b in pool if number and number in _keys(b, numbers=True)}
+        if not matches:
+            names = sorted({b.name_zh for b in pool}, key=excel_cells.natural_key)
+            shown = "、".join(names[:MAX_NAMES_SHOWN]) + (
+                "…" if len(names) > MAX_NAMES_SHOWN else ""
+            )
             raise _violation(
                 "building",
                 "unknown",
-                _("No building of this name in the compound.")
-                if compound
-                else _(
-                    "No building of this name outside a compound in your area; "
-                    "fill in the compound (小区)."
-                ),
+                (
+                    _("No building of this name in the compound; it has: %(names)s.")
+                    if compound
+                    else _(
+                        "No building of this name outside a compound in your area; fill in the "
+                        "compound (小区). Buildings without a compound: %(names)s."
+                    )
+                )
+                % {"names": shown or "—"},
             )
         mine = [b for b in matches.values() if can(self.user, "import_residents", b.area_code)]
         if not mine:

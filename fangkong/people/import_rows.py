@@ -40,6 +40,25 @@ class RosterRow:
     values: dict[str, object]  # field → raw cell
 
 
+def column_note(column: excel.IgnoredColumn) -> str:
+    """Why the import did not read a column, in the user's language."""
+    if column.code == "duplicate":
+        message = _("Another column for the same thing; the import read “%(read)s”.") % {
+            "read": column.read
+        }
+    elif column.code == "not_used" and column.field == "grid":
+        message = _("The grid follows from the address; this column is not imported.")
+    elif column.code == "not_used":
+        message = _(
+            "Not imported: record a move or a death on the resident's page, where it is audited."
+        )
+    elif column.code == "no_header":
+        message = _("This column has data but no header; it was not imported.")
+    else:
+        message = _("Not a column the import knows; it was not imported.")
+    return force_str(message)
+
+
 def row_error(row: RosterRow, exc: RuleViolation, header: excel.Header) -> RowError:
     if exc.field == "household":
         column = "/".join(header.label(f) for f in ADDRESS_FIELDS if f in header.columns)
@@ -54,24 +73,33 @@ def row_error(row: RosterRow, exc: RuleViolation, header: excel.Header) -> RowEr
     )
 
 
-def error_workbook(header: excel.Header, rejected: list[tuple[RosterRow, RowError]]) -> bytes:
-    """The rejected rows as the user wrote them, plus a reason column, ready to fix and re-upload."""
+def error_workbook(header: excel.Header, rejected: list[tuple[RosterRow, list[RowError]]]) -> bytes:
+    """The rejected rows as the user wrote them, plus the row's number in the source file and
+    every reason it was refused, ready to fix and re-upload.
+
+    ID and phone cells are written back as text, whatever type they were read as, so a fixed
+    copy never turns them into numbers that lose digits.
+    """
     headers = list(header.labels)
-    reason_at = header.columns.get("reason")
-    if reason_at is None:  # a re-uploaded error workbook keeps its one reason column
-        reason_at = len(headers)
-        headers.append(excel_columns.COLUMN_BY_FIELD["reason"].label(header.chinese))
+    chinese = header.chinese
+    extra = {}
+    for field in ("source_row", "reason"):  # a re-uploaded error workbook keeps its own two
+        extra[field] = header.columns.get(field)
+        if extra[field] is None:
+            extra[field] = len(headers)
+            headers.append(excel_columns.COLUMN_BY_FIELD[field].label(chinese))
+    text = {header.columns[f] for f in ("document_number", "phone") if f in header.columns}
+    separator = "；" if chinese else "; "
 
     def rows() -> Iterator[list]:
-        for row, error in rejected:
+        for row, errors in rejected:
             cells = list(row.cells) + [None] * (len(headers) - len(row.cells))
-            cells[reason_at] = _("Row %(row)d — %(reason)s") % {
-                "row": row.number,
-                "reason": error.reason,
-            }
+            for i in text:
+                cells[i] = excel_columns.cell_text(cells[i]) or None
+            cells[extra["source_row"]] = row.number
+            cells[extra["reason"]] = separator.join(e.reason for e in errors)
             yield cells
 
-    text = {header.columns[f] for f in ("document_number", "phone") if f in header.columns}
     buffer = io.BytesIO()
     excel_write.write_sheet(
         buffer,

@@ -1,9 +1,11 @@
-"""Import residents from a community's Excel roster.
+"""Import residents from a community's roster (Excel, or CSV in UTF-8 or GBK).
 
-Every row is validated; valid rows are written in one transaction per batch and every
-rejected row comes back, with its reason, in an error workbook the user can fix and upload
-again. People are recognised by their document (blind index), so importing the same file
-twice changes nothing.
+Every row is checked; valid rows are written in one transaction per batch and every
+rejected row comes back, with all its reasons, in an error workbook the user can fix and
+upload again. People are recognised by their document (blind index), so importing the same
+file twice changes nothing; a document stored under another name is held for review, never
+written over. Nothing is lost without a word: columns the import does not read, 15-digit
+numbers upgraded and sexes that differ from the ID number are all in the result.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import BinaryIO
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from openpyxl.utils import get_column_letter
 
 from fangkong.accounts.permissions import can
 from fangkong.accounts.services import require_permission
@@ -28,11 +31,20 @@ from fangkong.core.services import record_audit
 from fangkong.geo.models import Household
 from fangkong.geo.services import upsert_households
 
-from . import excel, excel_cells, excel_columns
+from . import excel, excel_columns
 from .import_addresses import Addresses
+from .import_checks import (
+    CONVERTED,
+    PARTIAL_BIRTH,
+    SEX_MISMATCH,
+    CheckedRow,
+    check_row,
+    same_name,
+)
+from .import_conflicts import hold_conflicts
 from .import_rows import RosterRow, RowError, error_workbook, row_error
-from .models import Residency, Resident, ResidentTag
-from .services import ResidentData, document_index, phone_index, prepare_resident
+from .models import Resident, ResidentTag
+from .services import document_index, phone_index
 
 
 @dataclass
@@ -44,7 +56,13 @@ class ImportResult:
     rejected: int = 0
     skipped: int = 0  # totals, note and example rows (blank rows are not counted)
     households_created: int = 0
-    errors: list[RowError] = field(default_factory=list)
+    conflicts: int = 0  # rows held for review: their ID is stored under another name
+    converted: int = 0  # imported rows whose 15-digit ID number was upgraded to 18 digits
+    sex_mismatch: int = 0  # imported rows whose 性别 differs from the ID number's
+    partial_birth_date: int = 0  # imported rows with a birth date the import could not store
+    errors: list[RowError] = field(default_factory=list)  # every reason of every rejected row
+    notes: list[RowError] = field(default_factory=list)  # what to check on imported rows
+    columns_not_read: tuple[excel.IgnoredColumn, ...] = ()
     error_workbook: bytes | None = None  # the rejected rows as the user wrote them, plus why
 
     def counts(self) -> dict[str, int]:
@@ -56,97 +74,64 @@ class ImportResult:
             "rejected": self.rejected,
             "skipped": self.skipped,
             "households_created": self.households_created,
+            "conflicts": self.conflicts,
+            "converted": self.converted,
+            "sex_mismatch": self.sex_mismatch,
+            "partial_birth_date": self.partial_birth_date,
         }
 
-
-@dataclass
-class _Valid:
-    row: RosterRow
-    data: ResidentData
-    home: Household  # unsaved when the import creates it
-    residency_given: bool
-    existing: Resident | None = None
+    def summary(self) -> dict[str, object]:
+        """Everything the import reports, as plain data (the counts, then what to look at)."""
+        return {
+            **self.counts(),
+            "columns_not_read": [
+                {"column": c.label, "why": c.code, "field": c.field} for c in self.columns_not_read
+            ],
+            "rejected_reasons": dict(sorted(Counter(e.code for e in self.errors).items())),
+            "to_check": dict(sorted(Counter(n.code for n in self.notes).items())),
+        }
 
 
 def _violation(field_name: str, code: str, message) -> RuleViolation:
     return RuleViolation(field=field_name, code=code, message=message)
 
 
-def _validate(row: RosterRow, addresses: Addresses) -> _Valid:
-    values = row.values
-    raw_document = values.get("document_number")
-    if not excel_columns.cell_text(raw_document):
-        raise _violation(
-            "document_number",
-            "required",
-            _(
-                "A document number is required: the import recognises people by it, so "
-                "importing a file again never registers anyone twice."
-            ),
-        )
-    document_type = excel_cells.parse_document_type(values.get("document_type"))
-    sex = excel_cells.parse_sex(values.get("sex"))
-    birth_date = excel_cells.parse_date(values.get("birth_date"))
-    residency = excel_cells.parse_residency(values.get("residency"))
-    tags = excel_cells.parse_tags(values.get("tags"))
-    note = excel_columns.cell_text(values.get("note"))
-    if len(note) > 200:
-        raise _violation("note", "length", _("A note has at most 200 characters."))
-    home = addresses.resolve(values)
-    data = prepare_resident(
-        name=excel_columns.cell_text(values.get("name")),
-        document_type=document_type,
-        document_number=raw_document,
-        phone=values.get("phone"),
-        sex=sex,
-        birth_date=birth_date,
-        household=home,
-        residency=residency or Residency.REGISTERED,
-        tags=tags,
-        note=note,
-    )
-    return _Valid(row=row, data=data, home=home, residency_given=residency is not None)
-
-
-def _validate_rows(
+def _check_rows(
     rows: list[RosterRow], addresses: Addresses, seen: dict[str, int]
-) -> tuple[list[_Valid], list[tuple[RosterRow, RuleViolation]]]:
-    """Validate a batch; a document already met earlier in the file is a rejected row."""
-    batch: list[_Valid] = []
-    failures: list[tuple[RosterRow, RuleViolation]] = []
+) -> list[CheckedRow]:
+    """Check a batch; a document already on an importable row earlier in the file is one
+    more reason to refuse the row."""
+    checked = []
     for row in rows:
-        try:
-            valid = _validate(row, addresses)
-        except RuleViolation as exc:
-            failures.append((row, exc))
+        check = check_row(row, addresses)
+        checked.append(check)
+        if check.document is None:
             continue
-        doc = valid.data.document
-        index = document_index(doc.type, doc.number)
+        index = document_index(check.document.type, check.document.number)
         if index in seen:
-            duplicate = _violation(
-                "document_number",
-                "duplicate_in_file",
-                _("The same document is already in row %(row)d of this file.")
-                % {"row": seen[index]},
+            check.problems.append(
+                _violation(
+                    "document_number",
+                    "duplicate_in_file",
+                    _("The same document is already in row %(row)d of this file.")
+                    % {"row": seen[index]},
+                )
             )
-            failures.append((row, duplicate))
-            continue
-        seen[index] = row.number
-        batch.append(valid)
-    return batch, failures
+            check.data = None
+        elif check.data is not None:
+            seen[index] = row.number
+    return checked
 
 
-def _changes(valid: _Valid) -> tuple[dict[str, object], set[str]]:
+def _changes(valid: CheckedRow) -> tuple[dict[str, object], set[str]]:
     """The fields the row changes on the stored resident, and the tags it adds.
 
     A blank cell never erases what is stored (staff leave a cell blank when they do not know),
     and tags are only added: a tag set after a visit is not undone by an older roster.
     """
     current, data = valid.existing, valid.data
-    assert current is not None
+    assert current is not None and data is not None and valid.home is not None
     changes: dict[str, object] = {}
-    if current.name != data.name:
-        changes["name"] = data.name
     if data.sex and current.sex != data.sex:
         changes["sex"] = data.sex
     if data.birth_date and current.birth_date != data.birth_date:
@@ -164,7 +149,7 @@ def _changes(valid: _Valid) -> tuple[dict[str, object], set[str]]:
     return changes, data.tags - have
 
 
-def _find_existing(batch: list[_Valid], user) -> list[tuple[_Valid, RuleViolation]]:
+def _find_existing(batch: list[CheckedRow], user) -> list[CheckedRow]:
     """Attach the stored resident to each row; refuse rows whose person lives out of scope.
 
     Runs inside the batch's transaction and locks the rows it finds, so an edit made
@@ -187,58 +172,78 @@ def _find_existing(batch: list[_Valid], user) -> list[tuple[_Valid, RuleViolatio
         if can(user, "import_residents", resident.area_code):
             v.existing = resident
         else:
-            refused.append(
-                (
-                    v,
-                    _violation(
-                        "document_number",
-                        "registered_elsewhere",
-                        _(
-                            "This person is registered in an area outside yours; that area "
-                            "has to record the move first."
-                        ),
+            v.problems.append(
+                _violation(
+                    "document_number",
+                    "registered_elsewhere",
+                    _(
+                        "This person is registered in an area outside yours; that area "
+                        "has to record the move first."
                     ),
                 )
             )
+            refused.append(v)
     return refused
 
 
+@dataclass
+class _Run:
+    """What every batch of one import shares."""
+
+    user: object
+    addresses: Addresses
+    file_sha256: str
+    result: ImportResult
+
+
+def _save_households(batch: list[CheckedRow], run: _Run) -> int:
+    """Create the households the batch's rows name and no one has imported yet."""
+    planned = {v.home.code: v.home for v in batch if v.home.pk is None}
+    if not planned:
+        return 0
+    created = upsert_households(
+        [
+            {
+                "code": h.code,
+                "entrance": h.entrance,
+                "room": h.room,
+                "area_code": h.area_code,
+                "building_id": h.building_id,
+            }
+            for h in planned.values()
+        ]
+    )
+    saved = {h.code: h for h in Household.objects.filter(code__in=list(planned))}
+    run.addresses.remember_created(saved.values())
+    for v in batch:
+        if v.home.pk is None:
+            v.home = saved[v.home.code]
+    return created
+
+
 @transaction.atomic
-def _write(
-    batch: list[_Valid], result: ImportResult, addresses: Addresses, user
-) -> list[tuple[_Valid, RuleViolation]]:
+def _write(batch: list[CheckedRow], run: _Run) -> None:
     """Write one batch: new households, new residents, changed residents, added tags.
 
-    Returns the rows refused because their person is registered outside the user's area.
+    A row whose person is registered outside the user's area gets that reason; a row whose
+    ID number is stored under another name is held for review, the stored person untouched.
     """
-    refused = _find_existing(batch, user)
-    if refused:
-        skip = {id(v) for v, _exc in refused}
-        batch = [v for v in batch if id(v) not in skip]
+    refused = {id(v) for v in _find_existing(batch, run.user)}
+    batch = [v for v in batch if id(v) not in refused]
     # Counted here and added to `result` last, so a batch that rolls back counts nothing.
     counts: Counter[str] = Counter()
-    planned = {v.home.code: v.home for v in batch if v.home.pk is None}
-    if planned:
-        counts["households_created"] = upsert_households(
-            [
-                {
-                    "code": h.code,
-                    "entrance": h.entrance,
-                    "room": h.room,
-                    "area_code": h.area_code,
-                    "building_id": h.building_id,
-                }
-                for h in planned.values()
-            ]
+    counts["households_created"] = _save_households(batch, run)
+    disputed = [v for v in batch if v.existing and not same_name(v.existing.name, v.data.name)]
+    if disputed:
+        counts["conflicts"] = hold_conflicts(
+            rows=disputed, user=run.user, file_sha256=run.file_sha256
         )
-        saved = {h.code: h for h in Household.objects.filter(code__in=list(planned))}
-        addresses.remember_created(saved.values())
-        for v in batch:
-            if v.home.pk is None:
-                v.home = saved[v.home.code]
+        held = {id(v) for v in disputed}
+        batch = [v for v in batch if id(v) not in held]
     new, changed, fields, tags = [], [], set(), []
     now = timezone.now()
     for v in batch:
+        counts.update(n.code for n in v.notes)
         v.data.household_id = v.home.pk
         v.data.area_code = v.home.area_code
         if v.existing is None:
@@ -263,9 +268,17 @@ def _write(
         Resident.objects.bulk_update(changed, [*sorted(fields), "updated_at"])
     ResidentTag.objects.bulk_create(tags)
     counts["created"] = len(created)
+    counts = {_COUNTED.get(k, k): n for k, n in counts.items()}
     for name, n in counts.items():
-        setattr(result, name, getattr(result, name) + n)
-    return refused
+        setattr(run.result, name, getattr(run.result, name) + n)
+
+
+# Note codes and the counters of ImportResult they add to.
+_COUNTED = {
+    CONVERTED: "converted",
+    SEX_MISMATCH: "sex_mismatch",
+    PARTIAL_BIRTH: "partial_birth_date",
+}
 
 
 def _read_source(workbook_file: BinaryIO | str | Path) -> bytes:
@@ -298,42 +311,33 @@ def import_residents(
         raise _violation("batch_size", "range", _("The batch size must be at least 1."))
     content = _read_source(workbook_file)
     result = ImportResult()
-    rejected: list[tuple[RosterRow, RowError]] = []
+    run = _Run(user, Addresses(user), hashlib.sha256(content).hexdigest(), result)
+    rejected: list[tuple[RosterRow, list[RowError]]] = []
     seen: dict[str, int] = {}  # document blind index → first row with it
-    codes: Counter[str] = Counter()
-    addresses = Addresses(user)
     finished = False
     try:
         with excel.open_roster(io.BytesIO(content)) as roster:
             header = roster.header
             for chunk in batched(roster.rows, batch_size):
-                rows = []
-                for number, cells in chunk:
-                    kind = excel.classify_row(cells, header)
-                    if kind != "data":
-                        # Blank lines are not counted: a template is formatted far below its
-                        # last row, and "skipped 998" would hide the rows that matter.
-                        result.skipped += kind != "blank"
-                        continue
-                    values = {f: cells[i] for f, i in header.columns.items()}
-                    rows.append(RosterRow(number=number, cells=cells, values=values))
-                result.read += len(rows)
-                addresses.prefetch([row.values for row in rows])
-                batch, failures = _validate_rows(rows, addresses, seen)
-                if batch:
-                    failures += [(v.row, exc) for v, exc in _write(batch, result, addresses, user)]
-                for row, exc in sorted(failures, key=lambda f: f[0].number):
-                    error = row_error(row, exc, header)
-                    result.errors.append(error)
-                    rejected.append((row, error))
-                    codes[exc.code] += 1
-            result.rejected = len(result.errors)
+                rows = _people(chunk, header, result)
+                run.addresses.prefetch([row.values for row in rows])
+                checked = _check_rows(rows, run.addresses, seen)
+                importable = [c for c in checked if c.data is not None]
+                if importable:
+                    _write(importable, run)
+                _report(checked, header, result, rejected)
+            result.rejected = len(rejected)
+            result.columns_not_read = header.ignored + tuple(
+                excel.IgnoredColumn(get_column_letter(i + 1), "no_header")
+                for i in sorted(roster.stray)
+            )
             if rejected:
                 result.error_workbook = error_workbook(header, rejected)
         finished = True
     finally:
         # An import that fails half-way has still written its earlier batches: audit those too.
         if result.read or finished:
+            summary = result.summary()
             record_audit(
                 user=user,
                 action=AuditAction.IMPORT,
@@ -342,11 +346,46 @@ def import_residents(
                 ip=ip,
                 detail={
                     **result.counts(),
-                    "rejected": len(result.errors),
-                    "rejected_by_rule": dict(sorted(codes.items())),
-                    "file_sha256": hashlib.sha256(content).hexdigest(),
+                    "rejected_by_rule": summary["rejected_reasons"],
+                    "to_check": summary["to_check"],
+                    "columns_not_read": len(result.columns_not_read),
+                    "file_sha256": run.file_sha256,
                     "batch_size": batch_size,
                     "completed": finished,
                 },
             )
     return result
+
+
+def _people(chunk, header: excel.Header, result: ImportResult) -> list[RosterRow]:
+    """The rows of a chunk that describe a person, numbered as in the source file."""
+    rows = []
+    for number, cells in chunk:
+        kind = excel.classify_row(cells, header)
+        if kind != "data":
+            # Blank lines are not counted: a template is formatted far below its
+            # last row, and "skipped 998" would hide the rows that matter.
+            result.skipped += kind != "blank"
+            continue
+        values = {f: cells[i] for f, i in header.columns.items()}
+        # A corrected error workbook carries each row's number in the first file.
+        source = excel_columns.cell_text(values.pop("source_row", None))
+        number = int(source) if source.isdigit() and int(source) > 0 else number
+        rows.append(RosterRow(number=number, cells=cells, values=values))
+    result.read += len(rows)
+    return rows
+
+
+def _report(
+    checked: list[CheckedRow],
+    header: excel.Header,
+    result: ImportResult,
+    rejected: list[tuple[RosterRow, list[RowError]]],
+) -> None:
+    for check in sorted(checked, key=lambda c: c.row.number):
+        if check.problems:
+            errors = [row_error(check.row, exc, header) for exc in check.problems]
+            result.errors += errors
+            rejected.append((check.row, errors))
+        else:
+            result.notes += [row_error(check.row, exc, header) for exc in check.notes]

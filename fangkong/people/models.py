@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -135,3 +136,62 @@ class ResidentTag(models.Model):
 
     def __str__(self) -> str:
         return self.get_tag_display()
+
+
+class ConflictState(models.TextChoices):
+    OPEN = "open", _("Waiting for review")
+    APPLIED = "applied", _("File's details taken")
+    KEPT = "kept", _("Stored details kept")
+
+
+class ImportConflict(TimeStampedModel):
+    """A roster row whose ID number is stored under another name: held for a person to decide,
+    never written over the stored resident.
+
+    The file's phone is stored encrypted like the resident's; the ID number is not stored here
+    at all (it is the resident's).
+    """
+
+    resident = models.ForeignKey(
+        Resident, on_delete=models.CASCADE, related_name="import_conflicts"
+    )
+    area_code = models.CharField(_("grid code"), max_length=64, db_index=True)
+    source_row = models.PositiveIntegerField(_("row"))
+    file_sha256 = models.CharField(max_length=64)
+    name = models.CharField(_("name in the file"), max_length=64)
+    household = models.ForeignKey(
+        Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    phone_cipher = models.TextField(blank=True)
+    phone_index = models.CharField(max_length=40, blank=True)
+    phone_masked = models.CharField(_("phone in the file"), max_length=20, blank=True)
+    state = models.CharField(
+        _("state"), max_length=8, choices=ConflictState.choices, default=ConflictState.OPEN
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["area_code", "id"]
+        verbose_name = _("import conflict")
+        verbose_name_plural = _("import conflicts")
+        constraints = [
+            # One open question per person: a later upload replaces what the earlier one asked.
+            models.UniqueConstraint(
+                fields=["resident"],
+                condition=models.Q(state="open"),
+                name="import_conflict_one_open",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state__in=["open", "applied", "kept"]),
+                name="import_conflict_state",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ≠ {self.resident.name}"

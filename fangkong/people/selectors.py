@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from fangkong.accounts.permissions import can
 from fangkong.core.areas import AreaCode, is_within
-from fangkong.core.documents import normalise
-from fangkong.core.errors import PermissionDeniedError, out_of_scope
+from fangkong.core.documents import normalise, validate_resident_id
+from fangkong.core.errors import PermissionDeniedError, RuleViolation, out_of_scope
 
-from .models import Residency, Resident, ResidentStatus
+from .models import ConflictState, ImportConflict, Residency, Resident, ResidentStatus
 from .services import document_index, phone_index
 
 
@@ -114,12 +114,20 @@ def list_residents(*, user, filters: ResidentFilter) -> QuerySet[Resident]:
         if compact.isdigit() and len(compact) == 11:
             qs = qs.filter(phone_index=phone_index(compact))
         elif len(compact) in (15, 18) and compact[:17].isdigit():
-            qs = qs.filter(document_index=document_index("resident_id", compact))
+            qs = qs.filter(document_index=document_index("resident_id", _stored_form(compact)))
         else:
             qs = qs.filter(name__startswith=term)
     return qs.select_related("household", "household__building").order_by(
         "area_code", "household_id", "id"
     )
+
+
+def _stored_form(number: str) -> str:
+    """A first-generation 15-digit number as it is stored: upgraded to its 18 digits."""
+    try:
+        return validate_resident_id(number).number
+    except RuleViolation:
+        return number
 
 
 def get_resident(*, user, pk: int) -> Resident | None:
@@ -136,3 +144,16 @@ def get_resident(*, user, pk: int) -> Resident | None:
         if area_code is not None:
             raise out_of_scope(object_type="resident", object_id=pk, area_code=area_code)
     return resident
+
+
+def list_import_conflicts(*, user, state: str = ConflictState.OPEN) -> QuerySet[ImportConflict]:
+    """Import conflicts about people in the user's area, oldest first."""
+    if not can(user, "import_residents"):
+        raise PermissionDeniedError(field="residents", code="forbidden", message="forbidden")
+    scope = user.scope_code
+    return (
+        ImportConflict.objects.filter(Q(area_code=scope) | Q(area_code__startswith=scope + "-"))
+        .filter(state=state)
+        .select_related("resident", "resident__household", "household")
+        .order_by("created_at", "id")
+    )

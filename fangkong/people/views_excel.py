@@ -25,8 +25,9 @@ from fangkong.core.http import client_ip
 from . import excel_write
 from .exporting import export_residents
 from .forms import ResidentFilterForm
+from .import_rows import column_note
 from .importing import import_residents
-from .selectors import ResidentFilter
+from .selectors import ResidentFilter, list_import_conflicts
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 SHOWN_ERRORS = 200
@@ -35,13 +36,13 @@ ERROR_FILE_MAX_AGE = 24 * 3600
 
 
 class ImportForm(forms.Form):
-    workbook = forms.FileField(label=_("Excel workbook (.xlsx)"))
+    workbook = forms.FileField(label=_("Excel workbook (.xlsx) or CSV file"))
 
     def clean_workbook(self):
         upload = self.cleaned_data["workbook"]
-        if not upload.name.lower().endswith((".xlsx", ".xlsm")):
+        if not upload.name.lower().endswith((".xlsx", ".xlsm", ".csv")):
             raise forms.ValidationError(
-                _("Upload an .xlsx workbook; save an old .xls file as .xlsx first.")
+                _("Upload an .xlsx workbook or a .csv file; save an old .xls file as .xlsx first.")
             )
         if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError(_("The file is larger than 20 MB; split it."))
@@ -112,6 +113,12 @@ def resident_import(request: HttpRequest) -> HttpResponse:
         "result": result,
         "errors": result.errors[:SHOWN_ERRORS] if result else [],
         "more_errors": max(0, len(result.errors) - SHOWN_ERRORS) if result else 0,
+        "notes": result.notes[:SHOWN_ERRORS] if result else [],
+        "more_notes": max(0, len(result.notes) - SHOWN_ERRORS) if result else 0,
+        "columns_not_read": [(c.label, column_note(c)) for c in result.columns_not_read]
+        if result
+        else [],
+        "open_conflicts": list_import_conflicts(user=request.user).count(),
         "token": token,
     }
     return render(request, "people/import.html", context, status=status)

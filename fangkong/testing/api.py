@@ -28,7 +28,9 @@ class SampleIn(BaseModel):
     tube_barcode: str = Field(..., min_length=1, max_length=32)
     taken_at: dt.datetime
     document_type: str | None = None
-    document_number: str | None = None
+    # A number here is refused for its item, not the whole batch: a JSON number has already
+    # lost an ID's leading zeros or last digits, and the other 499 people were scanned fine.
+    document_number: str | int | float | None = None
     sampling_code: str | None = None
     name: str | None = Field(None, max_length=64)
     phone: str | None = Field(None, max_length=32)

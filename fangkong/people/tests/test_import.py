@@ -194,6 +194,10 @@ def test_messy_roster_imports_valid_rows_and_explains_every_rejected_one(communi
         "rejected": 8,
         "skipped": 2,  # the totals row and the signature note
         "households_created": 1,
+        "conflicts": 0,
+        "converted": 0,
+        "sex_mismatch": 0,
+        "partial_birth_date": 0,
     }
     by_row = {e.row: e for e in result.errors}
     # Title in row 1, a blank row 2, headers in row 3: the first person is row 4.
@@ -259,13 +263,16 @@ def test_error_workbook_echoes_rejected_rows_with_a_reason_column(community_staf
 
     sheet = load_workbook(io.BytesIO(result.error_workbook)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert list(rows[0]) == [*HEADERS, "错误原因"]
+    assert list(rows[0]) == [*HEADERS, "原行号", "错误原因"]
     assert len(rows) == 1 + result.rejected
     excel_row = rows[1]
     assert excel_row[1] == "吴六"
-    assert excel_row[3] == pytest.approx(4.10172199001011e17)  # the user's own cell, as given
-    assert excel_row[-1].startswith("Row 10 — 证件号码: ")
+    # The user's own cell, written back as text: a fixed copy cannot turn it into a number.
+    assert excel_row[3] == "410172199001011008"
+    assert sheet.cell(row=2, column=4).data_type == "s"
     assert sheet.cell(row=2, column=4).number_format == "@"
+    assert excel_row[-2] == 10  # the row's number in the source file
+    assert excel_row[-1].startswith("证件号码: ")
 
 
 def test_error_workbook_can_be_fixed_and_uploaded_again(community_staff, messy, id_number):
@@ -401,7 +408,7 @@ def test_english_headers_and_words_are_understood(commander, id_number):
     assert lilei.residency == "floating"
     assert {t.tag for t in lilei.tags.all()} == {"elderly_alone", "student"}
     header = [c.value for c in load_workbook(io.BytesIO(result.error_workbook)).active[1]]
-    assert header == [*headers, "Reason"]
+    assert header == [*headers, "Source row", "Reason"]
 
 
 def test_rows_without_a_document_are_refused_so_reimports_never_duplicate(commander):

@@ -31,7 +31,7 @@ class SampleItem:
     tube_barcode: str
     taken_at: dt.datetime
     document_type: str | None = None
-    document_number: str | None = None
+    document_number: str | int | float | None = None  # anything but text is refused
     sampling_code: str | None = None
     name: str | None = None
     phone: str | None = None
@@ -158,6 +158,12 @@ def precheck(i: int, item: SampleItem, clock: Clock) -> PreparedItem:
             p.code_resident = resident_id_from_code(item.sampling_code)
             p.flags |= SampleFlag.SAMPLING_CODE
         elif item.document_number not in (None, ""):
+            if not isinstance(item.document_number, str):
+                raise rule(
+                    "document_number",
+                    "invalid_type",
+                    _("The document number must be sent as text, not as a number."),
+                )
             doc = validate_document(
                 item.document_type or DocumentType.RESIDENT_ID, item.document_number
             )

@@ -103,6 +103,8 @@ def _visitor(p: PreparedItem, station: Station) -> Resident:
         residency=Residency.VISITOR,
     )
     resident = data.to_model()
+    # Validated again from the upgraded number, which no longer says it was 15 digits.
+    resident.document_converted = p.document.converted_from_15
     resident.area_code = station.area_code
     resident.needs_follow_up = True
     resident.note = force_str(_("Registered at sampling"))[:200]

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from fangkong.accounts.models import User
 from fangkong.core.errors import RuleViolation
 from fangkong.geo.services import import_district_file
+from fangkong.people.import_rows import column_note
 from fangkong.people.importing import import_residents
 
 
@@ -28,7 +29,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="what", required=True)
-        residents = sub.add_parser("residents", help="a resident roster (.xlsx)")
+        residents = sub.add_parser(
+            "residents", help="a resident roster (.xlsx, or .csv in UTF-8 or GBK)"
+        )
         residents.add_argument("file", help="the workbook to import")
         residents.add_argument(
             "--user", required=True, help="import as this user (their permission and scope)"
@@ -70,6 +73,23 @@ class Command(BaseCommand):
             )
             % result.counts()
         )
+        self.stdout.write(
+            _(
+                "Held for review %(conflicts)d (ID stored under another name); 15-digit numbers "
+                "upgraded %(converted)d; sex differs from the ID %(sex_mismatch)d; birth dates "
+                "without a day not stored %(partial_birth_date)d."
+            )
+            % result.counts()
+        )
+        for column in result.columns_not_read:
+            self.stdout.write(
+                _("Column not imported: %(column)s — %(why)s")
+                % {"column": column.label, "why": column_note(column)}
+            )
+        for note in result.notes:
+            self.stdout.write(
+                _("Row %(row)d, to check — %(reason)s") % {"row": note.row, "reason": note.reason}
+            )
         for error in result.errors:
             self.stderr.write(
                 _("Row %(row)d — %(reason)s") % {"row": error.row, "reason": error.reason}
