@@ -10,9 +10,10 @@ import pytest
 from django.utils import timezone
 from openpyxl import Workbook
 
-from fangkong.core.errors import RuleViolation
+from fangkong.accounts.models import Role
+from fangkong.core.errors import PermissionDeniedError, RuleViolation
 from fangkong.tracing.models_pushed import PushedRow
-from fangkong.tracing.selectors import pushed_progress
+from fangkong.tracing.selectors import pushed_progress, pushed_rows
 from fangkong.tracing.services.pushed import close_row, import_pushed_list
 from fangkong.work.models import Task
 
@@ -88,3 +89,14 @@ def test_the_pages_import_a_list_and_show_its_progress(client, commander, reside
     assert answer.status_code == 302
     page = client.get(answer.url).content.decode()
     assert page.count('data-testid="row"') == 4 and 'data-testid="outcome-pending">4<' in page
+
+
+def test_a_lists_rows_are_read_only_by_people_who_may_read_tracing(
+    commander, make_user, residents, pushed_file
+):
+    """The rows' selector checks the reader itself (it used to trust its caller)."""
+    pushed = import_pushed_list(user=commander, path=pushed_file, name="协查")
+    sampler = make_user(Role.SAMPLER, D)
+    with pytest.raises(PermissionDeniedError):
+        pushed_rows(sampler, pushed)
+    assert pushed_rows(commander, pushed).count() == 4
