@@ -1,0 +1,194 @@
+"""A control order's tests go through testing: single-tube rounds at the person's home on the
+order's test dates; the order is released only when its end has come and every test is
+negative, and a positive test (through testing's retest) converts it into a case."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pytest
+from django.utils import timezone
+
+from devtools.fixtures import C11
+from fangkong.accounts.models import Role
+from fangkong.accounts.services import create_device_token
+from fangkong.core.errors import RuleViolation
+from fangkong.core.events import deliver_pending
+from fangkong.core.models import OutboxEvent
+from fangkong.geo.models import Place
+from fangkong.lab.models import Lab
+from fangkong.lab.services.boxes import hand_box_to_courier, pack_box, receive_box
+from fangkong.lab.services.results import ResultIn, record_results
+from fangkong.testing.models import RetestOrder, RoundKind
+from fangkong.testing.models import TestingRound as Round
+from fangkong.testing.services.registration import SampleItem, register_samples
+from fangkong.testing.services.rounds import add_station, create_tubes
+from fangkong.tracing.models import OrderState
+from fangkong.tracing.models_cases import Case
+from fangkong.tracing.services.exposures import decide_exposure, subject_token
+from fangkong.tracing.services.orders import create_site, issue_orders, release_order
+from fangkong.tracing.services.release import order_test_results
+from fangkong.tracing.services.scans import import_scans, person_key
+
+from .conftest import D
+
+TODAY = timezone.localdate()
+LAST = TODAY - dt.timedelta(days=8)  # secondary: 7 days, tests on days 1, 4 and 7
+KEYS = itertools.count()
+
+
+@pytest.fixture
+def order(district, commander, residents, resident_documents, id_number, write_csv):
+    """张伟, a registered resident, accepted as a secondary contact at a supermarket visit and
+    under the three-zones preset's 7 days of centralised quarantine."""
+    case = id_number("320102", "19800101", 77)  # a visitor, not in the registry
+    seen = timezone.make_aware(dt.datetime.combine(LAST, dt.time(10)))
+    rows = [
+        ("a1", "V-S", "超市", "supermarket", "resident_id", case, seen.isoformat()),
+        (
+            "b1",
+            "V-S",
+            "超市",
+            "supermarket",
+            "resident_id",
+            resident_documents["张伟"],
+            seen.isoformat(),
+        ),
+    ]
+    report = import_scans(path=write_csv(rows))
+    assert report.imported == 2, report
+    index, masked = person_key(document_type="resident_id", document_number=case)
+    decision = decide_exposure(
+        user=commander,
+        subject=subject_token(index=index, masked=masked),
+        source_id="b1",
+        decision="accepted",
+        tier="secondary",
+    )
+    hotel = create_site(user=commander, name="隔离酒店", capacity=5, area_code=D)
+    (issued,) = issue_orders(user=commander, decision=decision, site=hotel, last_exposure=LAST)
+    return issued
+
+
+@pytest.fixture
+def lab(commander):
+    token, _clear = create_device_token(
+        name="检验", role=Role.LAB_TECHNICIAN, scope_code=D, created_by=commander
+    )
+    lab = Lab.objects.create(name="检验实验室")
+    lab.devices.add(token)
+    lab.token = token
+    return lab
+
+
+@pytest.fixture
+def sampled(commander, lab, resident_documents):
+    """Sample 张伟 in a round by single tube and have the lab answer `result`, all through
+    testing's and the lab's services."""
+    tablet, _clear = create_device_token(
+        name="上门采样", role=Role.SAMPLER, scope_code=C11, created_by=commander
+    )
+
+    def run(round_id: int, result: str) -> None:
+        round_ = Round.objects.get(pk=round_id)
+        station = add_station(
+            round=round_, place=Place.objects.get(code=f"{C11}-P01"), name="上门", devices=[tablet]
+        )
+        (tube,) = create_tubes(round=round_, count=1)
+        item = SampleItem(
+            idempotency_key=f"order-test-{next(KEYS)}",
+            tube_barcode=tube.barcode,
+            taken_at=min(round_.starts_at + dt.timedelta(hours=1), timezone.now()),
+            document_type="resident_id",
+            document_number=resident_documents["张伟"],
+        )
+        assert register_samples(station=station, items=[item], actor=tablet).accepted == 1
+        # A single tube is full, so sealed, with its one sample.
+        box = pack_box(
+            code=f"BOX-{round_id}", round=round_, barcodes=[tube.barcode], actor=tablet, by="甲"
+        )
+        hand_box_to_courier(box=box, courier="乙", actor=tablet)
+        receive_box(box=box, lab=lab, actor=lab.token, by="丙")
+        record_results(lab=lab, items=[ResultIn(tube.barcode, result)], actor=lab.token)
+
+    return run
+
+
+def test_an_orders_tests_are_single_tube_rounds_at_home_on_its_test_dates(order, residents):
+    home = next(r for r in residents if r.name == "张伟").household.code
+    assert (
+        list(order.test_rounds)
+        == order.test_dates
+        == [(LAST + dt.timedelta(days=k)).isoformat() for k in (1, 4, 7)]
+    )
+    rounds = Round.objects.filter(pk__in=order.test_rounds.values()).order_by("starts_at")
+    assert [(r.kind, r.pool_size, r.scope_codes) for r in rounds] == [
+        (RoundKind.TARGETED, 1, [home])
+    ] * 3
+    assert [timezone.localtime(r.starts_at).date().isoformat() for r in rounds] == list(
+        order.test_rounds
+    )
+
+
+def test_release_waits_for_every_test_to_be_negative(commander, order, sampled):
+    with pytest.raises(RuleViolation) as caught:
+        release_order(user=commander, order=order, today=TODAY)
+    assert caught.value.code == "pending"
+    days = list(order.test_rounds.items())
+    for _day, round_id in days[:2]:
+        sampled(round_id, "negative")
+    with pytest.raises(RuleViolation) as caught:
+        release_order(user=commander, order=order, today=TODAY)
+    assert caught.value.code == "pending" and days[2][0] in str(caught.value.message)
+    sampled(days[2][1], "negative")
+    assert order_test_results(order) == {day: "negative" for day, _ in days}
+    released = release_order(user=commander, order=order, today=TODAY)
+    assert released.state == OrderState.RELEASED
+    event = OutboxEvent.objects.get(kind="tracing.order_released")
+    assert event.payload["tests"] == 3 and event.payload["order_id"] == order.pk
+
+
+def test_a_presumptive_positive_keeps_the_order_until_the_retest_opens_the_case(
+    commander, order, sampled
+):
+    days = list(order.test_rounds.items())
+    sampled(days[0][1], "negative")
+    sampled(days[1][1], "presumptive_positive")
+    sampled(days[2][1], "negative")
+    deliver_pending()
+    with pytest.raises(RuleViolation) as caught:
+        release_order(user=commander, order=order, today=TODAY)
+    assert caught.value.code == "positive" and days[1][0] in str(caught.value.message)
+    assert not Case.objects.exists()
+    retest = RetestOrder.objects.get(resident__name="张伟")
+    sampled(retest.retest_round_id, "positive")
+    deliver_pending()
+    case = Case.objects.get()
+    assert (case.source, case.resident.name, case.opened_by) == ("retest", "张伟", None)
+    order.refresh_from_db()
+    assert order.state == OrderState.CONVERTED
+
+
+def test_a_positive_single_tube_from_the_lab_opens_the_case_and_converts_the_order(
+    commander, order, sampled
+):
+    days = list(order.test_rounds.items())
+    sampled(days[0][1], "positive")
+    deliver_pending()
+    case = Case.objects.get()
+    assert (case.source, case.kind, case.sampling_date.isoformat()) == (
+        "lab",
+        "asymptomatic",
+        days[0][0],
+    )
+    order.refresh_from_db()
+    assert order.state == OrderState.CONVERTED
+    with pytest.raises(RuleViolation) as caught:
+        release_order(user=commander, order=order, today=TODAY)
+    assert caught.value.code == "not_active"
+    # The retest that follows confirms the same case: no second one.
+    retest = RetestOrder.objects.get(resident__name="张伟")
+    sampled(retest.retest_round_id, "positive")
+    deliver_pending()
+    assert Case.objects.count() == 1
