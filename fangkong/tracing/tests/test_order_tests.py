@@ -5,25 +5,17 @@ negative, and a positive test (through testing's retest) converts it into a case
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 
 import pytest
 from django.utils import timezone
 
 from devtools.fixtures import C11
-from fangkong.accounts.models import Role
-from fangkong.accounts.services import create_device_token
+from devtools.sampling import Sampler
 from fangkong.core.errors import RuleViolation
 from fangkong.core.events import deliver_pending
 from fangkong.core.models import OutboxEvent
-from fangkong.geo.models import Place
-from fangkong.lab.models import Lab
-from fangkong.lab.services.boxes import hand_box_to_courier, pack_box, receive_box
-from fangkong.lab.services.results import ResultIn, record_results
 from fangkong.testing.models import RetestOrder, RoundKind
 from fangkong.testing.models import TestingRound as Round
-from fangkong.testing.services.registration import SampleItem, register_samples
-from fangkong.testing.services.rounds import add_station, create_tubes
 from fangkong.tracing.models import OrderState
 from fangkong.tracing.models_cases import Case
 from fangkong.tracing.services.exposures import decide_exposure, subject_token
@@ -35,7 +27,6 @@ from .conftest import D
 
 TODAY = timezone.localdate()
 LAST = TODAY - dt.timedelta(days=8)  # secondary: 7 days, tests on days 1, 4 and 7
-KEYS = itertools.count()
 
 
 @pytest.fixture
@@ -72,47 +63,10 @@ def order(district, commander, residents, resident_documents, id_number, write_c
 
 
 @pytest.fixture
-def lab(commander):
-    token, _clear = create_device_token(
-        name="检验", role=Role.LAB_TECHNICIAN, scope_code=D, created_by=commander
-    )
-    lab = Lab.objects.create(name="检验实验室")
-    lab.devices.add(token)
-    lab.token = token
-    return lab
-
-
-@pytest.fixture
-def sampled(commander, lab, resident_documents):
-    """Sample 张伟 in a round by single tube and have the lab answer `result`, all through
-    testing's and the lab's services."""
-    tablet, _clear = create_device_token(
-        name="上门采样", role=Role.SAMPLER, scope_code=C11, created_by=commander
-    )
-
-    def run(round_id: int, result: str) -> None:
-        round_ = Round.objects.get(pk=round_id)
-        station = add_station(
-            round=round_, place=Place.objects.get(code=f"{C11}-P01"), name="上门", devices=[tablet]
-        )
-        (tube,) = create_tubes(round=round_, count=1)
-        item = SampleItem(
-            idempotency_key=f"order-test-{next(KEYS)}",
-            tube_barcode=tube.barcode,
-            taken_at=min(round_.starts_at + dt.timedelta(hours=1), timezone.now()),
-            document_type="resident_id",
-            document_number=resident_documents["张伟"],
-        )
-        assert register_samples(station=station, items=[item], actor=tablet).accepted == 1
-        # A single tube is full, so sealed, with its one sample.
-        box = pack_box(
-            code=f"BOX-{round_id}", round=round_, barcodes=[tube.barcode], actor=tablet, by="甲"
-        )
-        hand_box_to_courier(box=box, courier="乙", actor=tablet)
-        receive_box(box=box, lab=lab, actor=lab.token, by="丙")
-        record_results(lab=lab, items=[ResultIn(tube.barcode, result)], actor=lab.token)
-
-    return run
+def sampled(commander, resident_documents):
+    """Sample 张伟 by single tube in a round and have the lab answer."""
+    sampler = Sampler(user=commander, community=C11, district=D)
+    return lambda round_id, result: sampler.test(round_id, [resident_documents["张伟"]], result)
 
 
 def test_an_orders_tests_are_single_tube_rounds_at_home_on_its_test_dates(order, residents):
