@@ -259,30 +259,27 @@ class _Parsed:
 def _parse_row(
     row: list[str], at: dict[str, int], vault: DocumentVault, latest: dt.datetime
 ) -> _Parsed:
-    if len(row) < len(at):
-        row = row + [""] * (len(at) - len(row))
+    """One file row, checked; `at` gives the column of each of CSV_COLUMNS, in their order."""
+    width = max(at.values()) + 1
+    if len(row) < width:
+        row = row + [""] * (width - len(row))
     if "\x00" in "".join(row):
         # Rare: find the column to name. A file read as UTF-8 holds no lone surrogate.
         for name, i in at.items():
             _storable_text(row[i], name)
-
-    def cell(name: str) -> str:
-        return row[at[name]].strip()
-
-    source_id = cell("source_id")
+    source_id, code, name, kind, doc_type, number, when = (row[i].strip() for i in at.values())
     if not source_id:
         raise _fail("source_id", "required", _("Every scan needs its source id."))
     if len(source_id) > 64:
         raise _fail("source_id", "too_long", _("A source id has at most 64 characters."))
-    code = cell("venue_code")
     if not code or len(code) > 64:
         raise _fail("venue_code", "invalid", _("Not a venue code."))
-    kind = cell("venue_kind") or VenueKind.OTHER
+    kind = kind or VenueKind.OTHER
     if kind not in VENUE_KINDS:
         raise _fail("venue_kind", "unknown", _("Unknown kind of venue."))
-    moment = parse_scan_time(cell("scanned_at"), latest=latest)
-    document = vault.protect(cell("document_type"), cell("document_number"))
-    return _Parsed(code, cell("venue_name") or code, kind, moment, source_id, document)
+    moment = parse_scan_time(when, latest=latest)
+    document = vault.protect(doc_type, number)
+    return _Parsed(code, name or code, kind, moment, source_id, document)
 
 
 def _header(reader) -> dict[str, int]:
