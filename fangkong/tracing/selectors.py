@@ -27,6 +27,7 @@ from .models import (
 from .models_cases import Case, Contact
 from .models_pushed import Outcome, PushedList, PushedRow
 from .protocol import tracing_protocol
+from .services.release import order_test_results
 from .services.scans import person_index
 
 RECENT_SCANS = 200
@@ -181,6 +182,24 @@ def order_for(user, pk: int) -> ControlOrder:
         object_type="control_order",
         missing=_("No order has this number."),
     )
+
+
+TEST_OUTCOMES = {
+    "negative": _("Negative"),
+    "positive": _("Positive"),
+    "pending": _("No result yet"),
+}
+
+
+def order_tests(user, order: ControlOrder) -> list[tuple[str, str, object]]:
+    """The order's test dates with testing's outcome of each: (date, outcome, label). An order
+    for someone outside the registry has dates but no rounds here: its outcomes are empty."""
+    order = order_for(user, order.pk)
+    outcomes = order_test_results(order)
+    return [
+        (day, outcomes.get(day, ""), TEST_OUTCOMES.get(outcomes.get(day, ""), ""))
+        for day in order.test_dates
+    ]
 
 
 def contacts_awaiting_orders(user) -> QuerySet[ExposureDecision]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from devtools.fixtures import C11
@@ -146,3 +147,12 @@ def test_a_positive_single_tube_from_the_lab_opens_the_case_and_converts_the_ord
     sampled(retest.retest_round_id, "positive")
     deliver_pending()
     assert Case.objects.count() == 1
+
+
+def test_the_order_page_shows_each_tests_outcome(client, commander, order, sampled):
+    days = list(order.test_rounds.items())
+    sampled(days[0][1], "negative")
+    client.force_login(commander)
+    page = client.get(reverse("tracing:order", args=[order.pk])).content.decode()
+    assert f'<li data-outcome="negative">{days[0][0]} · 阴性</li>' in page
+    assert f'<li data-outcome="pending">{days[1][0]} · 尚无结果</li>' in page
