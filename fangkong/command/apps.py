@@ -8,4 +8,4 @@ class CommandConfig(AppConfig):
     verbose_name = _("Command centre")
 
     def ready(self) -> None:
-        from . import handlers  # noqa: F401 - subscribes to the domain events
+        from . import handlers, handlers_tracing  # noqa: F401 - subscribe to the domain events

@@ -6,3 +6,6 @@ class TracingConfig(AppConfig):
     name = "fangkong.tracing"
     label = "tracing"
     verbose_name = _("Tracing")
+
+    def ready(self) -> None:
+        from . import handlers  # noqa: F401 - subscribes to testing's events

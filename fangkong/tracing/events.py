@@ -25,3 +25,14 @@ class CaseClockOverdue(DomainEvent):
     due_at: str = ""
     area_code: str = ""
     person: str = ""  # masked
+
+
+@dataclass(frozen=True)
+class OrderReleased(DomainEvent):
+    kind = "tracing.order_released"
+    order_id: int = 0
+    order_kind: str = ""
+    notice: str = ""  # the notice's number, e.g. 2022-0007
+    end: str = ""
+    tests: int = 0  # negative tests behind the release
+    person: str = ""  # masked

@@ -202,6 +202,9 @@ class ControlOrder(TimeStampedModel):
     start = models.DateField(_("start"))
     end = models.DateField(_("end"))
     test_dates = models.JSONField(_("test dates"), default=list)
+    # The testing rounds that sample the person on each test date ({"2022-06-14": 17, …}),
+    # for a person in the registry; their results decide the release.
+    test_rounds = models.JSONField(_("test rounds"), default=dict, blank=True)
     previous = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="following"
     )

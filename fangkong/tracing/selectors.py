@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Model, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.services import require_permission
@@ -27,6 +27,7 @@ from .models import (
 from .models_cases import Case, Contact
 from .models_pushed import Outcome, PushedList, PushedRow
 from .protocol import tracing_protocol
+from .services.release import order_test_results
 from .services.scans import person_index
 
 RECENT_SCANS = 200
@@ -37,27 +38,42 @@ def _in_scope(user) -> Q:
     return Q(area_code=scope) | Q(area_code__startswith=scope + "-")
 
 
-def venues_for(user) -> QuerySet[Venue]:
-    """The venues in the user's area."""
-    require_permission(actor=user, action="view_tracing", object_type="venues")
-    return Venue.objects.filter(_in_scope(user))
+def _scoped[M: Model](user, rows: QuerySet[M], *, object_type: str) -> QuerySet[M]:
+    """`rows` in the user's area, once the user may read tracing at all (every list here)."""
+    require_permission(actor=user, action="view_tracing", object_type=object_type)
+    return rows.filter(_in_scope(user))
 
 
-def venue_for(user, pk: int) -> Venue:
-    """One venue by id; one outside the user's area is refused and audited, not hidden."""
-    venue = Venue.objects.filter(pk=pk).first()
-    if venue is None:
-        raise RuleViolation(
-            field="venue", code="unknown", message=_("No venue has this number."), status_code=404
-        )
+def _one[M: Model](user, rows: QuerySet[M], pk: int, *, field: str, object_type: str, missing) -> M:
+    """One row by id; one outside the user's area is refused and audited, not hidden."""
+    row = rows.filter(pk=pk).first()
+    if row is None:
+        raise RuleViolation(field=field, code="unknown", message=missing, status_code=404)
     require_permission(
         actor=user,
         action="view_tracing",
-        area_code=venue.area_code,
-        object_type="venue",
+        area_code=row.area_code,
+        object_type=object_type,
         object_id=pk,
     )
-    return venue
+    return row
+
+
+def venues_for(user) -> QuerySet[Venue]:
+    """The venues in the user's area."""
+    return _scoped(user, Venue.objects.all(), object_type="venues")
+
+
+def venue_for(user, pk: int) -> Venue:
+    """One venue by id (refused and audited outside the user's area)."""
+    return _one(
+        user,
+        Venue.objects.all(),
+        pk,
+        field="venue",
+        object_type="venue",
+        missing=_("No venue has this number."),
+    )
 
 
 def recent_scans(user, venue: Venue, *, limit: int = RECENT_SCANS) -> list[dict]:
@@ -144,40 +160,53 @@ def exposures_of(
 
 def decisions_for(user, *, subject_index: str) -> QuerySet[ExposureDecision]:
     """The decisions on one person's candidates at venues in the user's area."""
-    require_permission(actor=user, action="view_tracing", object_type="exposure_decisions")
-    return ExposureDecision.objects.filter(_in_scope(user), subject_index=subject_index)
+    decisions = _scoped(user, ExposureDecision.objects.all(), object_type="exposure_decisions")
+    return decisions.filter(subject_index=subject_index)
 
 
 # --- orders -----------------------------------------------------------------------------------
 
 
 def orders_for(user) -> QuerySet[ControlOrder]:
-    require_permission(actor=user, action="view_tracing", object_type="control_orders")
-    return ControlOrder.objects.filter(_in_scope(user)).select_related("site")
+    orders = ControlOrder.objects.select_related("site")
+    return _scoped(user, orders, object_type="control_orders")
 
 
 def order_for(user, pk: int) -> ControlOrder:
-    """One order; one outside the user's area is refused and audited."""
-    order = ControlOrder.objects.select_related("site").filter(pk=pk).first()
-    if order is None:
-        raise RuleViolation(
-            field="order", code="unknown", message=_("No order has this number."), status_code=404
-        )
-    require_permission(
-        actor=user,
-        action="view_tracing",
-        area_code=order.area_code,
+    """One order (refused and audited outside the user's area)."""
+    return _one(
+        user,
+        ControlOrder.objects.select_related("site"),
+        pk,
+        field="order",
         object_type="control_order",
-        object_id=pk,
+        missing=_("No order has this number."),
     )
-    return order
+
+
+TEST_OUTCOMES = {
+    "negative": _("Negative"),
+    "positive": _("Positive"),
+    "pending": _("No result yet"),
+}
+
+
+def order_tests(user, order: ControlOrder) -> list[tuple[str, str, object]]:
+    """The order's test dates with testing's outcome of each: (date, outcome, label). An order
+    for someone outside the registry has dates but no rounds here: its outcomes are empty."""
+    order = order_for(user, order.pk)
+    outcomes = order_test_results(order)
+    return [
+        (day, outcomes.get(day, ""), TEST_OUTCOMES.get(outcomes.get(day, ""), ""))
+        for day in order.test_dates
+    ]
 
 
 def contacts_awaiting_orders(user) -> QuerySet[ExposureDecision]:
     """Accepted contacts in the user's area with no order in force."""
-    require_permission(actor=user, action="view_tracing", object_type="exposure_decisions")
+    decisions = _scoped(user, ExposureDecision.objects.all(), object_type="exposure_decisions")
     return (
-        ExposureDecision.objects.filter(_in_scope(user), decision=Decision.ACCEPTED)
+        decisions.filter(decision=Decision.ACCEPTED)
         .exclude(orders__state=OrderState.ACTIVE)
         .select_related("venue")
         .order_by("-updated_at")
@@ -198,25 +227,19 @@ def sites_for(user) -> QuerySet[QuarantineSite]:
 
 
 def cases_for(user) -> QuerySet[Case]:
-    require_permission(actor=user, action="view_tracing", object_type="cases")
-    return Case.objects.filter(_in_scope(user))
+    return _scoped(user, Case.objects.all(), object_type="cases")
 
 
 def case_for(user, pk: int) -> Case:
-    """One case; one outside the user's area is refused and audited."""
-    case = Case.objects.filter(pk=pk).first()
-    if case is None:
-        raise RuleViolation(
-            field="case", code="unknown", message=_("No case has this number."), status_code=404
-        )
-    require_permission(
-        actor=user,
-        action="view_tracing",
-        area_code=case.area_code,
+    """One case (refused and audited outside the user's area)."""
+    return _one(
+        user,
+        Case.objects.all(),
+        pk,
+        field="case",
         object_type="case",
-        object_id=pk,
+        missing=_("No case has this number."),
     )
-    return case
 
 
 # --- daily follow-up --------------------------------------------------------------------------
@@ -250,33 +273,25 @@ def follow_up_lists(user, *, day: dt.date, fever: float) -> dict[str, list[Contr
 
 
 def pushed_lists_for(user) -> QuerySet[PushedList]:
-    require_permission(actor=user, action="view_tracing", object_type="pushed_lists")
-    return PushedList.objects.filter(_in_scope(user))
+    return _scoped(user, PushedList.objects.all(), object_type="pushed_lists")
 
 
 def pushed_list_for(user, pk: int) -> PushedList:
-    pushed = PushedList.objects.filter(pk=pk).first()
-    if pushed is None:
-        raise RuleViolation(
-            field="pushed_list",
-            code="unknown",
-            message=_("No list has this number."),
-            status_code=404,
-        )
-    require_permission(
-        actor=user,
-        action="view_tracing",
-        area_code=pushed.area_code,
+    """One pushed list (refused and audited outside the user's area)."""
+    return _one(
+        user,
+        PushedList.objects.all(),
+        pk,
+        field="pushed_list",
         object_type="pushed_list",
-        object_id=pk,
+        missing=_("No list has this number."),
     )
-    return pushed
 
 
 def pushed_progress(user, pushed: PushedList) -> dict:
     """The list's progress for the command centre: rows by outcome, and open rows by grid,
     each one grouped query."""
-    rows = PushedRow.objects.filter(_in_scope(user), pushed_list=pushed)
+    rows = pushed_rows(user, pushed)
     by_outcome = dict(rows.values_list("outcome").annotate(n=Count("id")).order_by())
     open_by_area = (
         rows.filter(outcome=Outcome.PENDING)
@@ -295,7 +310,8 @@ def pushed_progress(user, pushed: PushedList) -> dict:
 
 
 def pushed_rows(user, pushed: PushedList, *, outcome: str | None = None) -> QuerySet[PushedRow]:
-    rows = PushedRow.objects.filter(_in_scope(user), pushed_list=pushed)
+    """The list's rows in the user's area (its grids' rows for a grid worker)."""
+    rows = _scoped(user, PushedRow.objects.filter(pushed_list=pushed), object_type="pushed_rows")
     return rows.filter(outcome=outcome) if outcome else rows
 
 
@@ -314,9 +330,8 @@ def positives_awaiting_case(user) -> QuerySet[Resident]:
 
 def pushed_out_contacts(user) -> QuerySet[Contact]:
     """Contacts living beyond the district, by the district they go to (masked)."""
-    require_permission(actor=user, action="view_tracing", object_type="contacts")
     return (
-        Contact.objects.filter(_in_scope(user))
+        _scoped(user, Contact.objects.all(), object_type="contacts")
         .exclude(destination="")
         .select_related("case")
         .order_by("destination", "id")

@@ -50,4 +50,5 @@ urlpatterns = [
     path("pushed-out/", views_pushed_out.pushed_out, name="pushed_out"),
     path("pushed/<int:pk>/", views_pushed.pushed_detail, name="pushed"),
     path("pushed/<int:pk>/rows/<int:row>/close/", views_pushed.pushed_close, name="pushed_close"),
+    path("pushed/<int:pk>/rows/<int:row>/case/", views_pushed.pushed_case, name="pushed_case"),
 ]

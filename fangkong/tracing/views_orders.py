@@ -106,6 +106,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "order": order,
             "self_report": link,
             "transfers": order.transfers.all(),
+            "tests": selectors.order_tests(request.user, order),
             "transfer_form": TransferForm(),
         },
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _g
 from django.views.decorators.http import require_POST
 
@@ -17,6 +19,7 @@ from fangkong.core.errors import RuleViolation
 
 from . import selectors
 from .models_pushed import Outcome
+from .services.case_sources import open_case_from_row
 from .services.pushed import close_row, import_pushed_list
 
 
@@ -62,6 +65,7 @@ def pushed_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": selectors.pushed_rows(request.user, pushed, outcome=outcome)[:500],
             "outcome": outcome,
             "outcomes": [c for c in Outcome.choices if c[0] != Outcome.PENDING],
+            "may_open_cases": can(request.user, "manage_tracing"),
         },
     )
 
@@ -84,3 +88,29 @@ def pushed_close(request: HttpRequest, pk: int, row: int) -> HttpResponse:
     except RuleViolation as exc:
         messages.error(request, str(exc.message))
     return redirect("tracing:pushed", pk=pk)
+
+
+@login_required
+@require_POST
+def pushed_case(request: HttpRequest, pk: int, row: int) -> HttpResponse:
+    """Open the case of a person a list of positives names."""
+    pushed = selectors.pushed_list_for(request.user, pk)
+    found = selectors.pushed_rows(request.user, pushed).filter(pk=row).first()
+    if found is None:
+        messages.error(request, _g("This row is not in your area."))
+        return redirect("tracing:pushed", pk=pk)
+    try:
+        sampled = dt.date.fromisoformat(request.POST.get("sampling_date", ""))
+    except ValueError:
+        sampled = timezone.localdate()
+    try:
+        case = open_case_from_row(
+            user=request.user,
+            row=found,
+            kind=request.POST.get("kind", "asymptomatic"),
+            sampling_date=sampled,
+        )
+    except RuleViolation as exc:
+        messages.error(request, str(exc.message))
+        return redirect("tracing:pushed", pk=pk)
+    return redirect("tracing:case", pk=case.pk)

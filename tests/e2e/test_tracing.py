@@ -1,6 +1,7 @@
-"""Browser test of the tracing flow: a positive person's case is opened, their venue scans
-give a candidate who is accepted as a close contact, the contact gets the protocol's orders at
-a quarantine site, and the order's notice (告知书) is a PDF."""
+"""Browser test of the tracing flow: a pool comes back positive and its member's single-tube
+retest too, which opens the person's case by itself; their venue scans give a candidate who is
+accepted as a close contact, the contact gets the protocol's orders at a quarantine site with
+their tests sampled by testing, and the order's notice (告知书) is a PDF."""
 
 import pytest
 from playwright.sync_api import expect
@@ -17,10 +18,19 @@ def log_in(page, url: str, user) -> None:
     page.get_by_role("button", name="登录").click()
 
 
-def test_from_a_positive_person_to_an_accepted_contact_with_an_order_and_its_notice(
+def test_from_a_positive_retest_to_an_accepted_contact_with_an_order_and_its_notice(
     page, live_server, residents, resident_documents, commander, tmp_path
 ):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from devtools.fixtures import C11, D
+    from devtools.sampling import Sampler
+    from fangkong.testing.models import RetestOrder
+    from fangkong.testing.services.rounds import create_round
     from fangkong.tracing.models import ControlOrder
+    from fangkong.tracing.models_cases import Case
     from fangkong.tracing.services.orders import create_site
     from fangkong.tracing.services.scans import import_scans
 
@@ -35,16 +45,24 @@ def test_from_a_positive_person_to_an_accepted_contact_with_an_order_and_its_not
     import_scans(path=scans)
     create_site(user=commander, name="高新区集中隔离酒店", capacity=10, area_code="410172")
 
+    # The pool of 张伟 and 王芳 is positive; 张伟's single-tube retest is positive too: testing
+    # says so, and tracing opens the case with nobody at the keyboard.
+    sampler = Sampler(user=commander, community=C11, district=D)
+    mass = create_round(
+        name="6月13日区域核酸筛查",
+        scope_codes=[D],
+        user=commander,
+        starts_at=timezone.now() - dt.timedelta(hours=2),
+    )
+    sampler.test(mass.pk, [case_doc, resident_documents["王芳"]], "positive")
+    retest = RetestOrder.objects.get(resident__name="张伟")
+    sampler.test(retest.retest_round_id, [case_doc], "positive")
+    assert Case.objects.get().source == "retest"
+
     log_in(page, live_server.url, commander)
     page.goto(f"{live_server.url}/tracing/")
     page.get_by_test_id("cases-link").click()
-    form = page.get_by_test_id("case-form")
-    form.locator("input[name=document_number]").fill(case_doc)
-    form.locator("select[name=kind]").select_option("asymptomatic")
-    form.locator("select[name=source]").select_option("retest")
-    form.locator("input[name=sampling_date]").fill("2022-06-13")
-    form.locator("input[name=team]").fill("流调一组")
-    form.get_by_role("button").click()
+    page.get_by_test_id("case-list").get_by_role("link", name="张伟").click()
     expect(page.get_by_test_id("report-clock")).to_be_visible()
     expect(page.locator("h1")).to_contain_text("张伟")
 
@@ -76,3 +94,5 @@ def test_from_a_positive_person_to_an_accepted_contact_with_an_order_and_its_not
     href = page.get_by_test_id("notice-pdf").get_attribute("href")
     pdf = page.request.get(f"{live_server.url}{href}")
     assert pdf.headers["content-type"] == "application/pdf" and pdf.body().startswith(b"%PDF")
+    # 刘洋 is in the registry: testing samples him at home on the order's test dates.
+    assert list(order.test_rounds) == order.test_dates

@@ -134,7 +134,8 @@ def test_retests_close_the_loop(
     assert Resident.objects.get(name="张伟").health_status == HealthStatus.CASE_TO_INVESTIGATE
     assert Resident.objects.get(name="王芳").health_status == HealthStatus.NORMAL
     kinds = list(Incident.objects.get().timeline.values_list("kind", flat=True))
-    assert kinds == ["pool_positive", "person_positive"]
+    # The positive retest opens 张伟's case in tracing, which the command centre records too.
+    assert kinds == ["pool_positive", "person_positive", "case_opened"]
 
 
 def test_all_negative_retests_clear_the_pool(

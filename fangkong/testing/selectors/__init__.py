@@ -19,7 +19,13 @@ from .coverage import (
     untested_residents,
 )
 from .figures import bulletin_phrase, merged_statistics, round_statistics
-from .results import AreaResults, last_positive_samples, results_by_area
+from .results import (
+    AreaResults,
+    last_positive_samples,
+    person_round_results,
+    results_by_area,
+    single_tube_person,
+)
 from .retests import open_retests, retest_counts
 from .scope import (
     active_rounds,
@@ -60,6 +66,7 @@ __all__ = [
     "open_retests",
     "overdue_hours",
     "overdue_tubes",
+    "person_round_results",
     "resident_q",
     "results_by_area",
     "retest_counts",
@@ -67,6 +74,7 @@ __all__ = [
     "round_prefixes",
     "round_statistics",
     "rounds_for_user",
+    "single_tube_person",
     "tested_by_area",
     "tested_by_home",
     "tube_figures",

@@ -74,3 +74,37 @@ def last_positive_samples(*, resident_ids: Iterable[int]) -> dict[int, dt.dateti
         .annotate(at=Max("taken_at"))
         .order_by()
     )
+
+
+def person_round_results(*, resident_id: int, round_ids: Iterable[int]) -> dict[int, str]:
+    """One person's result in each of these rounds, by round: "negative" (or a positive pool
+    they re-tested negative from), "positive" (an alarm not cleared for them), "pending" (no
+    result yet, or an invalid tube). A round they were not sampled in is absent."""
+    ids = sorted(set(round_ids))
+    if not ids:
+        return {}
+    rows = (
+        Sample.objects.filter(resident_id=resident_id, round_id__in=ids)
+        .annotate(cleared=_cleared())
+        .values_list("round_id", "tube__result", "cleared")
+    )
+    rank = {"pending": 0, "negative": 1, "positive": 2}
+    out: dict[int, str] = {}
+    for round_id, result, cleared in rows:
+        if result == Result.NEGATIVE or (result in ALARM and cleared):
+            outcome = "negative"
+        elif result in ALARM:
+            outcome = "positive"
+        else:
+            outcome = "pending"
+        # A later negative sample does not hide a positive one, and a resulted one counts over
+        # one the lab has not answered.
+        if rank[outcome] >= rank[out.get(round_id, "pending")] or round_id not in out:
+            out[round_id] = outcome
+    return out
+
+
+def single_tube_person(*, tube_id: int) -> tuple[int, dt.datetime] | None:
+    """The one person sampled into a tube and when, or None for a pool of several (or none)."""
+    rows = list(Sample.objects.filter(tube_id=tube_id).values_list("resident_id", "taken_at")[:2])
+    return rows[0] if len(rows) == 1 else None

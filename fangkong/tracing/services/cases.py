@@ -36,7 +36,7 @@ def _fail(field: str, code: str, message) -> RuleViolation:
     return RuleViolation(field=field, code=code, message=message)
 
 
-def _check_kind(kind: str, source: str, onset: dt.date | None, sampled: dt.date | None) -> None:
+def check_kind(kind: str, source: str, onset: dt.date | None, sampled: dt.date | None) -> None:
     if kind not in CaseKind.values or source not in CaseSource.values:
         raise _fail("kind", "unknown", _("Unknown kind or source of case."))
     if onset is None and sampled is None:
@@ -63,7 +63,7 @@ def open_case(
     protocol: str | None = None,
 ) -> Case:
     """Open a case for a positive person; its clocks start now (or at `opened_at`)."""
-    _check_kind(kind, source, onset_date, sampling_date)
+    check_kind(kind, source, onset_date, sampling_date)
     doc = validate_document(document_type, document_number)
     resident = find_resident_by_document(doc.type, doc.number)
     if resident is not None:
@@ -88,7 +88,7 @@ def open_case(
     case = Case(
         kind=kind, source=source, onset_date=onset_date, sampling_date=sampling_date, **person
     )
-    return _open(
+    return open_prepared(
         user=user, case=case, area_code=area_code, team=team, opened_at=opened_at, protocol=protocol
     )
 
@@ -107,7 +107,7 @@ def open_case_for_resident(
 ) -> Case:
     """Open a case for a registered resident (a positive retest marks them in the registry);
     the registry keeps their number, the case links to it."""
-    _check_kind(kind, source, onset_date, sampling_date)
+    check_kind(kind, source, onset_date, sampling_date)
     if not resident.document_index:
         raise _fail("resident", "no_document", _("This resident has no document on record."))
     case = Case(
@@ -122,7 +122,7 @@ def open_case_for_resident(
         document_index=resident.document_index,
         document_masked=resident.document_masked,
     )
-    return _open(
+    return open_prepared(
         user=user,
         case=case,
         area_code=resident.area_code,
@@ -132,13 +132,15 @@ def open_case_for_resident(
     )
 
 
-def _open(*, user, case: Case, area_code: str, team: str, opened_at, protocol) -> Case:
-    """Check the area, start the protocol's clocks and write the case with its effects."""
+def open_prepared(*, user, case: Case, area_code: str, team: str, opened_at, protocol) -> Case:
+    """Check the area, start the protocol's clocks and write a case whose person and dates are
+    filled in, with its effects. `user` None: a confirmed result opens it (`case_sources`)."""
     try:
         area = AreaCode.parse(area_code or user.scope_code)
     except ValueError:
         raise _fail("area_code", "invalid", _("Not an area code.")) from None
-    require_permission(actor=user, action="manage_tracing", area_code=area, object_type="case")
+    if user is not None:
+        require_permission(actor=user, action="manage_tracing", area_code=area, object_type="case")
     rules = tracing_protocol(protocol)
     clocks = rules.rules["clocks"]
     case.opened_at = opened_at or timezone.now()
@@ -163,7 +165,7 @@ def _open(*, user, case: Case, area_code: str, team: str, opened_at, protocol) -
                     case_kind=case.kind,
                     area_code=area,
                     person=case.document_masked,
-                    by=user.get_username(),
+                    by=user.get_username() if user is not None else "",
                 )
             )
     except IntegrityError:

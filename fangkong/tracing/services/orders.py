@@ -31,6 +31,9 @@ from ..models import (
 )
 from ..models_cases import Contact
 from ..protocol import TracingProtocol, tracing_protocol
+from .release import convert_orders, registered_person, release_order, schedule_order_tests
+
+__all__ = ["convert_orders", "release_order"]  # they live in `release`; callers import them here
 
 
 @dataclass(frozen=True)
@@ -215,6 +218,7 @@ def _issue(
             field="decision", code="has_orders", message=_("This contact already has orders.")
         )
     site = _check_site(site, plan)
+    person = getattr(source, "resident", None) or registered_person(source.document_index)
     number, previous, out = _next_number(last.year), None, []
     for planned in plan.orders:
         previous = ControlOrder.objects.create(
@@ -238,43 +242,10 @@ def _issue(
             issued_by=user,
             **links,
         )
+        schedule_order_tests(order=previous, resident=person, user=user)
         out.append(previous)
         number += 1
     return out
-
-
-def convert_orders(*, document_index: str) -> int:
-    """The person under orders turned positive: their orders in force end as converted."""
-    return ControlOrder.objects.filter(
-        document_index=document_index, state=OrderState.ACTIVE
-    ).update(state=OrderState.CONVERTED, updated_at=timezone.now())
-
-
-def release_order(*, user, order: ControlOrder, today: dt.date | None = None) -> ControlOrder:
-    """Release an order whose end has come (解除隔离)."""
-    require_permission(
-        actor=user,
-        action="manage_tracing",
-        area_code=order.area_code,
-        object_type="control_order",
-        object_id=order.pk,
-    )
-    today = today or timezone.localdate()
-    with transaction.atomic():
-        order = ControlOrder.objects.select_for_update().get(pk=order.pk)
-        if order.state != OrderState.ACTIVE:
-            raise RuleViolation(
-                field="state", code="not_active", message=_("This order is no longer in force.")
-            )
-        if today < order.end:
-            raise RuleViolation(
-                field="end",
-                code="not_yet",
-                message=_("The order ends on %(end)s.") % {"end": order.end.isoformat()},
-            )
-        order.state = OrderState.RELEASED
-        order.save(update_fields=["state", "updated_at"])
-    return order
 
 
 def schedule_transfer(

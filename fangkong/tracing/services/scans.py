@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import hashlib
 import itertools
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -56,8 +57,11 @@ def _fail(field_name: str, code: str, message) -> RuleViolation:
     return RuleViolation(field=field_name, code=code, message=message)
 
 
-def parse_scan_time(text: object, *, field_name: str = "scanned_at") -> dt.datetime:
-    """An ISO 8601 time with an offset (`Z` included), kept to the second."""
+def parse_scan_time(
+    text: object, *, field_name: str = "scanned_at", latest: dt.datetime | None = None
+) -> dt.datetime:
+    """An ISO 8601 time with an offset (`Z` included), kept to the second; no later than
+    `latest` (a day after now unless given: a file's rows share one clock)."""
     if isinstance(text, dt.datetime):
         moment = text
     else:
@@ -71,23 +75,36 @@ def parse_scan_time(text: object, *, field_name: str = "scanned_at") -> dt.datet
         )
     # Each day gets a partition on PostgreSQL: a mistyped year must not make one, nor a
     # year 9999 overflow the day's bounds. A day of leeway for a device's clock.
-    if not EARLIEST_SCAN <= moment <= timezone.now() + dt.timedelta(days=1):
+    if latest is None:
+        latest = latest_scan_time()
+    if not EARLIEST_SCAN <= moment <= latest:
         raise _fail(field_name, "out_of_range", _("The time lies before 2020 or in the future."))
-    return moment.replace(microsecond=0)
+    return moment.replace(microsecond=0) if moment.microsecond else moment
+
+
+def latest_scan_time() -> dt.datetime:
+    """A device's clock may run ahead: a day of leeway."""
+    return timezone.now() + dt.timedelta(days=1)
 
 
 class DocumentVault:
-    """Validated, encrypted and indexed documents, each worked out once per batch.
+    """Validated, encrypted and indexed documents, each worked out once per batch or file.
 
-    One person scans many times a day; a batch's cache ends with the batch, so clear numbers
-    are not kept in memory longer than the rows that carried them.
+    One person scans many times a day, so validation, encryption and the blind index are done
+    once per person, not per scan. The cache is keyed by a keyed hash of the document (the key
+    is random and dies with the vault), so no clear number stays in memory after the rows that
+    carried it; it is emptied at `limit` people, so memory stays flat over any file.
     """
 
-    def __init__(self) -> None:
-        self._seen: dict[tuple[str, str], tuple[str, str, str, str]] = {}
+    def __init__(self, *, limit: int = 200_000) -> None:
+        self._seen: dict[bytes, tuple[str, str, str, str]] = {}
+        self._key = secrets.token_bytes(32)
+        self._limit = limit
 
     def protect(self, document_type: str, number: str) -> tuple[str, str, str, str]:
-        key = (document_type, number)
+        key = hashlib.blake2b(
+            f"{document_type}\x1f{number}".encode(), key=self._key, digest_size=16
+        ).digest()
         found = self._seen.get(key)
         if found is None:
             doc = validate_document(document_type or DocumentType.RESIDENT_ID, number)
@@ -97,6 +114,8 @@ class DocumentVault:
                 document_index(doc.type, doc.number),
                 mask_document(doc.number),
             )
+            if len(self._seen) >= self._limit:
+                self._seen.clear()
             self._seen[key] = found
         return found
 
@@ -237,27 +256,30 @@ class _Parsed:
     document: tuple[str, str, str, str]
 
 
-def _parse_row(row: list[str], at: dict[str, int], vault: DocumentVault) -> _Parsed:
-    def cell(name: str) -> str:
-        i = at[name]
-        value = row[i].strip() if i < len(row) else ""
-        _storable_text(value, name)
-        return value
-
-    source_id = cell("source_id")
+def _parse_row(
+    row: list[str], at: dict[str, int], vault: DocumentVault, latest: dt.datetime
+) -> _Parsed:
+    """One file row, checked; `at` gives the column of each of CSV_COLUMNS, in their order."""
+    width = max(at.values()) + 1
+    if len(row) < width:
+        row = row + [""] * (width - len(row))
+    if "\x00" in "".join(row):
+        # Rare: find the column to name. A file read as UTF-8 holds no lone surrogate.
+        for name, i in at.items():
+            _storable_text(row[i], name)
+    source_id, code, name, kind, doc_type, number, when = (row[i].strip() for i in at.values())
     if not source_id:
         raise _fail("source_id", "required", _("Every scan needs its source id."))
     if len(source_id) > 64:
         raise _fail("source_id", "too_long", _("A source id has at most 64 characters."))
-    code = cell("venue_code")
     if not code or len(code) > 64:
         raise _fail("venue_code", "invalid", _("Not a venue code."))
-    kind = cell("venue_kind") or VenueKind.OTHER
+    kind = kind or VenueKind.OTHER
     if kind not in VENUE_KINDS:
         raise _fail("venue_kind", "unknown", _("Unknown kind of venue."))
-    moment = parse_scan_time(cell("scanned_at"))
-    document = vault.protect(cell("document_type"), cell("document_number"))
-    return _Parsed(code, cell("venue_name") or code, kind, moment, source_id, document)
+    moment = parse_scan_time(when, latest=latest)
+    document = vault.protect(doc_type, number)
+    return _Parsed(code, name or code, kind, moment, source_id, document)
 
 
 def _header(reader) -> dict[str, int]:
@@ -278,7 +300,7 @@ def import_scans(*, path: str | Path, chunk_size: int = DEFAULT_CHUNK) -> Import
     stored is a duplicate)."""
     path = Path(path)
     report = ImportReport(file=path.name)
-    venues = _VenueCache()
+    venues, vault = _VenueCache(), DocumentVault()
     try:
         fh = path.open(newline="", encoding="utf-8-sig")
     except OSError as exc:
@@ -289,7 +311,7 @@ def import_scans(*, path: str | Path, chunk_size: int = DEFAULT_CHUNK) -> Import
             at = _header(reader)
             numbered = enumerate(reader, start=2)
             while chunk := list(itertools.islice(numbered, chunk_size)):
-                _import_chunk(chunk, at, report, venues)
+                _import_chunk(chunk, at, report, venues, vault)
         except (UnicodeDecodeError, csv.Error) as exc:
             # What came before is stored (each chunk is its own transaction): say where it stopped.
             raise _fail(
@@ -301,14 +323,16 @@ def import_scans(*, path: str | Path, chunk_size: int = DEFAULT_CHUNK) -> Import
     return report
 
 
-def _import_chunk(chunk, at: dict[str, int], report: ImportReport, venues: _VenueCache) -> None:
-    vault, parsed = DocumentVault(), []
+def _import_chunk(
+    chunk, at: dict[str, int], report: ImportReport, venues: _VenueCache, vault: DocumentVault
+) -> None:
+    parsed, latest = [], latest_scan_time()
     for line, row in chunk:
         if not any(c.strip() for c in row):
             continue
         report.rows += 1
         try:
-            parsed.append(_parse_row(row, at, vault))
+            parsed.append(_parse_row(row, at, vault, latest))
         except RuleViolation as exc:
             source = row[at["source_id"]].strip() if at["source_id"] < len(row) else ""
             report.errors.append({"line": line, "source_id": source[:64], **exc.as_dict()})

@@ -7,12 +7,16 @@ import csv
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook
 
-from fangkong.core.errors import RuleViolation
+from fangkong.accounts.models import Role
+from fangkong.core.errors import PermissionDeniedError, RuleViolation
+from fangkong.tracing.models_cases import Case
 from fangkong.tracing.models_pushed import PushedRow
-from fangkong.tracing.selectors import pushed_progress
+from fangkong.tracing.selectors import pushed_progress, pushed_rows
+from fangkong.tracing.services.case_sources import open_case_from_row
 from fangkong.tracing.services.pushed import close_row, import_pushed_list
 from fangkong.work.models import Task
 
@@ -88,3 +92,47 @@ def test_the_pages_import_a_list_and_show_its_progress(client, commander, reside
     assert answer.status_code == 302
     page = client.get(answer.url).content.decode()
     assert page.count('data-testid="row"') == 4 and 'data-testid="outcome-pending">4<' in page
+
+
+def test_a_lists_rows_are_read_only_by_people_who_may_read_tracing(
+    commander, make_user, residents, pushed_file
+):
+    """The rows' selector checks the reader itself (it used to trust its caller)."""
+    pushed = import_pushed_list(user=commander, path=pushed_file, name="协查")
+    sampler = make_user(Role.SAMPLER, D)
+    with pytest.raises(PermissionDeniedError):
+        pushed_rows(sampler, pushed)
+    assert pushed_rows(commander, pushed).count() == 4
+
+
+def test_a_list_of_positives_opens_cases_from_its_rows(commander, residents, pushed_file):
+    pushed = import_pushed_list(user=commander, path=pushed_file, name="外市阳性名单")
+    rows = {r.person_name: r for r in PushedRow.objects.filter(pushed_list=pushed)}
+    day = timezone.localdate()
+    known = open_case_from_row(
+        user=commander, row=rows["张伟"], kind="asymptomatic", sampling_date=day
+    )
+    assert (known.source, known.resident.name, known.area_code) == ("pushed", "张伟", G111)
+    visitor = open_case_from_row(
+        user=commander, row=rows["外地人"], kind="confirmed", onset_date=day
+    )
+    assert visitor.resident is None and visitor.area_code == D
+    assert visitor.document_index == rows["外地人"].document_index
+    with pytest.raises(RuleViolation) as caught:
+        open_case_from_row(user=commander, row=rows["坏号码"], kind="confirmed", onset_date=day)
+    assert caught.value.code == "unidentified"
+
+
+def test_a_row_opens_its_case_from_the_list_page(client, commander, residents, pushed_file):
+    pushed = import_pushed_list(user=commander, path=pushed_file, name="外市阳性名单")
+    row = PushedRow.objects.get(pushed_list=pushed, person_name="陈静")
+    client.force_login(commander)
+    page = client.get(reverse("tracing:pushed", args=[pushed.pk]))
+    assert reverse("tracing:pushed_case", args=[pushed.pk, row.pk]) in page.content.decode()
+    answer = client.post(
+        reverse("tracing:pushed_case", args=[pushed.pk, row.pk]),
+        {"kind": "asymptomatic", "sampling_date": "2022-06-13"},
+    )
+    case = Case.objects.get()
+    assert answer.url == reverse("tracing:case", args=[case.pk])
+    assert (case.resident.name, case.sampling_date) == ("陈静", dt.date(2022, 6, 13))

@@ -11,11 +11,12 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from fangkong.core import crypto
 from fangkong.core.errors import RuleViolation
 from fangkong.people.services import document_index
 from fangkong.tracing import scan_store
 from fangkong.tracing.models import Venue, VenueScan
-from fangkong.tracing.services.scans import import_scans, purge_scans
+from fangkong.tracing.services.scans import DOCUMENT_CONTEXT, import_scans, purge_scans
 from fangkong.tracing.services.venues import create_venue, resolve_venue_code, venue_qr_payload
 
 from .conftest import G111, D
@@ -426,3 +427,27 @@ def test_a_nul_character_in_a_file_is_a_bad_row(district, id_number, write_csv):
         )
     )
     assert report.imported == 1 and report.errors[0]["code"] == "invalid"
+
+
+def test_source_ids_with_tabs_backslashes_and_line_breaks_are_stored_as_written(
+    district, id_number, write_csv
+):
+    """PostgreSQL receives the rows as COPY text, where these characters are escapes."""
+    doc = id_number("410172", "19900101", 11)
+    ids = ["a\tb", "c\\d", "e\nf", "\\N", "g\rh"]
+    report = import_scans(
+        path=write_csv([_row(s, doc, f"2022-06-13T1{i}:00:00Z") for i, s in enumerate(ids)])
+    )
+    assert report.imported == len(ids)
+    assert sorted(VenueScan.objects.values_list("source_id", flat=True)) == sorted(ids)
+
+
+def test_one_person_across_chunks_is_encrypted_once_and_found_by_one_index(
+    district, id_number, write_csv
+):
+    doc = id_number("410172", "19900101", 11)
+    rows = [_row(f"s{i}", doc, f"2022-06-13T1{i}:00:00+08:00") for i in range(4)]
+    assert import_scans(path=write_csv(rows), chunk_size=1).imported == 4
+    stored = set(VenueScan.objects.values_list("document_cipher", "document_index"))
+    assert len(stored) == 1
+    assert crypto.decrypt(stored.pop()[0], context=DOCUMENT_CONTEXT) == doc

@@ -86,7 +86,7 @@ CONTACTS = {
 @pytest.mark.parametrize("name", NAMES)
 def test_show_json_prints_the_documented_numbers(db, name):
     data = show(name)
-    assert data["name"] == name and data["version"] == 1
+    assert data["name"] == name and data["version"] == 2
     zones = {
         z["kind"]: (
             z["test_days"],
@@ -219,14 +219,14 @@ def test_loading_again_changes_nothing(db):
 
 def test_presets_load_on_first_use_after_a_flush(db):
     ProtocolPreset.objects.all().delete()
-    assert get_preset("cn-9th-edition-2022").version == 1
+    assert get_preset("cn-9th-edition-2022").version == 2
     assert ProtocolPreset.objects.count() == 3
 
 
 def test_cli_list_and_load(db):
     out = io.StringIO()
     call_command("protocol", "list", stdout=out)
-    assert "cn-three-zones-2022 v1 *" in out.getvalue()
+    assert "cn-three-zones-2022 v2 *" in out.getvalue()
     out = io.StringIO()
     call_command("protocol", "load", stdout=out)
     assert out.getvalue().count("unchanged") == 3
