@@ -62,9 +62,10 @@ def _kinds(zones: list[dict], lang: str) -> str:
 
 
 def _names(zones: list[dict], lang: str) -> str:
-    return ("、" if lang == "zh" else ", ").join(
-        z["name"] if lang == "zh" else z.get("name_en") or z["name"] for z in zones
-    )
+    """The zones' names without their kind (the title says it once)."""
+    if lang == "zh":
+        return "、".join(z.get("base") or z["name"] for z in zones)
+    return ", ".join(z.get("base_en") or z.get("name_en") or z["name"] for z in zones)
 
 
 def notice_titles(kind: str, zones: list[dict]) -> tuple[str, str]:

@@ -73,10 +73,16 @@ def _zone_content(zone: RiskZone, kind: str) -> dict:
     )
     # The English name of the zone is its place's, when the zone is named after one place.
     names_en = {m.name: compounds_en.get(m.code) or buildings_en.get(m.code) for m in members}
+    kind_zh = old.get("name", {}).get("zh", "")
+    # "瓦屋李新居临时静态管理" → "瓦屋李新居": a title says the kind once.
+    base = zone.name.removesuffix(kind_zh) if kind_zh and zone.name != kind_zh else zone.name
+    base_en = names_en.get(zone.name) or names_en.get(base) or base
     return {
         "id": zone.pk,
         "name": zone.name,
-        "name_en": names_en.get(zone.name) or zone.name,
+        "name_en": names_en.get(zone.name) or base_en,
+        "base": base,
+        "base_en": base_en,
         "kind": zone.kind,
         "kind_zh": old.get("name", {}).get("zh", zone.get_kind_display()),
         "kind_en": old.get("name", {}).get("en", zone.kind),
