@@ -33,6 +33,8 @@ MAX_REGISTERED = 32
 _registered: OrderedDict[str, None] = OrderedDict()
 # The font source is shared by the threads of a server; its outlines are read lazily.
 _lock = threading.RLock()
+# TrueType outlines already drawn, by (font file, glyph name): a few thousand at most.
+_outlines: dict[tuple[Path, str], tuple[object, int]] = {}
 
 
 class MissingCJKFont(ImproperlyConfigured):
@@ -101,9 +103,13 @@ def _subset_truetype(path: Path, text: str) -> io.BytesIO:
         names = [".notdef", *sorted(set(chars.values()) - {".notdef"})]
         glyphs, widths = {}, {}
         for name in names:
-            pen = TTGlyphPen(None)
-            glyph_set[name].draw(Cu2QuPen(pen, 1.0, reverse_direction=True))
-            glyphs[name], widths[name] = pen.glyph(), glyph_set[name].width
+            key = (path, name)
+            if key not in _outlines:
+                # Redrawing a CJK glyph costs milliseconds; documents share most characters.
+                pen = TTGlyphPen(None)
+                glyph_set[name].draw(Cu2QuPen(pen, 1.0, reverse_direction=True))
+                _outlines[key] = (pen.glyph(), glyph_set[name].width)
+            glyphs[name], widths[name] = _outlines[key]
         hhea, os2 = font["hhea"], font["OS/2"]
         builder = FontBuilder(font["head"].unitsPerEm, isTTF=True)
         builder.setupGlyphOrder(names)

@@ -34,7 +34,7 @@ def test_the_commander_runs_the_replay_as_a_drill_and_wipes_it(page, live_server
     rounds_before = TestingRound.objects.count()
 
     page.goto(f"{live_server.url}{reverse('command:dashboard')}")
-    page.get_by_test_id("replay-june13").click()
+    page.get_by_test_id("replay-june13").click(timeout=60_000)  # the replay runs first
     expect(page).to_have_url(re.compile(r"/command/incidents/\d+/$"), timeout=60_000)
     incident = Incident.objects.get()
     assert incident.drill

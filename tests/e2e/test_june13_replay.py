@@ -49,7 +49,7 @@ def test_the_commander_replays_13_june_and_reads_the_night_back(page, live_serve
         dashboard = None
     if dashboard:
         page.goto(f"{live_server.url}{dashboard}")
-        page.get_by_test_id("replay-june13").click()
+        page.get_by_test_id("replay-june13").click(timeout=60_000)  # the replay runs first
     else:  # no dashboard yet: post the form the button would
         url = reverse("scenario_run", args=["june13"])
         page.evaluate(
