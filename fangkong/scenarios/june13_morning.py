@@ -195,6 +195,10 @@ class Morning:
         )
 
     def standstill(self) -> None:
+        self.designate()
+        self.draft_notice()
+
+    def designate(self) -> None:
         self.zone = designate_zone(
             user=self.user,
             kind=ZoneKind.STANDSTILL,
@@ -204,8 +208,10 @@ class Morning:
             reason=f"{BOOTH}20混1初筛阳性1管，相关人员居住于{XINJU}",
         )
         self.settle()
-        # The drill's notice: marked 演练, numbered in the drill series, dated the night.
-        issue_notice(
+
+    def draft_notice(self) -> None:
+        """The drill's notice: marked 演练, numbered in the drill series, dated the night."""
+        self.notice = issue_notice(
             user=self.user,
             zones=[self.zone],
             kind=NoticeKind.DESIGNATION,

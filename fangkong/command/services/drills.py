@@ -128,6 +128,7 @@ def _wipe_domains(records: dict) -> dict[str, int]:
         Q(pk__in=records.get("tasks", []))
         | Q(detail__zone_id__in=[z.pk for z in zones])
         | Q(detail__round_id__in=rounds)
+        | Q(detail__round__in=rounds)  # door-knocking tasks name their round "round"
     )
     counts = {"tasks": tasks.delete()[0]}
     notices = Notice.objects.filter(zones__in=zones).distinct()

@@ -136,8 +136,12 @@ def test_the_daily_bulletin_counts_the_day(staff, positive_pool, environment_tub
     bulletin = write_daily_bulletin(day=today, scope_code=D, user=staff["commander"])
     zh = bulletin.text_zh
     assert bulletin.kind == BulletinKind.DAILY and bulletin.incident is None
-    assert "一、核酸检测。6月13日区域核酸筛查：全区采集20:1标本1管3人，外环境样本1管10个点位。" in zh
-    assert "二、检测结果。当日报告高新区梧桐街办事处瓦屋李采样小屋，20混1结果疑似初筛阳性1管。" in zh
+    assert (
+        "一、核酸检测。6月13日区域核酸筛查：全区采集20:1标本1管3人，外环境样本1管10个点位。" in zh
+    )
+    assert (
+        "二、检测结果。当日报告高新区梧桐街办事处瓦屋李采样小屋，20混1结果疑似初筛阳性1管。" in zh
+    )
     assert "新增单管复采复检3人。截至发稿，待复采3人。" in zh
     assert "四、应急处置。当日启动应急处置1起，处置完毕0起，截至24时正在处置1起。" in zh
     assert "1. Testing." in bulletin.text_en and "4. Responses." in bulletin.text_en
@@ -248,7 +252,9 @@ def test_a_round_set_up_but_not_yet_sampled_is_told_as_such(staff, positive_pool
     bulletin = write_incident_bulletin(incident=positive_pool)
     assert "对瓦屋李新居实施临时静态管理（涉及居民3人）。" in bulletin.text_zh
     assert "全区已部署核酸检测1轮，尚未采集样本。" in bulletin.text_zh
-    assert ", 瓦屋李新居 was put under temporary standstill (3 residents inside)." in bulletin.text_en
+    assert (
+        ", 瓦屋李新居 was put under temporary standstill (3 residents inside)." in bulletin.text_en
+    )
     assert "one round of testing was set up; no samples yet." in bulletin.text_en
 
 

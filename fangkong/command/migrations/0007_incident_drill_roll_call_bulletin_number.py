@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('command', '0005_task_moved_to_work'),
+        ('command', '0006_timelineentry_narrative'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
