@@ -201,7 +201,7 @@ def test_the_cli_prints_the_replay_as_json(demo):
     assert [e["kind"] for e in timeline] == STORY
     # What a person typed (the notes, the closing summary) is marked apart from system events.
     assert [e["narrative"] for e in timeline] == [k in ("note", "closed") for k in STORY]
-    assert data["bulletin"].startswith("高新区疫情防控指挥部通报〔2022〕")
+    assert data["bulletin"].startswith("演练\n\n高新防控演练通报〔2022〕")
     keys = {"name", "pool_size", "tubes", "people", "environment_tubes", "environment_points"}
     assert all(set(r) == keys for r in data["rounds"])
     assert sum(r["people"] for r in data["rounds"][:5]) == round(PAPER_PEOPLE * 0.05)
