@@ -290,6 +290,11 @@ FANGKONG_RESULT_HOURS_POOLED = _num("FANGKONG_RESULT_HOURS_POOLED", 24)  # local
 FANGKONG_COVERAGE_POLL_SECONDS = _num("FANGKONG_COVERAGE_POLL_SECONDS", 12)
 FANGKONG_DASHBOARD_POLL_SECONDS = _num("FANGKONG_DASHBOARD_POLL_SECONDS", 15)
 FANGKONG_DEFAULT_PROTOCOL = os.environ.get("FANGKONG_DEFAULT_PROTOCOL", "cn-three-zones-2022")
+# Official documents: the issuer's prefix of document numbers (高新防控〔2022〕1号); empty: the
+# district's short name + 防控. PDFs embed the CJK font found in fonts-noto-cjk or named here.
+FANGKONG_ISSUER_PREFIX = os.environ.get("FANGKONG_ISSUER_PREFIX", "")
+FANGKONG_CJK_FONT = os.environ.get("FANGKONG_CJK_FONT", "")
+FANGKONG_CJK_FONT_BOLD = os.environ.get("FANGKONG_CJK_FONT_BOLD", "")
 # Venue-code scans are personal data: purged this many days after the scan (Sara Alert: 14).
 FANGKONG_SCAN_RETENTION_DAYS = int(_num("FANGKONG_SCAN_RETENTION_DAYS", 14))
 # Daily follow-up: a temperature at or above this counts as fever (2020–2022 screening: 37.3).

@@ -14,25 +14,33 @@ from .bulletin_text import (
     active_zones_zh,
     alarms_en,
     alarms_zh,
+    bulletin_text,
+    heading,
     plural,
     round_en,
     round_zh,
-    titles,
     zones_en,
     zones_zh,
 )
-from .messages import en_date, zh_date
+from .messages import en_date, zh_date, zh_month_day
 
 # (Chinese heading, Chinese body, English heading, English body)
 Section = tuple[str, str, str, str]
 
 
-def daily_text(figures: dict, *, number: int, year: int, day: dt.date) -> BulletinText:
-    title_zh, title_en, issuer_zh, issuer_en = titles(figures, number, year)
-    out = BulletinText(title_zh, title_en, issuer_zh, issuer_en, date=day)
+def daily_text(
+    figures: dict, *, number: int, year: int, day: dt.date, drill: bool = False
+) -> BulletinText:
     area_zh, area_en = figures["area"]["zh"], figures["area"]["en"]
+    out = bulletin_text(
+        heading(figures, number, year, drill=drill),
+        f"关于{area_zh}{zh_month_day(figures['day'])}疫情防控工作情况的通报",
+        f"Bulletin on epidemic control in {area_en} on {en_date(figures['day'])}",
+        day=day,
+        drill=drill,
+    )
     zh, en = out.paragraphs_zh, out.paragraphs_en
-    zh.append(f"{zh_date(figures['day'])}0时至24时,{area_zh}疫情防控工作情况通报如下:")
+    zh.append(f"{zh_date(figures['day'])}0时至24时，{area_zh}疫情防控工作情况通报如下：")
     en.append(f"The situation in {area_en} on {en_date(figures['day'])} (00:00 to 24:00):")
     rounds = figures["rounds"]
     sections: list[Section] = [
@@ -84,7 +92,7 @@ def _results(figures: dict) -> Section:
             )
             if retests[k]
         ]
-        text_zh += "截至发稿," + "、".join(f"{z}{n}人" for n, z, _e in counts) + "。"
+        text_zh += "截至发稿，" + "、".join(f"{z}{n}人" for n, z, _e in counts) + "。"
         text_en += " So far: " + ", ".join(f"{n:,} {e}" for n, _z, e in counts) + "."
     return "检测结果", text_zh, "Results", text_en
 
@@ -97,9 +105,9 @@ def _zones(figures: dict) -> Section:
         "风险区域",
         "".join(zones_zh(zones))
         + (
-            f"截至24时,{area_zh}现有{active_zh}。"
+            f"截至24时，{area_zh}现有{active_zh}。"
             if active_zh
-            else f"截至24时,{area_zh}无风险区域。"
+            else f"截至24时，{area_zh}无风险区域。"
         ),
         "Risk zones",
         " ".join(zones_en(zones))
@@ -112,7 +120,7 @@ def _zones(figures: dict) -> Section:
 def _responses(inc: dict) -> Section:
     return (
         "应急处置",
-        f"当日启动应急处置{inc['opened']}起,处置完毕{inc['closed']}起,"
+        f"当日启动应急处置{inc['opened']}起，处置完毕{inc['closed']}起，"
         f"截至24时正在处置{inc['open_at_end']}起。",
         "Responses",
         f"{plural(inc['opened'], 'response was', 'responses were')} opened and "
@@ -128,15 +136,15 @@ def _tasks(tasks: dict) -> Section:
             "Grid tasks",
             "No door-knocking or check-in task.",
         )
-    text_zh = f"当日新增入户敲门、核查等网格任务{tasks['created']}项,完成{tasks['done']}项"
+    text_zh = f"当日新增入户敲门、核查等网格任务{tasks['created']}项，完成{tasks['done']}项"
     text_en = (
         f"Door-knocking and check-ins: {tasks['created']:,} tasks created, "
         f"{tasks['done']:,} finished"
     )
     if "open_now" in tasks:
-        text_zh += f",尚未完成{tasks['open_now']}项"
+        text_zh += f"，尚未完成{tasks['open_now']}项"
         text_en += f"; {tasks['open_now']:,} open"
         if tasks["overdue_now"]:
-            text_zh += f",其中超时{tasks['overdue_now']}项"
+            text_zh += f"，其中超时{tasks['overdue_now']}项"
             text_en += f", {tasks['overdue_now']:,} of them overdue"
     return "网格任务", text_zh + "。", "Grid tasks", text_en + "."

@@ -32,6 +32,7 @@ from fangkong.testing.selectors import (
 )
 from fangkong.work.models import Task, TaskState
 from fangkong.zones.models import RiskZone
+from fangkong.zones.selectors import zone_name_en
 
 from .models import Incident, IncidentStatus, TimelineEntry
 from .scope import meets_q, within_q
@@ -158,14 +159,28 @@ def _zones(scope: str, start: dt.datetime, end: dt.datetime) -> dict:
 
     zones = RiskZone.objects.filter(meets_q(scope))
     designated = [
-        {"name": z.name, "kind": z.kind, "at": z.designated_at, "residents": z.residents}
-        for z in zones.filter(designated_at__gte=start, designated_at__lt=end).order_by(
-            "designated_at", "id"
-        )
+        {
+            "name": z.name,
+            "name_en": zone_name_en(z),
+            "kind": z.kind,
+            "at": z.designated_at,
+            "residents": z.residents,
+        }
+        for z in zones.filter(designated_at__gte=start, designated_at__lt=end)
+        .prefetch_related("members")
+        .order_by("designated_at", "id")
     ]
     ended = [
-        {"name": z.name, "kind": z.kind, "at": z.ended_at, "status": z.status}
-        for z in zones.filter(ended_at__gte=start, ended_at__lt=end).order_by("ended_at", "id")
+        {
+            "name": z.name,
+            "name_en": zone_name_en(z),
+            "kind": z.kind,
+            "at": z.ended_at,
+            "status": z.status,
+        }
+        for z in zones.filter(ended_at__gte=start, ended_at__lt=end)
+        .prefetch_related("members")
+        .order_by("ended_at", "id")
     ]
     active: dict[str, int] = {}
     for kind, n in (
@@ -234,6 +249,7 @@ def incident_figures(incident: Incident, *, now: dt.datetime | None = None) -> d
         "kind": "incident",
         "district": district,
         "area": _names(incident.area_code),
+        "drill": incident.drill,
         "incident": {
             "id": incident.pk,
             "title": incident.title,

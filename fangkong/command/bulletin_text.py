@@ -15,6 +15,14 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
+from fangkong.core.official import (
+    DRILL_MARK_EN,
+    DRILL_MARK_ZH,
+    document_number,
+    document_number_en,
+    issuer_prefix,
+)
+
 from .messages import (
     RESULT_EN,
     RESULT_ZH,
@@ -28,7 +36,7 @@ from .messages import (
     zh_time,
 )
 
-CLOSING_ZH = "请广大居民群众继续做好个人防护,积极配合落实各项防控措施。"
+CLOSING_ZH = "请广大居民群众继续做好个人防护，积极配合落实各项防控措施。"
 CLOSING_EN = (
     "Residents are asked to keep protecting themselves and to follow every measure in force."
 )
@@ -37,6 +45,9 @@ ZH_ORDINALS = "一二三四五六七八九十"
 
 @dataclass
 class BulletinText:
+    """A bulletin laid out after GB/T 9704: [演练 mark,] document number, subject line, body,
+    issuer and date."""
+
     title_zh: str
     title_en: str
     issuer_zh: str
@@ -44,6 +55,9 @@ class BulletinText:
     paragraphs_zh: list[str] = field(default_factory=list)
     paragraphs_en: list[str] = field(default_factory=list)
     date: dt.date | None = None
+    number_zh: str = ""
+    number_en: str = ""
+    drill: bool = False
 
     @property
     def date_zh(self) -> str:
@@ -54,23 +68,64 @@ class BulletinText:
         return en_date(self.date)
 
     @property
+    def header_zh(self) -> list[str]:
+        return [*([DRILL_MARK_ZH] if self.drill else []), self.number_zh, self.title_zh]
+
+    @property
+    def header_en(self) -> list[str]:
+        return [*([DRILL_MARK_EN] if self.drill else []), self.number_en, self.title_en]
+
+    @property
     def text_zh(self) -> str:
-        return "\n\n".join([self.title_zh, *self.paragraphs_zh, self.issuer_zh, self.date_zh])
+        return "\n\n".join([*self.header_zh, *self.paragraphs_zh, self.issuer_zh, self.date_zh])
 
     @property
     def text_en(self) -> str:
-        return "\n\n".join([self.title_en, self.issuer_en, *self.paragraphs_en, self.date_en])
+        return "\n\n".join([*self.header_en, self.issuer_en, *self.paragraphs_en, self.date_en])
 
 
-def titles(figures: dict, number: int, year: int) -> tuple[str, str, str, str]:
+@dataclass(frozen=True)
+class Heading:
+    issuer_zh: str
+    issuer_en: str
+    number_zh: str
+    number_en: str
+
+
+def heading(figures: dict, number: int, year: int, *, drill: bool = False) -> Heading:
+    """The issuer and the document number (高新防控〔2022〕1号; a drill's in its own series)."""
     d = figures["district"]
     issuer_zh = f"{d['zh']}疫情防控指挥部"
     issuer_en = f"{d['en']} Epidemic Prevention and Control Command"
-    return (
-        f"{issuer_zh}通报〔{year}〕第{number}号",
-        f"Bulletin No. {number} ({year})",
-        issuer_zh,
-        issuer_en,
+    prefix = issuer_prefix(d["zh"])
+    return Heading(
+        issuer_zh=issuer_zh,
+        issuer_en=issuer_en,
+        number_zh=document_number(
+            prefix=prefix, series="通报", year=year, number=number, drill=drill
+        ),
+        number_en=document_number_en(
+            prefix_en=f"{d['en']} Command",
+            series="Bulletin",
+            year=year,
+            number=number,
+            drill=drill,
+        ),
+    )
+
+
+def bulletin_text(
+    head: Heading, title_zh: str, title_en: str, *, day: dt.date, drill: bool
+) -> BulletinText:
+    return BulletinText(
+        title_zh,
+        title_en,
+        head.issuer_zh,
+        head.issuer_en,
+        date=day,
+        number_zh=head.number_zh,
+        number_en=head.number_en,
+        drill=drill,
     )
 
 
@@ -117,7 +172,7 @@ def alarms_zh(alarms: list[dict], district_zh: str) -> str:
     parts = []
     for (sub, place, _se, _pe, pool, _pool, result), n in alarm_groups(alarms).items():
         where = f"{district_zh}{sub}{place}" if place else district_zh
-        parts.append(f"{where},{pool}结果{RESULT_ZH.get(result, result)}{n}管")
+        parts.append(f"{where}，{pool}结果{RESULT_ZH.get(result, result)}{n}管")
     return ";".join(parts)
 
 
@@ -153,9 +208,9 @@ def results_zh(t: dict) -> str:
         for label, n in (("阴性", neg), ("初筛阳性", alarm), ("无效需重采", invalid))
         if n
     ]
-    text = f"已出结果{r}管,其中" + "、".join(parts)
+    text = f"已出结果{r}管，其中" + "、".join(parts)
     if c > r:
-        text += f",其余{c - r}管正在检测"
+        text += f"，其余{c - r}管正在检测"
     return text + "。"
 
 
@@ -185,7 +240,7 @@ def results_en(t: dict) -> str:
 
 
 def round_zh(r: dict, with_name: bool) -> str:
-    head = f"{r['name']}:" if with_name else f"{zh_month_day(local(r['starts_at']).date())},"
+    head = f"{r['name']}：" if with_name else f"{zh_month_day(local(r['starts_at']).date())}，"
     return f"{head}{round_label_zh(r)}{r['phrase_zh']}。{results_zh(r['tubes'])}"
 
 
@@ -197,55 +252,69 @@ def round_en(r: dict, with_name: bool) -> str:
 
 def zone_zh(z: dict) -> str:
     if z["kind"] == "standstill":
-        return f"对{z['name']}采取静态化管控"
+        return f"对{z['name']}实施临时静态管理"
     return f"将{z['name']}划定为{ZONE_KIND_ZH.get(z['kind'], z['kind'])}"
 
 
 def zone_en(z: dict) -> str:
+    name = z.get("name_en") or z["name"]
     if z["kind"] == "standstill":
-        return f"{z['name']} was put on temporary standstill"
-    return f"{z['name']} was designated a {ZONE_KIND_EN.get(z['kind'], z['kind'])}"
+        return f"{name} was put under temporary standstill"
+    return f"{name} was designated a {ZONE_KIND_EN.get(z['kind'], z['kind'])}"
+
+
+def zone_end_zh(z: dict) -> str:
+    """解封 for a sealed zone only; a standstill is 解除临时静态管理; others 解除管控 or 降级."""
+    if z["status"] != "lifted":
+        return "降级管理"
+    return {"standstill": "解除临时静态管理", "sealed": "解封"}.get(z["kind"], "解除管控")
+
+
+def zones_designated_zh(zones: dict) -> str:
+    parts = []
+    for z in zones["designated"]:
+        text = f"{zh_month_day(local(z['at']).date())}{zh_time(z['at'])}{zone_zh(z)}"
+        if z["residents"]:
+            text += f"（涉及居民{z['residents']}人）"
+        parts.append(text)
+    return "；".join(parts) + "。" if parts else ""
+
+
+def zones_designated_en(zones: dict) -> str:
+    parts = []
+    for z in zones["designated"]:
+        text = f"at {en_time(z['at'])} on {en_date(local(z['at']).date())}, {zone_en(z)}"
+        if z["residents"]:
+            text += f" ({plural(z['residents'], 'resident', 'residents')} inside)"
+        parts.append(text)
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "." if text else ""
+
+
+def zones_ended_zh(zones: dict) -> str:
+    parts = [
+        f"{zh_month_day(local(z['at']).date())}{zh_time(z['at'])}，{z['name']}{zone_end_zh(z)}"
+        for z in zones["ended"]
+    ]
+    return "；".join(parts) + "。" if parts else ""
+
+
+def zones_ended_en(zones: dict) -> str:
+    parts = [
+        f"{z.get('name_en') or z['name']} was "
+        f"{'lifted' if z['status'] == 'lifted' else 'downgraded'} at "
+        f"{en_time(z['at'])} on {en_date(local(z['at']).date())}"
+        for z in zones["ended"]
+    ]
+    return "; ".join(parts) + "." if parts else ""
 
 
 def zones_zh(zones: dict) -> list[str]:
-    out = []
-    if zones["designated"]:
-        parts = []
-        for z in zones["designated"]:
-            text = f"{zh_month_day(local(z['at']).date())}{zh_time(z['at'])}{zone_zh(z)}"
-            if z["residents"]:
-                text += f"(涉及居民{z['residents']}人)"
-            parts.append(text)
-        out.append(";".join(parts) + "。")
-    if zones["ended"]:
-        parts = [
-            f"{zh_month_day(local(z['at']).date())}{zh_time(z['at'])},{z['name']}"
-            + ("解除管控" if z["status"] == "lifted" else "降级管理")
-            for z in zones["ended"]
-        ]
-        out.append(";".join(parts) + "。")
-    return out
+    return [t for t in (zones_designated_zh(zones), zones_ended_zh(zones)) if t]
 
 
 def zones_en(zones: dict) -> list[str]:
-    out = []
-    if zones["designated"]:
-        parts = []
-        for z in zones["designated"]:
-            text = f"at {en_time(z['at'])} on {en_date(local(z['at']).date())}, {zone_en(z)}"
-            if z["residents"]:
-                text += f" ({plural(z['residents'], 'resident', 'residents')} inside)"
-            parts.append(text)
-        text = "; ".join(parts)
-        out.append(text[0].upper() + text[1:] + ".")
-    if zones["ended"]:
-        parts = [
-            f"{z['name']} was {'lifted' if z['status'] == 'lifted' else 'downgraded'} at "
-            f"{en_time(z['at'])} on {en_date(local(z['at']).date())}"
-            for z in zones["ended"]
-        ]
-        out.append("; ".join(parts) + ".")
-    return out
+    return [t for t in (zones_designated_en(zones), zones_ended_en(zones)) if t]
 
 
 def active_zones_zh(active: dict) -> str:

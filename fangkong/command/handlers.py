@@ -98,9 +98,15 @@ def _zone_kind_label(kind: str) -> str:
 @subscribe("zones.zone_designated")
 def on_zone_designated(event: OutboxEvent) -> None:
     p = event.payload
-    text = _(
-        "%(name)s designated a %(kind)s: %(residents)d residents inside, %(elderly)d elderly living alone, %(medical)d needing medical trips; %(rounds)d testing rounds scheduled."
-    ) % {
+    if p["zone_kind"] == ZoneKind.STANDSTILL:
+        text = _(
+            "%(name)s under temporary standstill: %(residents)d residents inside, %(elderly)d elderly living alone, %(medical)d needing medical trips; %(rounds)d testing rounds scheduled."
+        )
+    else:
+        text = _(
+            "%(name)s designated a %(kind)s: %(residents)d residents inside, %(elderly)d elderly living alone, %(medical)d needing medical trips; %(rounds)d testing rounds scheduled."
+        )
+    text %= {
         "name": p["name"],
         "kind": _zone_kind_label(p["zone_kind"]),
         "residents": p["residents"],
@@ -126,11 +132,14 @@ def on_zone_downgraded(event: OutboxEvent) -> None:
 @subscribe("zones.zone_lifted")
 def on_zone_lifted(event: OutboxEvent) -> None:
     p = event.payload
-    text = _("%(name)s (%(kind)s) lifted: %(reason)s") % {
-        "name": p["name"],
-        "kind": _zone_kind_label(p["zone_kind"]),
-        "reason": p["reason"],
-    }
+    # The glossary's verbs: a standstill is 解除临时静态管理, only a sealed zone is 解封.
+    if p["zone_kind"] == ZoneKind.STANDSTILL:
+        text = _("%(name)s: temporary standstill lifted: %(reason)s")
+    elif p["zone_kind"] == ZoneKind.SEALED:
+        text = _("%(name)s (sealed zone) unsealed: %(reason)s")
+    else:
+        text = _("%(name)s (%(kind)s) lifted: %(reason)s")
+    text %= {"name": p["name"], "kind": _zone_kind_label(p["zone_kind"]), "reason": p["reason"]}
     _record(event, "zone_lifted", text)
 
 
@@ -220,6 +229,11 @@ def notify_zone_designated(event: OutboxEvent) -> None:
             "name": p.get("name", ""),
             "kind_zh": ZONE_KIND_ZH.get(p.get("zone_kind"), p.get("zone_kind", "")),
             "kind_en": ZONE_KIND_EN.get(p.get("zone_kind"), p.get("zone_kind", "")),
+            "action_zh": (
+                "实施临时静态管理"
+                if p.get("zone_kind") == ZoneKind.STANDSTILL
+                else f"划定为{ZONE_KIND_ZH.get(p.get('zone_kind'), p.get('zone_kind', ''))}"
+            ),
             "residents": p.get("residents", 0),
             "elderly": p.get("elderly_alone", 0),
             "medical": p.get("medical_trips", 0),

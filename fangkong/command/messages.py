@@ -36,7 +36,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "investigation now.",
     },
     "zone_designated": {
-        "zh": "{name}划定为{kind_zh}：区内居民{residents}人，其中独居老人{elderly}人、"
+        "zh": "{name}{action_zh}：区内居民{residents}人，其中独居老人{elderly}人、"
         "有外出就医需求{medical}人。",
         "en": "{name} designated a {kind_en}: {residents} residents inside, {elderly} elderly "
         "living alone, {medical} needing medical trips.",
@@ -68,7 +68,7 @@ ZONE_KIND_ZH = {
     "sealed": "封控区",
     "controlled": "管控区",
     "precaution": "防范区",
-    "standstill": "静态化管控区域",
+    "standstill": "临时静态管理",
     "high": "高风险区",
     "medium": "中风险区",
     "low": "低风险区",
@@ -83,8 +83,8 @@ ZONE_KIND_EN = {
     "low": "low-risk area",
 }
 ROLE_ZH = {
-    "commander": "总指挥",
-    "deputy": "副总指挥",
+    "commander": "指挥长",
+    "deputy": "副指挥长",
     "testing": "核酸检测组组长",
     "control": "社会面管控组组长",
     "tracing": "流调溯源组组长",

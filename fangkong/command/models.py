@@ -56,6 +56,12 @@ class Incident(TimeStampedModel):
     source_event = models.OneToOneField(
         OutboxEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A drill (演练: a replayed night): its documents carry the mark and their own numbers,
+    # and everything it wrote can be wiped.
+    drill = models.BooleanField(_("drill"), default=False)
+    # What a drill wrote outside the command centre, by kind ({"rounds": [ids], …}), so that
+    # wiping it removes exactly that.
+    drill_records = models.JSONField(_("drill records"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-opened_at", "-id"]
@@ -112,6 +118,46 @@ class IncidentRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.incident_id} {self.role} {self.user_id}"
+
+
+class RollCallLevel(models.TextChoices):
+    """The three-level grid of the response: who reports in (到位)."""
+
+    COMMUNITY = "community", _("Community")
+    SUBDISTRICT = "subdistrict", _("Sub-district office")
+    DISTRICT = "district", _("District command centre")
+
+
+class RollCall(models.Model):
+    """A unit reported in place (到岗到位) for an incident, at a time, confirmed by someone."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="roll_calls")
+    level = models.CharField(_("level"), max_length=16, choices=RollCallLevel.choices)
+    area_code = models.CharField(_("area"), max_length=64)
+    unit = models.CharField(_("unit"), max_length=200)
+    at = models.DateTimeField(_("in place at"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+
+    class Meta:
+        ordering = ["incident", "at", "id"]
+        verbose_name = _("roll call")
+        verbose_name_plural = _("roll calls")
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "unit"], name="roll_call_once_per_unit"),
+            models.CheckConstraint(
+                condition=models.Q(level__in=RollCallLevel.values), name="roll_call_level_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.at:%H:%M}"
 
 
 class TimelineEntry(models.Model):
@@ -195,6 +241,9 @@ class Bulletin(TimeStampedModel):
         verbose_name=_("incident"),
     )
     date = models.DateField(_("date"))
+    # 发文字号 as printed (高新防控通报〔2022〕1号), and whether it belongs to a drill's series.
+    reference_zh = models.CharField(_("document number"), max_length=100, blank=True)
+    drill = models.BooleanField(_("drill"), default=False)
     scope_code = models.CharField(_("area"), max_length=64, db_index=True)
     title_zh = models.CharField(_("title (Chinese)"), max_length=200)
     title_en = models.CharField(_("title (English)"), max_length=200)
@@ -218,7 +267,8 @@ class Bulletin(TimeStampedModel):
         verbose_name_plural = _("bulletins")
         constraints = [
             models.UniqueConstraint(
-                fields=["district_code", "year", "number"], name="bulletin_number_once_a_year"
+                fields=["district_code", "year", "drill", "number"],
+                name="bulletin_number_once_a_year",
             ),
             models.CheckConstraint(condition=models.Q(number__gte=1), name="bulletin_number_gte_1"),
             models.CheckConstraint(

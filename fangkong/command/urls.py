@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, views_bulletins
+from . import views, views_bulletins, views_drills
 
 app_name = "command"
 
@@ -18,6 +18,7 @@ urlpatterns = [
     path("incidents/<int:pk>/commander/", views.incident_commander, name="incident_commander"),
     path("incidents/<int:pk>/close/", views.incident_close, name="incident_close"),
     path("incidents/<int:pk>/task/", views.incident_task, name="incident_task"),
+    path("incidents/<int:pk>/wipe/", views_drills.incident_wipe, name="incident_wipe"),
     path(
         "incidents/<int:pk>/notify-retests/",
         views.incident_notify_retests,

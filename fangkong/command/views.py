@@ -150,6 +150,7 @@ def _incident_context(request: HttpRequest, incident: Incident, **forms) -> dict
         "node": get_node(incident.area_code),
         "timeline": selectors.timeline(incident),
         "roles": incident.roles.select_related("user").order_by("role", "id"),
+        "roll_calls": incident.roll_calls.order_by("at", "id"),
         "board": selectors.task_board(user=user, incident=incident),
         "board_area": selectors.board_area(user, incident),
         "bulletins": incident.bulletins.order_by("-year", "-number"),

@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.services import require_permission
 from fangkong.command.models import Bulletin, Incident, TimelineEntry
+from fangkong.command.services.drills import remember_drill_records
 from fangkong.command.services.tasks import set_task_state
 from fangkong.core.errors import RuleViolation
 from fangkong.lab.services.results import ResultIn
@@ -38,8 +39,9 @@ from fangkong.testing.models import Result, Sample, TestingRound, Tube
 from fangkong.testing.selectors import bulletin_phrase
 from fangkong.tracing.services.orders import isolate_household
 from fangkong.work.models import Task, TaskState
-from fangkong.zones.models import RiskZone
+from fangkong.zones.models import NoticeKind, RiskZone
 from fangkong.zones.services.lifting import lift_zone
+from fangkong.zones.services.notices import issue_notice
 from fangkong.zones.services.schedules import task_key_prefix
 
 from . import notes
@@ -222,8 +224,8 @@ class _June13(Morning):
         tests = Sample.objects.filter(round__in=community_rounds).count()
         self.note(
             self.at(12),
-            f"{p.community.name_zh}发挥党员志愿者与居民代表作用,运用居民群与楼栋对讲系统通知居民,"
-            f"中午12时完成居民核酸检测,共检测{tests}人次。",
+            f"{p.community.name_zh}发挥党员志愿者与居民代表作用，运用居民群与楼栋对讲系统通知居民，"
+            f"中午12时完成居民核酸检测，共检测{tests}人次。",
         )
         self.community_tests = tests
 
@@ -259,7 +261,7 @@ class _June13(Morning):
         verdict = "结果全部阴性" if positive == 0 else f"其中{positive}管结果非阴性"
         self.note(
             self.at(15, 45),
-            f"本轮样本检测结果回报:全区{bulletin_phrase(self.stats)},{verdict}。",
+            f"本轮样本检测结果回报：全区{bulletin_phrase(self.stats)}，{verdict}。",
         )
 
     def lift(self) -> None:
@@ -280,12 +282,19 @@ class _June13(Morning):
             zone=self.zone,
             user=self.user,
             reason=(
-                f"{XINJU}{self.zone.residents}名居民上门核酸采样全覆盖,结果全部阴性;"
-                "经研判,解除静态化管控,恢复正常生活秩序"
+                f"{XINJU}{self.zone.residents}名居民上门核酸采样全覆盖，结果全部阴性；"
+                "经研判，解除临时静态管理，恢复正常生活秩序"
             ),
             now=self.at(16, 54),
         )
         self.settle()
+        issue_notice(
+            user=self.user,
+            zones=[self.zone],
+            kind=NoticeKind.LIFT,
+            now=self.at(16, 55),
+            drill=True,
+        )
         family, who, self.orders = 0, "学生", []
         if self.student is not None:
             student = Resident.objects.get(pk=self.student)
@@ -303,7 +312,7 @@ class _June13(Morning):
         self.isolated = family
         self.note(
             self.at(16, 54),
-            f"对指标稍高的{CAMPUS}{who}及其同住家属共{family}人采取居家隔离{ISOLATION_DAYS}天措施,"
+            f"对指标稍高的{CAMPUS}{who}及其同住家属共{family}人采取居家隔离{ISOLATION_DAYS}天措施，"
             f"至{(self.clock.day + dt.timedelta(days=ISOLATION_DAYS)).month}月"
             f"{(self.clock.day + dt.timedelta(days=ISOLATION_DAYS)).day}日。",
         )
@@ -313,7 +322,7 @@ class _June13(Morning):
         p = self.places
         summary = (
             f"除对指标稍高的{CAMPUS}学生及其同住家属共{self.isolated}人采取居家隔离"
-            f"{ISOLATION_DAYS}天措施外,{XINJU}全面恢复正常生活秩序"
+            f"{ISOLATION_DAYS}天措施外，{XINJU}全面恢复正常生活秩序"
         )
         summary_en = (
             f"apart from a student of Zhengzhou University South Campus whose result was "
@@ -326,6 +335,14 @@ class _June13(Morning):
             at=self.at(16, 54),
             summary=summary,
             summary_en=summary_en,
+        )
+        remember_drill_records(
+            incident=self.incident,
+            rounds=[self.routine.pk, self.retest_round.pk]
+            + [r.pk for _name, r, _station in self.units.values()],
+            zones=[self.zone.pk],
+            orders=[o.pk for o in self.orders],
+            tokens=[self.tablet.pk, self.pipe.lab_actor.pk],
         )
         bulletin = notes.publish_bulletin(
             incident=self.incident, user=self.user, at=self.at(17, 30)

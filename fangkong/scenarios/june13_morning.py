@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.models import DeviceToken, Role
 from fangkong.accounts.services import create_device_token
-from fangkong.command.models import TimelineEntry
+from fangkong.command.models import RollCallLevel, TimelineEntry
+from fangkong.command.services.drills import begin_drill, record_roll_call
 from fangkong.core.models import OutboxEvent
 from fangkong.geo.models import Building
 from fangkong.lab.models import Lab
@@ -26,8 +27,9 @@ from fangkong.testing.models import (
     TestingRound,
 )
 from fangkong.testing.services.rounds import add_station, create_round
-from fangkong.zones.models import ZoneKind
+from fangkong.zones.models import NoticeKind, ZoneKind
 from fangkong.zones.services.designation import designate_zone
+from fangkong.zones.services.notices import issue_notice
 
 from . import notes
 from .june13_cast import (
@@ -169,23 +171,53 @@ class Morning:
         self.incident = entry.incident
 
     def mobilise(self) -> None:
+        """03:20: the commander leads the drill; the three levels of the grid report in."""
         p = self.places
+        at = self.at(3, 20)
+        begin_drill(incident=self.incident, user=self.user, at=at)
+        for level, node, unit in (
+            (RollCallLevel.COMMUNITY, p.community, f"{p.community.name_zh}全体工作人员"),
+            (RollCallLevel.SUBDISTRICT, p.subdistrict, f"{p.subdistrict.name_zh}班子成员"),
+            (RollCallLevel.DISTRICT, p.district, f"{p.district.name_zh}疫情防控指挥部"),
+        ):
+            record_roll_call(
+                incident=self.incident,
+                user=self.user,
+                level=level,
+                unit=unit,
+                area_code=node.code,
+                at=at,
+            )
         self.note(
             self.at(3, 20),
-            f"三级网格迅速行动:{p.community.name_zh}全体工作人员到位,{p.subdistrict.name_zh}"
-            f"班子成员到位,{p.district.name_zh}疫情防控指挥部到位,现场指挥调度。",
+            f"三级网格迅速行动：{p.community.name_zh}全体工作人员到位，{p.subdistrict.name_zh}"
+            f"班子成员到位，{p.district.name_zh}疫情防控指挥部到位，现场指挥调度。",
         )
 
     def standstill(self) -> None:
+        self.designate()
+        self.draft_notice()
+
+    def designate(self) -> None:
         self.zone = designate_zone(
             user=self.user,
             kind=ZoneKind.STANDSTILL,
             members=[self.places.xinju.code],
             name=XINJU,
             designated_at=self.at(3, 35),
-            reason=f"{BOOTH}20混1初筛阳性1管,相关人员居住于{XINJU}",
+            reason=f"{BOOTH}20混1初筛阳性1管，相关人员居住于{XINJU}",
         )
         self.settle()
+
+    def draft_notice(self) -> None:
+        """The drill's notice: marked 演练, numbered in the drill series, dated the night."""
+        self.notice = issue_notice(
+            user=self.user,
+            zones=[self.zone],
+            kind=NoticeKind.DESIGNATION,
+            now=self.at(3, 40),
+            drill=True,
+        )
 
     def _zone_round(self) -> tuple[TestingRound, Station]:
         """The standstill's own door-to-door round, scheduled by the zones app."""
@@ -231,7 +263,7 @@ class Morning:
             "quarters": (
                 SELF_BUILT,
                 quarters,
-                self._station(quarters, p.booth, "上门采样队(自建房)", StationKind.DOOR_TO_DOOR),
+                self._station(quarters, p.booth, "上门采样队（自建房）", StationKind.DOOR_TO_DOOR),
             ),
             "school": (
                 SCHOOL,
@@ -241,14 +273,14 @@ class Morning:
             "company": (
                 COMPANY,
                 company,
-                self._station(company, p.company, "上门采样队(企业)", StationKind.DOOR_TO_DOOR),
+                self._station(company, p.company, "上门采样队（企业）", StationKind.DOOR_TO_DOOR),
             ),
         }
         names = "、".join(name for name, _, _ in self.units.values())
         self.note(
             self.at(4),
-            f"凌晨4时,医护人员到岗到位,对涉及{len(self.members)}人的居住小区及单位开展核酸检测,"
-            f"包括{names}{len(self.units)}个社区(学校、单位);交警、派出所民警维持秩序。",
+            f"凌晨4时，医护人员到岗到位，对涉及{len(self.members)}人的居住小区及单位开展核酸检测，"
+            f"包括{names}{len(self.units)}个社区（学校、单位）；交警、派出所民警维持秩序。",
         )
 
     def retest_members(self) -> None:

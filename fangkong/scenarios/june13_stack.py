@@ -45,8 +45,6 @@ from fangkong.testing.models import Sample, Station, Tube
 from fangkong.testing.services.doorknock import generate_doorknock_tasks
 from fangkong.testing.services.registration import MAX_BATCH
 from fangkong.testing.services.rounds import create_tubes
-from fangkong.zones.models import NoticeKind
-from fangkong.zones.services.notices import issue_notice
 
 from .june13 import DAY, DEFAULT_SCALE, Replay, _June13
 from .june13_cast import find_places
@@ -241,14 +239,15 @@ class _Timed(_June13):
         self.timed("positive_to_households_told_s", super().alarm)
 
     def standstill(self) -> None:
-        self.timed("zone_designated_s", super().standstill)
-        self.timed("notice_drafted_s", self.draft_notice)
+        super().standstill()
         self.timed("door_knocking_tasks_s", self.door_knocking_tasks)
 
+    def designate(self) -> None:
+        self.timed("zone_designated_s", super().designate)
+
     def draft_notice(self) -> None:
-        self.notice = issue_notice(
-            user=self.user, zones=[self.zone], kind=NoticeKind.DESIGNATION, now=self.at(3, 40)
-        )
+        # The drill's notice (Morning's): marked 演练 and numbered in the drill series.
+        self.timed("notice_drafted_s", super().draft_notice)
 
     def door_knocking_tasks(self) -> None:
         self.zone_round = self.zone.schedule.select_related("round").get(day=1).round

@@ -29,5 +29,10 @@ def publish_bulletin(*, incident: Incident, user, at: dt.datetime) -> Bulletin:
     """The incident's bulletin, numbered and archived by the command centre from the rows as
     of `at`, and a note on the timeline that it went out."""
     bulletin = write_incident_bulletin(incident=incident, user=user, now=at)
-    add_note(incident=incident, user=user, at=at, text=f"发布《{bulletin.title_zh}》。")
+    add_note(
+        incident=incident,
+        user=user,
+        at=at,
+        text=f"印发《{bulletin.title_zh}》（{bulletin.reference_zh}）。",
+    )
     return bulletin

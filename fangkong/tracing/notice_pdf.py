@@ -2,8 +2,8 @@
 the issuer in red over a red rule, the document number, a centred title, the addressee, the
 body with two-character indents, and the issuer and date at the right.
 
-Chinese is set in STSong-Light, a CID font every PDF reader has (nothing embedded, works
-offline), as the bulletins are.
+The font is embedded (`core.pdf_fonts`: a free CJK font, only the notice's characters), so it
+prints the same on any reader or printer; the protocol is named by its title, never its code.
 """
 
 from __future__ import annotations
@@ -12,35 +12,36 @@ import io
 from xml.sax.saxutils import escape
 
 from django.utils import timezone, translation
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from fangkong.core.errors import RuleViolation
+from fangkong.core.official import issuer_prefix
+from fangkong.core.pdf_fonts import cjk_fonts
 from fangkong.geo.models import District
 
 from .models import ControlOrder
+from .protocol import tracing_protocol
 
-FONT = "STSong-Light"
 RED = "#c00000"
 
 
-def _styles() -> dict:
+def _styles(text: str) -> dict:
     # reportlab loads only when a notice is drawn, as for the bulletins and labels.
     from reportlab.lib.enums import TA_CENTER, TA_RIGHT
     from reportlab.lib.styles import ParagraphStyle
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    font, bold = cjk_fonts(text)
     # GB/T 9704: body in size 3 (16 pt), 28 characters a line; title in size 2 (22 pt).
-    body = {"fontName": FONT, "fontSize": 16, "leading": 28.9, "wordWrap": "CJK"}
+    body = {"fontName": font, "fontSize": 16, "leading": 28.9, "wordWrap": "CJK"}
     return {
         "issuer": ParagraphStyle(
-            "issuer", fontName=FONT, fontSize=26, leading=36, alignment=TA_CENTER, textColor=RED
+            "issuer", fontName=bold, fontSize=26, leading=36, alignment=TA_CENTER, textColor=RED
         ),
         "number": ParagraphStyle("number", **body, alignment=TA_CENTER, spaceBefore=14),
         "title": ParagraphStyle(
             "title",
-            fontName=FONT,
+            fontName=bold,
             fontSize=22,
             leading=34,
             alignment=TA_CENTER,
@@ -63,6 +64,16 @@ def _chain(order: ControlOrder) -> list[ControlOrder]:
     return chain
 
 
+def protocol_title(code: str) -> str:
+    """The protocol's title in the active language (its code only if the preset is gone)."""
+    try:
+        titles = tracing_protocol(code).data.get("title") or {}
+    except RuleViolation:
+        return code
+    lang = "en" if (get_language() or "").startswith("en") else "zh"
+    return titles.get(lang) or titles.get("zh") or code
+
+
 def _grounds(first: ControlOrder, date) -> str:
     """Why the order: the protocol's tier, or the local measure's reason."""
     if not first.tier:
@@ -71,7 +82,7 @@ def _grounds(first: ControlOrder, date) -> str:
         "Under the protocol %(protocol)s, the flow investigation found you to be a "
         "%(tier)s; your last exposure was on %(last)s."
     ) % {
-        "protocol": first.protocol,
+        "protocol": protocol_title(first.protocol),
         "tier": first.get_tier_display(),
         "last": date(first.last_exposure),
     }
@@ -90,7 +101,12 @@ def notice_blocks(order: ControlOrder) -> list[tuple[str, str]]:
         ("issuer", issuer),
         (
             "number",
-            _("Tracing notice [%(year)s] No. %(n)s") % {"year": first.year, "n": first.number},
+            _("%(prefix)s notice [%(year)s] No. %(n)s")
+            % {
+                "prefix": issuer_prefix(district.name_zh if district else ""),
+                "year": first.year,
+                "n": first.number,
+            },
         ),
         ("rule", ""),
         ("title", _("Notice of %(kind)s") % {"kind": first.get_kind_display()}),
@@ -120,7 +136,10 @@ def notice_blocks(order: ControlOrder) -> list[tuple[str, str]]:
             ),
         )
     )
-    blocks += [("sign", issuer), ("sign", date(timezone.localdate(first.created_at)))]
+    # Dated the day the order begins when it was written later (a replayed night), so the
+    # notice carries the event's date, not the machine's.
+    issued = min(timezone.localdate(first.created_at), first.start)
+    blocks += [("sign", issuer), ("sign", date(issued))]
     return blocks
 
 
@@ -131,7 +150,9 @@ def order_notice_pdf(order: ControlOrder, *, lang: str = "zh-hans") -> bytes:
     from reportlab.lib.units import mm
     from reportlab.platypus import HRFlowable, Paragraph, SimpleDocTemplate, Spacer
 
-    styles = _styles()
+    with translation.override(lang):
+        blocks = notice_blocks(order)
+    styles = _styles("".join(text for _style, text in blocks))
     out = io.BytesIO()
     doc = SimpleDocTemplate(
         out,
@@ -141,21 +162,17 @@ def order_notice_pdf(order: ControlOrder, *, lang: str = "zh-hans") -> bytes:
         leftMargin=28 * mm,
         rightMargin=26 * mm,
         title="order-notice",
+        initialFontName=styles["body"].fontName,
     )
     story = []
-    with translation.override(lang):
-        for style, text in notice_blocks(order):
-            if style == "rule":
-                story.append(
-                    HRFlowable(width="100%", thickness=2, color=colors.HexColor(RED), spaceBefore=4)
-                )
-                continue
-            if (
-                style == "sign"
-                and not isinstance(story[-1], Spacer)
-                and story[-1].style.name != "sign"
-            ):
-                story.append(Spacer(1, 40))
-            story.append(Paragraph(escape(text), styles[style]))
+    for style, text in blocks:
+        if style == "rule":
+            story.append(
+                HRFlowable(width="100%", thickness=2, color=colors.HexColor(RED), spaceBefore=4)
+            )
+            continue
+        if style == "sign" and not isinstance(story[-1], Spacer) and story[-1].style.name != "sign":
+            story.append(Spacer(1, 40))
+        story.append(Paragraph(escape(text), styles[style]))
     doc.build(story)
     return out.getvalue()

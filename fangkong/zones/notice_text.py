@@ -14,6 +14,9 @@ from xml.sax.saxutils import escape
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from fangkong.core.official import compress_buildings, compress_buildings_en
+from fangkong.core.pdf_fonts import cjk_fonts
+
 from .models import NoticeKind
 
 ZH_NUMERALS = "一二三四五六七八九十"
@@ -58,14 +61,39 @@ def _kinds(zones: list[dict], lang: str) -> str:
     return ", ".join(f"{n.lower()}s" for n in names)
 
 
+def _names(zones: list[dict], lang: str) -> str:
+    """The zones' names without their kind (the title says it once)."""
+    if lang == "zh":
+        return "、".join(z.get("base") or z["name"] for z in zones)
+    return ", ".join(z.get("base_en") or z.get("name_en") or z["name"] for z in zones)
+
+
 def notice_titles(kind: str, zones: list[dict]) -> tuple[str, str]:
+    """The subject line (关于……的通告), with the glossary's verbs: 实施/解除临时静态管理 for a
+    standstill, 解封 for a sealed zone only."""
+    kinds = {z["kind"] for z in zones}
     if kind == NoticeKind.DESIGNATION:
+        if kinds == {"standstill"}:
+            return (
+                f"关于对{_names(zones, 'zh')}实施临时静态管理的通告",
+                f"Notice on the temporary standstill of {_names(zones, 'en')}",
+            )
         return (
             f"关于划定{_kinds(zones, 'zh')}的通告",
             f"Notice on the designation of {_kinds(zones, 'en')}",
         )
     if kind == NoticeKind.DOWNGRADE:
         return "关于调整风险区域的通告", "Notice on the downgrading of risk areas"
+    if kinds == {"standstill"}:
+        return (
+            f"关于解除{_names(zones, 'zh')}临时静态管理的通告",
+            f"Notice on lifting the temporary standstill of {_names(zones, 'en')}",
+        )
+    if kinds == {"sealed"}:
+        return (
+            f"关于{_names(zones, 'zh')}封控区解封的通告",
+            f"Notice on unsealing {_names(zones, 'en')}",
+        )
     return (
         f"关于解除{_kinds(zones, 'zh')}管控措施的通告",
         f"Notice on lifting the measures of {_kinds(zones, 'en')}",
@@ -73,19 +101,31 @@ def notice_titles(kind: str, zones: list[dict]) -> tuple[str, str]:
 
 
 def _where_zh(z: dict) -> str:
-    parts = [
-        f"{c['name']}（{'、'.join(c['buildings'])}）" if c["buildings"] else c["name"]
-        for c in z["compounds"]
-    ]
+    """`瓦屋李新居1—14号楼、…`: each compound once, its buildings as ranges, no brackets."""
+    parts = [compress_buildings(c["name"], c["buildings"]) for c in z["compounds"]]
     return "、".join(parts + z["buildings"] + z["grids"])
 
 
 def _where_en(z: dict) -> str:
     parts = [
-        f"{c['name']} ({', '.join(c['buildings'])})" if c["buildings"] else c["name"]
+        compress_buildings_en(
+            c.get("name_en") or c["name"],
+            c.get("buildings_en", c["buildings"]),
+        )
         for c in z["compounds"]
     ]
-    return ", ".join(parts + z["buildings"] + z["grids"])
+    return "; ".join(parts + z.get("buildings_en", z["buildings"]) + z.get("grids_en", z["grids"]))
+
+
+def _heading_place(z: dict, zh: bool) -> str:
+    """The zone's name and where it lies, the name said once."""
+    name = z["name"] if zh else z.get("name_en") or z["name"]
+    where = _where_zh(z) if zh else _where_en(z)
+    if not where or where == name:
+        return name
+    if where.startswith(name):
+        return where
+    return f"{name}（{where}）" if zh else f"{name} ({where})"
 
 
 Blocks = list[tuple[str, str]]
@@ -95,7 +135,9 @@ def notice_blocks(content: dict, lang: str) -> Blocks:
     """The notice as (style, text) blocks: title, number, para, heading, item, sign."""
     kind, zones = content["kind"], content["zones"]
     zh = lang == "zh"
+    mark = content.get("mark_zh" if zh else "mark_en")
     blocks = [
+        *([("mark", mark)] if mark else []),
         ("issuer", content["issuer_zh"] if zh else content["issuer_en"]),
         ("number", content["number_zh"] if zh else content["number_en"]),
         ("title", content["title_zh"] if zh else content["title_en"]),
@@ -121,6 +163,8 @@ def _measures(z: dict, zh: bool) -> Blocks:
 
 
 def _designation_blocks(zones: list[dict], when: str, zh: bool) -> Blocks:
+    if {z["kind"] for z in zones} == {"standstill"}:
+        return _standstill_blocks(zones, when, zh)
     blocks = [
         (
             "para",
@@ -136,7 +180,7 @@ def _designation_blocks(zones: list[dict], when: str, zh: bool) -> Blocks:
         label = (
             f"{zh_numeral(i)}、{z['kind_zh']}：{z['name']}"
             if zh
-            else f"{i}. {z['kind_en']}: {z['name']}"
+            else f"{i}. {z['kind_en']}: {z.get('name_en') or z['name']}"
         )
         blocks.append(("heading", label))
         blocks.append(("para", f"范围：{_where_zh(z)}。" if zh else f"Area: {_where_en(z)}."))
@@ -150,6 +194,43 @@ def _designation_blocks(zones: list[dict], when: str, zh: bool) -> Blocks:
             if zh
             else "We ask everyone living and working in these areas for their understanding "
             "and cooperation. For supplies, medical care and other needs, contact your "
+            "community.",
+        )
+    )
+    return blocks
+
+
+def _standstill_blocks(zones: list[dict], when: str, zh: bool) -> Blocks:
+    """临时静态管理: where, from when, and the measures, in the glossary's words."""
+    blocks = [
+        (
+            "para",
+            f"根据《{zones[0]['protocol_zh']}》和疫情防控工作需要，经综合研判，"
+            f"自{when}起，对以下区域实施临时静态管理："
+            if zh
+            else f"Under the {zones[0]['protocol_en']} and as the epidemic requires, the "
+            f"following areas are under temporary standstill from {when}:",
+        )
+    ]
+    for i, z in enumerate(zones, 1):
+        blocks.append(
+            (
+                "heading",
+                f"{zh_numeral(i)}、{_heading_place(z, True)}"
+                if zh
+                else f"{i}. {_heading_place(z, False)}",
+            )
+        )
+        blocks.append(("para", "管控措施：" if zh else "Measures:"))
+        blocks += _measures(z, zh)
+    blocks.append(
+        (
+            "para",
+            "请区域内居民理解、支持、配合，足不出户，服从管理安排。"
+            "生活物资保障、就医等需求请联系所在社区。"
+            if zh
+            else "We ask everyone inside for their understanding: stay at home and follow "
+            "the arrangements. For supplies, medical care and other needs, contact your "
             "community.",
         )
     )
@@ -174,7 +255,11 @@ def _downgrade_blocks(zones: list[dict], when: str, zh: bool) -> Blocks:
             blocks.append(("para", f"范围：{_where_zh(z)}。执行{z['to_kind_zh']}管控措施："))
         else:
             blocks.append(
-                ("heading", f"{i}. {z['name']}: from {z['kind_en']} to {z['to_kind_en']}")
+                (
+                    "heading",
+                    f"{i}. {z.get('name_en') or z['name']}: from {z['kind_en']} "
+                    f"to {z['to_kind_en']}",
+                )
             )
             blocks.append(
                 ("para", f"Area: {_where_en(z)}. The measures of a {z['to_kind_en']} apply:")
@@ -184,10 +269,14 @@ def _downgrade_blocks(zones: list[dict], when: str, zh: bool) -> Blocks:
 
 
 def _lift_blocks(zones: list[dict], when: str, zh: bool) -> Blocks:
+    kinds = {z["kind"] for z in zones}
+    verb_zh = {"standstill": "解除临时静态管理", "sealed": "解封"}.get(
+        next(iter(kinds)) if len(kinds) == 1 else "", "解除管控措施"
+    )
     blocks = [
         (
             "para",
-            f"经综合研判，以下区域已符合解除条件，自{when}起解除管控措施，恢复正常生产生活秩序："
+            f"经综合研判，以下区域已符合解除条件，自{when}起{verb_zh}，恢复正常生产生活秩序："
             if zh
             else f"Having met the protocol's conditions, the following areas are lifted "
             f"from {when}, and normal life and work resume:",
@@ -197,15 +286,15 @@ def _lift_blocks(zones: list[dict], when: str, zh: bool) -> Blocks:
         blocks.append(
             (
                 "heading",
-                f"{zh_numeral(i)}、{z['kind_zh']}：{z['name']}（{_where_zh(z)}）"
+                f"{zh_numeral(i)}、{z['kind_zh']}：{_heading_place(z, True)}"
                 if zh
-                else f"{i}. {z['kind_en']}: {z['name']} ({_where_en(z)})",
+                else f"{i}. {z['kind_en']}: {_heading_place(z, False)}",
             )
         )
     blocks.append(
         (
             "para",
-            "解除管控后，请广大居民继续做好个人防护，坚持戴口罩、勤洗手、常通风、"
+            "解除后，请广大居民继续做好个人防护，坚持戴口罩、勤洗手、常通风、"
             "保持社交距离，非必要不聚集。"
             if zh
             else "After the lift, please keep protecting yourselves: wear a mask, wash "
@@ -223,22 +312,21 @@ def render_notice_html(content: dict, lang: str) -> str:
 
 
 def render_notice_pdf(content: dict, lang: str = "zh") -> bytes:
-    """An A4 PDF; Chinese in reportlab's built-in CID font STSong-Light (no font files)."""
-    from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+    """An A4 PDF, its CJK font embedded (`core.pdf_fonts`) for any reader or printer."""
+    from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
-    if lang == "zh":
-        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-        font, bold, wrap = "STSong-Light", "STSong-Light", "CJK"
-    else:
-        font, bold, wrap = "Helvetica", "Helvetica-Bold", None
+    blocks = notice_blocks(content, lang)
+    font, bold = cjk_fonts("".join(text for _style, text in blocks))
+    wrap = "CJK" if lang == "zh" else None
     base = {"fontName": font, "fontSize": 12, "leading": 20, "wordWrap": wrap}
     styles = {
+        "mark": ParagraphStyle(
+            "mark", **{**base, "fontName": bold, "fontSize": 16}, alignment=TA_LEFT
+        ),
         "issuer": ParagraphStyle(
             "issuer",
             **{**base, "fontName": bold, "fontSize": 20, "leading": 30},
@@ -267,9 +355,10 @@ def render_notice_pdf(content: dict, lang: str = "zh") -> bytes:
         bottomMargin=20 * mm,
         title=content["title_zh"] if lang == "zh" else content["title_en"],
         author=content["issuer_zh"] if lang == "zh" else content["issuer_en"],
+        initialFontName=font,
     )
     story = []
-    for style, text in notice_blocks(content, lang):
+    for style, text in blocks:
         if style == "sign" and (not story or not isinstance(story[-1], Spacer)):
             story.append(Spacer(1, 12))
         story.append(Paragraph(escape(text), styles[style]))

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from fangkong.accounts.permissions import can
 from fangkong.core.areas import AreaCode, is_within
 from fangkong.core.errors import PermissionDeniedError, out_of_scope
-from fangkong.geo.models import Building
+from fangkong.geo.models import Building, Compound, Grid
 from fangkong.geo.services import export_geojson
 from fangkong.people.area_counts import resident_counts
 from fangkong.people.models import Resident, ResidentStatus
@@ -303,3 +303,20 @@ def round_results(zone: RiskZone) -> list[RoundResult]:
     """
 
     return gather([zone], results="all", checklist=False)[zone.pk].rounds
+
+
+def zone_name_en(zone: RiskZone) -> str:
+    """The zone's English name: its place's when it is named after one of its members (the
+    name notices, bulletins and intercom texts all print), else its own name."""
+    models = {
+        MemberType.COMPOUND: Compound,
+        MemberType.BUILDING: Building,
+        MemberType.GRID: Grid,
+    }
+    for member in zone.members.all():
+        model = models.get(member.node_type)
+        if member.name == zone.name and model is not None:
+            name = model.objects.filter(code=member.code).values_list("name_en", flat=True).first()
+            if name:
+                return name
+    return zone.name

@@ -49,7 +49,7 @@ def test_the_commander_replays_13_june_and_reads_the_night_back(page, live_serve
         dashboard = None
     if dashboard:
         page.goto(f"{live_server.url}{dashboard}")
-        page.get_by_test_id("replay-june13").click()
+        page.get_by_test_id("replay-june13").click(timeout=60_000)  # the replay runs first
     else:  # no dashboard yet: post the form the button would
         url = reverse("scenario_run", args=["june13"])
         page.evaluate(
@@ -81,7 +81,7 @@ def test_the_commander_replays_13_june_and_reads_the_night_back(page, live_serve
     total = _phrase(targeted)
     people = Sample.objects.filter(round__in=targeted).count()
     tubes = Tube.objects.filter(round__in=targeted, kind="people", sample_count__gt=0).count()
-    assert total.startswith(f"采集20:1标本{tubes}管{people}人,外环境样本")
+    assert total.startswith(f"采集20:1标本{tubes}管{people}人，外环境样本")
     expect(timeline).to_contain_text(total)
     expect(page.get_by_test_id("summary")).to_contain_text("瓦屋李新居全面恢复正常生活秩序")
 

@@ -57,17 +57,19 @@ def _store(
     word,
     user,
     incident: Incident | None = None,
+    drill: bool = False,
 ) -> Bulletin:
-    """Insert under the next free number of the year, retrying on a concurrent duplicate."""
+    """Insert under the next free number of the year (a drill's series apart), retrying on a
+    concurrent duplicate."""
     year = day.year
     stored_figures = _jsonable(figures)
     with transaction.atomic():
         for _attempt in range(MAX_TRIES):
-            last = Bulletin.objects.filter(district_code=district_code, year=year).aggregate(
-                m=Max("number")
-            )["m"]
+            last = Bulletin.objects.filter(
+                district_code=district_code, year=year, drill=drill
+            ).aggregate(m=Max("number"))["m"]
             number = (last or 0) + 1
-            text = word(figures, number=number, year=year, day=day)
+            text = word(figures, number=number, year=year, day=day, drill=drill)
             try:
                 with transaction.atomic():
                     return Bulletin.objects.create(
@@ -77,6 +79,8 @@ def _store(
                         kind=kind,
                         incident=incident,
                         date=day,
+                        reference_zh=text.number_zh,
+                        drill=drill,
                         scope_code=scope_code,
                         title_zh=text.title_zh,
                         title_en=text.title_en,
@@ -124,6 +128,7 @@ def write_incident_bulletin(
         word=incident_text,
         user=user,
         incident=incident,
+        drill=incident.drill,
     )
     _announce(bulletin, incident)
     return bulletin

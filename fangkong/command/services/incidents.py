@@ -140,7 +140,10 @@ def open_incident(
     return incident
 
 
-def set_commander(*, incident: Incident, user, commander) -> Incident:
+def set_commander(
+    *, incident: Incident, user, commander, at: dt.datetime | None = None
+) -> Incident:
+    """Name the incident's commander (指挥长); `at` is a replay's clock (default: now)."""
     require_permission(
         actor=user,
         action="manage_incidents",
@@ -155,7 +158,7 @@ def set_commander(*, incident: Incident, user, commander) -> Incident:
         incident.save(update_fields=["commander", "updated_at"])
         TimelineEntry.objects.create(
             incident=incident,
-            at=timezone.now(),
+            at=at or timezone.now(),
             kind="role",
             author=user,
             text=stored_text(

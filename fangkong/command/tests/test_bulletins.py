@@ -10,6 +10,7 @@ from django.db import OperationalError, connection
 from django.urls import reverse
 from django.utils import timezone
 
+from devtools.pdf import pdf_fonts
 from fangkong.command.bulletin_pdf import bulletin_pdf
 from fangkong.command.models import Bulletin, BulletinKind
 from fangkong.command.services.bulletins import write_daily_bulletin, write_incident_bulletin
@@ -33,20 +34,25 @@ def test_the_incident_bulletin_reads_like_the_districts_own(staff, positive_pool
     year = timezone.localdate().year
     bulletin = write_incident_bulletin(incident=positive_pool, user=staff["commander"])
     assert bulletin.kind == BulletinKind.INCIDENT and bulletin.incident == positive_pool
-    assert bulletin.title_zh == f"高新区疫情防控指挥部通报〔{year}〕第1号"
-    assert bulletin.title_en == f"Bulletin No. 1 ({year})"
+    # GB/T 9704: the document number with the issuer's prefix and no 第, a subject line.
+    assert bulletin.reference_zh == f"高新防控通报〔{year}〕1号"
+    assert bulletin.title_zh == "关于梧桐街办事处瓦屋李采样小屋20混1样本疑似初筛阳性处置情况的通报"
+    assert bulletin.title_en.startswith("Bulletin on the response to the 20:1 pooled")
     zh = bulletin.text_zh
-    assert "高新区梧桐街办事处瓦屋李采样小屋,20混1结果疑似初筛阳性1管。" in zh
-    assert "接到金域医学检验实验室报告" in zh
-    assert "对涉及的3人落实居家等待、上门单管复采复检" in zh
+    assert zh.startswith(f"高新防控通报〔{year}〕1号\n\n关于")
+    assert "高新区梧桐街办事处瓦屋李采样小屋，20混1结果疑似初筛阳性1管。" in zh
+    # The lab's alarm is received by the district CDC.
+    assert "高新区疾控中心接到金域医学检验实验室报告" in zh
+    assert "对涉及的3人落实居家等待，下达单管复采复检3人" in zh
     assert "3人正在等待上门复采。" in zh
-    assert "全区采集20:1标本1管3人,外环境样本1管10个点位。" in zh
-    assert "目前,各项处置工作正在有序进行。" in zh
+    assert "全区采集20:1标本1管3人，外环境样本1管10个点位。" in zh
+    assert "目前，各项处置工作正在有序进行。" in zh
     assert zh.endswith(
         f"高新区疫情防控指挥部\n\n{year}年{timezone.localdate().month}月{timezone.localdate().day}日"
     )
     en = bulletin.text_en
-    assert "Bulletin No. 1" in en and "High-tech Zone Epidemic Prevention and Control Command" in en
+    assert f"Bulletin [{year}] No. 1" in en
+    assert "High-tech Zone Epidemic Prevention and Control Command" in en
     assert "one 20:1 pooled tube from 瓦屋李采样小屋 (Wutong Street), presumptive positive" in en
     assert "Collected" not in en and "collected 1 tube of 20:1 pooled samples from 3 people" in en
     assert bulletin.figures["alarms"][0]["capacity"] == 20
@@ -68,10 +74,10 @@ def test_every_figure_comes_from_the_rows(staff, positive_pool, environment_tube
     )
     second = write_incident_bulletin(incident=closed, user=staff["commander"])
     assert second.number == first.number + 1
-    assert "已复采3人,其中复检阴性2人,1人正在检测。" in second.text_zh
+    assert "已复采3人，其中复检阴性2人，1人正在检测。" in second.text_zh
     assert "3 had been re-sampled: 2 negative; 1 in the lab." in second.text_en
     assert "外环境样本1管80个点位" in second.text_zh
-    assert "经研判,瓦屋李小区全面恢复正常生活秩序。" in second.text_zh
+    assert "经研判，瓦屋李小区全面恢复正常生活秩序。" in second.text_zh
     assert "after review: Wawuli went back to normal life." in second.text_en
     assert first.text_zh != second.text_zh
 
@@ -82,10 +88,11 @@ def test_numbers_run_per_district_and_year_without_gaps(staff, positive_pool):
     b = write_daily_bulletin(day=dt.date(2022, 6, 13), scope_code=D, user=commander)
     c = write_incident_bulletin(incident=positive_pool, user=commander)
     assert (a.year, a.number, b.number) == (2022, 1, 2)
-    assert a.title_zh == "高新区疫情防控指挥部通报〔2022〕第1号"
-    assert b.title_en == "Bulletin No. 2 (2022)"
+    assert a.reference_zh == "高新防控通报〔2022〕1号"
+    assert a.title_zh == "关于高新区6月12日疫情防控工作情况的通报"
+    assert "Bulletin [2022] No. 2" in b.text_en
     assert (c.year, c.number) == (timezone.localdate().year, 1)
-    assert "2022年6月13日0时至24时,高新区疫情防控工作情况通报如下:" in b.text_zh
+    assert "2022年6月13日0时至24时，高新区疫情防控工作情况通报如下：" in b.text_zh
     assert "当日未开展区域核酸检测。" in b.text_zh
 
 
@@ -129,10 +136,14 @@ def test_the_daily_bulletin_counts_the_day(staff, positive_pool, environment_tub
     bulletin = write_daily_bulletin(day=today, scope_code=D, user=staff["commander"])
     zh = bulletin.text_zh
     assert bulletin.kind == BulletinKind.DAILY and bulletin.incident is None
-    assert "一、核酸检测。6月13日区域核酸筛查:全区采集20:1标本1管3人,外环境样本1管10个点位。" in zh
-    assert "二、检测结果。当日报告高新区梧桐街办事处瓦屋李采样小屋,20混1结果疑似初筛阳性1管。" in zh
-    assert "新增单管复采复检3人。截至发稿,待复采3人。" in zh
-    assert "四、应急处置。当日启动应急处置1起,处置完毕0起,截至24时正在处置1起。" in zh
+    assert (
+        "一、核酸检测。6月13日区域核酸筛查：全区采集20:1标本1管3人，外环境样本1管10个点位。" in zh
+    )
+    assert (
+        "二、检测结果。当日报告高新区梧桐街办事处瓦屋李采样小屋，20混1结果疑似初筛阳性1管。" in zh
+    )
+    assert "新增单管复采复检3人。截至发稿，待复采3人。" in zh
+    assert "四、应急处置。当日启动应急处置1起，处置完毕0起，截至24时正在处置1起。" in zh
     assert "1. Testing." in bulletin.text_en and "4. Responses." in bulletin.text_en
     # A sub-district's bulletin counts only its own area.
     other = write_daily_bulletin(day=today, scope_code="410172-002", user=staff["commander"])
@@ -152,10 +163,12 @@ def test_who_may_write_and_what(staff, positive_pool):
     assert not Bulletin.objects.exists()
 
 
-def test_the_pdf_carries_the_chinese_text_in_a_cid_font(staff, positive_pool):
+def test_the_pdf_embeds_its_fonts(staff, positive_pool):
     bulletin = write_incident_bulletin(incident=positive_pool)
     pdf = bulletin_pdf(bulletin)
-    assert pdf.startswith(b"%PDF") and b"STSong-Light" in pdf and len(pdf) > 2000
+    fonts = pdf_fonts(pdf)
+    assert pdf.startswith(b"%PDF") and b"STSong-Light" not in pdf
+    assert fonts and all(fonts.values()), fonts
 
 
 def test_bulletin_pages(client, staff, positive_pool):
@@ -172,7 +185,9 @@ def test_bulletin_pages(client, staff, positive_pool):
     )
     assert r.status_code == 302 and Bulletin.objects.count() == 2
     listing = client.get(reverse("command:bulletins")).content.decode()
-    assert "第1号" in listing and "第2号" in listing
+    year = timezone.localdate().year
+    assert f"高新防控通报〔{year}〕1号" in listing and f"高新防控通报〔{year}〕2号" in listing
+    assert "第1号" not in listing
     # Community staff read the archive of their area but write nothing.
     client.force_login(staff["wawuli"])
     assert client.get(reverse("command:bulletin", args=[bulletin.pk])).status_code == 200
@@ -222,7 +237,7 @@ def test_the_rounds_of_the_response_are_summed_for_the_whole_district(
         )
     bulletin = write_incident_bulletin(incident=positive_pool, now=start + dt.timedelta(hours=1))
     assert "全区采集20:1标本2管3人。样本正在检测中。" in bulletin.text_zh
-    assert "6月13日区域核酸筛查:全区采集20:1标本1管3人。" in bulletin.text_zh
+    assert "6月13日区域核酸筛查：全区采集20:1标本1管3人。" in bulletin.text_zh
     assert "in two rounds of testing, the district collected 2 tubes" in bulletin.text_en
     roles = [r["role"] for r in bulletin.figures["rounds"]]
     assert roles == ["source", "response", "response"]
@@ -235,9 +250,11 @@ def test_a_round_set_up_but_not_yet_sampled_is_told_as_such(staff, positive_pool
         kind="standstill", members=[f"{C11}-C01"], name="瓦屋李新居", user=staff["commander"]
     )
     bulletin = write_incident_bulletin(incident=positive_pool)
-    assert "对瓦屋李新居采取静态化管控(涉及居民3人)。" in bulletin.text_zh
-    assert "全区已部署核酸检测1轮,尚未采集样本。" in bulletin.text_zh
-    assert ", 瓦屋李新居 was put on temporary standstill (3 residents inside)." in bulletin.text_en
+    assert "对瓦屋李新居实施临时静态管理（涉及居民3人）。" in bulletin.text_zh
+    assert "全区已部署核酸检测1轮，尚未采集样本。" in bulletin.text_zh
+    assert (
+        ", 瓦屋李新居 was put under temporary standstill (3 residents inside)." in bulletin.text_en
+    )
     assert "one round of testing was set up; no samples yet." in bulletin.text_en
 
 

@@ -195,7 +195,7 @@ def test_every_page_reports_the_same_figures_of_a_round(client, commander, round
     assert figures["pools"] == {"positive": 2, "cleared": 1}
     assert figures["phrase_zh"] == bulletin_phrase(stats, "zh-hans")
     assert figures["phrase_zh"] in bulletin.text_zh
-    assert "已出结果2管,其中初筛阳性2管,其余2管正在检测。" in bulletin.text_zh
+    assert "已出结果2管，其中初筛阳性2管，其余2管正在检测。" in bulletin.text_zh
 
     # The zone's lifting facts: the round's people, a cleared member counted negative.
     facts = gather([rounds["zone"]], now=rounds["now"], results="all")[rounds["zone"].pk]

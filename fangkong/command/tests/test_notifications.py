@@ -264,13 +264,32 @@ def test_zone_texts_come_from_the_zone_and_its_protocol(client, staff, standstil
     from fangkong.command.broadcasts import zone_texts
 
     texts = zone_texts(standstill)
-    assert "对瓦屋李新居实施静态化管控" in texts["intercom"] and "重复一遍" in texts["intercom"]
-    assert texts["group_chat"].startswith("【疫情防控提醒】瓦屋李新居的居民朋友们:")
+    assert "对瓦屋李新居实施临时静态管理" in texts["intercom"] and "重复一遍" in texts["intercom"]
+    assert texts["group_chat"].startswith("【疫情防控提醒】瓦屋李新居的居民朋友们：")
     english = zone_texts(standstill, lang="en")
     assert "temporary standstill" in english["intercom"].lower()
     client.force_login(staff["wawuli"])
     page = client.get(reverse("command:broadcasts"), {"zone": standstill.pk})
     assert page.status_code == 200 and "瓦屋李新居" in page.content.decode()
+
+
+def test_after_a_lift_residents_hear_that_normal_life_resumes(staff, standstill):
+    from fangkong.command.broadcasts import incident_texts, zone_texts
+    from fangkong.command.models import Incident
+    from fangkong.zones.models import RiskZone
+
+    incident = Incident.objects.create(
+        title="演练", area_code=C11, opened_at=standstill.designated_at
+    )
+    # Lifted (the lifting rules are the zones app's tests): only the texts matter here.
+    RiskZone.objects.filter(pk=standstill.pk).update(status="lifted", ended_at=timezone.now())
+    standstill.refresh_from_db()
+    for texts in (zone_texts(standstill), incident_texts(incident)):
+        for text in texts.values():
+            assert "瓦屋李新居解除临时静态管理，恢复正常生活秩序" in text
+            assert "解封" not in text and "居家，不要外出" not in text
+    english = zone_texts(standstill, lang="en")
+    assert "normal life resumes" in english["group_chat"]
 
 
 def test_incident_texts_call_residents_to_the_sampling_site(client, staff, positive_pool, capsys):

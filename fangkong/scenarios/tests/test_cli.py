@@ -59,4 +59,4 @@ def test_the_demo_replays_the_scenario_before_serving(db):
     )
     text = out.getvalue()
     assert "06-13 03:04" in text and "06-13 16:54" in text
-    assert "高新区疫情防控指挥部通报〔2022〕第1号" in text
+    assert "高新防控演练通报〔2022〕1号" in text

@@ -34,6 +34,7 @@ SCALE = 0.05
 
 STORY = [
     "pool_positive",  # 03:04 the 20:1 tube, its 20 people listed
+    "role",  # 03:20 the commander leads the drill
     "note",  # 03:20 the three-level grid mobilised
     "zone_designated",  # 03:35 瓦屋李新居 stands still
     "note",  # 04:00 five units tested
@@ -96,7 +97,7 @@ def test_the_timeline_reads_like_the_newspaper(replay):
     assert local(incident.opened_at) == dt.datetime(2022, 6, 13, 3, 4, tzinfo=SHANGHAI)
     assert incident.status == IncidentStatus.CLOSED
     assert local(incident.closed_at) >= dt.datetime(2022, 6, 13, 16, 54, tzinfo=SHANGHAI)
-    assert local(entries[1].at).strftime("%H:%M") == "03:20"
+    assert local(entries[2].at).strftime("%H:%M") == "03:20"
     lifted = next(e for e in entries if e.kind == "zone_lifted")
     assert local(lifted.at).strftime("%H:%M") == "16:54"
     assert all(local(e.at).date() == dt.date(2022, 6, 13) for e in entries)
@@ -164,14 +165,14 @@ def test_every_figure_of_the_bulletin_and_rounds_is_counted_from_the_database(re
         "points": total["environment_points"],
     }
     phrase = (
-        f"全区采集20:1标本{total['tubes']}管{total['people']}人,"
+        f"全区采集20:1标本{total['tubes']}管{total['people']}人，"
         f"外环境样本{total['environment_tubes']}管{total['environment_points']}个点位"
     )
     assert phrase in replay.bulletin.text_zh
     assert phrase[2:] == bulletin_phrase(replay.bulletin_statistics())
     assert "本轮样本检测结果全部显示阴性" in replay.bulletin.text_zh
     assert "瓦屋李新居全面恢复正常生活秩序" in replay.bulletin.text_zh
-    assert replay.bulletin.title_zh.endswith("〔2022〕第1号")
+    assert replay.bulletin.reference_zh == "高新防控演练通报〔2022〕1号"
     # Every tube of those rounds came back negative.
     resulted = Tube.objects.filter(round_id__in=replay.round_ids)
     assert set(resulted.values_list("result", flat=True)) == {"negative"}
@@ -200,7 +201,7 @@ def test_the_cli_prints_the_replay_as_json(demo):
     assert [e["kind"] for e in timeline] == STORY
     # What a person typed (the notes, the closing summary) is marked apart from system events.
     assert [e["narrative"] for e in timeline] == [k in ("note", "closed") for k in STORY]
-    assert data["bulletin"].startswith("高新区疫情防控指挥部通报〔2022〕")
+    assert data["bulletin"].startswith("演练\n\n高新防控演练通报〔2022〕")
     keys = {"name", "pool_size", "tubes", "people", "environment_tubes", "environment_points"}
     assert all(set(r) == keys for r in data["rounds"])
     assert sum(r["people"] for r in data["rounds"][:5]) == round(PAPER_PEOPLE * 0.05)

@@ -70,7 +70,7 @@ def merged_statistics(stats: Iterable[dict]) -> dict:
 
 
 def bulletin_phrase(stats: dict, lang: str = "zh-hans") -> str:
-    """The sentence a bulletin prints, e.g. "采集20:1标本360管6799人,外环境样本8管80个点位".
+    """The sentence a bulletin prints, e.g. "采集20:1标本360管6799人，外环境样本8管80个点位".
 
     This is a document format, not interface text: the Chinese wording is the bulletin's own
     and must come out the same whatever the catalogue says, so both languages are built here.
@@ -89,7 +89,7 @@ def bulletin_phrase(stats: dict, lang: str = "zh-hans") -> str:
             return "尚未采集样本"
         text = "采集" + "、".join(parts)
         if env_part:
-            text += ("," if parts else "") + env_part
+            text += ("，" if parts else "") + env_part
         return text
 
     def plural(n: int, one: str, many: str) -> str:

@@ -20,7 +20,7 @@ SEED = {
 
 
 def test_the_seed_pages_sentence():
-    assert bulletin_phrase(SEED, "zh-hans") == "采集20:1标本360管6799人,外环境样本8管80个点位"
+    assert bulletin_phrase(SEED, "zh-hans") == "采集20:1标本360管6799人，外环境样本8管80个点位"
     assert bulletin_phrase(SEED, "en") == (
         "Collected 360 tubes of 20:1 pooled samples from 6,799 people, "
         "plus 8 environmental tubes from 80 swab points"
@@ -95,7 +95,7 @@ def test_statistics_from_real_rows(neighbours, station, tablet, mass_round, now)
     assert stats["people"] == [{"capacity": 20, "tubes": 3, "people": 45}]
     assert stats["environment"] == {"tubes": 2, "points": 20}
     assert stats["tubes_total"] == 5 and stats["people_total"] == 45
-    assert bulletin_phrase(stats, "zh-hans") == "采集20:1标本3管45人,外环境样本2管20个点位"
+    assert bulletin_phrase(stats, "zh-hans") == "采集20:1标本3管45人，外环境样本2管20个点位"
     assert bulletin_phrase(stats, "en") == (
         "Collected 3 tubes of 20:1 pooled samples from 45 people, "
         "plus 2 environmental tubes from 20 swab points"
@@ -106,7 +106,7 @@ def test_statistics_from_real_rows(neighbours, station, tablet, mass_round, now)
     register(station, tablet, singles[1], neighbours[1:2], now)
     assert (
         bulletin_phrase(round_statistics(round_ids=[mass_round.pk])[mass_round.pk], "zh-hans")
-        == "采集20:1标本3管45人、单采单检2管2人,外环境样本2管20个点位"
+        == "采集20:1标本3管45人、单采单检2管2人，外环境样本2管20个点位"
     )
 
 

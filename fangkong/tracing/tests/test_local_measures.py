@@ -20,7 +20,10 @@ def test_the_household_is_isolated_once_with_the_reason_on_the_notice(commander,
     )
     assert sorted(o.person_name for o in orders) == ["张伟", "李娜"]
     assert {(o.start, o.end, o.tier) for o in orders} == {(DAY, dt.date(2022, 6, 20), "")}
-    assert "指标稍高" in [t for _s, t in notice_blocks(orders[0])]
+    blocks = notice_blocks(orders[0])
+    assert "指标稍高" in [t for _s, t in blocks]
+    # Dated the day the order begins (the event's), not the day it was typed in.
+    assert blocks[-1] == ("sign", "2022年6月13日")
     again = isolate_household(
         user=commander, resident=zhang, kind="home_quarantine", start=DAY, days=7, reason="再次"
     )

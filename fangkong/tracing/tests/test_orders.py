@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from devtools.pdf import pdf_fonts
 from fangkong.core.errors import RuleViolation
 from fangkong.protocols import preset_files
 from fangkong.tracing.models import ControlOrder, ExposureDecision, OrderState
@@ -159,7 +160,13 @@ def test_the_notice_names_the_orders_dates_and_tests_masked(commander, contact):
     text = "\n".join(t for _s, t in notice_blocks(second))
     assert contact.document_masked in text and "2022年6月20日" in text and "2022-06-23" in text
     assert "集中隔离医学观察告知书" in text
-    assert order_notice_pdf(first).startswith(b"%PDF")
+    # The protocol by its title, never its code; the number with the issuer's prefix, no 第.
+    title = tracing_protocol("cn-9th-edition-2022").data["title"]["zh"]
+    assert f"根据《{title}》" in text and "cn-9th-edition-2022" not in text
+    assert "高新防控告〔2022〕" in text and "第" not in text.split("\n")[1]
+    pdf = order_notice_pdf(first)
+    fonts = pdf_fonts(pdf)
+    assert pdf.startswith(b"%PDF") and fonts and all(fonts.values())
 
 
 def test_the_orders_page_issues_orders_and_serves_the_notice(client, commander, contact):

@@ -40,6 +40,8 @@ class Notice(TimeStampedModel):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     issued_by_name = models.CharField(_("issued by"), max_length=150)
+    # A drill's notice (a replayed night) is marked 演练 and numbered in a series of its own.
+    drill = models.BooleanField(_("drill"), default=False)
 
     class Meta:
         ordering = ["-issued_at", "-id"]
@@ -47,7 +49,8 @@ class Notice(TimeStampedModel):
         verbose_name_plural = _("notices")
         constraints = [
             models.UniqueConstraint(
-                fields=["district_code", "year", "number"], name="notice_number_once_a_year"
+                fields=["district_code", "year", "drill", "number"],
+                name="notice_number_once_a_year",
             ),
         ]
 
@@ -56,4 +59,4 @@ class Notice(TimeStampedModel):
 
     @property
     def number_label(self) -> str:
-        return self.content.get("number_zh", f"〔{self.year}〕第{self.number}号")
+        return self.content.get("number_zh", f"〔{self.year}〕{self.number}号")

@@ -1,5 +1,5 @@
-"""Notices: numbered per district and year, archived as issued, in Chinese and English, HTML
-and a PDF that carries the Chinese in reportlab's built-in CID font."""
+"""Notices: numbered per district and year (a drill's in its own series), archived as issued,
+in Chinese and English, HTML and a PDF that embeds its CJK font."""
 
 import datetime as dt
 
@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from devtools.fixtures import C11, G111, G211
+from devtools.pdf import pdf_fonts
 from fangkong.accounts.models import Role
 from fangkong.core.errors import RuleViolation
 from fangkong.zones.models import Notice, RiskZone
@@ -28,11 +29,14 @@ def sealed(designate, people):
 def test_a_designation_notice_is_numbered_and_archived(sealed, commander):
     notice = issue_notice(user=commander, zones=[sealed], kind="designation")
     assert (notice.district_code, notice.year, notice.number) == ("410172", 2022, 1)
-    assert notice.number_label == "高新区疫情防控指挥部通告〔2022〕第1号"
+    # GB/T 9704: the issuer's prefix, the year in 〔〕, the number with 号 and no 第.
+    assert notice.number_label == "高新防控〔2022〕1号"
     assert notice.title_zh == "关于划定封控区的通告"
     assert notice.title_en == "Notice on the designation of sealed zones"
     html = notice.html_zh
-    assert "自2022年6月13日4时起" in html and "瓦屋李新居（1号楼、2号楼）" in html
+    # The compound said once, its buildings as a range, no nested brackets.
+    assert "自2022年6月13日4时起" in html and "瓦屋李新居1—2号楼" in html
+    assert "瓦屋李新居（" not in html and "瓦屋李新居瓦屋李新居" not in html
     assert "1号楼" in html and "一、封控区：瓦屋李新居等封控区" in html
     assert "（一）区域封闭、足不出户、服务上门。" in html and "特此通告。" in html
     assert "高新区疫情防控指挥部" in html and "2022年" in html
@@ -42,13 +46,35 @@ def test_a_designation_notice_is_numbered_and_archived(sealed, commander):
     assert second.number == 2 and list(second.zones.all()) == [sealed]
 
 
-def test_the_pdf_renders_chinese_with_the_builtin_cid_font(sealed, commander):
+def test_the_pdf_embeds_its_fonts(sealed, commander):
     notice = issue_notice(user=commander, zones=[sealed], kind="designation")
     pdf = bytes(notice.pdf_zh)
     assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
-    assert b"/STSong-Light" in pdf and b"UniGB-UCS2-H" in pdf
+    assert b"/STSong-Light" not in pdf
     english = render_notice_pdf(notice.content, "en")
-    assert english.startswith(b"%PDF-") and b"/Helvetica" in english
+    for document in (pdf, english):
+        fonts = pdf_fonts(document)
+        assert fonts and all(fonts.values()), fonts
+
+
+def test_a_drill_notice_is_marked_and_numbered_apart(sealed, commander):
+    official = issue_notice(user=commander, zones=[sealed], kind="designation")
+    drills = [
+        issue_notice(user=commander, zones=[sealed], kind="designation", drill=True)
+        for _ in range(2)
+    ]
+    again = issue_notice(user=commander, zones=[sealed], kind="designation")
+    assert [d.number_label for d in drills] == [
+        "高新防控演练〔2022〕1号",
+        "高新防控演练〔2022〕2号",
+    ]
+    assert drills[0].html_zh.count("演练") >= 2 and "DRILL" in drills[0].html_en
+    # Drills never take an official number.
+    assert (official.number_label, again.number_label) == (
+        "高新防控〔2022〕1号",
+        "高新防控〔2022〕2号",
+    )
+    assert "演练" not in official.html_zh
 
 
 def test_numbers_restart_each_year(designate, people, commander):
@@ -87,7 +113,9 @@ def test_a_lift_notice(designate, people, run_round, commander):
     run_round(still, 1, [people["刘洋"], people["陈静"]])
     lift_zone(zone=still, user=commander, reason="全部阴性", now=t0 + dt.timedelta(hours=10))
     notice = issue_notice(user=commander, zones=[RiskZone.objects.get(pk=still.pk)], kind="lift")
-    assert notice.title_zh == "关于解除静态化管控管控措施的通告"
+    # 解除临时静态管理 (解封 is for sealed zones only), the zone's kind said once.
+    assert notice.title_zh == "关于解除瓦屋李社区第二网格1号楼临时静态管理的通告"
+    assert "解封" not in notice.html_zh and "起解除临时静态管理" in notice.html_zh
     assert (
         "恢复正常生产生活秩序" in notice.html_zh and "normal life and work resume" in notice.html_en
     )
@@ -111,7 +139,7 @@ def test_the_pages_list_show_and_print_notices(client, commander, people, make_u
     zone_page = client.get(r["Location"]).content.decode()
     assert notice.number_label in zone_page and 'data-testid="issue-notice"' not in zone_page
     page = client.get(reverse("zones:notice", args=[notice.pk])).content.decode()
-    assert 'data-testid="notice-doc"' in page and "瓦屋李新居（1号楼、2号楼）" in page
+    assert 'data-testid="notice-doc"' in page and "瓦屋李新居1—2号楼" in page
     english = client.get(reverse("zones:notice", args=[notice.pk]), {"lang": "en"})
     assert "Notice on the designation of sealed zones" in english.content.decode()
     pdf = client.get(reverse("zones:notice_pdf", args=[notice.pk]))

@@ -99,6 +99,11 @@ def test_the_zone_page_speaks_both_languages(client, commander, designate, peopl
     ).content.decode()
     expected = "No one leaves the area" if lang == "en" else "人不出区、严禁聚集"
     assert expected in html
+    # The protocol by its title, never its code.
+    title = zone.protocol.data["title"]["en" if lang == "en" else "zh"]
+    assert title in html and f"{zone.protocol.name} v" not in html
+    listing = client.get(reverse("zones:list"), headers={"accept-language": lang})
+    assert title in listing.content.decode()
 
 
 __all__ = ["C11"]
