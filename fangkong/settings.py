@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "fangkong.zones",
     "fangkong.governance",
     "fangkong.tracing",
+    "fangkong.services",
     "fangkong.command",
     # Last: the commands that wire every app together (demo, seed, serve, worker…).
     "fangkong.ops",

@@ -8,4 +8,7 @@ class CommandConfig(AppConfig):
     verbose_name = _("Command centre")
 
     def ready(self) -> None:
-        from . import handlers  # noqa: F401 - subscribes to the domain events
+        from . import (
+            handlers,  # noqa: F401 - subscribes to the domain events
+            handlers_services,  # noqa: F401 - and to the services app's
+        )

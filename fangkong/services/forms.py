@@ -1,0 +1,76 @@
+"""Forms of the services pages: raising a request, its progress, completing, cancelling."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from .kinds import request_catalogue
+from .models import Channel, Priority
+from .services.requests import LineIn
+
+LINE = re.compile(r"^\s*(?P<item>.+?)\s+(?P<quantity>\d+)\s*(?P<unit>\S{0,16})\s*$")
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    return [(code, str(k.name)) for code, k in request_catalogue().kinds.items()]
+
+
+class RaiseForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=kind_choices)
+    priority = forms.TypedChoiceField(
+        label=_("Priority"), choices=Priority.choices, coerce=int, initial=Priority.NORMAL
+    )
+    channel = forms.ChoiceField(
+        label=_("Raised by"),
+        choices=[(c, Channel(c).label) for c in (Channel.GRID_WORKER, Channel.HOTLINE)],
+        initial=Channel.GRID_WORKER,
+    )
+    household_code = forms.CharField(label=_("Household code"), max_length=64, required=False)
+    resident = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    lines = forms.CharField(
+        label=_("What is needed (one per line: item, quantity, unit)"),
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "大米 2 袋"}),
+        required=False,
+    )
+    description = forms.CharField(
+        label=_("Description"), max_length=1000, required=False, widget=forms.Textarea({"rows": 2})
+    )
+    needed_by = forms.DateTimeField(
+        label=_("Needed by"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+
+    def clean_lines(self) -> list[LineIn]:
+        parsed = []
+        for row in (self.cleaned_data.get("lines") or "").splitlines():
+            if not row.strip():
+                continue
+            m = LINE.match(row)
+            if m is None:
+                raise ValidationError(_("Write each line as: item, quantity, unit."))
+            parsed.append(LineIn(m["item"], int(m["quantity"]), m["unit"]))
+        return parsed
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+
+class OutcomeForm(forms.Form):
+    outcome = forms.CharField(label=_("What was done"), max_length=500)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=500)
+
+
+class FilterForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=lambda: [("", "—"), *kind_choices()]
+    )
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)

@@ -1,0 +1,14 @@
+"""Pages under /services/ (namespace "services")."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "services"
+urlpatterns = [
+    path("", views.board, name="board"),
+    path("requests/new/", views.raise_page, name="raise"),
+    path("requests/<int:pk>/", views.request_detail, name="request"),
+    path("requests/<int:pk>/<slug:step>/", views.request_step, name="step"),
+    path("care/", views.care_list, name="care"),
+]
