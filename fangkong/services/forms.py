@@ -74,3 +74,30 @@ class FilterForm(forms.Form):
         label=_("Kind"), required=False, choices=lambda: [("", "—"), *kind_choices()]
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+
+
+WEEKDAYS = [
+    ("0", _("Mon")),
+    ("1", _("Tue")),
+    ("2", _("Wed")),
+    ("3", _("Thu")),
+    ("4", _("Fri")),
+    ("5", _("Sat")),
+    ("6", _("Sun")),
+]
+
+
+class CareProfileForm(forms.Form):
+    no_smartphone = forms.BooleanField(label=_("No smartphone"), required=False)
+    dialysis_days = forms.MultipleChoiceField(
+        label=_("Dialysis days"),
+        choices=WEEKDAYS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    refill_days = forms.IntegerField(
+        label=_("Medicine refill every (days)"), min_value=0, required=False
+    )
+    due_date = forms.DateField(
+        label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )

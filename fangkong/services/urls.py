@@ -11,4 +11,5 @@ urlpatterns = [
     path("requests/<int:pk>/", views.request_detail, name="request"),
     path("requests/<int:pk>/<slug:step>/", views.request_step, name="step"),
     path("care/", views.care_list, name="care"),
+    path("care/<int:resident_id>/", views.care_profile, name="care_profile"),
 ]

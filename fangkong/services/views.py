@@ -21,10 +21,12 @@ from fangkong.core.http import add_rule_error, client_ip
 from fangkong.geo.models import Household
 from fangkong.geo.selectors import get_node
 from fangkong.people.selectors import get_resident
+from fangkong.zones.selectors import get_zone, residents_q, zones_for_user
 
 from . import selectors
-from .forms import FilterForm, NoteForm, OutcomeForm, RaiseForm, ReasonForm
+from .forms import CareProfileForm, FilterForm, NoteForm, OutcomeForm, RaiseForm, ReasonForm
 from .models import ServiceRequest
+from .services.care import set_care_profile
 from .services.requests import (
     ProgressIn,
     acknowledge_request,
@@ -201,12 +203,67 @@ def request_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
 
 @login_required
 def care_list(request: HttpRequest) -> HttpResponse:
-    """The people in the user's area who need care first: tags and the no-smartphone flag."""
+    """The people in the user's area who need care first: tags and the no-smartphone flag;
+    narrowed to one zone's members the moment it is designated."""
     _require(request, "view_requests")
-    people = selectors.vulnerable_residents(user=request.user)
+    zones = (
+        zones_for_user(request.user, status="active", summary=True)
+        if can(request.user, "view_zones")
+        else []
+    )
+    zone = None
+    where = None
+    if (zone_id := request.GET.get("zone", "")).isdigit():
+        zone = get_zone(user=request.user, pk=int(zone_id))
+        if zone is None:
+            raise Http404
+        where = residents_q(zone.members.all())
+    people = selectors.vulnerable_residents(user=request.user, where=where)
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "services/care.html",
-        {"page": page, "may_raise": can(request.user, "raise_requests")},
+        {
+            "page": page,
+            "zones": zones,
+            "zone": zone,
+            "may_raise": can(request.user, "raise_requests"),
+            "may_handle": can(request.user, "handle_requests"),
+        },
     )
+
+
+@login_required
+def care_profile(request: HttpRequest, resident_id: int) -> HttpResponse:
+    """What the registry's tags do not say: no smartphone, dialysis days, refills, due date."""
+    _require(request, "handle_requests")
+    resident = get_resident(user=request.user, pk=resident_id)
+    if resident is None:
+        raise Http404
+    current = getattr(resident, "care_profile", None)
+    initial = {}
+    if current is not None:
+        initial = {
+            "no_smartphone": current.no_smartphone,
+            "dialysis_days": [str(d) for d in current.dialysis_weekdays],
+            "refill_days": current.refill_days,
+            "due_date": current.due_date,
+        }
+    form = CareProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            set_care_profile(
+                user=request.user,
+                resident=resident,
+                no_smartphone=d["no_smartphone"],
+                dialysis_days=[int(x) for x in d["dialysis_days"]],
+                refill_days=d["refill_days"] or 0,
+                due_date=d["due_date"],
+            )
+        except RuleViolation as exc:
+            add_rule_error(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("services:care")
+    return render(request, "services/care_profile.html", {"form": form, "resident": resident})

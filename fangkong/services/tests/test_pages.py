@@ -6,10 +6,11 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from devtools.fixtures import G111, PASSWORD
+from devtools.fixtures import G111, G112, PASSWORD
 from fangkong.accounts.models import Role
-from fangkong.services.models import RequestState, ServiceRequest
+from fangkong.services.models import CareProfile, RequestState, ServiceRequest
 from fangkong.services.selectors import request_board
+from fangkong.zones.services.designation import designate_zone
 
 pytestmark = pytest.mark.django_db
 
@@ -107,3 +108,24 @@ def test_a_sampler_may_not_see_requests(client, make_user):
     sampler = make_user(Role.SAMPLER)
     client.login(username=sampler.username, password=PASSWORD)
     assert client.get(reverse("services:board")).status_code == 403
+
+
+def test_care_needs_are_kept_from_their_page_and_a_bad_one_shown(worker_client, residents):
+    liu = residents[3]  # grid 112: outside the grid worker's area
+    assert worker_client.get(reverse("services:care_profile", args=[liu.pk])).status_code == 403
+    wang = residents[1]
+    url = reverse("services:care_profile", args=[wang.pk])
+    refused = worker_client.post(url, {"refill_days": 120})
+    assert refused.status_code == 200
+    assert not CareProfile.objects.exists()
+    worker_client.post(url, {"no_smartphone": "on", "dialysis_days": ["0", "3"], "refill_days": 90})
+    profile = CareProfile.objects.get(resident=wang)
+    assert (profile.no_smartphone, profile.dialysis_weekdays) == (True, [0, 3])
+
+
+def test_the_care_list_narrows_to_a_designated_zone(client, commander, residents):
+    zone = designate_zone(user=commander, kind="sealed", members=[G112])
+    client.login(username=commander.username, password=PASSWORD)
+    page = client.get(reverse("services:care") + f"?zone={zone.pk}").content.decode()
+    assert f'data-testid="care-{residents[4].pk}"' in page  # 陈静, grid 112
+    assert f'data-testid="care-{residents[1].pk}"' not in page  # 王芳, grid 111
