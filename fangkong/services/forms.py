@@ -101,3 +101,23 @@ class CareProfileForm(forms.Form):
     due_date = forms.DateField(
         label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+
+class TripForm(forms.Form):
+    escort = forms.CharField(label=_("Escort"), max_length=64, required=False)
+    vehicle_plate = forms.CharField(label=_("Vehicle plate"), max_length=16, required=False)
+    hospital = forms.CharField(
+        label=_("Hospital (empty: the sub-district's designated one)"),
+        max_length=100,
+        required=False,
+    )
+    leaves_at = forms.DateTimeField(
+        label=_("Leaves at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    returns_by = forms.DateTimeField(
+        label=_("Back by"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+
+
+class HandOverForm(forms.Form):
+    ambulance_ref = forms.CharField(label=_("120 call reference"), max_length=32)

@@ -14,7 +14,7 @@ from fangkong.core.errors import PermissionDeniedError
 from fangkong.people.models import Resident, ResidentStatus
 
 from .kinds import request_catalogue
-from .models import OPEN_STATES, RequestEvent, ServiceRequest
+from .models import OPEN_STATES, MedicalTrip, RequestEvent, ServiceRequest
 from .services.care import VULNERABLE_TAGS
 
 
@@ -152,3 +152,10 @@ def vulnerable_residents(*, user, where: Q | None = None) -> QuerySet[Resident]:
     if where is not None:
         q &= where
     return vulnerable_in(q)
+
+
+def trip_of(*, user, request: ServiceRequest) -> MedicalTrip | None:
+    """The medical trip of a request the user may see."""
+    if get_request(user=user, pk=request.pk) is None:
+        return None
+    return MedicalTrip.objects.filter(request=request).first()

@@ -24,7 +24,16 @@ from fangkong.people.selectors import get_resident
 from fangkong.zones.selectors import get_zone, residents_q, zones_for_user
 
 from . import selectors
-from .forms import CareProfileForm, FilterForm, NoteForm, OutcomeForm, RaiseForm, ReasonForm
+from .forms import (
+    CareProfileForm,
+    FilterForm,
+    HandOverForm,
+    NoteForm,
+    OutcomeForm,
+    RaiseForm,
+    ReasonForm,
+    TripForm,
+)
 from .models import ServiceRequest
 from .services.care import set_care_profile
 from .services.requests import (
@@ -35,6 +44,7 @@ from .services.requests import (
     raise_request,
     record_progress,
 )
+from .services.trips import TRIP_KINDS
 
 PAGE_SIZE = 50
 
@@ -122,7 +132,7 @@ def raise_page(request: HttpRequest) -> HttpResponse:
     return render(request, "services/raise.html", {"form": form, "subject": subject})
 
 
-def _request_for(request: HttpRequest, pk: int) -> ServiceRequest:
+def request_for(request: HttpRequest, pk: int) -> ServiceRequest:
     _require(request, "view_requests")
     found = selectors.get_request(user=request.user, pk=pk)
     if found is None:
@@ -132,7 +142,7 @@ def _request_for(request: HttpRequest, pk: int) -> ServiceRequest:
 
 @login_required
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    found = _request_for(request, pk)
+    found = request_for(request, pk)
     return render(
         request,
         "services/request.html",
@@ -143,7 +153,15 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "history": selectors.request_history(user=request.user, request=found),
             "may_handle": found.is_open and can(request.user, "handle_requests", found.area_code),
             "now": timezone.now(),
-            "forms": {"note": NoteForm(), "outcome": OutcomeForm(), "reason": ReasonForm()},
+            "trip": selectors.trip_of(user=request.user, request=found),
+            "trip_kinds": TRIP_KINDS,
+            "forms": {
+                "note": NoteForm(),
+                "outcome": OutcomeForm(),
+                "reason": ReasonForm(),
+                "trip": TripForm(),
+                "handover": HandOverForm(),
+            },
         },
     )
 
@@ -172,7 +190,7 @@ def _progress_from_post(request: HttpRequest, found: ServiceRequest) -> list[Pro
 @require_POST
 def request_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     """One transition of a request; a broken rule is shown as a message on its page."""
-    found = _request_for(request, pk)
+    found = request_for(request, pk)
     post = request.POST
     actions = {
         "acknowledge": lambda: acknowledge_request(

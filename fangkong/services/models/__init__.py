@@ -9,16 +9,21 @@ from .requests import (
     RequestState,
     ServiceRequest,
 )
+from .trips import FINISHED_TRIP_STATES, DesignatedHospital, MedicalTrip, TripState
 
 __all__ = [
+    "FINISHED_TRIP_STATES",
     "MAX_REFILL_DAYS",
     "OPEN_STATES",
     "CareProfile",
     "Channel",
+    "DesignatedHospital",
+    "MedicalTrip",
     "Priority",
     "Progress",
     "RequestEvent",
     "RequestLine",
     "RequestState",
     "ServiceRequest",
+    "TripState",
 ]
