@@ -14,7 +14,13 @@ from fangkong.core.errors import PermissionDeniedError
 from fangkong.people.models import Resident, ResidentStatus
 
 from .kinds import request_catalogue
-from .models import OPEN_STATES, MedicalTrip, RequestEvent, ServiceRequest
+from .models import (
+    OPEN_STATES,
+    CounsellingAssignment,
+    MedicalTrip,
+    RequestEvent,
+    ServiceRequest,
+)
 from .services.care import VULNERABLE_TAGS
 
 
@@ -159,3 +165,12 @@ def trip_of(*, user, request: ServiceRequest) -> MedicalTrip | None:
     if get_request(user=user, pk=request.pk) is None:
         return None
     return MedicalTrip.objects.filter(request=request).first()
+
+
+def counselling_of(*, user, request: ServiceRequest) -> CounsellingAssignment | None:
+    """Who counsels a request the user may see (never the notes: see read_counselling_notes)."""
+    if request.kind != "counselling" or get_request(user=user, pk=request.pk) is None:
+        return None
+    return (
+        CounsellingAssignment.objects.filter(request=request).select_related("counsellor").first()
+    )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, views_trips
+from . import views, views_counselling, views_trips
 
 app_name = "services"
 urlpatterns = [
@@ -11,6 +11,15 @@ urlpatterns = [
     path("requests/<int:pk>/", views.request_detail, name="request"),
     path("requests/<int:pk>/trip/", views_trips.trip_plan, name="trip_plan"),
     path("requests/<int:pk>/trip/<slug:step>/", views_trips.trip_step, name="trip_step"),
+    path(
+        "requests/<int:pk>/counsellor/",
+        views_counselling.counsellor_assign,
+        name="counsellor_assign",
+    ),
+    path(
+        "requests/<int:pk>/notes/new/", views_counselling.counselling_note, name="counselling_note"
+    ),
+    path("requests/<int:pk>/notes/", views_counselling.counselling_notes, name="counselling_notes"),
     path("requests/<int:pk>/<slug:step>/", views.request_step, name="step"),
     path("care/", views.care_list, name="care"),
     path("care/<int:resident_id>/", views.care_profile, name="care_profile"),

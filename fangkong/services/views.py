@@ -36,6 +36,7 @@ from .forms import (
 )
 from .models import ServiceRequest
 from .services.care import set_care_profile
+from .services.counselling import may_read_notes
 from .services.requests import (
     ProgressIn,
     acknowledge_request,
@@ -143,6 +144,7 @@ def request_for(request: HttpRequest, pk: int) -> ServiceRequest:
 @login_required
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     found = request_for(request, pk)
+    counselling = selectors.counselling_of(user=request.user, request=found)
     return render(
         request,
         "services/request.html",
@@ -154,6 +156,10 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "may_handle": found.is_open and can(request.user, "handle_requests", found.area_code),
             "now": timezone.now(),
             "trip": selectors.trip_of(user=request.user, request=found),
+            "counselling": counselling,
+            "is_counsellor": counselling is not None
+            and counselling.counsellor_id == request.user.pk,
+            "may_read_notes": counselling is not None and may_read_notes(request.user, found),
             "trip_kinds": TRIP_KINDS,
             "forms": {
                 "note": NoteForm(),

@@ -1,4 +1,5 @@
 from .care import MAX_REFILL_DAYS, CareProfile
+from .counselling import CounsellingAssignment, CounsellingNote
 from .requests import (
     OPEN_STATES,
     Channel,
@@ -17,6 +18,8 @@ __all__ = [
     "OPEN_STATES",
     "CareProfile",
     "Channel",
+    "CounsellingAssignment",
+    "CounsellingNote",
     "DesignatedHospital",
     "MedicalTrip",
     "Priority",
