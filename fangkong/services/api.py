@@ -10,6 +10,7 @@ POST /api/v1/services/requests/{id}/progress sets the lines' figures.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -25,7 +26,9 @@ from fangkong.people.selectors import get_resident
 
 from . import selectors
 from .models import ServiceRequest
+from .services.deliveries import hand_over
 from .services.requests import LineIn, ProgressIn, raise_request, record_progress
+from .supply_selectors import get_run
 
 router = Router(tags=["services"])
 
@@ -189,3 +192,57 @@ def post_progress(request: HttpRequest, request_id: RecordId, body: ProgressBody
         ],
     )
     return _detail(updated)
+
+
+class HandoverIn(Schema):
+    idempotency_key: str = Field(..., min_length=1, max_length=128)
+    household_code: str = Field(..., min_length=1, max_length=64)
+    proof_kind: str = Field("code", max_length=16)
+    proof_ref: str = Field("", max_length=200)
+    received_kg: Decimal | None = Field(None, ge=0, le=99999)
+    returned: bool = False
+
+
+class HandoverOut(Schema):
+    household_code: str
+    state: str
+    kg: str
+    received_kg: str
+
+
+@router.post(
+    "/runs/{run_id}/handover",
+    response={200: HandoverOut, 403: ErrorsOut, 404: ErrorsOut, 409: ErrorsOut, 422: ErrorsOut},
+)
+def post_handover(request: HttpRequest, run_id: RecordId, body: HandoverIn):
+    """A courier's scan at a household's door: one hand-over per idempotency key."""
+    run = get_run(user=request.actor, pk=run_id)
+    if run is None:
+        raise RuleViolation(
+            field="run", code="unknown", message=_("No such delivery run."), status_code=404
+        )
+
+    def write() -> tuple[int, dict]:
+        done = hand_over(
+            user=request.actor,
+            run=run,
+            household_code=body.household_code,
+            proof_kind=body.proof_kind,
+            proof_ref=body.proof_ref,
+            received_kg=body.received_kg,
+            returned=body.returned,
+        )
+        return 200, {
+            "household_code": body.household_code,
+            "state": done.state,
+            "kg": str(done.kg),
+            "received_kg": str(done.received_kg),
+        }
+
+    status, answer, _replayed = run_idempotent(
+        key=body.idempotency_key,
+        scope=f"services.handover:{run.pk}",
+        payload=body.model_dump(mode="json"),
+        write=write,
+    )
+    return Status(status, answer)

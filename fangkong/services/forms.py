@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .kinds import request_catalogue
-from .models import Channel, Priority
+from .models import Channel, Priority, ProofKind
 from .services.requests import LineIn
 
 LINE = re.compile(r"^\s*(?P<item>.+?)\s+(?P<quantity>\d+)\s*(?P<unit>\S{0,16})\s*$")
@@ -121,3 +121,49 @@ class TripForm(forms.Form):
 
 class HandOverForm(forms.Form):
     ambulance_ref = forms.CharField(label=_("120 call reference"), max_length=32)
+
+
+class ReceiveForm(forms.Form):
+    point = forms.ModelChoiceField(label=_("Stock point"), queryset=None)
+    item = forms.ModelChoiceField(label=_("Item"), queryset=None)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[("purchase", _("Purchase")), ("donation", _("Donation"))],
+    )
+    donor = forms.CharField(label=_("Donor"), max_length=100, required=False)
+    expires_on = forms.DateField(
+        label=_("Expires on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, points=None, items=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["point"].queryset = points
+        self.fields["item"].queryset = items
+
+
+class AllocateForm(forms.Form):
+    zone = forms.TypedChoiceField(label=_("Zone"), coerce=int, choices=())
+    name = forms.CharField(label=_("Package"), max_length=100)
+    days = forms.IntegerField(label=_("Days covered"), min_value=1, max_value=14, initial=3)
+
+    def __init__(self, *args, zones=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["zone"].choices = [(z.pk, z.name) for z in zones]
+
+
+class HandoverForm(forms.Form):
+    household_code = forms.CharField(label=_("Household code (scan)"), max_length=64)
+    proof_kind = forms.ChoiceField(label=_("Proof"), choices=ProofKind.choices, initial="code")
+    proof_ref = forms.CharField(
+        label=_("Photo or signature reference"), max_length=200, required=False
+    )
+    received_kg = forms.DecimalField(
+        label=_("Kg received (empty: all)"),
+        required=False,
+        min_value=0,
+        max_digits=7,
+        decimal_places=2,
+    )
+    returned = forms.BooleanField(label=_("Returned"), required=False)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, views_counselling, views_trips
+from . import views, views_counselling, views_supplies, views_trips
 
 app_name = "services"
 urlpatterns = [
@@ -22,5 +22,8 @@ urlpatterns = [
     path("requests/<int:pk>/notes/", views_counselling.counselling_notes, name="counselling_notes"),
     path("requests/<int:pk>/<slug:step>/", views.request_step, name="step"),
     path("care/", views.care_list, name="care"),
+    path("supplies/", views_supplies.supplies, name="supplies"),
+    path("supplies/packages/<int:pk>/", views_supplies.package_detail, name="package"),
+    path("supplies/runs/<int:pk>/", views_supplies.run_page, name="run"),
     path("care/<int:resident_id>/", views.care_profile, name="care_profile"),
 ]
