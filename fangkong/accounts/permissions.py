@@ -46,12 +46,14 @@ ACTIONS: dict[str, object] = {
     "view_requests": _("See residents' requests, their clocks and the care lists"),
     "raise_requests": _("Raise a request for a resident (grid, hotline)"),
     "handle_requests": _("Acknowledge, fulfil and cancel requests; keep care profiles"),
+    "manage_volunteers": _("Review volunteers, plan shifts and duty rotas, assign and check in"),
 }
 
 R = Role
 MATRIX: dict[str, frozenset[str]] = {
     R.DISTRICT_COMMANDER: frozenset(
         {
+            "manage_volunteers",
             "view_requests",
             "raise_requests",
             "handle_requests",
@@ -81,6 +83,7 @@ MATRIX: dict[str, frozenset[str]] = {
     ),
     R.SUBDISTRICT_STAFF: frozenset(
         {
+            "manage_volunteers",
             "view_requests",
             "raise_requests",
             "handle_requests",
@@ -105,6 +108,7 @@ MATRIX: dict[str, frozenset[str]] = {
     ),
     R.COMMUNITY_STAFF: frozenset(
         {
+            "manage_volunteers",
             "view_requests",
             "raise_requests",
             "handle_requests",
@@ -147,7 +151,7 @@ MATRIX: dict[str, frozenset[str]] = {
     R.LAB_TECHNICIAN: frozenset({"view_areas", "record_results"}),
     R.CHECKPOINT_GUARD: frozenset({"view_areas", "guard_checkpoint"}),
     R.VOLUNTEER_COORDINATOR: frozenset(
-        {"view_areas", "view_residents", "view_zones", "view_requests"}
+        {"view_areas", "view_residents", "view_zones", "view_requests", "manage_volunteers"}
     ),
     R.AUDITOR: frozenset(
         {"view_areas", "view_audit_log", "view_zones", "view_incidents", "view_cases"}

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .kinds import request_catalogue
-from .models import Channel, Priority, ProofKind
+from .models import Channel, Priority, ProofKind, ShiftKind, Skill
 from .services.requests import LineIn
 
 LINE = re.compile(r"^\s*(?P<item>.+?)\s+(?P<quantity>\d+)\s*(?P<unit>\S{0,16})\s*$")
@@ -167,3 +167,38 @@ class HandoverForm(forms.Form):
     )
     returned = forms.BooleanField(label=_("Returned"), required=False)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+
+class SignUpForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=64)
+    phone = forms.CharField(label=_("Mobile number"), max_length=11)
+    grid_code = forms.CharField(label=_("Your grid's code"), max_length=64)
+    skills = forms.MultipleChoiceField(
+        label=_("Skills"),
+        choices=Skill.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    available_days = forms.MultipleChoiceField(
+        label=_("Days you can serve"),
+        choices=WEEKDAYS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    party_member = forms.BooleanField(label=_("Party member"), required=False)
+
+
+class ShiftForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=ShiftKind.choices)
+    area_code = forms.CharField(label=_("Area code"), max_length=64)
+    place = forms.CharField(label=_("Place"), max_length=100, required=False)
+    starts_at = forms.DateTimeField(
+        label=_("Starts at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    ends_at = forms.DateTimeField(
+        label=_("Ends at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    skill = forms.ChoiceField(
+        label=_("Skill needed"), choices=[("", "—"), *Skill.choices], required=False
+    )
+    capacity = forms.IntegerField(label=_("People needed"), min_value=1, max_value=100, initial=1)

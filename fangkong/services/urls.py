@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, views_counselling, views_supplies, views_trips
+from . import views, views_counselling, views_supplies, views_trips, views_volunteers
 
 app_name = "services"
 urlpatterns = [
@@ -22,6 +22,10 @@ urlpatterns = [
     path("requests/<int:pk>/notes/", views_counselling.counselling_notes, name="counselling_notes"),
     path("requests/<int:pk>/<slug:step>/", views.request_step, name="step"),
     path("care/", views.care_list, name="care"),
+    path("volunteer/", views_volunteers.signup, name="signup"),
+    path("volunteers/", views_volunteers.volunteers, name="volunteers"),
+    path("volunteers/<int:pk>/review/", views_volunteers.review, name="review"),
+    path("shifts/<int:pk>/", views_volunteers.shift_page, name="shift"),
     path("supplies/", views_supplies.supplies, name="supplies"),
     path("supplies/packages/<int:pk>/", views_supplies.package_detail, name="package"),
     path("supplies/runs/<int:pk>/", views_supplies.run_page, name="run"),

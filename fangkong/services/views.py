@@ -79,6 +79,7 @@ def board(request: HttpRequest) -> HttpResponse:
             "page": page,
             "now": timezone.now(),
             "may_raise": can(request.user, "raise_requests"),
+            "may_volunteers": can(request.user, "manage_volunteers"),
         },
     )
 

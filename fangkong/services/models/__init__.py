@@ -26,18 +26,29 @@ from .supplies import (
     SupplyPackage,
 )
 from .trips import FINISHED_TRIP_STATES, DesignatedHospital, MedicalTrip, TripState
+from .volunteers import (
+    Assignment,
+    DutyShift,
+    Shift,
+    ShiftKind,
+    Skill,
+    Volunteer,
+    VolunteerStatus,
+)
 
 __all__ = [
     "FINISHED_TRIP_STATES",
     "MAX_REFILL_DAYS",
     "OPEN_STATES",
     "Allocation",
+    "Assignment",
     "CareProfile",
     "Channel",
     "CounsellingAssignment",
     "CounsellingNote",
     "DeliveryRun",
     "DesignatedHospital",
+    "DutyShift",
     "GroupOrder",
     "GroupOrderLine",
     "HandoverState",
@@ -50,6 +61,9 @@ __all__ = [
     "RequestLine",
     "RequestState",
     "ServiceRequest",
+    "Shift",
+    "ShiftKind",
+    "Skill",
     "StockLot",
     "StockMovement",
     "StockPoint",
@@ -57,4 +71,6 @@ __all__ = [
     "SupplyItem",
     "SupplyPackage",
     "TripState",
+    "Volunteer",
+    "VolunteerStatus",
 ]
