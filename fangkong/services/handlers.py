@@ -14,7 +14,7 @@ from fangkong.zones.selectors import residents_q
 from fangkong.zones.services.designation import resolve_members
 
 from .selectors import vulnerable_in
-from .services.care import plan_care_tasks
+from .services.care import cancel_care_tasks, plan_care_tasks
 
 
 @subscribe("zones.zone_designated")
@@ -25,3 +25,8 @@ def on_zone_designated(event: OutboxEvent) -> None:
     plan_care_tasks(
         zone_id=p["zone_id"], residents=people, start=timezone.localtime(event.occurred_at).date()
     )
+
+
+@subscribe("zones.zone_lifted")
+def on_zone_lifted(event: OutboxEvent) -> None:
+    cancel_care_tasks(zone_id=event.payload["zone_id"], after=event.occurred_at)

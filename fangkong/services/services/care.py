@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from fangkong.accounts.services import require_permission
 from fangkong.core.masking import mask_name
 from fangkong.people.models import Resident
-from fangkong.work.models import Task
+from fangkong.work.models import Task, TaskState
 
 from ..models import MAX_REFILL_DAYS, CareProfile
 from .common import bad
@@ -156,3 +156,13 @@ def plan_care_tasks(*, zone_id: int, residents: Iterable[Resident], start: dt.da
         new = [t for t in tasks if t.key not in existing]
         Task.objects.bulk_create(new, ignore_conflicts=True)
     return len(new)
+
+
+def cancel_care_tasks(*, zone_id: int, after: dt.datetime) -> int:
+    """A lifted zone's care tasks of the days after the lift are cancelled; today's stand."""
+    end_of_day = timezone.make_aware(
+        dt.datetime.combine(timezone.localtime(after).date(), dt.time.max)
+    )
+    return Task.objects.filter(
+        key__startswith=f"care:{zone_id}:", state=TaskState.OPEN, due_at__gt=end_of_day
+    ).update(state=TaskState.CANCELLED)

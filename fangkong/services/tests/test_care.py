@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import transaction
 
 from devtools.fixtures import C11, G111, G112
 from fangkong.core.errors import RuleViolation
+from fangkong.core.events import publish
 from fangkong.services.models import CareProfile
 from fangkong.services.selectors import vulnerable_residents
 from fangkong.services.services.care import (
@@ -20,6 +22,7 @@ from fangkong.services.services.care import (
     set_care_profile,
 )
 from fangkong.work.models import Task
+from fangkong.zones.events import ZoneLifted
 from fangkong.zones.services.designation import designate_zone
 
 from .conftest import at
@@ -88,3 +91,24 @@ def test_a_zone_elsewhere_plans_nothing_here(commander, people, django_capture_o
     with django_capture_on_commit_callbacks(execute=True):
         designate_zone(user=commander, kind="sealed", members=[G112])
     assert not Task.objects.filter(key__startswith="care:", area_code=G111).exists()
+
+
+def test_lifting_the_zone_cancels_the_care_tasks_of_later_days(
+    commander, people, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        zone = designate_zone(
+            user=commander, kind="sealed", members=[COMPOUND], designated_at=at("2026-06-13 08:00")
+        )
+    # The zones app publishes ZoneLifted when the protocol's conditions hold.
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        publish(
+            ZoneLifted(area_code=zone.area_code, zone_id=zone.pk),
+            occurred_at=at("2026-06-14 10:00"),
+        )
+    welfare = Task.objects.filter(key__startswith=f"care:{zone.pk}:", kind=WELFARE)
+    assert set(welfare.filter(state="open").values_list("due_at__date", flat=True)) <= {
+        dt.date(2026, 6, 13),
+        dt.date(2026, 6, 14),
+    }
+    assert welfare.filter(state="cancelled").count() == WELFARE_DAYS - 2

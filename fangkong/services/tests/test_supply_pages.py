@@ -43,8 +43,8 @@ def test_stock_is_received_and_a_package_allocated_from_the_page(logged_in, comm
         url,
         {
             "receive": "1",
-            "point": 1,
-            "item": 1,
+            "point": point.pk,
+            "item": item.pk,
             "quantity": 649,
             "kind": "donation",
             "donor": "区总工会",
