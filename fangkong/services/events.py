@@ -9,12 +9,12 @@ from fangkong.core.events import DomainEvent
 
 @dataclass(frozen=True)
 class RequestsOverdue(DomainEvent):
-    """Requests in one community that went overdue (or up a level) in one sweep."""
+    """Requests that went overdue (or up a level) in one sweep, community by community:
+    {community code: {"count", "by_kind": {kind: n}, "top_level"}}. One event per sweep,
+    so its delivery costs one transaction however many communities it names."""
 
     kind = "services.requests_overdue"
-    count: int = 0
-    by_kind: dict[str, int] = field(default_factory=dict)
-    top_level: int = 1
+    communities: dict[str, dict] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

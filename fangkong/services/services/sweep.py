@@ -4,9 +4,10 @@ A request one moment overdue gets a task in its grid (level 1). For each further
 ESCALATION_STEP it stays overdue the task goes one level up (community, sub-district,
 district). The task key names the request, its deadline and the level, so a re-run or a
 racing sweep creates nothing twice; acknowledging a request gives it a new deadline and
-starts the ladder again. Each community with newly overdue requests gets one event, which
-the command centre turns into a timeline entry: one per community per sweep, not one per
-request, so a sweep over a hundred thousand requests stays a few statements.
+starts the ladder again. A sweep that finds anything newly overdue publishes one event
+naming each community's figures, which the command centre turns into a timeline entry
+per community: not one event per request, so a sweep over a hundred thousand requests
+stays a few statements and one delivery.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from fangkong.core.areas import AreaCode
+from fangkong.core.areas import AreaCode, common_ancestor
 from fangkong.core.events import publish
 from fangkong.work.models import Task
 
@@ -112,13 +113,18 @@ def sweep_overdue_requests(
             e, c = _escalate_batch(rows, now, news)
             escalated += e
             created += c
-        for community, n in sorted(news.items()):
+        if news:
             publish(
                 RequestsOverdue(
-                    area_code=community,
-                    count=n["count"],
-                    by_kind=dict(sorted(n["kinds"].items())),
-                    top_level=n["level"],
+                    area_code=common_ancestor(news),
+                    communities={
+                        community: {
+                            "count": n["count"],
+                            "by_kind": dict(sorted(n["kinds"].items())),
+                            "top_level": n["level"],
+                        }
+                        for community, n in sorted(news.items())
+                    },
                 ),
                 occurred_at=now,
             )

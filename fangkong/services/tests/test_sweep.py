@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from devtools.fixtures import C11, G111, S1
+from devtools.fixtures import C11, C21, G111, S1
 from fangkong.command.models import Incident, TimelineEntry
 from fangkong.core.models import OutboxEvent
 from fangkong.services.models import ServiceRequest
@@ -56,7 +56,7 @@ def test_a_finished_request_is_never_swept(raise_for, grid_worker):
     assert sweep_overdue_requests(now=at("2026-06-20 09:00")).overdue == 0
 
 
-def test_overdue_requests_reach_the_incident_timeline_once_per_community(
+def test_one_event_per_sweep_puts_one_entry_on_each_communitys_incident(
     raise_for, django_capture_on_commit_callbacks
 ):
     Incident.objects.create(title="瓦屋李", area_code=C11, opened_at=at("2026-06-13 08:00"))
@@ -66,8 +66,17 @@ def test_overdue_requests_reach_the_incident_timeline_once_per_community(
         sweep_overdue_requests(now=at("2026-06-13 13:01"))
     event = OutboxEvent.objects.get(kind="services.requests_overdue")
     assert event.area_code == C11
-    assert event.payload["count"] == 2
-    assert event.payload["by_kind"] == {"medicine": 1, "supplies": 1}
+    figures = event.payload["communities"][C11]
+    assert figures["count"] == 2
+    assert figures["by_kind"] == {"medicine": 1, "supplies": 1}
     entry = TimelineEntry.objects.get(kind="requests_overdue")
     assert "瓦屋李社区" in entry.text
     assert ServiceRequest.objects.filter(escalation_level__gte=1).count() == 2
+
+
+def test_a_sweep_over_two_communities_publishes_one_event(make_user, raise_for, residents):
+    raise_for()
+    raise_for(resident=residents[5], user=make_user())  # 杨磊, in 大里村 (sub-district 2)
+    sweep_overdue_requests(now=at("2026-06-13 13:01"))
+    event = OutboxEvent.objects.get(kind="services.requests_overdue")
+    assert sorted(event.payload["communities"]) == [C11, C21]
