@@ -17,6 +17,7 @@ from fangkong.services.models import (
     RequestState,
     ServiceRequest,
 )
+from fangkong.services.selectors import RequestFilter, list_requests, request_board
 from fangkong.services.services.requests import (
     LineIn,
     ProgressIn,
@@ -180,3 +181,16 @@ def test_a_cancelled_request_stops_its_clock_and_takes_no_more_work(raise_for, g
 def test_request_stores_the_name_masked(raise_for):
     request = raise_for()
     assert request.subject == "王*"
+
+
+def test_the_queue_and_the_board_read_in_a_fixed_number_of_queries(
+    raise_for, commander, django_assert_max_num_queries
+):
+    for kind in ("supplies", "medicine", "welfare_check"):
+        raise_for(kind=kind, lines=[LineIn("物品", 1)])
+    with django_assert_max_num_queries(1):
+        rows = list(list_requests(user=commander, filters=RequestFilter(open_only=True))[:50])
+    assert [r.kind for r in rows] == ["medicine", "welfare_check", "supplies"]
+    with django_assert_max_num_queries(2):
+        board = request_board(user=commander)
+    assert board.open == 3
