@@ -7,7 +7,7 @@ a fixed number: the figures are for reading, the tests never assert wall-clock l
 
 Environment: FANGKONG_BENCH_DBS (default "sqlite,postgresql"), FANGKONG_BENCH_SIZES
 (default "100000,1000000") to run smaller for a quick look. FANGKONG_BENCH_TASKS (default
-all: "seed,registration,pg_restart,governance,tracing,june13") runs a part again:
+all: "seed,registration,pg_restart,governance,tracing,june13,services") runs a part again:
 its rows replace the same rows of the last latest.json, and ratios use the baseline stored
 there when raw_insert does not run.
 """
@@ -86,6 +86,10 @@ def child(task: str, db: str, size: int) -> dict:
             from bench.bench_governance import bench_governance
 
             return bench_governance(size)
+        if task == "services":
+            from bench.bench_services import bench_services
+
+            return bench_services(size)
         if task == "seed":
             from bench.bench_seed import bench_generation
 
@@ -135,7 +139,7 @@ def main() -> None:
     ):
         os.environ.setdefault(name, base64.b64encode(os.urandom(size)).decode())
     dbs = os.environ.get("FANGKONG_BENCH_DBS", "sqlite,postgresql").split(",")
-    every = "seed,registration,pg_restart,governance,tracing,june13"
+    every = "seed,registration,pg_restart,governance,tracing,june13,services"
     tasks = set(os.environ.get("FANGKONG_BENCH_TASKS", every).split(","))
     previous: list[dict] = []
     if tasks != set(every.split(",")) and (RESULTS / "latest.json").exists():
@@ -224,6 +228,14 @@ def main() -> None:
             o311 = gov["open311"]
             add("open311_get_requests_http_p99", db, o311["get_p99_ms"], "ms")
             add("open311_post_request_http_p99", db, o311["post_p99_ms"], "ms")
+        for n in sizes if "services" in tasks else []:
+            svc = run_task("services", db, n)
+            add(f"request_list_scoped_filtered_{n}_requests", db, svc["list"]["median_ms"], "ms")
+            add(f"request_clock_sweep_{n}_requests", db, svc["sweep"]["first_s"], "s")
+            add(f"request_clock_sweep_{n}_requests_again", db, svc["sweep"]["again_s"], "s")
+            alloc = svc["allocation"]
+            add(f"package_allocation_{alloc['households']}_households", db, alloc["seconds"], "s")
+            add("delivery_handover_scan_http_p99", db, svc["handover"]["p99_ms"], "ms")
         if "tracing" in tasks:
             n = int(os.environ.get("FANGKONG_BENCH_TRACING_SCANS", "10000000"))
             tr = run_task("tracing", db, n)

@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "fangkong.zones",
     "fangkong.governance",
     "fangkong.tracing",
+    "fangkong.services",
     "fangkong.command",
     # Last: the commands that wire every app together (demo, seed, serve, worker…).
     "fangkong.ops",
@@ -308,3 +309,6 @@ FANGKONG_SMS_GATEWAY_TIMEOUT = _num("FANGKONG_SMS_GATEWAY_TIMEOUT", 10)
 FANGKONG_SMS_PER_RECIPIENT_PER_HOUR = _num("FANGKONG_SMS_PER_RECIPIENT_PER_HOUR", 3)
 FANGKONG_NOTIFY_MAX_ATTEMPTS = _num("FANGKONG_NOTIFY_MAX_ATTEMPTS", 5)
 FANGKONG_NOTIFY_RETRY_SECONDS = _num("FANGKONG_NOTIFY_RETRY_SECONDS", 60)
+
+# Fixed supply packages: the planning figure per person per day (Shanghai 2022: 1.5 kg).
+SUPPLY_KG_PER_PERSON_DAY = os.environ.get("FANGKONG_SUPPLY_KG_PER_PERSON_DAY", "1.5")

@@ -25,6 +25,7 @@ urlpatterns = [
     path("tracing/", include("fangkong.tracing.urls")),
     path("command/", include("fangkong.command.urls")),
     path("governance/", include("fangkong.governance.urls")),
+    path("services/", include("fangkong.services.urls")),
     path("open311/v2/", include("fangkong.governance.urls_open311")),
     path("scenarios/", include("fangkong.scenarios.urls")),
     path("admin/", admin.site.urls),

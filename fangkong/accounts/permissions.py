@@ -43,12 +43,20 @@ ACTIONS: dict[str, object] = {
     "import_scans": _("Import venue-code scans (files and device batches)"),
     "record_follow_up": _("Record the daily follow-up of people under control orders"),
     "verify_pushed_lists": _("Verify rows of pushed lists (协查) and close them"),
+    "view_requests": _("See residents' requests, their clocks and the care lists"),
+    "raise_requests": _("Raise a request for a resident (grid, hotline)"),
+    "handle_requests": _("Acknowledge, fulfil and cancel requests; keep care profiles"),
+    "manage_volunteers": _("Review volunteers, plan shifts and duty rotas, assign and check in"),
 }
 
 R = Role
 MATRIX: dict[str, frozenset[str]] = {
     R.DISTRICT_COMMANDER: frozenset(
         {
+            "manage_volunteers",
+            "view_requests",
+            "raise_requests",
+            "handle_requests",
             "manage_rounds",
             "view_cases",
             "report_cases",
@@ -75,6 +83,10 @@ MATRIX: dict[str, frozenset[str]] = {
     ),
     R.SUBDISTRICT_STAFF: frozenset(
         {
+            "manage_volunteers",
+            "view_requests",
+            "raise_requests",
+            "handle_requests",
             "manage_rounds",
             "view_cases",
             "report_cases",
@@ -96,6 +108,10 @@ MATRIX: dict[str, frozenset[str]] = {
     ),
     R.COMMUNITY_STAFF: frozenset(
         {
+            "manage_volunteers",
+            "view_requests",
+            "raise_requests",
+            "handle_requests",
             "manage_rounds",
             "view_cases",
             "report_cases",
@@ -117,6 +133,9 @@ MATRIX: dict[str, frozenset[str]] = {
     ),
     R.GRID_WORKER: frozenset(
         {
+            "view_requests",
+            "raise_requests",
+            "handle_requests",
             "view_areas",
             "view_residents",
             "edit_residents",
@@ -131,7 +150,9 @@ MATRIX: dict[str, frozenset[str]] = {
     R.SAMPLER: frozenset({"view_areas", "register_samples"}),
     R.LAB_TECHNICIAN: frozenset({"view_areas", "record_results"}),
     R.CHECKPOINT_GUARD: frozenset({"view_areas", "guard_checkpoint"}),
-    R.VOLUNTEER_COORDINATOR: frozenset({"view_areas", "view_residents", "view_zones"}),
+    R.VOLUNTEER_COORDINATOR: frozenset(
+        {"view_areas", "view_residents", "view_zones", "view_requests", "manage_volunteers"}
+    ),
     R.AUDITOR: frozenset(
         {"view_areas", "view_audit_log", "view_zones", "view_incidents", "view_cases"}
     ),

@@ -8,4 +8,8 @@ class CommandConfig(AppConfig):
     verbose_name = _("Command centre")
 
     def ready(self) -> None:
-        from . import handlers, handlers_tracing  # noqa: F401 - subscribe to the domain events
+        from . import (  # noqa: F401 - subscribe to the domain events
+            handlers,
+            handlers_services,
+            handlers_tracing,
+        )

@@ -45,6 +45,7 @@ from fangkong.zones.services.notices import issue_notice
 from fangkong.zones.services.schedules import task_key_prefix
 
 from . import notes
+from .june13_care import care_for_standstill
 from .june13_cast import (
     CAMPUS,
     ISOLATION_DAYS,
@@ -145,6 +146,7 @@ class _June13(Morning):
         self.alarm()
         self.mobilise()
         self.standstill()
+        care_for_standstill(user=self.user, zone=self.zone, at=self.at, note=self.note)
         self.targeted_rounds()
         self.retest_members()
         self.sample_units()

@@ -33,6 +33,12 @@ TASK_KIND_LABELS = {
     "case_clock": _("Overdue case investigation"),
     "follow_up_missed": _("Missed follow-up report"),
     "verification": _("Pushed-list verification"),
+    "request_overdue": _("Overdue resident request"),
+    "welfare_check": _("Welfare check"),
+    "care_dialysis": _("Dialysis escort"),
+    "care_refill": _("Medicine refill"),
+    "care_maternity": _("Maternity contact"),
+    "care_contact": _("Care call"),
     "other": _("Other"),
 }
 

@@ -23,10 +23,11 @@ from fangkong.demo.seed import clear_demo, seed_demo
 from fangkong.people.models import HealthStatus, Resident
 from fangkong.scenarios.june13 import run_june13
 from fangkong.scenarios.june13_cast import PAPER_COMMUNITY, PAPER_PEOPLE, find_places, plan_people
+from fangkong.services.models import MedicalTrip, ServiceRequest, TripState
 from fangkong.testing.models import RetestOrder, RetestState, Sample, Tube, TubeKind, TubeState
 from fangkong.testing.selectors import bulletin_phrase
 from fangkong.work.models import Task, TaskState
-from fangkong.zones.models import ZoneChange, ZoneStatus
+from fangkong.zones.models import Pass, ZoneChange, ZoneStatus
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 RESIDENTS = 2_000
@@ -39,7 +40,9 @@ STORY = [
     "zone_designated",  # 03:35 瓦屋李新居 stands still
     "note",  # 04:00 five units tested
     "pool_cleared",  # 09:40 the 20 single-tube retests negative
+    "note",  # 10:00 the standstill's elderly living alone visited
     "note",  # 12:00 the community's residents tested
+    "medical_trip",  # 12:20 one resident back from the hospital, trip closed
     "note",  # 15:45 all negative
     "zone_lifted",  # 16:54 lifted, with who and why
     "note",  # 16:54 the student and family stay home 7 days
@@ -285,3 +288,14 @@ def test_the_standstill_compound_is_tested_in_full_even_when_larger_than_the_sca
 def test_a_district_without_enough_people_tests_all_it_has():
     plan = plan_people(scale=1, xinju=10, yating=5, quarters=3, outside=30)
     assert plan == {"xinju": 10, "yating": 5, "quarters": 3, "school": 15, "company": 15}
+
+
+def test_the_standstills_elderly_are_visited_and_one_medical_trip_made_and_closed(replay):
+    checks = ServiceRequest.objects.filter(kind="welfare_check", channel="proactive")
+    assert checks.count() == replay.zone.elderly_alone > 0
+    assert set(checks.values_list("state", flat=True)) == {"fulfilled"}
+    trip = MedicalTrip.objects.get(request__resident__isnull=False)
+    assert trip.state == TripState.BACK
+    issued = Pass.objects.get(pk=trip.pass_id)
+    assert issued.zone_id == replay.zone.pk and issued.purpose == "medical"
+    assert local(trip.back_at).strftime("%H:%M") == "12:20"

@@ -1,0 +1,108 @@
+"""Reads over stock, packages and delivery runs, limited to the requesting user's area."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from .models import (
+    Allocation,
+    DeliveryRun,
+    GroupOrder,
+    HandoverState,
+    StockLot,
+    StockPoint,
+    SupplyPackage,
+)
+from .selectors import _require, _within
+
+
+@dataclass(frozen=True)
+class Balance:
+    point: str
+    item: str
+    unit: str
+    usable: int
+    expired: int
+
+
+def stock_balances(*, user) -> list[Balance]:
+    """Each point's stock by item in the user's area (and the district's warehouse above it)."""
+    _require(user, "view_requests")
+    today = timezone.localdate()
+    usable = Q(expires_on__isnull=True) | Q(expires_on__gt=today)
+    rows = (
+        StockLot.objects.filter(
+            _within(user.scope_code, "point__area_code") | Q(point__kind="warehouse")
+        )
+        .values("point__name", "item__name", "item__unit")
+        .annotate(usable=Sum("quantity", filter=usable), expired=Sum("quantity", filter=~usable))
+        .order_by("point__name", "item__name")
+    )
+    return [
+        Balance(
+            r["point__name"], r["item__name"], r["item__unit"], r["usable"] or 0, r["expired"] or 0
+        )
+        for r in rows
+    ]
+
+
+def stock_points(*, user) -> QuerySet[StockPoint]:
+    _require(user, "view_requests")
+    return StockPoint.objects.filter(_within(user.scope_code) | Q(kind="warehouse"))
+
+
+def packages(*, user) -> QuerySet[SupplyPackage]:
+    """Packages of zones meeting the user's area, with their hand-over counts."""
+    _require(user, "view_requests")
+    scope = user.scope_code
+    return (
+        SupplyPackage.objects.filter(
+            Q(runs__area_code=scope) | Q(runs__area_code__startswith=scope + "-")
+        )
+        .distinct()
+        .annotate(
+            households=Count("allocations", distinct=True),
+            handed=Count(
+                "allocations", filter=~Q(allocations__state=HandoverState.PENDING), distinct=True
+            ),
+        )
+    )
+
+
+def runs_of(*, user, package: SupplyPackage) -> QuerySet[DeliveryRun]:
+    _require(user, "view_requests")
+    return (
+        package.runs.filter(_within(user.scope_code))
+        .annotate(
+            households=Count("allocations"),
+            pending=Count("allocations", filter=Q(allocations__state=HandoverState.PENDING)),
+        )
+        .order_by("building_code")
+    )
+
+
+def get_package(*, user, pk: int) -> SupplyPackage | None:
+    return packages(user=user).filter(pk=pk).first()
+
+
+def get_run(*, user, pk: int) -> DeliveryRun | None:
+    _require(user, "view_requests")
+    return (
+        DeliveryRun.objects.filter(_within(user.scope_code), pk=pk)
+        .select_related("package")
+        .first()
+    )
+
+
+def run_allocations(*, user, run: DeliveryRun) -> list[Allocation]:
+    if get_run(user=user, pk=run.pk) is None:
+        return []
+    return list(run.allocations.select_related("household__building").order_by("household__code"))
+
+
+def group_orders(*, user) -> QuerySet[GroupOrder]:
+    _require(user, "view_requests")
+    return GroupOrder.objects.filter(_within(user.scope_code)).annotate(lines_count=Count("lines"))

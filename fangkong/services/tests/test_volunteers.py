@@ -1,0 +1,175 @@
+"""Volunteers and rosters: sign-up, review, assignment rules, hours, duty rota."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from devtools.fixtures import C11, G111, G112, G211, PASSWORD
+from fangkong.accounts.models import Role
+from fangkong.core.errors import RuleViolation
+from fangkong.services.models import Assignment, Volunteer
+from fangkong.services.services.volunteers import (
+    assign_volunteer,
+    check_in,
+    check_out,
+    create_shift,
+    on_duty,
+    put_on_duty,
+    review_volunteer,
+    sign_up_volunteer,
+    suggest_volunteers,
+)
+
+from .conftest import at
+
+pytestmark = pytest.mark.django_db
+VALID = at("2026-06-20 00:00")
+
+
+@pytest.fixture
+def volunteer(commander):
+    def make(grid=G111, skills=("delivery",), approve=True, **extra):
+        v = sign_up_volunteer(
+            name="赵志愿",
+            phone="13800001111",
+            grid_code=grid,
+            skills=skills,
+            test_valid_until=extra.pop("test_valid_until", VALID),
+            **extra,
+        )
+        return review_volunteer(user=commander, volunteer=v, approve=True) if approve else v
+
+    return make
+
+
+@pytest.fixture
+def shift(commander):
+    def make(start="2026-06-13 08:00", end="2026-06-13 12:00", **extra):
+        extra.setdefault("kind", "delivery")
+        extra.setdefault("area_code", G111)
+        extra.setdefault("skill", "delivery")
+        return create_shift(user=commander, starts_at=at(start), ends_at=at(end), **extra)
+
+    return make
+
+
+def test_sign_up_keeps_the_phone_encrypted_and_masked(volunteer):
+    v = volunteer(approve=False)
+    assert v.phone_masked == "138****1111"
+    assert "13800001111" not in v.phone_cipher
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"phone": "12"}, "phone"),
+        ({"grid_code": C11}, "grid_code"),
+        ({"skills": ["juggling"]}, "skills"),
+    ],
+)
+def test_a_bad_sign_up_is_refused_and_nothing_written(district, extra, field):
+    kwargs = {"name": "赵", "phone": "13800001111", "grid_code": G111} | extra
+    with pytest.raises(RuleViolation) as err:
+        sign_up_volunteer(**kwargs)
+    assert err.value.field == field
+    assert not Volunteer.objects.exists()
+
+
+def test_a_volunteer_on_two_shifts_at_once_is_refused(commander, volunteer, shift):
+    v = volunteer()
+    assign_volunteer(user=commander, shift=shift(), volunteer=v)
+    with pytest.raises(RuleViolation) as err:
+        assign_volunteer(
+            user=commander, shift=shift("2026-06-13 11:00", "2026-06-13 14:00"), volunteer=v
+        )
+    assert (err.value.field, err.value.code) == ("volunteer", "double_booked")
+    assert Assignment.objects.count() == 1
+    # Back to back is fine.
+    assign_volunteer(
+        user=commander, shift=shift("2026-06-13 12:00", "2026-06-13 14:00"), volunteer=v
+    )
+
+
+@pytest.mark.parametrize(
+    ("make", "code"),
+    [
+        ({"approve": False}, "not_approved"),
+        ({"skills": ("phone",)}, "skill"),
+        ({"test_valid_until": at("2026-06-13 10:00")}, "test"),
+    ],
+)
+def test_a_volunteer_who_does_not_fit_is_refused(commander, volunteer, shift, make, code):
+    with pytest.raises(RuleViolation) as err:
+        assign_volunteer(user=commander, shift=shift(), volunteer=volunteer(**make))
+    assert err.value.code == code
+
+
+def test_suggestions_put_the_same_grid_first_and_leave_out_the_busy(commander, volunteer, shift):
+    far = volunteer(grid=G112)
+    near = volunteer(grid=G111)
+    other_subdistrict = volunteer(grid=G211)
+    busy = volunteer(grid=G111)
+    assign_volunteer(user=commander, shift=shift(), volunteer=busy)
+    assert suggest_volunteers(shift=shift(capacity=3)) == [near, far]
+    assert other_subdistrict not in suggest_volunteers(shift=shift(capacity=3))
+
+
+def test_check_in_and_out_make_the_hours(commander, volunteer, shift):
+    a = assign_volunteer(user=commander, shift=shift(), volunteer=volunteer())
+    with pytest.raises(RuleViolation):
+        check_out(user=commander, assignment=a)
+    check_in(user=commander, assignment=a, now=at("2026-06-13 08:05"))
+    a = check_out(user=commander, assignment=a, now=at("2026-06-13 11:40"))
+    assert a.hours == Decimal("3.5")
+
+
+def test_the_duty_rota_names_who_is_on_and_refuses_two_duties_at_once(commander, make_user):
+    staff = make_user(Role.COMMUNITY_STAFF, C11)
+    put_on_duty(
+        user=commander,
+        area_code=C11,
+        staff=staff,
+        starts_at=at("2026-06-13 00:00"),
+        ends_at=at("2026-06-13 08:00"),
+    )
+    with pytest.raises(RuleViolation) as err:
+        put_on_duty(
+            user=commander,
+            area_code=C11,
+            staff=staff,
+            starts_at=at("2026-06-13 07:00"),
+            ends_at=at("2026-06-13 09:00"),
+        )
+    assert err.value.code == "double_booked"
+    on = on_duty(area_code=G111, at=at("2026-06-13 03:20"))
+    assert [d.user for d in on] == [staff]
+    assert on_duty(area_code=G111, at=at("2026-06-13 08:00")) == []
+
+
+def test_sign_up_review_assign_and_hours_through_the_pages(client, commander, shift):
+    page = client.post(
+        reverse("services:signup"),
+        {"name": "钱志愿", "phone": "13900002222", "grid_code": G111, "skills": ["delivery"]},
+    )
+    assert 'data-testid="signup-done"' in page.content.decode()
+    volunteer = Volunteer.objects.get()
+    client.login(username=commander.username, password=PASSWORD)
+    client.post(reverse("services:review", args=[volunteer.pk]), {"approve": "1"})
+    volunteer.refresh_from_db()
+    volunteer.test_valid_until = VALID
+    volunteer.save()
+    s = shift()
+    assert (
+        f'data-testid="assign-{volunteer.pk}"'
+        in client.get(reverse("services:shift", args=[s.pk])).content.decode()
+    )
+    client.post(reverse("services:shift", args=[s.pk]), {"assign": volunteer.pk})
+    a = Assignment.objects.get()
+    client.post(reverse("services:shift", args=[s.pk]), {"assignment": a.pk, "check_in": "1"})
+    client.post(reverse("services:shift", args=[s.pk]), {"assignment": a.pk, "check_out": "1"})
+    a.refresh_from_db()
+    assert a.checked_out_at is not None
+    assert client.get(reverse("services:volunteers")).status_code == 200

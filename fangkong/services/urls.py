@@ -1,0 +1,33 @@
+"""Pages under /services/ (namespace "services")."""
+
+from django.urls import path
+
+from . import views, views_counselling, views_supplies, views_trips, views_volunteers
+
+app_name = "services"
+urlpatterns = [
+    path("", views.board, name="board"),
+    path("requests/new/", views.raise_page, name="raise"),
+    path("requests/<int:pk>/", views.request_detail, name="request"),
+    path("requests/<int:pk>/trip/", views_trips.trip_plan, name="trip_plan"),
+    path("requests/<int:pk>/trip/<slug:step>/", views_trips.trip_step, name="trip_step"),
+    path(
+        "requests/<int:pk>/counsellor/",
+        views_counselling.counsellor_assign,
+        name="counsellor_assign",
+    ),
+    path(
+        "requests/<int:pk>/notes/new/", views_counselling.counselling_note, name="counselling_note"
+    ),
+    path("requests/<int:pk>/notes/", views_counselling.counselling_notes, name="counselling_notes"),
+    path("requests/<int:pk>/<slug:step>/", views.request_step, name="step"),
+    path("care/", views.care_list, name="care"),
+    path("volunteer/", views_volunteers.signup, name="signup"),
+    path("volunteers/", views_volunteers.volunteers, name="volunteers"),
+    path("volunteers/<int:pk>/review/", views_volunteers.review, name="review"),
+    path("shifts/<int:pk>/", views_volunteers.shift_page, name="shift"),
+    path("supplies/", views_supplies.supplies, name="supplies"),
+    path("supplies/packages/<int:pk>/", views_supplies.package_detail, name="package"),
+    path("supplies/runs/<int:pk>/", views_supplies.run_page, name="run"),
+    path("care/<int:resident_id>/", views.care_profile, name="care_profile"),
+]

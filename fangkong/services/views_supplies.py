@@ -1,0 +1,120 @@
+"""Supplies pages: stock and its movements, packages for a zone, the delivery run's phone page."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.accounts.permissions import can
+from fangkong.accounts.services import require_permission
+from fangkong.core.errors import RuleViolation
+from fangkong.core.http import add_rule_error, client_ip
+from fangkong.zones.selectors import get_zone, zones_for_user
+
+from . import supply_selectors
+from .forms import AllocateForm, HandoverForm, ReceiveForm
+from .models import SupplyItem
+from .services.deliveries import allocate_package, hand_over
+from .services.stock import receive_stock
+
+
+def _require(request: HttpRequest, action: str) -> None:
+    require_permission(
+        actor=request.user, action=action, object_type="supplies", ip=client_ip(request)
+    )
+
+
+@login_required
+def supplies(request: HttpRequest) -> HttpResponse:
+    """Stock by point and item, stock in, and the packages of the user's zones."""
+    _require(request, "view_requests")
+    may_handle = can(request.user, "handle_requests")
+    points = supply_selectors.stock_points(user=request.user)
+    zones = (
+        zones_for_user(request.user, status="active", summary=True)
+        if can(request.user, "view_zones")
+        else []
+    )
+    receive = ReceiveForm(
+        request.POST if "receive" in request.POST else None,
+        points=points,
+        items=SupplyItem.objects.all(),
+    )
+    allocate = AllocateForm(request.POST if "allocate" in request.POST else None, zones=zones)
+    if request.method == "POST" and may_handle:
+        try:
+            if "receive" in request.POST and receive.is_valid():
+                receive_stock(user=request.user, **receive.cleaned_data)
+                messages.success(request, _("Stock received."))
+                return redirect("services:supplies")
+            if "allocate" in request.POST and allocate.is_valid():
+                d = allocate.cleaned_data
+                zone = get_zone(user=request.user, pk=d["zone"])
+                if zone is None:
+                    raise Http404
+                package = allocate_package(
+                    user=request.user, zone=zone, name=d["name"], days=d["days"]
+                )
+                messages.success(request, _("Package allocated to every household of the zone."))
+                return redirect("services:package", package.pk)
+        except RuleViolation as exc:
+            add_rule_error(receive if "receive" in request.POST else allocate, exc)
+    return render(
+        request,
+        "services/supplies.html",
+        {
+            "balances": supply_selectors.stock_balances(user=request.user),
+            "packages": supply_selectors.packages(user=request.user)[:50],
+            "orders": supply_selectors.group_orders(user=request.user)[:50],
+            "receive": receive,
+            "allocate": allocate,
+            "may_handle": may_handle,
+        },
+    )
+
+
+@login_required
+def package_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request, "view_requests")
+    package = supply_selectors.get_package(user=request.user, pk=pk)
+    if package is None:
+        raise Http404
+    return render(
+        request,
+        "services/package.html",
+        {"package": package, "runs": supply_selectors.runs_of(user=request.user, package=package)},
+    )
+
+
+@login_required
+def run_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The courier's phone page: scan a household's code (or take a photo or signature)."""
+    _require(request, "view_requests")
+    run = supply_selectors.get_run(user=request.user, pk=pk)
+    if run is None:
+        raise Http404
+    form = HandoverForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            done = hand_over(user=request.user, run=run, **form.cleaned_data)
+        except RuleViolation as exc:
+            add_rule_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("%(code)s: %(state)s")
+                % {"code": done.household.code, "state": done.get_state_display()},
+            )
+            return redirect("services:run", run.pk)
+    return render(
+        request,
+        "services/run.html",
+        {
+            "run": run,
+            "form": form,
+            "allocations": supply_selectors.run_allocations(user=request.user, run=run),
+        },
+    )
