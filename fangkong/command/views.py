@@ -22,6 +22,7 @@ from fangkong.core.http import add_rule_error, client_ip
 from fangkong.geo.selectors import get_node
 from fangkong.geo.services import export_geojson
 from fangkong.governance.selectors import desk_summary
+from fangkong.services.selectors import request_board
 from fangkong.work.models import Task
 
 from . import selectors
@@ -49,6 +50,9 @@ def _dashboard_context(request: HttpRequest) -> dict:
         "map_rows": board.grid_rows,
         "may_manage": can(request.user, "manage_incidents"),
         "desk": desk_summary(user=request.user),
+        "requests": request_board(user=request.user)
+        if can(request.user, "view_requests")
+        else None,
     }
 
 
