@@ -183,6 +183,27 @@ def valid_barcode(barcode: str) -> bool:
     return len(barcode) == 12 and barcode.isdigit() and luhn.is_valid(barcode)
 
 
+def pool_rule_violation(*, round: TestingRound, capacity: int) -> RuleViolation | None:
+    """Why a people tube of `capacity` breaks the round's pool rule (None if it keeps it).
+
+    A pool may be smaller than the round's rule (the last tube of a queue, a single tube for
+    someone with symptoms) but never larger: a single-tube round takes single tubes only.
+    """
+    if capacity <= round.pool_size:
+        return None
+    if round.pool_size == 1:
+        message = _(
+            "This round tests single tubes (one person per tube): a tube of %(capacity)s "
+            "people breaks its pool rule."
+        ) % {"capacity": capacity}
+    else:
+        message = _(
+            "This round pools at most %(size)s people per tube (%(size)s:1): a tube of "
+            "%(capacity)s people breaks its pool rule."
+        ) % {"size": round.pool_size, "capacity": capacity}
+    return RuleViolation(field="capacity", code="pool_rule", message=message, status_code=409)
+
+
 @transaction.atomic
 def create_tubes(
     *,
@@ -211,6 +232,8 @@ def create_tubes(
         raise RuleViolation(
             field="capacity", code="range", message=_("A pool holds 1 to 20 people.")
         )
+    if kind == TubeKind.PEOPLE and (broken := pool_rule_violation(round=round, capacity=capacity)):
+        raise broken
     if kind == TubeKind.ENVIRONMENT and swab_points < 1:
         raise RuleViolation(
             field="swab_points",
