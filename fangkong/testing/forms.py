@@ -69,3 +69,18 @@ class PoolingForm(forms.Form):
     environment_points = forms.IntegerField(
         label=_("Environmental swab points"), required=False, min_value=0
     )
+
+
+class RosterForm(forms.Form):
+    place = forms.ChoiceField(label=_("Institution"))
+    file = forms.FileField(
+        label=_("Roster file"),
+        help_text=_(
+            "Excel (.xlsx) or CSV with the columns 姓名, 证件号码 and optionally 证件类型, "
+            "联系电话 and 班级/部门. It replaces the institution's roster."
+        ),
+    )
+
+    def __init__(self, *args, places, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["place"].choices = [(p.pk, f"{p} ({p.code})") for p in places]

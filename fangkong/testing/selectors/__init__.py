@@ -19,8 +19,10 @@ from .coverage import (
     untested_residents,
 )
 from .figures import bulletin_phrase, merged_statistics, round_statistics
+from .phase import RoundPhase, round_phase, round_phases, sampling_q, window_over
 from .results import AreaResults, last_positive_samples, results_by_area
 from .retests import open_retests, retest_counts
+from .rosters import roster_places, round_rosters
 from .scope import (
     active_rounds,
     get_round,
@@ -29,6 +31,7 @@ from .scope import (
     round_prefixes,
     rounds_for_user,
 )
+from .targets import Targets, round_targets
 from .tubes import (
     OVERDUE_DEFAULTS,
     OverdueTube,
@@ -47,6 +50,8 @@ __all__ = [
     "Coverage",
     "GridCoverage",
     "OverdueTube",
+    "RoundPhase",
+    "Targets",
     "TubeFigures",
     "active_rounds",
     "bulletin_phrase",
@@ -63,13 +68,20 @@ __all__ = [
     "resident_q",
     "results_by_area",
     "retest_counts",
+    "roster_places",
     "round_coverage",
+    "round_phase",
+    "round_phases",
     "round_prefixes",
+    "round_rosters",
     "round_statistics",
+    "round_targets",
     "rounds_for_user",
+    "sampling_q",
     "tested_by_area",
     "tested_by_home",
     "tube_figures",
     "untested_by_building",
     "untested_residents",
+    "window_over",
 ]

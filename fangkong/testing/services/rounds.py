@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from stdnum import luhn
@@ -76,6 +76,11 @@ def create_round(
             field="pool_size", code="range", message=_("A pool holds 1 to 20 people.")
         )
     starts_at = starts_at or timezone.now()
+    hours = (
+        settings.FANGKONG_RETEST_DEADLINE_HOURS
+        if kind == RoundKind.RETEST
+        else settings.FANGKONG_COMPLETION_TARGET_HOURS
+    )
     return TestingRound.objects.create(
         name=name.strip(),
         kind=kind,
@@ -84,7 +89,7 @@ def create_round(
         pool_group=pool_group,
         pool_size=size,
         starts_at=starts_at,
-        due_at=due_at or starts_at + dt.timedelta(hours=settings.FANGKONG_COMPLETION_TARGET_HOURS),
+        due_at=due_at or starts_at + dt.timedelta(hours=hours),
         parent=parent,
         created_by=user if getattr(user, "pk", None) and hasattr(user, "password") else None,
     )
@@ -137,6 +142,15 @@ def close_round(*, round: TestingRound, user, now: dt.datetime | None = None) ->
     """End a round's sampling: from now on it takes no new samples (a tablet's replays are
     still answered); its tubes go on to the lab and its results and coverage stand."""
     return _end_round(round, user, RoundStatus.CLOSED, now)
+
+
+def close_due_rounds(*, now: dt.datetime | None = None) -> int:
+    """Store the closure of every sampling round whose window has ended, closed at its
+    window's end (a job: re-running it closes nothing twice). Returns how many it closed."""
+    now = now or timezone.now()
+    return TestingRound.objects.filter(
+        status=RoundStatus.ACTIVE, due_at__isnull=False, due_at__lte=now
+    ).update(status=RoundStatus.CLOSED, closed_at=F("due_at"), updated_at=now)
 
 
 def add_station(
