@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from fangkong.core.areas import AreaCode, is_within
 from fangkong.people.models import ResidentStatus
@@ -103,26 +103,23 @@ def _roster_targets(rounds: dict[int, list[str]], out: dict[int, Targets]) -> No
 
 
 def _retest_targets(rounds: dict[int, list[str]], out: dict[int, Targets]) -> None:
-    """The people ordered to each retest round, by the grid of their order, in view."""
-    rows = list(
+    """The people ordered to each retest round, by the grid of their order, in view, and
+    whether each was sampled in it: one query."""
+    sampled = RoundMember.objects.filter(
+        round_id=OuterRef("retest_round_id"), resident_id=OuterRef("resident_id")
+    )
+    rows = (
         RetestOrder.objects.filter(retest_round_id__in=list(rounds))
-        .values_list("retest_round_id", "area_code", "resident_id")
+        .annotate(sampled=Exists(sampled))
+        .values_list("retest_round_id", "area_code", "resident_id", "sampled")
         .distinct()
     )
-    sampled = _sampled(
-        list(rounds),
-        Q(
-            resident_id__in=RetestOrder.objects.filter(retest_round_id__in=list(rounds)).values(
-                "resident_id"
-            )
-        ),
-    )
     seen: set[tuple[int, int]] = set()
-    for round_id, area, resident in rows:
+    for round_id, area, resident, was_sampled in rows:
         if (round_id, resident) in seen or not _under(area, rounds[round_id]):
             continue
         seen.add((round_id, resident))
-        out[round_id].add(AreaCode(area).grid, (round_id, resident) in sampled)
+        out[round_id].add(AreaCode(area).grid, was_sampled)
 
 
 def round_targets(*, rounds: Sequence[tuple[TestingRound, list[str]]]) -> dict[int, Targets]:

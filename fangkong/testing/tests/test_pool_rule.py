@@ -30,7 +30,7 @@ def test_a_single_tube_round_refuses_a_tube_of_twenty(single_round):
     with pytest.raises(RuleViolation) as refused:
         create_tubes(round=single_round, count=1, capacity=20)
     assert refused.value.code == "pool_rule" and refused.value.status_code == 409
-    assert "single tubes" in str(refused.value)
+    assert "单采单检" in str(refused.value)
     assert not Tube.objects.filter(round=single_round).exists()
     (single,) = create_tubes(round=single_round, count=1)
     assert single.capacity == 1
@@ -53,7 +53,7 @@ def test_the_tube_api_refuses_a_tube_of_twenty_in_a_single_tube_round(
     )
     assert answer.status_code == 409, answer.content
     assert answer.json()["errors"][0]["code"] == "pool_rule"
-    assert "pool rule" in answer.json()["errors"][0]["message"]
+    assert "混采规则" in answer.json()["errors"][0]["message"]
     made = client.post(url, {"count": 2}, content_type="application/json", headers=headers)
     assert made.status_code == 201, made.content
     assert made.json()["capacity"] == 1 and len(made.json()["barcodes"]) == 2
