@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import operator
+from typing import Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
@@ -144,10 +145,11 @@ def post_seal(request: HttpRequest, barcode: str):
 
 
 class TubesIn(Schema):
-    count: int = Field(..., ge=1, le=10_000)
+    # A device asks for a sheet or a box of tubes; more at once are made from the CLI.
+    count: int = Field(..., ge=1, le=1000)
     capacity: int | None = Field(None, ge=1, le=20)
-    kind: str = "people"
-    swab_points: int = 0
+    kind: Literal["people", "environment"] = "people"
+    swab_points: int = Field(0, ge=0, le=100)
 
 
 class TubesOut(Schema):

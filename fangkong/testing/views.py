@@ -94,6 +94,9 @@ def round_create(request: HttpRequest) -> HttpResponse:
                 user=user,
                 pool_group=d["pool_group"],
                 pool_size=d["pool_size"],
+                kind=d["kind"] or RoundKind.MASS,
+                starts_at=d["starts_at"],
+                due_at=d["due_at"],
             )
         except PermissionDeniedError:
             raise

@@ -76,6 +76,12 @@ def create_round(
             field="pool_size", code="range", message=_("A pool holds 1 to 20 people.")
         )
     starts_at = starts_at or timezone.now()
+    if due_at is not None and due_at <= starts_at:
+        raise RuleViolation(
+            field="due_at",
+            code="order",
+            message=_("Sampling closes after it starts."),
+        )
     hours = (
         settings.FANGKONG_RETEST_DEADLINE_HOURS
         if kind == RoundKind.RETEST

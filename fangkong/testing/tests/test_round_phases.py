@@ -118,3 +118,30 @@ def test_the_round_page_shows_the_phase_and_closes_by_hand(client, mass_round, c
     page = client.get(reverse("testing:round", args=[mass_round.pk])).content.decode()
     assert 'data-phase="closed">采样结束<' in page
     assert 'data-testid="round-close-form"' not in page
+
+
+def test_the_new_round_form_schedules_a_round_with_its_sampling_window(client, commander):
+    client.force_login(commander)
+    url = reverse("testing:round_new")
+    start = timezone.localtime() + 24 * HOUR
+    fields = {"name": "明日筛查", "areas": [D], "pool_group": "general", "kind": "targeted"}
+    refused = client.post(
+        url,
+        {
+            **fields,
+            "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+            "due_at": (start - HOUR).strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+    assert refused.status_code == 422 and "采样截止时间须晚于开始时间" in refused.content.decode()
+    made = client.post(
+        url,
+        {
+            **fields,
+            "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+            "due_at": (start + 6 * HOUR).strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+    assert made.status_code == 302
+    page = client.get(made["Location"]).content.decode()
+    assert 'data-phase="scheduled">未开始<' in page
