@@ -12,7 +12,7 @@ import operator
 from typing import Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import BaseModel, Field
 
 from .services.registration import BatchResult, SampleItem, register_samples, station_for
@@ -172,8 +172,11 @@ def post_tubes(request: HttpRequest, round_id: int, body: TubesIn):
         user=None,
     )
     capacity = tubes[0].capacity if tubes else round_.pool_size
-    return 201, {
-        "round_id": round_.pk,
-        "capacity": capacity,
-        "barcodes": [t.barcode for t in tubes],
-    }
+    return Status(
+        201,
+        {
+            "round_id": round_.pk,
+            "capacity": capacity,
+            "barcodes": [t.barcode for t in tubes],
+        },
+    )
