@@ -32,6 +32,10 @@ from ..models import (
     TubeKind,
 )
 
+# How long after its window's end a round still takes samples taken inside the window (a
+# tablet that was offline uploads its queue), before its closure is stored.
+LATE_UPLOADS = dt.timedelta(hours=12)
+
 
 def common_area(codes: Sequence[str]) -> str:
     """The deepest area node containing all `codes`."""
@@ -151,11 +155,13 @@ def close_round(*, round: TestingRound, user, now: dt.datetime | None = None) ->
 
 
 def close_due_rounds(*, now: dt.datetime | None = None) -> int:
-    """Store the closure of every sampling round whose window has ended, closed at its
-    window's end (a job: re-running it closes nothing twice). Returns how many it closed."""
+    """Store the closure of every sampling round whose window ended more than `LATE_UPLOADS`
+    ago, closed at its window's end (a job: re-running it closes nothing twice). Returns how
+    many it closed. Until then samples taken inside the window are still taken (a tablet's
+    offline queue), those taken after it refused; every reader already sees it closed."""
     now = now or timezone.now()
     return TestingRound.objects.filter(
-        status=RoundStatus.ACTIVE, due_at__isnull=False, due_at__lte=now
+        status=RoundStatus.ACTIVE, due_at__isnull=False, due_at__lte=now - LATE_UPLOADS
     ).update(status=RoundStatus.CLOSED, closed_at=F("due_at"), updated_at=now)
 
 

@@ -29,7 +29,6 @@ from django.utils.translation import gettext_lazy as _
 from fangkong.core.db import bulk
 
 from ..models import RetestState, RoundKind, RoundStatus, Station, TestingRound, TubeState
-from ..selectors.phase import window_over
 from .sample_checks import (
     Facts,
     Tube,
@@ -159,15 +158,10 @@ class SampleStore:
         fresh = answer_replays(batch.live, facts.replays, batch.station)
         if not fresh:
             return None
-        if facts.status != RoundStatus.ACTIVE or window_over(batch.round_, batch.now):
+        if facts.status != RoundStatus.ACTIVE:
             # The round's status as read now (not as cached): a closed round takes no new
-            # samples but still answers replays. Its window's end closes it too, before
-            # anyone stores the closure.
-            closed = (
-                rule("station", "round_closed", _("This station's round is not sampling."))
-                if facts.status != RoundStatus.ACTIVE
-                else rule("station", "window_closed", _("This round's sampling window has ended."))
-            )
+            # samples but still answers replays.
+            closed = rule("station", "round_closed", _("This station's round is not sampling."))
             for p in fresh:
                 p.outcome.reject(closed)
             return None

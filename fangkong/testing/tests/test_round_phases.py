@@ -77,6 +77,14 @@ def test_sampling_closes_at_the_end_of_its_window(
     late = register_samples(station=station, items=[item(tube, residents[0], now)], actor=tablet)
     assert [(o.status, o.code) for o in late.items] == [("rejected", "window_closed")]
 
+    # A tablet's offline queue still brings the swabs taken inside the window.
+    on_time = register_samples(
+        station=station, items=[item(tube, residents[1], round_.due_at - HOUR)], actor=tablet
+    )
+    assert on_time.accepted == 1
+
+    assert close_due_rounds(now=now) == 0  # late uploads may still come
+    now += 12 * HOUR
     assert close_due_rounds(now=now) == 1
     round_.refresh_from_db()
     assert (round_.status, round_.closed_at) == (RoundStatus.CLOSED, round_.due_at)
@@ -85,7 +93,7 @@ def test_sampling_closes_at_the_end_of_its_window(
 
 def test_the_command_line_closes_due_rounds(district, commander):
     create_round(
-        name="旧轮次", scope_codes=[D], user=commander, starts_at=timezone.now() - 48 * HOUR
+        name="旧轮次", scope_codes=[D], user=commander, starts_at=timezone.now() - 72 * HOUR
     )
     out = io.StringIO()
     call_command("rounds", "close-due", stdout=out)
