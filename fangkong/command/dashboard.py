@@ -23,6 +23,7 @@ from fangkong.people.selectors import IN_SCOPE_RESIDENCY, population_by_grid, sc
 from fangkong.testing.models import RetestState, RoundKind, TestingRound
 from fangkong.testing.selectors import (
     OverdueTube,
+    Targets,
     TubeFigures,
     active_rounds,
     bulletin_phrase,
@@ -30,6 +31,7 @@ from fangkong.testing.selectors import (
     resident_q,
     retest_counts,
     round_statistics,
+    round_targets,
     tested_by_area,
     tested_by_home,
     tube_figures,
@@ -141,6 +143,7 @@ class _Counts:
     fine_people: dict[tuple, int] = field(default_factory=dict)
     tested: dict[int, dict[str, int]] = field(default_factory=dict)
     fine_tested: dict[int, dict[tuple, int]] = field(default_factory=dict)
+    targets: dict[int, Targets] = field(default_factory=dict)
 
     def __post_init__(self):
         self.tested = {pk: {} for pk in self.ids}
@@ -174,13 +177,39 @@ def _count_people(user, active: list, progress: dict, counts: _Counts) -> None:
         counts.fine_tested.update(
             tested_by_home(round_ids=fine_ids, prefixes=fine_prefixes, scope=scope)
         )
+    counts.targets = round_targets(rounds=active)
     for pk, row in progress.items():
+        listed = counts.targets[pk]
+        if listed.only_listed:  # a retest round: the people ordered, not the area
+            row.residents, row.tested = listed.expected_total, listed.tested_total
+            continue
         row.residents = _sum_for(row.prefixes, counts.grid_people, counts.fine_people)
         row.tested = _sum_for(row.prefixes, counts.tested[pk], counts.fine_tested[pk])
+        row.residents += listed.expected_total  # institution rosters
+        row.tested += listed.tested_total
 
 
-def dashboard(*, user, now: dt.datetime | None = None) -> Dashboard:
-    """Everything on the command dashboard for the user's scope, in a fixed number of queries."""
+def map_round(rounds: list[RoundProgress], *, chosen: int | None = None) -> RoundProgress | None:
+    """The round the coverage map colours: the one chosen, else the latest with activity
+    (the newest tube opened), else the newest mass round. A routine round at 0.3 % does not
+    paint the district red while the rounds of the day are elsewhere."""
+    by_pk = {r.round.pk: r for r in rounds}
+    if chosen in by_pk:
+        return by_pk[chosen]
+    active = [r for r in rounds if r.tubes.last_opened_at is not None]
+    if active:
+        return max(active, key=lambda r: (r.tubes.last_opened_at, r.round.pk))
+    return next(
+        (r for r in rounds if r.round.kind == RoundKind.MASS),
+        next((r for r in rounds if r.round.kind != RoundKind.RETEST), None),
+    )
+
+
+def dashboard(
+    *, user, now: dt.datetime | None = None, map_round_id: int | None = None
+) -> Dashboard:
+    """Everything on the command dashboard for the user's scope, in a fixed number of queries;
+    the coverage map shows `map_round_id` if it is one of the active rounds (`map_round`)."""
     require_view(user)
     now = now or timezone.now()
     scope = user.scope_code
@@ -189,7 +218,7 @@ def dashboard(*, user, now: dt.datetime | None = None) -> Dashboard:
     board.may_see_people = may_see_people
 
     # Testing progress of the active rounds ------------------------------------------------
-    active = active_rounds(user=user, limit=MAX_ROUNDS)
+    active = active_rounds(user=user, limit=MAX_ROUNDS, now=now)
     ids = [r.pk for r, _ in active]
     progress = {r.pk: RoundProgress(round=r, prefixes=p) for r, p in active}
     counts = _Counts(ids)
@@ -199,14 +228,9 @@ def dashboard(*, user, now: dt.datetime | None = None) -> Dashboard:
         _tubes(board, progress, ids, scope, now)
         _statistics(progress, ids)
     board.rounds = [progress[pk] for pk in ids]
-    board.primary = next(
-        (r for r in board.rounds if r.round.kind == RoundKind.MASS),
-        next((r for r in board.rounds if r.round.kind != RoundKind.RETEST), None),
-    )
+    board.primary = map_round(board.rounds, chosen=map_round_id)
     grid_names: dict[str, str] = {}
-    board.grid_rows = _grid_rows(
-        scope, board.primary, counts.grid_people, counts.tested, counts.fine_tested, grid_names
-    )
+    board.grid_rows = _grid_rows(scope, board.primary, counts, grid_names)
 
     # Zones, incidents, tasks, people ------------------------------------------------------
     if can(user, "view_zones"):
@@ -249,21 +273,19 @@ def _statistics(progress: dict, ids: list[int]) -> None:
 
 
 def _grid_rows(
-    scope: str,
-    primary: RoundProgress | None,
-    people: dict,
-    tested: dict,
-    fine_tested: dict,
-    names: dict[str, str],
+    scope: str, primary: RoundProgress | None, counts: _Counts, names: dict[str, str]
 ) -> list[dict]:
-    """Coverage by grid for the map and the table: the primary round (the newest mass round)."""
+    """Coverage by grid for the map and the table: the map's round (`map_round`), with its
+    roster members, or a retest round's ordered people instead of the residents."""
     english = _english()
     grids = Grid.objects.filter(within_q(scope, "code")).values_list("code", "name_zh", "name_en")
     if primary is None:
         return []
+    pk = primary.round.pk
+    listed = counts.targets.get(pk) or Targets()
     coarse = [p for p in primary.prefixes if _depth(p) <= 4]
     fine_by_grid: dict[str, int] = {}
-    for (building, _household), n in fine_tested.get(primary.round.pk, {}).items():
+    for (building, _household), n in counts.fine_tested.get(pk, {}).items():
         if building:
             fine_by_grid[_grid_of(building)] = fine_by_grid.get(_grid_of(building), 0) + n
     rows = []
@@ -273,13 +295,17 @@ def _grid_rows(
         if not inside:
             continue
         whole = any(is_within(code, p) for p in coarse)
-        residents = people.get(code, 0) if whole else None
-        done = tested.get(primary.round.pk, {}).get(code, 0) if whole else fine_by_grid.get(code, 0)
+        residents = counts.grid_people.get(code, 0) if whole else 0
+        done = counts.tested.get(pk, {}).get(code, 0) if whole else fine_by_grid.get(code, 0)
+        if listed.only_listed:
+            residents = done = 0
+        residents += listed.expected.get(code, 0)
+        done += listed.tested.get(code, 0)
         rows.append(
             {
                 "code": code,
                 "name": names[code],
-                "residents": residents if residents is not None else 0,
+                "residents": residents,
                 "tested": done,
                 "percent": round(100 * done / residents, 1) if residents else None,
             }

@@ -44,9 +44,15 @@ def poll_seconds() -> int:
 
 
 def _dashboard_context(request: HttpRequest) -> dict:
-    board = read_dashboard(user=request.user)
+    chosen = request.GET.get("round", "")
+    board = read_dashboard(
+        user=request.user, map_round_id=int(chosen) if chosen.isdigit() else None
+    )
     return {
         "board": board,
+        "map_round_param": f"?round={board.primary.round.pk}"
+        if chosen.isdigit() and board.primary
+        else "",
         "map_rows": board.grid_rows,
         "may_manage": can(request.user, "manage_incidents"),
         "desk": desk_summary(user=request.user),

@@ -19,9 +19,13 @@ from django.db import InterfaceError, OperationalError, close_old_connections, c
 from django_tasks_db.management.commands.db_worker import Worker
 
 from fangkong.command.services.outbox import OutboxPass, run_outbox_pass
+from fangkong.testing.services.rounds import close_due_rounds
 
 log = logging.getLogger("fangkong.worker")
 DATABASE_DOWN = (OperationalError, InterfaceError)
+
+
+CLOSE_ROUNDS_EVERY = 30  # outbox passes: about a minute at the default interval
 
 
 class OutboxLoop(threading.Thread):
@@ -48,6 +52,10 @@ class OutboxLoop(threading.Thread):
     def run_once(self) -> OutboxPass | None:
         close_old_connections()  # a connection the database dropped is replaced here
         try:
+            if self.passes % CLOSE_ROUNDS_EVERY == 0:
+                # Rounds whose window ended take no samples anyway; storing their closure
+                # now and then keeps their status true for every other reader.
+                close_due_rounds()
             result = run_outbox_pass(limit=self.limit)
         except DATABASE_DOWN as exc:
             log.warning("outbox pass: database unavailable (%s); retrying", type(exc).__name__)

@@ -1,4 +1,4 @@
-"""Testing API: sample registration (the hot path) and tube sealing.
+"""Testing API: sample registration (the hot path), tube registration and sealing.
 
 POST /api/v1/testing/samples takes a batch of up to 500 items and answers every item as
 accepted or rejected with field and reason; accepted items are committed together.
@@ -9,13 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import operator
+from typing import Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import BaseModel, Field
 
 from .services.registration import BatchResult, SampleItem, register_samples, station_for
-from .services.transport import seal_tube
+from .services.rounds import create_tubes
+from .services.transport import seal_tube, tube_round
 
 router = Router(tags=["testing"])
 
@@ -140,3 +142,41 @@ class SealOut(Schema):
 def post_seal(request: HttpRequest, barcode: str):
     """Seal a tube before it is full."""
     return seal_tube(barcode=barcode, actor=request.actor)
+
+
+class TubesIn(Schema):
+    # A device asks for a sheet or a box of tubes; more at once are made from the CLI.
+    count: int = Field(..., ge=1, le=1000)
+    capacity: int | None = Field(None, ge=1, le=20)
+    kind: Literal["people", "environment"] = "people"
+    swab_points: int = Field(0, ge=0, le=100)
+
+
+class TubesOut(Schema):
+    round_id: int
+    capacity: int
+    barcodes: list[str]
+
+
+@router.post("/rounds/{round_id}/tubes", response={201: TubesOut})
+def post_tubes(request: HttpRequest, round_id: int, body: TubesIn):
+    """Register new tubes for a round (a label printer, a station's tablet). A tube larger
+    than the round's pool rule is refused (409, code `pool_rule`)."""
+    round_ = tube_round(round_id=round_id, actor=request.actor)  # authorises the device
+    tubes = create_tubes(
+        round=round_,
+        count=body.count,
+        capacity=body.capacity,
+        kind=body.kind,
+        swab_points=body.swab_points,
+        user=None,
+    )
+    capacity = tubes[0].capacity if tubes else round_.pool_size
+    return Status(
+        201,
+        {
+            "round_id": round_.pk,
+            "capacity": capacity,
+            "barcodes": [t.barcode for t in tubes],
+        },
+    )

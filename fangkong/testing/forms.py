@@ -12,7 +12,7 @@ from fangkong.core.areas import AreaCode
 from fangkong.geo.models import Community, Grid, Subdistrict
 from fangkong.geo.selectors import get_node
 
-from .models import PoolGroup
+from .models import PoolGroup, RoundKind
 from .planning import MAX_POOL
 
 
@@ -30,6 +30,25 @@ class RoundForm(forms.Form):
         min_value=1,
         max_value=MAX_POOL,
         help_text=_("Leave empty to use the group's pool size."),
+    )
+
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[(k, RoundKind(k).label) for k in (RoundKind.MASS, RoundKind.TARGETED)],
+        initial=RoundKind.MASS,
+        required=False,
+    )
+    starts_at = forms.DateTimeField(
+        label=_("Sampling starts"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text=_("Leave empty to start now; a later start makes the round scheduled."),
+    )
+    due_at = forms.DateTimeField(
+        label=_("Sampling closes"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text=_("Leave empty for the national completion target after the start."),
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -69,3 +88,18 @@ class PoolingForm(forms.Form):
     environment_points = forms.IntegerField(
         label=_("Environmental swab points"), required=False, min_value=0
     )
+
+
+class RosterForm(forms.Form):
+    place = forms.ChoiceField(label=_("Institution"))
+    file = forms.FileField(
+        label=_("Roster file"),
+        help_text=_(
+            "Excel (.xlsx) or CSV with the columns 姓名, 证件号码 and optionally 证件类型, "
+            "联系电话 and 班级/部门. It replaces the institution's roster."
+        ),
+    )
+
+    def __init__(self, *args, places, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["place"].choices = [(p.pk, f"{p} ({p.code})") for p in places]

@@ -78,6 +78,14 @@ class TestingRound(TimeStampedModel):
         related_name="retest_rounds",
         verbose_name=_("round being retested"),
     )
+    # Institutions tested in the round besides the residents of its areas (targeted rounds
+    # of schools, companies, building sites): their people are counted as expected.
+    rosters = models.ManyToManyField(
+        "InstitutionRoster",
+        blank=True,
+        related_name="rounds",
+        verbose_name=_("institution rosters"),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -386,3 +394,7 @@ class RetestOrder(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.resident_id} ← {self.source_tube_id}"
+
+
+# Rosters are in their own module (the size limit), imported so Django finds them here.
+from .models_rosters import InstitutionRoster, RosterMember  # noqa: E402, F401

@@ -23,6 +23,7 @@ urlpatterns = [
     ),
     path("rounds/<int:pk>/doorknock/", views_doorknock.doorknock_generate, name="doorknock"),
     path("rounds/<int:pk>/close/", views.round_close, name="round_close"),
+    path("rounds/<int:pk>/roster/", views.round_roster, name="round_roster"),
     path("rounds/<int:pk>/grid/", views_doorknock.grid_work, name="grid_work"),
     path("tasks/<int:pk>/done/", views_doorknock.task_done, name="task_done"),
     path("pooling/", views.pooling, name="pooling"),

@@ -28,10 +28,11 @@ from fangkong.geo.selectors import ancestors, get_node
 from fangkong.work.models import TaskState
 
 from . import selectors
-from .forms import PoolingForm, RoundForm
-from .models import DEFAULT_POOL_SIZES, PoolGroup, TestingRound, TubeState
+from .forms import PoolingForm, RosterForm, RoundForm
+from .models import DEFAULT_POOL_SIZES, PoolGroup, RoundKind, TestingRound, TubeState
 from .page_access import area_param, grid_scope, round_for_request, view_node
 from .planning import PoolingInputError, advise_pooling, plan_round
+from .services.rosters import attach_roster, import_roster
 from .services.rounds import close_round, create_round
 
 
@@ -60,8 +61,10 @@ def round_list(request: HttpRequest) -> HttpResponse:
 
 
 def _render_rounds(request: HttpRequest, form, status: int = 200) -> HttpResponse:
+    rounds = selectors.rounds_for_user(request.user)
+    phases = selectors.round_phases(rounds=rounds, now=timezone.now())
     context = {
-        "rounds": selectors.rounds_for_user(request.user),
+        "rounds": [(r, phases[r.pk]) for r in rounds],
         "form": form,
         "pool_defaults": [(PoolGroup(g).label, n) for g, n in DEFAULT_POOL_SIZES.items()],
         "is_grid_worker": grid_scope(request.user) is not None,
@@ -91,6 +94,9 @@ def round_create(request: HttpRequest) -> HttpResponse:
                 user=user,
                 pool_group=d["pool_group"],
                 pool_size=d["pool_size"],
+                kind=d["kind"] or RoundKind.MASS,
+                starts_at=d["starts_at"],
+                due_at=d["due_at"],
             )
         except PermissionDeniedError:
             raise
@@ -145,19 +151,62 @@ def _live_context(request: HttpRequest, round_: TestingRound, area: str | None) 
 @require_GET
 def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     round_ = round_for_request(request, pk)
+    return _render_round(request, round_)
+
+
+def _render_round(
+    request: HttpRequest, round_: TestingRound, *, roster_form=None, problems=(), status=200
+) -> HttpResponse:
     area = area_param(request)
     context = _live_context(request, round_, area)
     user = request.user
     node = context["node"]
+    can_manage = bool(node) and selectors.may_manage_rounds(user, node)
+    if can_manage and roster_form is None and round_.kind != RoundKind.RETEST:
+        roster_form = RosterForm(places=selectors.roster_places(user=user, round=round_))
     context.update(
         breadcrumbs=ancestors(node) if node else [],
         node_obj=get_node(node) if node else None,
         can_export=bool(node) and can(user, "export_residents", node),
-        can_manage=bool(node) and selectors.may_manage_rounds(user, node),
+        can_manage=can_manage,
         area_names=_area_names(round_.scope_codes),
         query=urlencode({"area": area}) if area else "",
+        phase=selectors.round_phase(round=round_, now=timezone.now()),
+        rosters=selectors.round_rosters(user=user, round=round_),
+        roster_form=roster_form,
+        roster_problems=problems,
     )
-    return render(request, "testing/round_detail.html", context)
+    return render(request, "testing/round_detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def round_roster(request: HttpRequest, pk: int) -> HttpResponse:
+    """Import an institution's roster (Excel or CSV) and add it to the round's scope."""
+    round_ = round_for_request(request, pk, action="manage_rounds")
+    places = selectors.roster_places(user=request.user, round=round_)
+    form = RosterForm(request.POST, request.FILES, places=places)
+    if not form.is_valid():
+        return _render_round(request, round_, roster_form=form, status=422)
+    place = places.get(pk=form.cleaned_data["place"])
+    upload = form.cleaned_data["file"]
+    try:
+        result = import_roster(place=place, source=upload, filename=upload.name, user=request.user)
+        if result.roster is not None:
+            attach_roster(round=round_, roster=result.roster, user=request.user)
+    except RuleViolation as exc:
+        add_rule_error(form, exc)
+        return _render_round(request, round_, roster_form=form, status=422)
+    if result.problems:
+        return _render_round(
+            request, round_, roster_form=form, problems=result.problems, status=422
+        )
+    messages.success(
+        request,
+        _("Roster of %(place)s imported: %(n)s people (%(new)s not in the registry before).")
+        % {"place": place, "n": result.members, "new": result.registered},
+    )
+    return redirect(reverse("testing:round", args=[round_.pk]))
 
 
 def _area_names(codes: list[str]) -> list[tuple[str, str]]:

@@ -27,6 +27,7 @@ from fangkong.core.errors import RuleViolation
 from fangkong.core.http import client_ip
 
 from .models import RoundStatus, Station, Tube, TubeKind, TubeState
+from .services.rounds import pool_rule_violation
 
 # Placeholder the page swaps for a scanned barcode when it builds the seal and tube URLs.
 BARCODE_SLOT = "BARCODE"
@@ -144,6 +145,10 @@ def _tube_problem(tube: Tube | None, station: Station) -> RuleViolation | None:
             code="not_open",
             message=_("This tube is sealed: take a new tube."),
             status_code=409,
+        )
+    if broken := pool_rule_violation(round=station.round, capacity=tube.capacity):
+        return RuleViolation(
+            field="tube_barcode", code=broken.code, message=broken.message, status_code=409
         )
     if tube.station_id not in (None, station.pk):
         return RuleViolation(

@@ -19,6 +19,7 @@ from .coverage import (
     untested_residents,
 )
 from .figures import bulletin_phrase, merged_statistics, round_statistics
+from .phase import RoundPhase, round_phase, round_phases, sampling_q, window_over
 from .results import (
     AreaResults,
     last_positive_samples,
@@ -27,6 +28,7 @@ from .results import (
     single_tube_person,
 )
 from .retests import open_retests, retest_counts
+from .rosters import roster_places, round_rosters
 from .scope import (
     active_rounds,
     get_round,
@@ -35,6 +37,7 @@ from .scope import (
     round_prefixes,
     rounds_for_user,
 )
+from .targets import Targets, round_targets
 from .tubes import (
     OVERDUE_DEFAULTS,
     OverdueTube,
@@ -53,6 +56,8 @@ __all__ = [
     "Coverage",
     "GridCoverage",
     "OverdueTube",
+    "RoundPhase",
+    "Targets",
     "TubeFigures",
     "active_rounds",
     "bulletin_phrase",
@@ -70,14 +75,21 @@ __all__ = [
     "resident_q",
     "results_by_area",
     "retest_counts",
+    "roster_places",
     "round_coverage",
+    "round_phase",
+    "round_phases",
     "round_prefixes",
+    "round_rosters",
     "round_statistics",
+    "round_targets",
     "rounds_for_user",
+    "sampling_q",
     "single_tube_person",
     "tested_by_area",
     "tested_by_home",
     "tube_figures",
     "untested_by_building",
     "untested_residents",
+    "window_over",
 ]

@@ -24,7 +24,7 @@ from fangkong.people.models import Resident, ResidentStatus
 from fangkong.people.selectors import IN_SCOPE_RESIDENCY, population_by_grid, scoped_residents
 from fangkong.work.models import Task
 
-from ..models import RoundMember, RoundTally, Sample, TestingRound
+from ..models import RetestOrder, RoundKind, RoundMember, RoundTally, Sample, TestingRound
 from ..services.rounds import common_area
 from .scope import (
     depth,
@@ -35,6 +35,7 @@ from .scope import (
     round_prefixes,
     whole_round,
 )
+from .targets import Targets, round_targets
 from .tubes import OverdueTube, TubeFigures, overdue_tubes, tube_figures
 
 DOORKNOCK_KIND = "door_knock"
@@ -76,6 +77,10 @@ class Coverage:
     tubes: TubeFigures = field(default_factory=TubeFigures)
     overdue: list[OverdueTube] = field(default_factory=list)
     grids: list[GridCoverage] = field(default_factory=list)
+    # People on institution rosters among `residents` (or, `only_listed`, the people a
+    # retest round ordered: then they are all of them).
+    listed: int = 0
+    only_listed: bool = False
 
     @property
     def untested(self) -> int:
@@ -197,6 +202,7 @@ def round_coverage(
     for (_round, code), (n, visitors) in tested.items():
         row = rows.setdefault(code, GridCoverage(code=code, name=code))
         row.tested, row.visitors_tested = row.tested + n, row.visitors_tested + visitors
+    _add_targets(rows, round_targets(rounds=[(round, prefixes)])[round.pk], coverage)
     coverage.grids = sorted(rows.values(), key=lambda r: r.code)
     coverage.residents = sum(r.residents for r in coverage.grids)
     coverage.tested = sum(r.tested for r in coverage.grids)
@@ -213,6 +219,19 @@ def round_coverage(
     return coverage
 
 
+def _add_targets(rows: dict[str, GridCoverage], targets: Targets, coverage: Coverage) -> None:
+    """Roster members on top of the residents; a retest round's ordered people instead."""
+    if targets.only_listed:
+        for row in rows.values():
+            row.residents = row.tested = row.visitors_tested = 0
+    for code, n in targets.expected.items():
+        rows.setdefault(code, GridCoverage(code=code, name=code)).residents += n
+    for code, n in targets.tested.items():
+        rows[code].tested += n
+    coverage.listed = targets.expected_total
+    coverage.only_listed = targets.only_listed
+
+
 def _english() -> bool:
     return (get_language() or "").startswith("en")
 
@@ -226,11 +245,19 @@ def untested_residents(
     if not prefixes:
         return qs.none()
     sampled = Sample.objects.filter(round=round, resident=OuterRef("pk"))
-    return (
-        qs.filter(
+    if round.kind == RoundKind.RETEST:
+        # The people ordered, where their order is (visitors too), not the area's residents.
+        where = Q(pk__in=[])
+        for p in prefixes:
+            where |= Q(area_code=p) | Q(area_code__startswith=p + "-")
+        ordered = RetestOrder.objects.filter(where, retest_round=round).values("resident_id")
+        people = qs.filter(pk__in=ordered)
+    else:
+        people = qs.filter(
             resident_q(prefixes), status=ResidentStatus.ACTIVE, residency__in=IN_SCOPE_RESIDENCY
         )
-        .filter(~Exists(sampled))
+    return (
+        people.filter(~Exists(sampled))
         .select_related("household__building")
         .order_by("area_code", "household__building__code", "household__code", "id")
     )

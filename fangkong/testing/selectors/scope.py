@@ -8,7 +8,10 @@ filter, one definition each.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.permissions import can
@@ -17,7 +20,8 @@ from fangkong.core.errors import PermissionDeniedError
 from fangkong.geo.models import Household
 from fangkong.people.models import Resident
 
-from ..models import RoundStatus, TestingRound
+from ..models import TestingRound
+from .phase import sampling_q
 
 
 def depth(code: str) -> int:
@@ -133,11 +137,16 @@ def rounds_for_user(user) -> list[TestingRound]:
     return [r for r in candidates if round_prefixes(user=user, round=r)]
 
 
-def active_rounds(*, user, limit: int) -> list[tuple[TestingRound, list[str]]]:
-    """The sampling rounds that meet the user's scope, newest first, at most `limit`, each
-    with the part of it the user sees (`round_prefixes`). One query."""
+def active_rounds(
+    *, user, limit: int, now: dt.datetime | None = None
+) -> list[tuple[TestingRound, list[str]]]:
+    """The rounds sampling at `now` that meet the user's scope, newest first, at most
+    `limit`, each with the part of it the user sees (`round_prefixes`). One query.
+
+    Rounds not started yet are scheduled, and rounds whose window has ended are closed, even
+    while their stored status still says sampling: neither is active."""
     rows = TestingRound.objects.filter(
-        _meets_q(user.scope_code), status=RoundStatus.ACTIVE
+        _meets_q(user.scope_code), sampling_q(now or timezone.now())
     ).order_by("-starts_at", "-id")[:limit]
     out = []
     for r in rows:

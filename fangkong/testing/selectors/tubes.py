@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 
 from ..models import (
     Result,
@@ -83,6 +83,7 @@ class TubeFigures:
     invalid: int = 0
     positive_pools: int = 0
     cleared_pools: int = 0
+    last_opened_at: dt.datetime | None = None  # the newest tube's first sample: activity
 
     @property
     def uncleared_pools(self) -> int:
@@ -122,11 +123,14 @@ def tube_figures(
             collected=Count("id", filter=collected),
             pools=Count("id", filter=pool_q()),
             cleared=Count("id", filter=cleared_q()),
+            last=Max("first_sample_at"),
         )
         .order_by()
     )
-    for round_id, state, result, n, late, got, pools, cleared in rows:
+    for round_id, state, result, n, late, got, pools, cleared, last in rows:
         f = out[round_id]
+        if last is not None and (f.last_opened_at is None or last > f.last_opened_at):
+            f.last_opened_at = last
         f.by_state[state] += n
         f.total += n
         f.overdue += late

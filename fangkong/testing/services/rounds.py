@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from stdnum import luhn
@@ -31,6 +31,10 @@ from ..models import (
     Tube,
     TubeKind,
 )
+
+# How long after its window's end a round still takes samples taken inside the window (a
+# tablet that was offline uploads its queue), before its closure is stored.
+LATE_UPLOADS = dt.timedelta(hours=12)
 
 
 def common_area(codes: Sequence[str]) -> str:
@@ -76,6 +80,17 @@ def create_round(
             field="pool_size", code="range", message=_("A pool holds 1 to 20 people.")
         )
     starts_at = starts_at or timezone.now()
+    if due_at is not None and due_at <= starts_at:
+        raise RuleViolation(
+            field="due_at",
+            code="order",
+            message=_("Sampling closes after it starts."),
+        )
+    hours = (
+        settings.FANGKONG_RETEST_DEADLINE_HOURS
+        if kind == RoundKind.RETEST
+        else settings.FANGKONG_COMPLETION_TARGET_HOURS
+    )
     return TestingRound.objects.create(
         name=name.strip(),
         kind=kind,
@@ -84,7 +99,7 @@ def create_round(
         pool_group=pool_group,
         pool_size=size,
         starts_at=starts_at,
-        due_at=due_at or starts_at + dt.timedelta(hours=settings.FANGKONG_COMPLETION_TARGET_HOURS),
+        due_at=due_at or starts_at + dt.timedelta(hours=hours),
         parent=parent,
         created_by=user if getattr(user, "pk", None) and hasattr(user, "password") else None,
     )
@@ -139,6 +154,17 @@ def close_round(*, round: TestingRound, user, now: dt.datetime | None = None) ->
     return _end_round(round, user, RoundStatus.CLOSED, now)
 
 
+def close_due_rounds(*, now: dt.datetime | None = None) -> int:
+    """Store the closure of every sampling round whose window ended more than `LATE_UPLOADS`
+    ago, closed at its window's end (a job: re-running it closes nothing twice). Returns how
+    many it closed. Until then samples taken inside the window are still taken (a tablet's
+    offline queue), those taken after it refused; every reader already sees it closed."""
+    now = now or timezone.now()
+    return TestingRound.objects.filter(
+        status=RoundStatus.ACTIVE, due_at__isnull=False, due_at__lte=now - LATE_UPLOADS
+    ).update(status=RoundStatus.CLOSED, closed_at=F("due_at"), updated_at=now)
+
+
 def add_station(
     *,
     round: TestingRound,
@@ -183,6 +209,27 @@ def valid_barcode(barcode: str) -> bool:
     return len(barcode) == 12 and barcode.isdigit() and luhn.is_valid(barcode)
 
 
+def pool_rule_violation(*, round: TestingRound, capacity: int) -> RuleViolation | None:
+    """Why a people tube of `capacity` breaks the round's pool rule (None if it keeps it).
+
+    A pool may be smaller than the round's rule (the last tube of a queue, a single tube for
+    someone with symptoms) but never larger: a single-tube round takes single tubes only.
+    """
+    if capacity <= round.pool_size:
+        return None
+    if round.pool_size == 1:
+        message = _(
+            "This round tests single tubes (one person per tube): a tube of %(capacity)s "
+            "people breaks its pool rule."
+        ) % {"capacity": capacity}
+    else:
+        message = _(
+            "This round pools at most %(size)s people per tube (%(size)s:1): a tube of "
+            "%(capacity)s people breaks its pool rule."
+        ) % {"size": round.pool_size, "capacity": capacity}
+    return RuleViolation(field="capacity", code="pool_rule", message=message, status_code=409)
+
+
 @transaction.atomic
 def create_tubes(
     *,
@@ -211,6 +258,8 @@ def create_tubes(
         raise RuleViolation(
             field="capacity", code="range", message=_("A pool holds 1 to 20 people.")
         )
+    if kind == TubeKind.PEOPLE and (broken := pool_rule_violation(round=round, capacity=capacity)):
+        raise broken
     if kind == TubeKind.ENVIRONMENT and swab_points < 1:
         raise RuleViolation(
             field="swab_points",

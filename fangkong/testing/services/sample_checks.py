@@ -17,6 +17,7 @@ from fangkong.core.db import bulk
 from fangkong.core.errors import RuleViolation
 
 from ..models import SampleFlag, Station, TestingRound, TubeKind, TubeState
+from .rounds import pool_rule_violation
 from .sample_items import PreparedItem, flag_names, rule
 from .sample_people import Person
 
@@ -158,6 +159,8 @@ def check_tubes(
                 raise rule("tube_barcode", "environment", _("This is an environmental tube."))
             if tube.state != TubeState.OPEN:
                 raise rule("tube_barcode", "not_open", _("This tube is sealed: take a new tube."))
+            if broken := pool_rule_violation(round=round_, capacity=tube.capacity):
+                raise rule("tube_barcode", broken.code, broken.message)
             if tube.station_id not in (None, station.pk):
                 raise rule(
                     "tube_barcode", "other_station", _("This tube was opened at another station.")

@@ -122,10 +122,11 @@ class Clock:
     now: dt.datetime
     latest: dt.datetime  # later than this is a wrong device clock
     earliest: dt.datetime  # before the round could start
+    closes: dt.datetime | None = None  # the end of the round's sampling window
 
     @classmethod
     def of(cls, now: dt.datetime, round_: TestingRound) -> Clock:
-        return cls(now, now + CLOCK_TOLERANCE, round_.starts_at - MAX_AGE)
+        return cls(now, now + CLOCK_TOLERANCE, round_.starts_at - MAX_AGE, round_.due_at)
 
 
 def precheck(i: int, item: SampleItem, clock: Clock) -> PreparedItem:
@@ -153,6 +154,10 @@ def precheck(i: int, item: SampleItem, clock: Clock) -> PreparedItem:
             p.flags |= SampleFlag.CLOCK_SKEW
         if item.taken_at < clock.earliest:
             raise rule("taken_at", "too_old", _("taken_at is before this round started."))
+        if clock.closes is not None and item.taken_at > clock.closes:
+            # Judged by when the swab was taken: a tablet's offline queue that arrives after
+            # the window's end still brings the samples taken inside it.
+            raise rule("taken_at", "window_closed", _("This round's sampling window has ended."))
         p.taken_at = min(item.taken_at, clock.now)
         if item.sampling_code:
             p.code_resident = resident_id_from_code(item.sampling_code)

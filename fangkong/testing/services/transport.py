@@ -69,6 +69,23 @@ def authorise_round(
     )
 
 
+def tube_round(*, round_id: int, actor) -> TestingRound:
+    """The round a device or user registers tubes for, if they may (404 if there is none)."""
+    round_ = TestingRound.objects.filter(pk=round_id).first()
+    if round_ is None:
+        raise RuleViolation(
+            field="round", code="unknown", message=_("No round has this id."), status_code=404
+        )
+    authorise_round(
+        actor=actor,
+        round=round_,
+        action="register_samples",
+        object_type="testing_round",
+        object_id=round_.pk,
+    )
+    return round_
+
+
 def _tube(barcode: str) -> Tube:
     tube = Tube.objects.select_related("round").filter(barcode=barcode).first()
     if tube is None:
