@@ -75,13 +75,7 @@ def incident_text(
         actions.append((zones_designated_zh(zones), zones_designated_en(zones)))
     knock = figures["doorknock"]
     if knock["tasks"]:
-        actions.append(
-            (
-                f"地毯式开展“敲门行动”，涉及楼栋{knock['tasks']}栋，已完成{knock['done']}栋。",
-                f"Door-knocking covered {plural(knock['tasks'], 'building', 'buildings')}; "
-                f"{knock['done']:,} finished.",
-            )
-        )
+        actions.append(_doorknock(knock))
     results: list[Paragraph] = []
     if figures["retests"]["total"]:
         results.append(_retest_results(figures))
@@ -103,6 +97,20 @@ def incident_text(
         out.paragraphs_zh.extend(zh for zh, _en in paragraphs)
         out.paragraphs_en.extend(en for _zh, en in paragraphs)
     return out
+
+
+def _doorknock(knock: dict) -> Paragraph:
+    """Door-knocking by household: never "finished" while a household is unaccounted for."""
+    left = knock["tasks"] - knock["done"]
+    zh = f"地毯式开展“敲门行动”，涉及{knock['tasks']}户，已核实{knock['done']}户"
+    en = (
+        f"Door-knocking covered {plural(knock['tasks'], 'household', 'households')}; "
+        f"{knock['done']:,} accounted for"
+    )
+    if left:
+        zh += f"，尚有{left}户未说明情况"
+        en += f", {left:,} not yet"
+    return zh + "。", en + "."
 
 
 def _alarm(figures: dict) -> Paragraph:

@@ -397,4 +397,5 @@ class RetestOrder(TimeStampedModel):
 
 
 # Rosters are in their own module (the size limit), imported so Django finds them here.
+from .models_doorknock import DoorKnockOutcome  # noqa: E402, F401
 from .models_rosters import InstitutionRoster, RosterMember  # noqa: E402, F401
