@@ -47,6 +47,7 @@ STORY = [
     "note",  # 03:20 the three-level grid mobilised
     "zone_designated",  # 03:35 瓦屋李新居 stands still
     "note",  # 04:00 five units tested
+    "result_flagged",  # 09:40 the student's retest: negative, Ct slightly high, to the CDC
     "pool_cleared",  # 09:40 the 20 single-tube retests negative
     "note",  # 10:00 the standstill's elderly living alone visited
     "note",  # 12:00 the community's residents tested
@@ -324,3 +325,12 @@ def test_the_noon_note_never_says_complete_while_households_are_unexplained(repl
     # At this scale the booths sample only part of 玉兰雅亭 and the self-built houses.
     assert unexplained > 0
     assert "完成" not in noon.text and f"尚有{unexplained}户未说明情况" in noon.text
+
+
+def test_the_students_slightly_high_result_is_flagged_for_the_district_cdc(replay):
+    flagged = TimelineEntry.objects.get(incident=replay.incident, kind="result_flagged")
+    assert local(flagged.at).strftime("%H:%M") == "09:40"
+    assert "指标稍高" in flagged.text and "37.6" in flagged.text and "38.1" in flagged.text
+    review = Task.objects.get(kind="result_review")
+    assert review.assignee.username == "cdc" and review.detail["flag"] == "slightly_high"
+    assert "指标稍高" in replay.bulletin.text_zh and "区疾控中心复核" in replay.bulletin.text_zh
