@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('geo', '0001_initial'),
-        ('testing', '0011_lab_models_move_to_lab_app'),
+        ('testing', '0012_institution_rosters'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
