@@ -20,6 +20,7 @@ class Role(models.TextChoices):
     VOLUNTEER_COORDINATOR = "volunteer_coordinator", _("Volunteer coordinator")
     AUDITOR = "auditor", _("Auditor")
     REPORTER = "reporter", _("Reporter (Open311 client)")
+    CDC = "cdc", _("District CDC")
 
 
 class User(AbstractUser):

@@ -157,6 +157,10 @@ MATRIX: dict[str, frozenset[str]] = {
         {"view_areas", "view_audit_log", "view_zones", "view_incidents", "view_cases"}
     ),
     R.REPORTER: frozenset({"report_cases"}),
+    # The district CDC (疾控中心) reviews borderline results and leads the tracing of cases.
+    R.CDC: frozenset(
+        {"view_areas", "view_residents", "view_incidents", "view_zones", "view_tracing"}
+    ),
 }
 
 

@@ -16,6 +16,7 @@ from fangkong.core.areas import AreaCode
 from fangkong.geo.models import District
 from fangkong.geo.selectors import get_node
 from fangkong.lab.models import LabResult, ResultStatus
+from fangkong.lab.selectors import flagged_results
 from fangkong.testing.models import (
     Result,
     RoundKind,
@@ -266,6 +267,9 @@ def incident_figures(incident: Incident, *, now: dt.datetime | None = None) -> d
         "rounds": source + response,
         "response": merged_rounds(response),
         "doorknock": doorknock,
+        "borderline": flagged_results(
+            area_code=incident.area_code, since=incident.opened_at, until=end
+        ),
         "as_of": now,
     }
 

@@ -75,16 +75,12 @@ def incident_text(
         actions.append((zones_designated_zh(zones), zones_designated_en(zones)))
     knock = figures["doorknock"]
     if knock["tasks"]:
-        actions.append(
-            (
-                f"地毯式开展“敲门行动”，涉及楼栋{knock['tasks']}栋，已完成{knock['done']}栋。",
-                f"Door-knocking covered {plural(knock['tasks'], 'building', 'buildings')}; "
-                f"{knock['done']:,} finished.",
-            )
-        )
+        actions.append(_doorknock(knock))
     results: list[Paragraph] = []
     if figures["retests"]["total"]:
         results.append(_retest_results(figures))
+    if figures.get("borderline"):
+        results.append(_borderline(figures["borderline"]))
     if figures.get("response"):
         results.append(_response(figures["response"]))
     assessment: list[Paragraph] = []
@@ -103,6 +99,37 @@ def incident_text(
         out.paragraphs_zh.extend(zh for zh, _en in paragraphs)
         out.paragraphs_en.extend(en for _zh, en in paragraphs)
     return out
+
+
+def _doorknock(knock: dict) -> Paragraph:
+    """Door-knocking by household: never "finished" while a household is unaccounted for."""
+    left = knock["tasks"] - knock["done"]
+    zh = f"地毯式开展“敲门行动”，涉及{knock['tasks']}户，已核实{knock['done']}户"
+    en = (
+        f"Door-knocking covered {plural(knock['tasks'], 'household', 'households')}; "
+        f"{knock['done']:,} accounted for"
+    )
+    if left:
+        zh += f"，尚有{left}户未说明情况"
+        en += f", {left:,} not yet"
+    return zh + "。", en + "."
+
+
+def _borderline(rows: list[dict]) -> Paragraph:
+    """Results with a Ct in the grey zone, named as the lab names them, and who reviews them."""
+    zh_names = {"slightly_high": "指标稍高", "weak_positive": "弱阳性"}
+    en_names = {"slightly_high": "slightly high", "weak_positive": "a weak positive"}
+    zh, en = [], []
+    for r in rows:
+        ct = [
+            f"{gene} {r[key]}" for gene, key in (("ORF1ab", "ct_orf1ab"), ("N", "ct_n")) if r[key]
+        ]
+        zh.append(f"{r['barcode']}号管{zh_names[r['flag']]}（Ct值{'、'.join(ct)}）")
+        en.append(f"tube {r['barcode']} {en_names[r['flag']]} (Ct {', '.join(ct)})")
+    return (
+        f"检测中{'；'.join(zh)}，已交区疾控中心复核。",
+        f"In testing, {'; '.join(en)}: sent to the district CDC for review.",
+    )
 
 
 def _alarm(figures: dict) -> Paragraph:

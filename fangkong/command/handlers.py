@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,10 +16,11 @@ from fangkong.core.events import subscribe
 from fangkong.core.models import OutboxEvent
 from fangkong.geo.selectors import get_node
 from fangkong.testing.models import Tube
+from fangkong.work.models import Task
 from fangkong.zones.models import ZoneKind
 
 from .messages import RESULT_EN, RESULT_ZH, ZONE_KIND_EN, ZONE_KIND_ZH, pool_label
-from .models import Incident, IncidentStatus, TimelineEntry
+from .models import Incident, IncidentStatus, IncidentTask, TimelineEntry
 from .scope import parents_and_self
 from .services.notifications import notify_users
 
@@ -141,6 +145,73 @@ def on_zone_lifted(event: OutboxEvent) -> None:
         text = _("%(name)s (%(kind)s) lifted: %(reason)s")
     text %= {"name": p["name"], "kind": _zone_kind_label(p["zone_kind"]), "reason": p["reason"]}
     _record(event, "zone_lifted", text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Borderline results: a Ct in the protocol's grey zone goes on the incident's timeline and
+# opens a review task for the district CDC (疾控中心).
+
+REVIEW_KIND = "result_review"
+
+
+def flag_label(flag: str) -> str:
+    return _("slightly high") if flag == "slightly_high" else _("weak positive")
+
+
+def _ct_text(p: dict) -> str:
+    parts = [
+        f"ORF1ab {p['ct_orf1ab']}" if p.get("ct_orf1ab") else "",
+        f"N {p['ct_n']}" if p.get("ct_n") else "",
+    ]
+    return ", ".join(x for x in parts if x) or "—"
+
+
+def _district_cdc(area_code: str) -> User | None:
+    """The first active CDC user whose area covers the tube's."""
+    return (
+        User.objects.filter(
+            role=Role.CDC, is_active=True, scope_code__in=parents_and_self(area_code)
+        )
+        .order_by("id")
+        .first()
+    )
+
+
+@subscribe("lab.result_flagged")
+def on_result_flagged(event: OutboxEvent) -> None:
+    p = event.payload
+    values = {"barcode": p["barcode"], "flag": flag_label(p["flag"]), "ct": _ct_text(p)}
+    incident = _open_incident_for(event.area_code)
+    if incident is not None:
+        TimelineEntry.objects.create(
+            incident=incident,
+            at=event.occurred_at,
+            kind="result_flagged",
+            event=event,
+            text=_("Tube %(barcode)s %(flag)s (Ct %(ct)s): sent to the district CDC for review.")
+            % values,
+        )
+    task, created = Task.objects.get_or_create(
+        key=f"review:{p['result_id']}",
+        defaults={
+            "kind": REVIEW_KIND,
+            "title": (_("Review: tube %(barcode)s %(flag)s (Ct %(ct)s)") % values)[:200],
+            "detail": {
+                "tube": p["barcode"],
+                "result": p["result"],
+                "flag": p["flag"],
+                "ct_orf1ab": p.get("ct_orf1ab", ""),
+                "ct_n": p.get("ct_n", ""),
+                "members": p.get("members", 0),
+            },
+            "area_code": event.area_code,
+            "assignee": _district_cdc(event.area_code),
+            "due_at": event.occurred_at
+            + dt.timedelta(hours=float(settings.FANGKONG_RESULT_REVIEW_HOURS)),
+        },
+    )
+    if created and incident is not None:
+        IncidentTask.objects.create(task=task, incident=incident)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ DEMO_ACCOUNTS = (
     DemoAccount("guard", Role.CHECKPOINT_GUARD, CHUNTENG, "电厂路漳河路卡点值守"),
     DemoAccount("volunteer", Role.VOLUNTEER_COORDINATOR, WAWULI, "瓦屋李社区志愿者队伍"),
     DemoAccount("auditor", Role.AUDITOR, DISTRICT_CODE, "高新区审计"),
+    DemoAccount("cdc", Role.CDC, DISTRICT_CODE, "高新区疾控中心"),
     # The role of Open311 clients' keys; as a login it may only report a matter.
     DemoAccount("reporter", Role.REPORTER, DISTRICT_CODE, "市民上报"),
 )

@@ -40,6 +40,11 @@ class RowOut(Schema):
     tube_barcode: str
     status: str
     retest_orders: int
+    flag: str = Field(
+        "",
+        description="slightly_high (指标稍高) | weak_positive (弱阳性): a Ct in the protocol's "
+        "grey zone, sent to the district CDC for review; empty otherwise",
+    )
     field: str | None
     code: str | None
     message: str | None

@@ -102,6 +102,14 @@ class ResultStatus(models.TextChoices):
     SUPERSEDED = "superseded", _("Superseded after review")
 
 
+class ResultFlag(models.TextChoices):
+    """A result whose Ct lies in the protocol's grey zone, for the district CDC to review."""
+
+    NONE = "", _("None")
+    SLIGHTLY_HIGH = "slightly_high", _("Slightly high")  # 指标稍高: negative, late signal
+    WEAK_POSITIVE = "weak_positive", _("Weak positive")  # 弱阳性: positive, grey-zone signal
+
+
 class LabResult(TimeStampedModel):
     tube = models.ForeignKey(Tube, on_delete=models.PROTECT, related_name="results")
     lab = models.ForeignKey(Lab, on_delete=models.PROTECT, related_name="results")
@@ -116,6 +124,10 @@ class LabResult(TimeStampedModel):
         _("status"), max_length=16, choices=ResultStatus.choices, default=ResultStatus.ACCEPTED
     )
     reported_by = models.CharField(_("reported by"), max_length=150, blank=True)
+    # Set when the result is recorded, from the Ct thresholds of the protocol then in force.
+    flag = models.CharField(
+        _("flag"), max_length=16, choices=ResultFlag.choices, blank=True, default=""
+    )
 
     class Meta:
         db_table = "testing_labresult"

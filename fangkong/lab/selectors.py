@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.permissions import can
@@ -11,7 +11,7 @@ from fangkong.core.errors import RuleViolation
 from fangkong.testing.models import TestingRound, Tube, TubeState
 from fangkong.testing.services.transport import authorise_round
 
-from .models import CustodyEvent, Lab, LabResult, TransportBox
+from .models import CustodyEvent, Lab, LabResult, ResultStatus, TransportBox
 
 
 def authorise_read(*, actor, round: TestingRound, object_type: str, object_id) -> None:
@@ -44,8 +44,21 @@ def box_by_code(*, code: str) -> TransportBox:
     return box
 
 
+def _accepted_flag() -> Subquery:
+    return Subquery(
+        LabResult.objects.filter(tube=OuterRef("pk"), status=ResultStatus.ACCEPTED).values("flag")[
+            :1
+        ]
+    )
+
+
 def box_tubes(*, box: TransportBox) -> QuerySet[Tube]:
-    return Tube.objects.filter(box=box).order_by("barcode")
+    """A box's tubes, each with the flag of its accepted result (`flag`, None before one)."""
+    return Tube.objects.filter(box=box).annotate(flag=_accepted_flag()).order_by("barcode")
+
+
+def find_tube(*, barcode: str) -> Tube | None:
+    return Tube.objects.select_related("round", "box", "station").filter(barcode=barcode).first()
 
 
 def box_custody(*, box: TransportBox) -> QuerySet[CustodyEvent]:
@@ -67,3 +80,33 @@ def recent_boxes(*, lab: Lab, limit: int = 20) -> QuerySet[TransportBox]:
 def tube_results(*, tube: Tube) -> QuerySet[LabResult]:
     """Every result posted for a tube, accepted, held or superseded, in order."""
     return LabResult.objects.filter(tube=tube).select_related("lab").order_by("id")
+
+
+def flagged_results(*, area_code: str, since, until) -> list[dict]:
+    """Accepted results flagged for review (Ct in the grey zone) of tubes at or below
+    `area_code`, reported in [since, until], oldest first: barcode, result, flag, Ct values."""
+    rows = (
+        LabResult.objects.filter(
+            Q(tube__area_code=area_code)
+            | Q(tube__area_code__startswith=area_code + "-")
+            # A tube without an area of its own lies where its round does.
+            | Q(tube__area_code="", tube__round__area_code=area_code)
+            | Q(tube__area_code="", tube__round__area_code__startswith=area_code + "-"),
+            status=ResultStatus.ACCEPTED,
+            reported_at__gte=since,
+            reported_at__lte=until,
+        )
+        .exclude(flag="")
+        .order_by("reported_at", "id")
+        .values_list("tube__barcode", "result", "flag", "ct_orf1ab", "ct_n")
+    )
+    return [
+        {
+            "barcode": barcode,
+            "result": result,
+            "flag": flag,
+            "ct_orf1ab": str(orf) if orf is not None else "",
+            "ct_n": str(n) if n is not None else "",
+        }
+        for barcode, result, flag, orf, n in rows
+    ]

@@ -11,4 +11,5 @@ urlpatterns = [
     path("receive/", views.receive, name="receive"),
     path("upload/", views.upload, name="upload"),
     path("boxes/<str:code>/", views.box, name="box"),
+    path("tubes/<str:barcode>/", views.tube, name="tube"),
 ]

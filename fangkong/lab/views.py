@@ -21,7 +21,15 @@ from fangkong.core.services import run_idempotent
 
 from . import ingest
 from .models import Lab
-from .selectors import authorise_read, box_custody, box_tubes, find_box, recent_boxes
+from .selectors import (
+    authorise_read,
+    box_custody,
+    box_tubes,
+    find_box,
+    find_tube,
+    recent_boxes,
+    tube_results,
+)
 from .services.boxes import receive_box
 from .services.results import lab_for
 
@@ -152,3 +160,16 @@ def box(request: HttpRequest, code: str) -> HttpResponse:
         "received_now": request.GET.get("received") == "1",
     }
     return render(request, "lab/lab_box.html", context)
+
+
+@login_required
+@require_GET
+def tube(request: HttpRequest, barcode: str) -> HttpResponse:
+    """A tube (a pool): its samples, box and every result posted for it, with Ct values and the
+    grey-zone flag."""
+    tube = find_tube(barcode=barcode)
+    if tube is None:
+        raise Http404
+    authorise_read(actor=request.user, round=tube.round, object_type="tube", object_id=barcode)
+    context = {"tube": tube, "results": tube_results(tube=tube)}
+    return render(request, "lab/lab_tube.html", context)

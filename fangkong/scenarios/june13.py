@@ -60,6 +60,7 @@ from .june13_cast import (
     find_places,
     plan_people,
 )
+from .june13_doorknock import knock_on_doors, noon_note
 from .june13_morning import Morning
 from .kit import Clock, RoundFigures, round_figures, rounds_statistics, spread, tube_counts
 
@@ -224,11 +225,11 @@ class _June13(Morning):
         )
         community_rounds = [self.units[k][1] for k in ("xinju", "yating", "quarters")]
         tests = Sample.objects.filter(round__in=community_rounds).count()
+        knocked = knock_on_doors(user=self.user, rounds=community_rounds, at=self.at(11, 55))
         self.note(
-            self.at(12),
-            f"{p.community.name_zh}发挥党员志愿者与居民代表作用，运用居民群与楼栋对讲系统通知居民，"
-            f"中午12时完成居民核酸检测，共检测{tests}人次。",
+            self.at(12), noon_note(community=p.community.name_zh, tests=tests, knocked=knocked)
         )
+        self.knocked = knocked
         self.community_tests = tests
 
     def results(self) -> None:

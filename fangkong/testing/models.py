@@ -1,5 +1,4 @@
-"""Mass testing: rounds, sites and stations, tubes, samples, retest orders. Labs, transport
-boxes and lab results are the `lab` app's.
+"""Mass testing: rounds, sites, stations, tubes, samples, retest orders (boxes, results: `lab`).
 
 Invariants the database can hold are constraints: one tube per barcode, one sample per
 idempotency key, a person at most once per tube, one accepted result per tube, tube states
@@ -396,5 +395,6 @@ class RetestOrder(TimeStampedModel):
         return f"{self.resident_id} ← {self.source_tube_id}"
 
 
-# Rosters are in their own module (the size limit), imported so Django finds them here.
+# Rosters and door-knocking outcomes live in their own modules (the size limit), imported here.
+from .models_doorknock import DoorKnockOutcome  # noqa: E402, F401
 from .models_rosters import InstitutionRoster, RosterMember  # noqa: E402, F401

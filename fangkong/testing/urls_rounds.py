@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from . import views, views_doorknock, views_exports
+from . import views, views_doorknock, views_exports, views_knock
 
 urlpatterns = [
     path("", views.round_list, name="rounds"),
@@ -25,6 +25,7 @@ urlpatterns = [
     path("rounds/<int:pk>/close/", views.round_close, name="round_close"),
     path("rounds/<int:pk>/roster/", views.round_roster, name="round_roster"),
     path("rounds/<int:pk>/grid/", views_doorknock.grid_work, name="grid_work"),
-    path("tasks/<int:pk>/done/", views_doorknock.task_done, name="task_done"),
+    path("rounds/<int:pk>/knock/", views_knock.my_households, name="knock_list"),
+    path("knock/<int:task_pk>/", views_knock.household, name="knock_household"),
     path("pooling/", views.pooling, name="pooling"),
 ]

@@ -129,6 +129,7 @@ def _live_context(request: HttpRequest, round_: TestingRound, area: str | None) 
         "plan": plan_round(population=coverage.residents, pool_size=round_.pool_size),
         "tasks_open": task_states.get(TaskState.OPEN, 0),
         "tasks_done": task_states.get(TaskState.DONE, 0),
+        "households": selectors.household_coverage(user=user, round=round_, area_code=area),
         "map_rows": [
             {
                 "code": g.code,

@@ -1,5 +1,6 @@
-"""Door-knocking: tasks generated from a round's untested residents, the grid worker's page
-(who in my grid is not yet tested, building by building) and ticking a task off.
+"""Door-knocking: tasks generated from a round's untested residents and the grid worker's page
+(who in my grid is not yet tested, building by building). Outcomes are recorded on the
+household pages (`views_knock`).
 """
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
@@ -18,11 +19,11 @@ from fangkong.core.areas import is_within, level_of
 from fangkong.core.errors import RuleViolation
 from fangkong.core.http import client_ip
 from fangkong.geo.selectors import get_node
-from fangkong.work.models import Task, TaskState
+from fangkong.work.models import TaskState
 
 from . import selectors
 from .page_access import area_param, grid_scope, round_for_request
-from .services.doorknock import complete_doorknock_task, generate_doorknock_tasks
+from .services.doorknock import generate_doorknock_tasks
 
 
 @login_required
@@ -85,22 +86,6 @@ def grid_work(request: HttpRequest, pk: int) -> HttpResponse:
         if coverage.area_codes
         else [],
         tasks=sorted(tasks, key=lambda t: (t.state != TaskState.OPEN, t.key)),
+        households=selectors.household_coverage(user=user, round=round_, area_code=grid),
     )
     return render(request, "testing/grid_work.html", context)
-
-
-@login_required
-@require_POST
-def task_done(request: HttpRequest, pk: int) -> HttpResponse:
-    task = get_object_or_404(Task.objects.select_related("assignee"), pk=pk)
-    complete_doorknock_task(task=task, user=request.user)
-    if request.headers.get("HX-Request"):
-        return render(request, "testing/partials/task_row.html", {"task": task})
-    round_pk = (task.detail or {}).get("round")
-    if round_pk:
-        return redirect(
-            reverse("testing:grid_work", args=[round_pk])
-            + "?"
-            + urlencode({"grid": task.area_code})
-        )
-    return redirect("testing:rounds")

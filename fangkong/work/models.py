@@ -39,6 +39,7 @@ TASK_KIND_LABELS = {
     "care_refill": _("Medicine refill"),
     "care_maternity": _("Maternity contact"),
     "care_contact": _("Care call"),
+    "result_review": _("Borderline result review"),
     "other": _("Other"),
 }
 

@@ -14,6 +14,7 @@ from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .protocol_lab import LabRules, check_lab_rules
 from .protocol_tracing import TracingRules
 from .rules import STRICTNESS
 
@@ -117,6 +118,7 @@ class PresetSchema(_Model):
     arrivals: list[ArrivalRule] = []
     district_testing: DistrictTesting | None = None
     tracing: TracingRules | None = None
+    lab: LabRules | None = None
 
 
 class PresetError(Exception):
@@ -220,6 +222,8 @@ def _check_semantics(p: PresetSchema, file: str) -> None:
         if a.from_kind not in kinds:
             raise fail(f"arrivals[{i}].from", _("Not a zone kind of this preset."))
         _check_orders(a.orders, a.test_days, f"arrivals[{i}]", fail)
+    if p.lab is not None:
+        check_lab_rules(p.lab, fail)
 
 
 def _check_orders(orders: list[Order], test_days: list[int], at: str, fail) -> None:

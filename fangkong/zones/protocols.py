@@ -7,6 +7,7 @@ The schema and its validation are in `protocol_schema`. What is stored is the no
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -104,11 +105,31 @@ def load_presets(paths: list[Path] | None = None, *, model=None) -> list[LoadRes
     return results
 
 
-def ensure_presets_loaded() -> None:
-    """Load the shipped presets when the table is empty (a fresh or flushed database)."""
+@functools.cache
+def _shipped_versions() -> dict[tuple[str, int], Path]:
+    """(name, version) → file of every shipped preset; the files do not change while the
+    process runs."""
+    versions = {}
+    for path in preset_files():
+        data = read_preset_file(path)
+        versions[(data["name"], data["version"])] = path
+    return versions
 
-    if not ProtocolPreset.objects.exists():
-        load_presets()
+
+def ensure_presets_loaded() -> None:
+    """Load every shipped preset version the database does not hold yet: all of them on a
+    fresh or flushed database, a new version on a database that holds the earlier ones
+    (whose rows, and the zones designated under them, stay as they are)."""
+
+    shipped = _shipped_versions()
+    stored = set(
+        ProtocolPreset.objects.filter(name__in={name for name, _v in shipped}).values_list(
+            "name", "version"
+        )
+    )
+    missing = [path for key, path in shipped.items() if key not in stored]
+    if missing:
+        load_presets(missing)
 
 
 def default_preset_name() -> str:

@@ -52,6 +52,7 @@ class RowOutcome:
     tube_barcode: str
     status: str  # accepted | unchanged | held_for_review | rejected
     retest_orders: int = 0
+    flag: str = ""  # slightly_high | weak_positive
     field: str | None = None
     code: str | None = None
     message: str | None = None

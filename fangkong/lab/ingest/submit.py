@@ -92,6 +92,7 @@ def submit_results(
                 tube_barcode=o.tube_barcode,
                 status=o.status,
                 retest_orders=o.retest_orders,
+                flag=o.flag,
                 field=o.field,
                 code=o.code,
                 message=o.message,

@@ -26,7 +26,9 @@ from fangkong.testing.models import Result, Tube, TubeState
 from fangkong.testing.services.pools import record_tube_result
 from fangkong.testing.services.transport import lock_tubes
 
+from ..events import ResultFlagged
 from ..models import BoxState, Lab, LabResult, ResultStatus, TransportBox
+from .borderline import Thresholds, borderline_flag, current_thresholds
 
 
 @dataclass
@@ -44,6 +46,7 @@ class ResultOutcome:
     tube_barcode: str
     status: str = "accepted"  # accepted | unchanged | held_for_review | rejected
     retest_orders: int = 0
+    flag: str = ""  # slightly_high | weak_positive: Ct in the grey zone, for review
     field: str | None = None
     code: str | None = None
     message: str | None = None
@@ -98,6 +101,7 @@ class _Batch:
     now: dt.datetime
     tubes: dict[str, Tube]
     boxes: dict[int, TransportBox]
+    thresholds: Thresholds = field(default_factory=dict)
     accepted_now: dict[int, LabResult] = field(default_factory=dict)
     events: list = field(default_factory=list)
 
@@ -137,6 +141,9 @@ def _checked_row(item: ResultIn, batch: _Batch) -> LabResult:
         reported_at=reported_at,
         source=batch.source,
         reported_by=batch.actor.get_username(),
+        flag=borderline_flag(
+            result=item.result, ct_orf1ab=ct_orf1ab, ct_n=ct_n, thresholds=batch.thresholds
+        ),
     )
 
 
@@ -168,6 +175,25 @@ def _record_one(item: ResultIn, out: ResultOutcome, batch: _Batch) -> None:
     out.retest_orders = record_tube_result(
         tube=tube, result=row.result, at=row.reported_at, events=batch.events
     )
+    if row.flag:
+        out.flag = row.flag
+        batch.events.append((_flagged(row), row.reported_at))
+
+
+def _flagged(row: LabResult) -> ResultFlagged:
+    tube = row.tube
+    return ResultFlagged(
+        area_code=tube.area_code or tube.round.area_code,
+        result_id=row.pk,
+        tube_id=tube.pk,
+        barcode=tube.barcode,
+        result=row.result,
+        flag=row.flag,
+        ct_orf1ab=str(row.ct_orf1ab) if row.ct_orf1ab is not None else "",
+        ct_n=str(row.ct_n) if row.ct_n is not None else "",
+        round_id=tube.round_id,
+        members=tube.sample_count,
+    )
 
 
 def _authorise(*, lab: Lab, actor) -> None:
@@ -198,7 +224,13 @@ def record_results(
         tubes = lock_tubes(barcodes=[i.tube_barcode for i in items])
         boxes = TransportBox.objects.in_bulk({t.box_id for t in tubes.values() if t.box_id})
         batch = _Batch(
-            lab=lab, actor=actor, source=source, now=now or timezone.now(), tubes=tubes, boxes=boxes
+            lab=lab,
+            actor=actor,
+            source=source,
+            now=now or timezone.now(),
+            tubes=tubes,
+            boxes=boxes,
+            thresholds=current_thresholds(),
         )
         for index, item in enumerate(items):
             out = ResultOutcome(index=index, tube_barcode=item.tube_barcode)

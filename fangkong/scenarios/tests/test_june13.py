@@ -24,8 +24,16 @@ from fangkong.people.models import HealthStatus, Resident
 from fangkong.scenarios.june13 import run_june13
 from fangkong.scenarios.june13_cast import PAPER_COMMUNITY, PAPER_PEOPLE, find_places, plan_people
 from fangkong.services.models import MedicalTrip, ServiceRequest, TripState
-from fangkong.testing.models import RetestOrder, RetestState, Sample, Tube, TubeKind, TubeState
-from fangkong.testing.selectors import bulletin_phrase
+from fangkong.testing import models as testing_models
+from fangkong.testing.models import (
+    RetestOrder,
+    RetestState,
+    Sample,
+    Tube,
+    TubeKind,
+    TubeState,
+)
+from fangkong.testing.selectors import bulletin_phrase, household_coverage
 from fangkong.work.models import Task, TaskState
 from fangkong.zones.models import Pass, ZoneChange, ZoneStatus
 
@@ -39,6 +47,7 @@ STORY = [
     "note",  # 03:20 the three-level grid mobilised
     "zone_designated",  # 03:35 瓦屋李新居 stands still
     "note",  # 04:00 five units tested
+    "result_flagged",  # 09:40 the student's retest: negative, Ct slightly high, to the CDC
     "pool_cleared",  # 09:40 the 20 single-tube retests negative
     "note",  # 10:00 the standstill's elderly living alone visited
     "note",  # 12:00 the community's residents tested
@@ -299,3 +308,29 @@ def test_the_standstills_elderly_are_visited_and_one_medical_trip_made_and_close
     issued = Pass.objects.get(pk=trip.pass_id)
     assert issued.zone_id == replay.zone.pk and issued.purpose == "medical"
     assert local(trip.back_at).strftime("%H:%M") == "12:20"
+
+
+def test_the_noon_note_never_says_complete_while_households_are_unexplained(replay, demo):
+    noon = next(
+        e
+        for e in TimelineEntry.objects.filter(incident=replay.incident, kind="note")
+        if local(e.at).strftime("%H:%M") == "12:00"
+    )
+    knocks = list(Task.objects.filter(kind="door_knock"))
+    # One task per household, created before noon and due two hours later (the setting).
+    assert knocks and len({t.key for t in knocks}) == len(knocks)
+    assert {local(t.due_at).strftime("%m-%d %H:%M") for t in knocks} == {"06-13 13:55"}
+    rounds = testing_models.TestingRound.objects.filter(pk__in={t.detail["round"] for t in knocks})
+    unexplained = sum(household_coverage(user=demo, round=r).unexplained for r in rounds)
+    # At this scale the booths sample only part of 玉兰雅亭 and the self-built houses.
+    assert unexplained > 0
+    assert "完成" not in noon.text and f"尚有{unexplained}户未说明情况" in noon.text
+
+
+def test_the_students_slightly_high_result_is_flagged_for_the_district_cdc(replay):
+    flagged = TimelineEntry.objects.get(incident=replay.incident, kind="result_flagged")
+    assert local(flagged.at).strftime("%H:%M") == "09:40"
+    assert "指标稍高" in flagged.text and "37.6" in flagged.text and "38.1" in flagged.text
+    review = Task.objects.get(kind="result_review")
+    assert review.assignee.username == "cdc" and review.detail["flag"] == "slightly_high"
+    assert "指标稍高" in replay.bulletin.text_zh and "区疾控中心复核" in replay.bulletin.text_zh

@@ -18,6 +18,7 @@ from .coverage import (
     untested_by_building,
     untested_residents,
 )
+from .doorknock import Households, household_coverage, household_outcomes, my_doorknock_tasks
 from .figures import bulletin_phrase, merged_statistics, round_statistics
 from .phase import RoundPhase, round_phase, round_phases, sampling_q, window_over
 from .results import (
@@ -55,6 +56,7 @@ __all__ = [
     "BuildingGroup",
     "Coverage",
     "GridCoverage",
+    "Households",
     "OverdueTube",
     "RoundPhase",
     "Targets",
@@ -65,9 +67,12 @@ __all__ = [
     "doorknock_key",
     "doorknock_tasks",
     "get_round",
+    "household_coverage",
+    "household_outcomes",
     "last_positive_samples",
     "may_manage_rounds",
     "merged_statistics",
+    "my_doorknock_tasks",
     "open_retests",
     "overdue_hours",
     "overdue_tubes",

@@ -17,7 +17,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from fangkong.core.areas import AreaCode, is_within
+from fangkong.core.areas import is_within
 from fangkong.geo.models import Grid
 from fangkong.geo.services import export_geojson
 from fangkong.people.models import Resident, ResidentStatus
@@ -42,8 +42,9 @@ DOORKNOCK_KIND = "door_knock"
 OVERDUE_LIST_LIMIT = 200
 
 
-def doorknock_key(round_pk: int, building_code: str) -> str:
-    return f"doorknock:{round_pk}:{building_code}"
+def doorknock_key(round_pk: int, household_code: str) -> str:
+    """One door-knocking task per household and round."""
+    return f"doorknock:{round_pk}:{household_code}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -307,7 +308,8 @@ def doorknock_tasks(*, user, round: TestingRound, area_code: str | None = None) 
         if depth(p) <= 4:
             where |= Q(area_code=p) | Q(area_code__startswith=p + "-")
         else:
-            where |= Q(key=doorknock_key(round.pk, AreaCode(p).building))
+            key = doorknock_key(round.pk, p)
+            where |= Q(key=key) | Q(key__startswith=key + "-")
     return (
         Task.objects.filter(where, kind=DOORKNOCK_KIND, key__startswith=f"doorknock:{round.pk}:")
         .select_related("assignee")

@@ -7,18 +7,12 @@ import pytest
 from devtools.fixtures import C11, C21, G111, G112, G211, D
 from fangkong.accounts.models import Role
 from fangkong.core.errors import PermissionDeniedError
-from fangkong.core.models import AuditAction, AuditEntry
 from fangkong.geo.models import Household
 from fangkong.people.models import Residency, Resident, ResidentStatus
 from fangkong.people.sampling_codes import sampling_code_for
 from fangkong.testing import selectors
-from fangkong.testing.services.doorknock import (
-    complete_doorknock_task,
-    generate_doorknock_tasks,
-)
 from fangkong.testing.services.registration import SampleItem, register_samples
 from fangkong.testing.services.rounds import create_round, create_tubes
-from fangkong.work.models import Task, TaskState
 
 
 def sample(station, tablet, tube, people, now, visitor_document=None):
@@ -217,75 +211,3 @@ def test_untested_list_by_building(sampled, grid_worker, mass_round):
         (f"{G111}-001", ["李娜"]),
         (f"{G111}-002", ["赵敏"]),
     ]
-
-
-def doorknock_state():
-    return {
-        t.key.rsplit(":", 1)[1]: (t.state, t.detail["count"], t.assignee_id)
-        for t in Task.objects.filter(kind="door_knock")
-    }
-
-
-def test_door_knock_tasks_are_idempotent_and_follow_coverage(
-    sampled, commander, grid_worker, station, tablet, mass_round, now
-):
-    first = generate_doorknock_tasks(round=mass_round, user=commander)
-    assert (first.created, first.people) == (4, 4)
-    assert doorknock_state() == {
-        f"{G111}-001": ("open", 1, grid_worker.pk),
-        f"{G111}-002": ("open", 1, grid_worker.pk),
-        f"{G112}-001": ("open", 1, None),  # no grid worker for grid 112
-        f"{G211}-001": ("open", 1, None),
-    }
-    task = Task.objects.get(key=f"doorknock:{mass_round.pk}:{G111}-001")
-    assert task.detail["resident_ids"] == [sampled["李娜"].pk] and task.area_code == G111
-    assert task.due_at == mass_round.due_at
-
-    again = generate_doorknock_tasks(round=mass_round, user=commander)
-    assert (again.created, again.updated, again.closed) == (0, 4, 0)
-    assert Task.objects.count() == 4
-
-    # 李娜 is tested: her building's task closes on the next run.
-    tube = create_tubes(round=mass_round, count=1)[0]
-    sample(station, tablet, tube, [sampled["李娜"]], now)
-    closed = generate_doorknock_tasks(round=mass_round, user=commander)
-    assert closed.closed == 1
-    assert doorknock_state()[f"{G111}-001"] == ("done", 0, grid_worker.pk)
-
-    # The grid worker finishes building 2; a rerun keeps it done until someone new appears.
-    b2 = Task.objects.get(key=f"doorknock:{mass_round.pk}:{G111}-002")
-    complete_doorknock_task(task=b2, user=grid_worker)
-    complete_doorknock_task(task=b2, user=grid_worker)  # twice is once
-    assert generate_doorknock_tasks(round=mass_round, user=commander).reopened == 0
-    assert doorknock_state()[f"{G111}-002"] == ("done", 1, grid_worker.pk)
-    Resident.objects.create(
-        name="新租户",
-        household=Household.objects.filter(building__code=f"{G111}-002").last(),
-        area_code=G111,
-        residency=Residency.FLOATING,
-    )
-    assert generate_doorknock_tasks(round=mass_round, user=commander).reopened == 1
-    assert doorknock_state()[f"{G111}-002"] == ("open", 2, grid_worker.pk)
-
-
-def test_door_knock_generation_for_one_node(sampled, commander, mass_round):
-    result = generate_doorknock_tasks(round=mass_round, user=commander, area_code=G112)
-    assert result.created == 1 and list(doorknock_state()) == [f"{G112}-001"]
-    # Regenerating for grid 112 leaves other grids' tasks alone.
-    generate_doorknock_tasks(round=mass_round, user=commander)
-    generate_doorknock_tasks(round=mass_round, user=commander, area_code=G112)
-    assert Task.objects.filter(state=TaskState.OPEN).count() == 4
-
-
-def test_door_knock_permissions(sampled, commander, grid_worker, make_user, mass_round):
-    with pytest.raises(PermissionDeniedError):
-        generate_doorknock_tasks(round=mass_round, user=grid_worker)
-    assert AuditEntry.objects.filter(
-        action=AuditAction.PERMISSION_DENIED, user=grid_worker
-    ).exists()
-    generate_doorknock_tasks(round=mass_round, user=commander)
-    other = make_user(Role.GRID_WORKER, G112)
-    task = Task.objects.get(key=f"doorknock:{mass_round.pk}:{G111}-001")
-    with pytest.raises(PermissionDeniedError):
-        complete_doorknock_task(task=task, user=other)
-    assert Task.objects.get(pk=task.pk).state == TaskState.OPEN

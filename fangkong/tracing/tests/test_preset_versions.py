@@ -1,5 +1,6 @@
-"""The presets gained a tracing section in version 2: a database that holds version 1 (with
-zones designated under it) loads version 2 beside it, and tracing reads version 2."""
+"""The presets gained a tracing section in version 2 (and lab Ct thresholds in version 3): a
+database that holds version 1 (with zones designated under it) loads the shipped version beside
+it, and tracing reads the shipped version."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ def _as_released_v1(tmp_path, path, *, tracing: bool = False):
     """The file as version 1 shipped it: the same content without the tracing section."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     data["version"] = 1
+    data.pop("lab", None)
     if not tracing:
         data.pop("tracing")
     out = tmp_path / path.name
@@ -36,26 +38,31 @@ def v1_in_use(db, tmp_path, district, commander):
     """A database migrated before version 2: version 1 only, a zone designated under it."""
     ProtocolPreset.objects.all().delete()
     load_presets([_as_released_v1(tmp_path, p) for p in preset_files()])
-    v1 = get_preset("cn-three-zones-2022")
+    v1 = get_preset("cn-three-zones-2022", version=1)
     designate_zone(user=commander, kind="sealed", members=[f"{C11}-C01"], protocol=v1)
     return v1
 
 
-def test_the_shipped_presets_are_version_2():
-    assert {read_preset_file(p)["version"] for p in preset_files()} == {2}
+def test_the_shipped_presets_are_version_3():
+    assert {read_preset_file(p)["version"] for p in preset_files()} == {3}
 
 
 def test_a_database_holding_v1_loads_v2_beside_it(v1_in_use):
     before = v1_in_use.checksum
+    # The shipped version was loaded beside version 1 on first use (reading a preset);
+    # loading the files again finds it unchanged.
+    assert set(ProtocolPreset.objects.filter(version=3).values_list("name", flat=True)) == set(
+        NAMES
+    )
     results = load_presets()
     assert sorted((r.name, r.version, r.status) for r in results) == [
-        (name, 2, "created") for name in NAMES
+        (name, 3, "unchanged") for name in NAMES
     ]
     v1_in_use.refresh_from_db()
     assert v1_in_use.checksum == before and v1_in_use.data.get("tracing") is None
     assert v1_in_use.zones.count() == 1  # the zone keeps the version it was designated under
     rules = tracing_protocol()
-    assert (rules.name, rules.version) == ("cn-three-zones-2022", 2)
+    assert (rules.name, rules.version) == ("cn-three-zones-2022", 3)
     assert rules.rules["clocks"]["investigation_within_hours"] == 24
 
 
@@ -72,7 +79,7 @@ def test_the_migration_loads_v2_into_a_v1_database(v1_in_use):
         "fangkong.tracing.migrations.0012_load_presets_with_tracing_rules"
     )
     migration.load(apps, None)
-    assert set(ProtocolPreset.objects.filter(version=2).values_list("name", flat=True)) == set(
+    assert set(ProtocolPreset.objects.filter(version=3).values_list("name", flat=True)) == set(
         NAMES
     )
     migration.load(apps, None)  # run again (a re-applied migration): nothing changes
@@ -94,6 +101,15 @@ def test_a_released_version_never_changes_content():
             "cn-three-zones-2022",
             2,
         ): "d36bd18ff306cb65c774e9a549c48b390121b61b32463fd26413ebffa0c780b2",
+        ("cn-20-measures-2022-11", 3): (
+            "121f95002e80b5877aa77d633feb45eee839d1914dcd5ce37039116756b3600e"
+        ),
+        ("cn-9th-edition-2022", 3): (
+            "841859be4608073dc8de11a37108d781dcb0c3ca9689f16236b609b0fc305f4e"
+        ),
+        ("cn-three-zones-2022", 3): (
+            "733702cb6da5b584e1cac3875f44ac21d9da589207765f68d436af795417a965"
+        ),
     }
     for path in preset_files():
         data = read_preset_file(path)

@@ -14,8 +14,10 @@ from django.utils import translation
 from fangkong.protocols import PRESET_DIR, preset_files
 from fangkong.zones import rules
 from fangkong.zones.models import ProtocolPreset
-from fangkong.zones.protocol_schema import PresetError
+from fangkong.zones.protocol_lab import ct_thresholds
+from fangkong.zones.protocol_schema import PresetError, validate_preset
 from fangkong.zones.protocols import (
+    checksum,
     copy_preset,
     get_preset,
     load_presets,
@@ -86,7 +88,7 @@ CONTACTS = {
 @pytest.mark.parametrize("name", NAMES)
 def test_show_json_prints_the_documented_numbers(db, name):
     data = show(name)
-    assert data["name"] == name and data["version"] == 2
+    assert data["name"] == name and data["version"] == 3
     zones = {
         z["kind"]: (
             z["test_days"],
@@ -219,14 +221,14 @@ def test_loading_again_changes_nothing(db):
 
 def test_presets_load_on_first_use_after_a_flush(db):
     ProtocolPreset.objects.all().delete()
-    assert get_preset("cn-9th-edition-2022").version == 2
+    assert get_preset("cn-9th-edition-2022").version == 3
     assert ProtocolPreset.objects.count() == 3
 
 
 def test_cli_list_and_load(db):
     out = io.StringIO()
     call_command("protocol", "list", stdout=out)
-    assert "cn-three-zones-2022 v2 *" in out.getvalue()
+    assert "cn-three-zones-2022 v3 *" in out.getvalue()
     out = io.StringIO()
     call_command("protocol", "load", stdout=out)
     assert out.getvalue().count("unchanged") == 3
@@ -387,3 +389,43 @@ def test_admin_copies_and_edits_a_preset(client, make_user):
     assert copy.data["zones"][0]["test_days"] == [1, 3, 5, 7, 14]
     bad = admin_client.post(f"{url}{copy.pk}/change/", {**form, "rules": "zones: 3"})
     assert bad.status_code == 200 and b"zones" in bad.content
+
+
+def test_a_database_holding_the_first_versions_loads_the_new_ones_on_first_use(db):
+    # A database set up before the lab thresholds (and, for the earliest, the tracing rules):
+    # only version 1 of each preset, as it was stored then.
+    ProtocolPreset.objects.all().delete()
+    for path in preset_files():
+        data = read_preset_file(path)
+        old = {k: v for k, v in data.items() if k not in ("lab", "tracing")}
+        old = validate_preset({**old, "version": 1}, file=path.name)
+        ProtocolPreset.objects.create(
+            name=old["name"], version=1, title=old["title"]["zh"], data=old, checksum=checksum(old)
+        )
+    first = ProtocolPreset.objects.get(name="cn-three-zones-2022", version=1)
+
+    preset = get_preset()
+    assert (preset.name, preset.version) == ("cn-three-zones-2022", 3)
+    assert ct_thresholds(preset.data) == {"ORF1ab": (37.0, 40.0), "N": (37.0, 40.0)}
+    assert ProtocolPreset.objects.count() == 6
+    # The first versions, and what was designated under them, are left as they were.
+    assert ProtocolPreset.objects.get(pk=first.pk).checksum == first.checksum
+    assert ct_thresholds(first.data) == {}
+    assert {r.status for r in load_presets()} == {"unchanged"}
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        (lambda lab: lab["ct_thresholds"].append(dict(lab["ct_thresholds"][0])), "gene"),
+        (lambda lab: lab["ct_thresholds"][0].update(positive_below=41), "positive_below"),
+        (lambda lab: lab["ct_thresholds"][0].update(gene="S"), "gene"),
+        (lambda lab: lab["ct_thresholds"][0].update(negative_from=51), "negative_from"),
+    ],
+)
+def test_lab_thresholds_that_make_no_sense_are_refused(change, key):
+    data = read_preset_file(preset_files()[0])
+    change(data["lab"])
+    with pytest.raises(PresetError) as exc:
+        validate_preset(data, file="x.yaml")
+    assert exc.value.key.startswith("lab.ct_thresholds[") and exc.value.key.endswith(key)
