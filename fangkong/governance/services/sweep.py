@@ -16,9 +16,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Length
 from django.utils import timezone
 
-from fangkong.core.areas import AreaCode
+from fangkong.core.areas import LEVELS, AreaCode
 from fangkong.work.models import Task
 
 from ..models import ChiefLevel, GovCase, RiverChief
@@ -30,7 +32,7 @@ BATCH = 5000
 
 @dataclass(frozen=True)
 class SweepResult:
-    overdue: int
+    overdue: int  # overdue cases whose next level had come (the others were not read)
     escalated: int
     tasks_created: int
 
@@ -94,10 +96,6 @@ def _escalate_batch(rows: list[tuple], now: dt.datetime) -> tuple[int, int]:
             )
     if not tasks:
         return 0, 0
-    existing = set(
-        Task.objects.filter(key__in=[t.key for t in tasks]).values_list("key", flat=True)
-    )
-    tasks = [t for t in tasks if t.key not in existing]
     with transaction.atomic():
         for level, ids in by_level.items():
             # The level only rises: a racing sweep that got further first is left alone.
@@ -109,13 +107,32 @@ def _escalate_batch(rows: list[tuple], now: dt.datetime) -> tuple[int, int]:
     return sum(len(ids) for ids in by_level.values()), len(tasks)
 
 
+def due_for_escalation(now: dt.datetime) -> Q:
+    """Cases whose next escalation level has come: level L + 1 is reached L steps after the
+    deadline, and never above the case's own area's depth (its code is 6 + 4 per level
+    below the district long). Cases already at their level are not read at all, which keeps
+    a sweep over a district's backlog of overdue cases as cheap as the cases it moves.
+    Needs `code_length` aliased to the area code's length."""
+    ladder = Q(escalation_level=0, due_at__lt=now)
+    for level in range(1, len(LEVELS)):
+        ladder |= Q(
+            escalation_level=level,
+            due_at__lte=now - level * ESCALATION_STEP,
+            code_length__gt=6 + 4 * (level - 1),
+        )
+    return ladder
+
+
 def sweep_overdue_cases(*, now: dt.datetime | None = None, batch_size: int = BATCH) -> SweepResult:
     """Turn every open, running, overdue case into tasks at its escalation level."""
     now = now or timezone.now()
     overdue = escalated = created = 0
     last_pk = 0
-    base = GovCase.objects.filter(
-        closed_at__isnull=True, paused_at__isnull=True, due_at__isnull=False, due_at__lt=now
+    base = GovCase.objects.alias(code_length=Length("area_code")).filter(
+        due_for_escalation(now),
+        closed_at__isnull=True,
+        paused_at__isnull=True,
+        due_at__isnull=False,
     )
     while True:
         rows = list(

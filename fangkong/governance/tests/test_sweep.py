@@ -49,6 +49,15 @@ def test_it_escalates_one_level_a_day_up_to_the_district(report):
     assert case.escalation_level == 4
 
 
+def test_a_case_already_at_its_level_is_not_read_again(report):
+    report()  # a grid's case: four levels, grid to district
+    assert sweep_overdue_cases(now=at("2026-10-11 09:00")).overdue == 1
+    assert sweep_overdue_cases(now=at("2026-10-11 18:00")).overdue == 0  # still level 1
+    assert sweep_overdue_cases(now=at("2026-10-12 09:00")).overdue == 1  # level 2 has come
+    assert sweep_overdue_cases(now=at("2027-03-01 09:00")).tasks_created == 2  # to the top
+    assert sweep_overdue_cases(now=at("2027-06-01 09:00")).overdue == 0  # nothing above it
+
+
 def test_a_paused_or_extended_clock_is_not_overdue(report, commander):
     paused = pause_case(case=report(), user=commander, reason="等待仲裁")
     accepted = accept_case(case=report(), user=commander, now=at("2026-09-29 09:00"))
