@@ -225,6 +225,7 @@ def main() -> None:
             add(f"case_list_scoped_filtered_{n}_cases", db, gov["list"]["median_ms"], "ms")
             add(f"case_clock_sweep_{n}_cases", db, gov["sweep"]["first_s"], "s")
             add(f"case_clock_sweep_{n}_cases_again", db, gov["sweep"]["again_s"], "s")
+            add(f"case_clock_sweep_{n}_cases_hour_later", db, gov["sweep"]["hour_later_s"], "s")
             o311 = gov["open311"]
             add("open311_get_requests_http_p99", db, o311["get_p99_ms"], "ms")
             add("open311_post_request_http_p99", db, o311["post_p99_ms"], "ms")
