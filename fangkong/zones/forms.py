@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.models import Role, User
 from fangkong.core.areas import AreaCode
+from fangkong.core.widgets import DateTimeInput
 from fangkong.geo.models import Building, Compound, Grid, Place, PlaceKind
 
 from .models import DutyKind, PassPurpose, PassSubject, ProtocolPreset, ZoneKind
@@ -156,12 +157,8 @@ class PassForm(forms.Form):
     )
     holder_name = forms.CharField(label=_("Or the holder's name"), max_length=64, required=False)
     plate = forms.CharField(label=_("Vehicle plate"), max_length=16, required=False)
-    valid_from = forms.DateTimeField(
-        label=_("Valid from"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
-    valid_until = forms.DateTimeField(
-        label=_("Valid until"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+    valid_from = forms.DateTimeField(label=_("Valid from"), widget=DateTimeInput())
+    valid_until = forms.DateTimeField(label=_("Valid until"), widget=DateTimeInput())
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
     def __init__(self, *args, **kwargs):
