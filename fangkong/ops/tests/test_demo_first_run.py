@@ -25,7 +25,7 @@ def _free_port() -> int:
 
 
 def _get(url: str) -> tuple[int, str]:
-    request = urllib.request.Request(url, headers={"Accept-Language": "zh-hans"})
+    request = urllib.request.Request(url, headers={"Accept-Language": "zh-hans"})  # noqa: S310
     try:
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
             return response.status, response.read().decode()
@@ -50,9 +50,9 @@ def test_demo_prints_only_its_own_chinese_lines_and_shows_its_own_404(tmp_path):
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FANGKONG_", "DJANGO_"))}
     env["FANGKONG_DATA_DIR"] = str(tmp_path)
+    command = ["demo", "--residents", "300", "--quiet", "--port", str(port)]
     process = subprocess.Popen(
-        [sys.executable, "-m", "fangkong.cli", "demo", "--residents", "300", "--quiet"]
-        + ["--port", str(port)],
+        [sys.executable, "-m", "fangkong.cli", *command],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
