@@ -50,6 +50,10 @@ def area_choices(scope: str) -> dict[str, list[tuple[str, str]]]:
     return {"grids": grids, "compounds": compounds, "buildings": buildings}
 
 
+def _preset_label(preset: ProtocolPreset) -> str:
+    return preset.label
+
+
 class DesignationForm(forms.Form):
     protocol = forms.ModelChoiceField(
         label=_("Protocol"), queryset=ProtocolPreset.objects.none(), empty_label=None
@@ -76,6 +80,7 @@ class DesignationForm(forms.Form):
         ensure_presets_loaded()
         presets = ProtocolPreset.objects.order_by("name", "-version")
         self.fields["protocol"].queryset = presets
+        self.fields["protocol"].label_from_instance = _preset_label
         default = presets.filter(name=default_preset_name()).first()
         if default is not None:
             self.fields["protocol"].initial = default.pk
