@@ -32,6 +32,7 @@ ALLOWED = {
     "excel",
     "geojson",
     "fhir",
+    "bundle",  # FHIR's resource name, as the standard spells it
     "ct",
     "ok",
     "igg",
