@@ -60,6 +60,14 @@ OBJECT_TYPE_LABELS = {
     "wages": pgettext_lazy("audit record", "Wage arrears"),
     "zone_map": pgettext_lazy("audit record", "Zone map"),
     "zone_member": pgettext_lazy("audit record", "Zone member"),
+    "counselling_notes": pgettext_lazy("audit record", "Counselling notes"),
+    "delivery_run": pgettext_lazy("audit record", "Delivery run"),
+    "import_conflict": pgettext_lazy("audit record", "Import conflict"),
+    "medical_trip": pgettext_lazy("audit record", "Medical trip"),
+    "pushed_rows": pgettext_lazy("audit record", "Pushed-list rows"),
+    "service_request": pgettext_lazy("audit record", "Resident request"),
+    "supplies": pgettext_lazy("audit record", "Supplies"),
+    "volunteers": pgettext_lazy("audit record", "Volunteers"),
 }
 
 OTHER = pgettext_lazy("audit record", "Other record")

@@ -151,7 +151,8 @@ def _crawl(client: Client, start: str) -> dict[str, list[str]]:
                     continue
                 path = parts.path
                 target = path + (f"?{parts.query}" if parts.query else "")
-                if path.startswith(NOT_PAGES) or target in seen:
+                # ?lang=en asks for a document's English version on purpose.
+                if path.startswith(NOT_PAGES) or target in seen or "lang=en" in parts.query:
                     continue
                 shapes[_shape(target)] += 1
                 if shapes[_shape(target)] > PER_SHAPE:
