@@ -9,11 +9,14 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: install demo serve test test-sqlite test-postgresql lint format messages messages-update bench clean
 
+# setuptools announces every editable install with a warning a newcomer cannot act on.
 $(STAMP): pyproject.toml
+	@echo "正在安装运行环境（首次运行约需一两分钟）……"
 	@PYBIN=$$(scripts/find-python) && { [ -x $(PY) ] || $$PYBIN -m venv $(VENV); }
-	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
-	rm -f $(VENV)/.installed-* && touch $@
+	@$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	@PYTHONWARNINGS="ignore:Editable installation" \
+	  $(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $@
 
 install: $(STAMP) messages
 
@@ -26,7 +29,7 @@ messages-update: $(STAMP)
 	@cd fangkong && ../$(PY) ../manage.py makemessages -d djangojs -l zh_Hans --no-obsolete --ignore '*/tests/*' --ignore 'static/vendor/*'
 
 demo: install
-	$(FK) demo
+	@$(FK) demo
 
 serve: install
 	$(FK) serve

@@ -46,6 +46,10 @@ def main(argv: list[str] | None = None, prog: str = "fangkong") -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in ALIASES:
         argv[0] = ALIASES[argv[0]]
+    if argv and argv[0] == "demo":
+        # The demo shows what users see: the project's own error pages, not Django's
+        # debug pages with settings and tracebacks. FANGKONG_DEBUG=1 still turns them on.
+        os.environ.setdefault("FANGKONG_DEBUG", "0")
     import django
     from django.core.management import execute_from_command_line
 

@@ -101,6 +101,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_tasks_db",
+    # Only for its static files: /api/docs then serves Swagger UI from here, not from a CDN
+    # (the district's machines are offline, and the CSP refuses other origins anyway).
+    "ninja",
     "fangkong.core",
     "fangkong.geo",
     "fangkong.accounts",

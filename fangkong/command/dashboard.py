@@ -116,6 +116,11 @@ class Dashboard:
     def tested(self) -> int:
         return sum(r.tested for r in self.rounds)
 
+    @property
+    def is_empty(self) -> bool:
+        """Nothing under way yet: a fresh demo, where the page should say what to try first."""
+        return not (self.rounds or self.zones or self.open_incidents or self.closed_incidents)
+
 
 def _english() -> bool:
     return (get_language() or "").startswith("en")

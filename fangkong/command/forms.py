@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.models import User
 from fangkong.accounts.permissions import MATRIX
+from fangkong.core.widgets import DateInput, DateTimeInput
 from fangkong.geo.models import Community, Grid, Subdistrict
 from fangkong.geo.selectors import get_node
 from fangkong.work.models import TASK_KIND_LABELS
@@ -59,7 +60,7 @@ class IncidentForm(forms.Form):
     opened_at = forms.DateTimeField(
         label=_("Opened at"),
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=DateTimeInput(),
         help_text=_("Leave empty for now."),
     )
     description = forms.CharField(
@@ -113,9 +114,7 @@ class TaskForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=())
     area_code = forms.ChoiceField(label=_("Area"), required=False)
     assignee = UserChoiceField(label=_("Assignee"), queryset=User.objects.none(), required=False)
-    due_at = forms.DateTimeField(
-        label=_("Due"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+    due_at = forms.DateTimeField(label=_("Due"), required=False, widget=DateTimeInput())
 
     def __init__(self, *args, incident, **kwargs):
         super().__init__(*args, **kwargs)
@@ -125,7 +124,7 @@ class TaskForm(forms.Form):
 
 
 class DailyBulletinForm(forms.Form):
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(label=_("Day"), widget=DateInput())
     scope_code = forms.ChoiceField(label=_("Area"))
 
     def __init__(self, *args, user, **kwargs):

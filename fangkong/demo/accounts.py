@@ -13,6 +13,7 @@ from fangkong.accounts.services import create_user
 from fangkong.core.errors import RuleViolation
 from fangkong.geo.models import Grid
 from fangkong.geo.selectors import get_node
+from fangkong.lab.services.labs import ensure_lab_member
 
 from .district import DISTRICT_CODE
 
@@ -22,6 +23,8 @@ DEMO_PASSWORD = "fangkong-demo"  # noqa: S105
 WUTONG = f"{DISTRICT_CODE}-001"  # 梧桐街办事处
 WAWULI = f"{WUTONG}-001"  # 瓦屋李社区
 CHUNTENG = f"{WUTONG}-002"  # 春藤社区, where the 电厂路漳河路 checkpoint stands
+# The district's lab in the seed pages; the 13 June replay sends its boxes to the same one.
+DEMO_LAB = "高新区核酸检测实验室"
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,9 @@ def ensure_demo_accounts(*, password: str = DEMO_PASSWORD) -> list[AccountRow]:
                 display_name=spec.display_name,
                 **extra,
             )
+        if user.role == Role.LAB_TECHNICIAN:
+            # Without a laboratory the lab account could open none of its pages.
+            ensure_lab_member(lab_name=DEMO_LAB, user=user)
         rows.append(
             AccountRow(
                 username=user.username,

@@ -124,7 +124,8 @@ class Household(TimeStampedModel):
         return " ".join(parts)
 
     def __str__(self) -> str:
-        return self.code
+        # Pages title a household by its address; its code means nothing to a reader.
+        return self.label
 
 
 class PlaceKind(models.TextChoices):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -15,6 +16,15 @@ class NodeRef:
     code: str
     name: str
     level: str
+
+
+def natural_key(text: str) -> tuple:
+    """Sort key that orders the numbers inside text by value: room 302 before room 1001."""
+    return tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part)
+        for part in re.split(r"(\d+)", text)
+        if part
+    )
 
 
 def get_node(code: str):
@@ -71,11 +81,14 @@ def children(code: str, *, scope_code: str, count: Counter | None = None) -> lis
     elif level == "grid":
         qs = Building.objects.filter(grid__code=code).select_related("compound")
     elif level == "building":
-        homes = [
-            h
-            for h in Household.objects.filter(building__code=code)
-            if is_within(h.code, scope_code) or is_within(scope_code, h.code)
-        ]
+        homes = sorted(
+            (
+                h
+                for h in Household.objects.filter(building__code=code)
+                if is_within(h.code, scope_code) or is_within(scope_code, h.code)
+            ),
+            key=lambda h: (natural_key(h.entrance), natural_key(h.room)),
+        )
         counts = count([h.code for h in homes if is_within(h.code, scope_code)]) if count else {}
         return [
             {

@@ -5,9 +5,11 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.widgets import DateInput
+
 from .models import MAX_REPRESENTATIVES, PetitionClass, ReplyOutcome, ReviewLevel
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()
 
 
 class PetitionForm(forms.Form):

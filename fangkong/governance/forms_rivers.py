@@ -7,10 +7,12 @@ import json
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.widgets import DateInput, DateTimeInput
+
 from .forms import PhotosField
 from .models import HazardCategory, RiverChief, Unit
 
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATETIME = DateTimeInput()
 
 
 class PatrolForm(forms.Form):
@@ -48,7 +50,7 @@ class PatrolForm(forms.Form):
 
 class AssignForm(forms.Form):
     unit = forms.ModelChoiceField(label=_("Responsible unit"), queryset=Unit.objects.none())
-    deadline = forms.DateField(label=_("Deadline"), widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateField(label=_("Deadline"), widget=DateInput())
 
     def __init__(self, *args, units=(), **kwargs):
         super().__init__(*args, **kwargs)

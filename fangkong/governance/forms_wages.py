@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.widgets import DateInput
+
 from .models import Company, DecisionKind, GovCase, Payer, Project, Unit
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0.01}
@@ -29,7 +31,7 @@ class ClaimForm(forms.Form):
 class OrderForm(forms.Form):
     company = forms.ModelChoiceField(label=_("Company"), queryset=Company.objects.none())
     amount = forms.DecimalField(label=_("Amount (yuan)"), **MONEY)
-    pay_by = forms.DateField(label=_("Pay by"), widget=forms.DateInput(attrs={"type": "date"}))
+    pay_by = forms.DateField(label=_("Pay by"), widget=DateInput())
 
     def __init__(self, *args, companies=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -38,13 +40,13 @@ class OrderForm(forms.Form):
 
 class OrderPaidForm(forms.Form):
     order = forms.IntegerField(widget=forms.HiddenInput)
-    paid_on = forms.DateField(label=_("Paid on"), widget=forms.DateInput(attrs={"type": "date"}))
+    paid_on = forms.DateField(label=_("Paid on"), widget=DateInput())
 
 
 class AdvanceForm(forms.Form):
     payer = forms.ChoiceField(label=_("Paid by"), choices=Payer.choices)
     amount = forms.DecimalField(label=_("Amount (yuan)"), **MONEY)
-    paid_on = forms.DateField(label=_("Paid on"), widget=forms.DateInput(attrs={"type": "date"}))
+    paid_on = forms.DateField(label=_("Paid on"), widget=DateInput())
 
 
 class BlacklistForm(forms.Form):
@@ -57,7 +59,7 @@ class BlacklistForm(forms.Form):
 
 class MeetingForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
-    held_on = forms.DateField(label=_("Held on"), widget=forms.DateInput(attrs={"type": "date"}))
+    held_on = forms.DateField(label=_("Held on"), widget=DateInput())
     present = forms.ModelMultipleChoiceField(
         label=_("Units present"), queryset=Unit.objects.none(), widget=forms.CheckboxSelectMultiple
     )

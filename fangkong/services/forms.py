@@ -8,6 +8,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.widgets import DateInput, DateTimeInput
+
 from .kinds import request_catalogue
 from .models import Channel, Priority, ProofKind, ShiftKind, Skill
 from .services.requests import LineIn
@@ -42,7 +44,7 @@ class RaiseForm(forms.Form):
     needed_by = forms.DateTimeField(
         label=_("Needed by"),
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=DateTimeInput(),
     )
 
     def clean_lines(self) -> list[LineIn]:
@@ -98,9 +100,7 @@ class CareProfileForm(forms.Form):
     refill_days = forms.IntegerField(
         label=_("Medicine refill every (days)"), min_value=0, required=False
     )
-    due_date = forms.DateField(
-        label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    due_date = forms.DateField(label=_("Due date"), required=False, widget=DateInput())
 
 
 class TripForm(forms.Form):
@@ -111,12 +111,8 @@ class TripForm(forms.Form):
         max_length=100,
         required=False,
     )
-    leaves_at = forms.DateTimeField(
-        label=_("Leaves at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
-    returns_by = forms.DateTimeField(
-        label=_("Back by"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+    leaves_at = forms.DateTimeField(label=_("Leaves at"), widget=DateTimeInput())
+    returns_by = forms.DateTimeField(label=_("Back by"), widget=DateTimeInput())
 
 
 class HandOverForm(forms.Form):
@@ -132,9 +128,7 @@ class ReceiveForm(forms.Form):
         choices=[("purchase", _("Purchase")), ("donation", _("Donation"))],
     )
     donor = forms.CharField(label=_("Donor"), max_length=100, required=False)
-    expires_on = forms.DateField(
-        label=_("Expires on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    expires_on = forms.DateField(label=_("Expires on"), required=False, widget=DateInput())
 
     def __init__(self, *args, points=None, items=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -192,12 +186,8 @@ class ShiftForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=ShiftKind.choices)
     area_code = forms.CharField(label=_("Area code"), max_length=64)
     place = forms.CharField(label=_("Place"), max_length=100, required=False)
-    starts_at = forms.DateTimeField(
-        label=_("Starts at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
-    ends_at = forms.DateTimeField(
-        label=_("Ends at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+    starts_at = forms.DateTimeField(label=_("Starts at"), widget=DateTimeInput())
+    ends_at = forms.DateTimeField(label=_("Ends at"), widget=DateTimeInput())
     skill = forms.ChoiceField(
         label=_("Skill needed"), choices=[("", "—"), *Skill.choices], required=False
     )

@@ -9,6 +9,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.areas import AreaCode
+from fangkong.core.widgets import DateTimeInput
 from fangkong.geo.models import Community, Grid, Subdistrict
 from fangkong.geo.selectors import get_node
 
@@ -41,13 +42,13 @@ class RoundForm(forms.Form):
     starts_at = forms.DateTimeField(
         label=_("Sampling starts"),
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=DateTimeInput(),
         help_text=_("Leave empty to start now; a later start makes the round scheduled."),
     )
     due_at = forms.DateTimeField(
         label=_("Sampling closes"),
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=DateTimeInput(),
         help_text=_("Leave empty for the national completion target after the start."),
     )
 

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _g
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 from openpyxl import Workbook
 
@@ -112,7 +113,7 @@ def export_untested(request: HttpRequest, pk: int) -> HttpResponse:
             _g("Building"),
             _g("Entrance"),
             _g("Room"),
-            _g("Name"),
+            pgettext("person", "Name"),
             _g("Phone"),
             _g("Document"),
             _g("Residency"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangkong.core.documents import DocumentType
 
@@ -53,9 +54,9 @@ class OrderPlanForm(forms.Form):
     tier = forms.ChoiceField(label=_("Tier"), choices=ContactTier.choices)
     last_exposure = forms.DateField(label=_("Last exposure"))
 
-    def __init__(self, *args, protocols: list[str], **kwargs):
+    def __init__(self, *args, protocols: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["protocol"].choices = [(p, p) for p in protocols]
+        self.fields["protocol"].choices = protocols
 
 
 class IssueOrdersForm(forms.Form):
@@ -77,7 +78,9 @@ class CaseForm(forms.Form):
         label=_("Document type"), choices=DocumentType.choices, initial=DocumentType.RESIDENT_ID
     )
     document_number = forms.CharField(label=_("Document number"), max_length=64)
-    person_name = forms.CharField(label=_("Name"), max_length=64, required=False)
+    person_name = forms.CharField(
+        label=pgettext_lazy("person", "Name"), max_length=64, required=False
+    )
     kind = forms.ChoiceField(label=_("Kind"), choices=CaseKind.choices)
     source = forms.ChoiceField(label=_("Source"), choices=CaseSource.choices)
     onset_date = forms.DateField(label=_("Onset date"), required=False)

@@ -46,6 +46,11 @@ def tracing_protocol(name: str | None = None) -> TracingProtocol:
     return TracingProtocol(preset.name, preset.version, preset.data, rules)
 
 
+def preset_choices() -> list[tuple[str, str]]:
+    """(name, title in the user's language) of the presets that carry tracing rules."""
+    return [(name, get_preset(name).label) for name in preset_names()]
+
+
 def preset_names() -> list[str]:
     """The names of the shipped presets that carry tracing rules."""
     names = []

@@ -18,7 +18,7 @@ from . import selectors
 from .forms import IssueOrdersForm, OrderPlanForm, SiteForm, TransferForm
 from .models import OrderState
 from .notice_pdf import order_notice_pdf
-from .protocol import preset_names, tracing_protocol
+from .protocol import preset_choices, tracing_protocol
 from .services.followup import self_report_token
 from .services.orders import (
     create_site,
@@ -45,15 +45,15 @@ def _plan(form: OrderPlanForm) -> dict:
 
 @login_required
 def orders(request: HttpRequest) -> HttpResponse:
-    names = preset_names()
+    choices = preset_choices()
     plan_form = OrderPlanForm(
-        request.GET or None, protocols=names, initial={"protocol": default_preset_name()}
+        request.GET or None, protocols=choices, initial={"protocol": default_preset_name()}
     )
     context = {
         "orders": selectors.orders_for(request.user).filter(state=OrderState.ACTIVE)[:500],
         "awaiting": selectors.contacts_awaiting_orders(request.user)[:200],
         "sites": selectors.sites_for(request.user),
-        "protocols": names,
+        "protocols": choices,
         "default_protocol": default_preset_name(),
         "plan_form": plan_form,
         "site_form": SiteForm(initial={"area_code": request.user.scope_code}),

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _g
+from django.utils.translation import pgettext
 
 from . import selectors
 
@@ -20,14 +21,23 @@ def pushed_out(request: HttpRequest) -> HttpResponse:
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="pushed-out.csv"'
         out = csv.writer(response)
-        out.writerow(["destination", "name", "document", "tier", "last_exposure", "case"])
+        out.writerow(
+            [
+                _g("Destination"),
+                pgettext("person", "Name"),
+                _g("Document"),
+                _g("Tier"),
+                _g("Last exposure"),
+                pgettext("epidemic", "Case"),
+            ]
+        )
         for c in contacts:
             out.writerow(
                 [
                     c.destination,
                     c.person_name,
                     c.document_masked,
-                    c.tier,
+                    c.get_tier_display(),
                     c.last_exposure.isoformat(),
                     c.case.document_masked,
                 ]

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.models import Role, User
 from fangkong.core.areas import AreaCode
+from fangkong.core.widgets import DateTimeInput
 from fangkong.geo.models import Building, Compound, Grid, Place, PlaceKind
 
 from .models import DutyKind, PassPurpose, PassSubject, ProtocolPreset, ZoneKind
@@ -49,6 +50,10 @@ def area_choices(scope: str) -> dict[str, list[tuple[str, str]]]:
     return {"grids": grids, "compounds": compounds, "buildings": buildings}
 
 
+def _preset_label(preset: ProtocolPreset) -> str:
+    return preset.label
+
+
 class DesignationForm(forms.Form):
     protocol = forms.ModelChoiceField(
         label=_("Protocol"), queryset=ProtocolPreset.objects.none(), empty_label=None
@@ -75,6 +80,7 @@ class DesignationForm(forms.Form):
         ensure_presets_loaded()
         presets = ProtocolPreset.objects.order_by("name", "-version")
         self.fields["protocol"].queryset = presets
+        self.fields["protocol"].label_from_instance = _preset_label
         default = presets.filter(name=default_preset_name()).first()
         if default is not None:
             self.fields["protocol"].initial = default.pk
@@ -156,12 +162,8 @@ class PassForm(forms.Form):
     )
     holder_name = forms.CharField(label=_("Or the holder's name"), max_length=64, required=False)
     plate = forms.CharField(label=_("Vehicle plate"), max_length=16, required=False)
-    valid_from = forms.DateTimeField(
-        label=_("Valid from"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
-    valid_until = forms.DateTimeField(
-        label=_("Valid until"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+    valid_from = forms.DateTimeField(label=_("Valid from"), widget=DateTimeInput())
+    valid_until = forms.DateTimeField(label=_("Valid until"), widget=DateTimeInput())
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
     def __init__(self, *args, **kwargs):

@@ -182,3 +182,19 @@ def test_the_demo_commander_lands_on_the_dashboard(client, db, settings):
 
 
 __all__ = ["D"]
+
+
+def test_an_empty_dashboard_says_what_to_try_first_until_something_is_under_way(
+    client, staff, settings
+):
+    settings.LANGUAGE_CODE = "zh-hans"
+    client.force_login(staff["commander"])
+    body = client.get(reverse("command:dashboard"), HTTP_ACCEPT_LANGUAGE="zh-hans").content
+    body = body.decode()
+    assert 'data-testid="first-steps"' in body
+    assert "目前还没有进行中的工作" in body
+    assert f'href="{reverse("testing:sampler")}"' in body and "采样页面" in body
+    assert f'href="{reverse("zones:new")}"' in body
+    create_round(kind=RoundKind.MASS, name="第一轮", scope_codes=[S1], user=staff["commander"])
+    body = client.get(reverse("command:dashboard")).content.decode()
+    assert 'data-testid="first-steps"' not in body

@@ -7,13 +7,14 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count
+from django.urls import reverse
 
 from fangkong.accounts.models import Role, User
 from fangkong.accounts.services import check_login
 from fangkong.core import crypto
 from fangkong.core.errors import RuleViolation
 from fangkong.core.masking import mask_document, mask_phone
-from fangkong.demo.accounts import DEMO_PASSWORD, ensure_demo_accounts
+from fangkong.demo.accounts import DEMO_LAB, DEMO_PASSWORD, ensure_demo_accounts
 from fangkong.demo.population import AS_OF
 from fangkong.demo.seed import clear_demo, is_seeded, seed_demo
 from fangkong.demo.shapes import bounds
@@ -158,6 +159,16 @@ def test_one_demo_account_per_role_with_the_shared_password(seeded, fast_hashing
     assert User.objects.count() == len(Role.values)
     assert not any(r.created for r in again.values())
     assert again["lab"].password == "" and again["auditor"].password == DEMO_PASSWORD
+
+
+def test_the_lab_account_works_in_the_district_lab(seeded, fast_hashing, client):
+    ensure_demo_accounts()
+    ensure_demo_accounts()  # again: still one lab, one member
+    lab = User.objects.get(username="lab")
+    assert [str(x) for x in lab.labs.all()] == [DEMO_LAB]
+    assert lab.labs.get().members.count() == 1
+    client.force_login(lab)
+    assert client.get(reverse("lab:home")).status_code == 200
 
 
 def test_no_demo_accounts_in_production_or_without_the_district(db, settings):

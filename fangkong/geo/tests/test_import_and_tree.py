@@ -177,3 +177,20 @@ def test_export_geojson_cli(district, tmp_path):
     out = tmp_path / "grids.geojson"
     call_command("export_data", "geojson", "--level", "grid", "-o", str(out))
     assert len(json.loads(out.read_text())["features"]) == 3
+
+
+def test_a_buildings_rooms_are_listed_by_number_and_households_titled_by_address(district):
+    building = Building.objects.get(code=f"{G111}-001")
+    for n, room in enumerate(["1001", "302", "101", "2101"], start=50):
+        Household.objects.create(
+            building=building,
+            code=f"{building.code}-{n:04d}",
+            entrance="9",
+            room=room,
+            area_code=G111,
+        )
+    rows = selectors.children(building.code, scope_code=D, count=None)
+    rooms = [r["name"].split("-")[-1] for r in rows if r["name"].startswith("9-")]
+    assert rooms == ["101", "302", "1001", "2101"]
+    household = Household.objects.get(code=f"{building.code}-0050")
+    assert str(household) == f"{building.name_zh} 9单元 1001"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.models import TimeStampedModel
@@ -41,6 +42,13 @@ class ProtocolPreset(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.name} v{self.version}"
+
+    @property
+    def label(self) -> str:
+        """The preset's title in the user's language, never its file name."""
+        titles = (self.data or {}).get("title") or {}
+        english = (get_language() or "").startswith("en")
+        return (titles.get("en") if english else "") or self.title or self.name
 
 
 class ZoneKind(models.TextChoices):

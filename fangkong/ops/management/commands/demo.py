@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
@@ -11,6 +10,7 @@ from fangkong.scenarios import scenario_names
 
 from .scenario import format_replay, run_scenario
 from .seed import add_seed_arguments, print_accounts, run_seed
+from .serve import run_development_server
 
 
 class Command(BaseCommand):
@@ -55,7 +55,4 @@ class Command(BaseCommand):
         )
         if options["no_serve"]:
             return
-        if "serve" in get_commands():
-            call_command("serve", port=options["port"])
-        else:  # until `serve` lands: Django's development server
-            call_command("runserver", f"127.0.0.1:{options['port']}", use_reloader=False)
+        run_development_server(bind=f"127.0.0.1:{options['port']}", quiet=True)

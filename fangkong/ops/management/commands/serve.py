@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import sys
@@ -9,8 +10,48 @@ import sys
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.core.management.commands.runserver import Command as RunserverCommand
 from django.utils import translation
 from django.utils.translation import gettext as _
+
+
+class DevelopmentServer(RunserverCommand):
+    """Django's development server, announcing itself in one line of our own.
+
+    Django's banner is English, repeats the Ctrl+C hint we print and warns about production
+    use, which `--production` already answers; a newcomer running `fangkong demo` should see
+    only our lines.
+    """
+
+    quiet = False
+
+    def get_handler(self, *args, **options):
+        handler = super().get_handler(*args, **options)
+        if self.quiet:
+            # After the handler: loading the WSGI application sets the logging up again.
+            # Server errors still show; a newcomer's mistyped address does not.
+            logging.getLogger("django.server").setLevel(logging.ERROR)
+            logging.getLogger("django.request").setLevel(logging.ERROR)
+        return handler
+
+    def on_bind(self, server_port: int) -> None:
+        self.stdout.write(
+            _("Serving on http://%(bind)s/ (Ctrl+C to stop)")
+            % {"bind": f"{self.addr}:{server_port}"}
+        )
+
+
+def run_development_server(*, bind: str, quiet: bool = False) -> None:
+    """Serve until Ctrl+C; `quiet` keeps the access log to server errors (the demo's terminal)."""
+    server = DevelopmentServer()
+    server.quiet = quiet
+    call_command(
+        server,
+        bind,
+        use_reloader=False,
+        use_threading=True,
+        shutdown_message=_("Server stopped."),
+    )
 
 
 class Command(BaseCommand):
@@ -30,6 +71,9 @@ class Command(BaseCommand):
         # gthread workers keep connections alive (devices post many small batches) and
         # overlap a request waiting on the database with another's Python work.
         parser.add_argument("--threads", type=int, default=2)
+        parser.add_argument(
+            "--quiet", action="store_true", help="log only server errors (development server)"
+        )
 
     def handle(self, *args, **options):
         bind = options["bind"] or f"127.0.0.1:{options['port']}"
@@ -44,8 +88,7 @@ class Command(BaseCommand):
                 )
             )
         if not options["production"]:
-            self.stdout.write(_("Serving on http://%(bind)s/ (Ctrl+C to stop)") % {"bind": bind})
-            call_command("runserver", bind, use_reloader=False, use_threading=True)
+            run_development_server(bind=bind, quiet=options["quiet"])
             return
         gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable)) or shutil.which(
             "gunicorn"
