@@ -13,10 +13,12 @@ import csv
 import datetime as dt
 import hashlib
 import itertools
+import operator
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import transaction
@@ -33,7 +35,7 @@ from fangkong.people.services import document_index
 
 from .. import scan_store
 from ..models import Venue, VenueKind
-from ..scan_store import PurgeResult, ScanRow
+from ..scan_store import PurgeResult, ScanRow, plain_time_text
 from .venues import default_venue_area, resolve_venue_code
 
 DOCUMENT_CONTEXT = "tracing.scan.document"
@@ -98,13 +100,14 @@ class DocumentVault:
 
     def __init__(self, *, limit: int = 200_000) -> None:
         self._seen: dict[bytes, tuple[str, str, str, str]] = {}
-        self._key = secrets.token_bytes(32)
+        # Copying a keyed hash costs less than keying a new one for every row.
+        self._hash = hashlib.blake2b(key=secrets.token_bytes(32), digest_size=16)
         self._limit = limit
 
     def protect(self, document_type: str, number: str) -> tuple[str, str, str, str]:
-        key = hashlib.blake2b(
-            f"{document_type}\x1f{number}".encode(), key=self._key, digest_size=16
-        ).digest()
+        digest = self._hash.copy()
+        digest.update(f"{document_type}\x1f{number}".encode())
+        key = digest.digest()
         found = self._seen.get(key)
         if found is None:
             doc = validate_document(document_type or DocumentType.RESIDENT_ID, number)
@@ -246,28 +249,25 @@ class ImportReport:
         }
 
 
-@dataclass(frozen=True)
-class _Parsed:
+class _Parsed(NamedTuple):
     venue_code: str
     venue_name: str
     venue_kind: str
     scanned_at: dt.datetime
     source_id: str
     document: tuple[str, str, str, str]
+    text: str
 
 
 def _parse_row(
-    row: list[str], at: dict[str, int], vault: DocumentVault, latest: dt.datetime
+    fields: tuple[str, ...] | list[str], vault: DocumentVault, latest: dt.datetime
 ) -> _Parsed:
-    """One file row, checked; `at` gives the column of each of CSV_COLUMNS, in their order."""
-    width = max(at.values()) + 1
-    if len(row) < width:
-        row = row + [""] * (width - len(row))
-    if "\x00" in "".join(row):
+    """One file row's CSV_COLUMNS, in their order and stripped, checked."""
+    if "\x00" in "".join(fields):
         # Rare: find the column to name. A file read as UTF-8 holds no lone surrogate.
-        for name, i in at.items():
-            _storable_text(row[i], name)
-    source_id, code, name, kind, doc_type, number, when = (row[i].strip() for i in at.values())
+        for name, value in zip(CSV_COLUMNS, fields, strict=True):
+            _storable_text(value, name)
+    source_id, code, name, kind, doc_type, number, when = fields
     if not source_id:
         raise _fail("source_id", "required", _("Every scan needs its source id."))
     if len(source_id) > 64:
@@ -278,8 +278,9 @@ def _parse_row(
     if kind not in VENUE_KINDS:
         raise _fail("venue_kind", "unknown", _("Unknown kind of venue."))
     moment = parse_scan_time(when, latest=latest)
+    text = when if plain_time_text(when) else ""
     document = vault.protect(doc_type, number)
-    return _Parsed(code, name or code, kind, moment, source_id, document)
+    return _Parsed(code, name or code, kind, moment, source_id, document, text)
 
 
 def _header(reader) -> dict[str, int]:
@@ -327,21 +328,24 @@ def _import_chunk(
     chunk, at: dict[str, int], report: ImportReport, venues: _VenueCache, vault: DocumentVault
 ) -> None:
     parsed, latest = [], latest_scan_time()
+    cols = tuple(at.values())
+    pick, width = operator.itemgetter(*cols), max(cols) + 1
+    strip = str.strip
     for line, row in chunk:
-        if not any(c.strip() for c in row):
+        if len(row) < width:
+            row = row + [""] * (width - len(row))
+        fields = tuple(map(strip, pick(row)))
+        if not any(fields) and not any(map(strip, row)):
             continue
         report.rows += 1
         try:
-            parsed.append(_parse_row(row, at, vault, latest))
+            parsed.append(_parse_row(fields, vault, latest))
         except RuleViolation as exc:
-            source = row[at["source_id"]].strip() if at["source_id"] < len(row) else ""
-            report.errors.append({"line": line, "source_id": source[:64], **exc.as_dict()})
+            report.errors.append({"line": line, "source_id": fields[0][:64], **exc.as_dict()})
     with transaction.atomic():
         report.venues_created += venues.resolve(parsed)
-        rows = [
-            ScanRow(venues.ids[p.venue_code], p.scanned_at, p.source_id, *p.document)
-            for p in parsed
-        ]
+        ids = venues.ids
+        rows = [ScanRow(ids[p[0]], p[3], p[4], *p[5], p[6]) for p in parsed]
         inserted = scan_store.write_scans(rows)
     report.imported += inserted
     report.duplicates += len(rows) - inserted
