@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 
 from bench.bench_seed import _sample_rss
-from bench.raw_scans import bench_raw_scans
 from bench.common import median, percentile
+from bench.raw_scans import bench_raw_scans
 
 KINDS = ("supermarket", "restaurant", "pharmacy", "market", "office", "metro_station")
 PERSON_SCANS = 30
