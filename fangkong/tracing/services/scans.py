@@ -9,6 +9,7 @@ form; the clear number never reaches the database or the log.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import hashlib
@@ -327,21 +328,7 @@ def import_scans(*, path: str | Path, chunk_size: int = DEFAULT_CHUNK) -> Import
 def _import_chunk(
     chunk, at: dict[str, int], report: ImportReport, venues: _VenueCache, vault: DocumentVault
 ) -> None:
-    parsed, latest = [], latest_scan_time()
-    cols = tuple(at.values())
-    pick, width = operator.itemgetter(*cols), max(cols) + 1
-    strip = str.strip
-    for line, row in chunk:
-        if len(row) < width:
-            row = row + [""] * (width - len(row))
-        fields = tuple(map(strip, pick(row)))
-        if not any(fields) and not any(map(strip, row)):
-            continue
-        report.rows += 1
-        try:
-            parsed.append(_parse_row(fields, vault, latest))
-        except RuleViolation as exc:
-            report.errors.append({"line": line, "source_id": fields[0][:64], **exc.as_dict()})
+    parsed = _parse_chunk(chunk, at, report, vault)
     with transaction.atomic():
         report.venues_created += venues.resolve(parsed)
         ids = venues.ids
@@ -349,6 +336,54 @@ def _import_chunk(
         inserted = scan_store.write_scans(rows)
     report.imported += inserted
     report.duplicates += len(rows) - inserted
+
+
+def _parse_chunk(chunk, at: dict[str, int], report: ImportReport, vault: DocumentVault) -> list:
+    """The chunk's good rows; the bad ones go to the report with their reason.
+
+    A row that plainly passes every check of `_parse_row` is taken on a fast path, inline;
+    any other row goes through `_parse_row`, which names the reason. Both give the same
+    `_Parsed` for a good row.
+    """
+    parsed, latest = [], latest_scan_time()
+    cols = tuple(at.values())
+    pick, width = operator.itemgetter(*cols), max(cols) + 1
+    strip, from_iso, kinds, plain = str.strip, dt.datetime.fromisoformat, VENUE_KINDS, _PLAIN
+    for line, row in chunk:
+        if len(row) < width:
+            row = row + [""] * (width - len(row))
+        fields = tuple(map(strip, pick(row)))
+        if not any(fields) and not any(map(strip, row)):
+            continue
+        report.rows += 1
+        source_id, code, name, kind, doc_type, number, when = fields
+        try:
+            moment = None
+            if (
+                0 < len(source_id) <= 64
+                and 0 < len(code) <= 64
+                and kind in kinds
+                and "\x00" not in "".join(fields)
+            ):
+                with contextlib.suppress(ValueError):
+                    moment = from_iso(when)
+            if (
+                moment is None
+                or moment.tzinfo is None
+                or moment.microsecond
+                or not EARLIEST_SCAN <= moment <= latest
+            ):
+                parsed.append(_parse_row(fields, vault, latest))
+                continue
+            text = when if len(when) in plain and plain_time_text(when) else ""
+            document = vault.protect(doc_type, number)
+            parsed.append(_Parsed(code, name or code, kind, moment, source_id, document, text))
+        except RuleViolation as exc:
+            report.errors.append({"line": line, "source_id": source_id[:64], **exc.as_dict()})
+    return parsed
+
+
+_PLAIN = frozenset((20, 25))  # the lengths of a plain time with `Z` or with an offset
 
 
 class _VenueCache:
