@@ -16,7 +16,8 @@ from fangkong.core.errors import RuleViolation
 from fangkong.people.services import document_index
 from fangkong.tracing import scan_store
 from fangkong.tracing.models import Venue, VenueScan
-from fangkong.tracing.services.scans import DOCUMENT_CONTEXT, import_scans, purge_scans
+from fangkong.tracing.services.scan_checks import DOCUMENT_CONTEXT
+from fangkong.tracing.services.scans import import_scans, purge_scans
 from fangkong.tracing.services.venues import create_venue, resolve_venue_code, venue_qr_payload
 
 from .conftest import G111, D
