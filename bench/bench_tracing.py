@@ -19,6 +19,7 @@ from pathlib import Path
 
 from bench.bench_seed import _sample_rss
 from bench.common import median, percentile
+from bench.raw_scans import bench_raw_scans
 
 KINDS = ("supermarket", "restaurant", "pharmacy", "market", "office", "metro_station")
 PERSON_SCANS = 30
@@ -78,6 +79,7 @@ def bench_tracing(scans: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="fangkong-scans-") as tmp:
         big, case = Path(tmp) / "scans.csv", Path(tmp) / "case.csv"
         write_scans_file(big, scans=scans, now=now)
+        raw = bench_raw_scans(big)
         stop, peak = threading.Event(), [0]
         sampler = threading.Thread(target=_sample_rss, args=(stop, peak), daemon=True)
         sampler.start()
@@ -143,6 +145,7 @@ def bench_tracing(scans: int) -> dict:
         "scans": report.imported,
         "import_scans_per_s": report.imported / seconds if seconds else 0.0,
         "import_peak_rss_mb": peak[0] / 2**20,
+        **raw,
         "exposures_found": found,
         "exposures_p50_ms": median(timings),
         "exposures_p99_ms": percentile(timings, 99),

@@ -28,7 +28,7 @@ from .models_cases import Case, Contact
 from .models_pushed import Outcome, PushedList, PushedRow
 from .protocol import tracing_protocol
 from .services.release import order_test_results
-from .services.scans import person_index
+from .services.scan_checks import person_index
 
 RECENT_SCANS = 200
 

@@ -25,7 +25,7 @@ from . import selectors
 from .forms import DecisionForm, ExposureSearchForm
 from .models import ContactTier
 from .services.exposures import decide_exposure, read_subject_token, subject_token
-from .services.scans import person_key
+from .services.scan_checks import person_key
 
 
 def _results(request: HttpRequest) -> dict:

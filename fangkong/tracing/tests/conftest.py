@@ -9,7 +9,8 @@ import pytest
 
 from devtools.fixtures import G111, D
 from fangkong.tracing.services.exposures import decide_exposure, subject_token
-from fangkong.tracing.services.scans import CSV_COLUMNS, import_scans, person_key
+from fangkong.tracing.services.scan_checks import CSV_COLUMNS, person_key
+from fangkong.tracing.services.scans import import_scans
 
 __all__ = ["G111", "D"]
 

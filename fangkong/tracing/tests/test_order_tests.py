@@ -22,7 +22,8 @@ from fangkong.tracing.models_cases import Case
 from fangkong.tracing.services.exposures import decide_exposure, subject_token
 from fangkong.tracing.services.orders import create_site, issue_orders, release_order
 from fangkong.tracing.services.release import order_test_results
-from fangkong.tracing.services.scans import import_scans, person_key
+from fangkong.tracing.services.scan_checks import person_key
+from fangkong.tracing.services.scans import import_scans
 
 from .conftest import D
 

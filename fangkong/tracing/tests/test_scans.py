@@ -16,7 +16,8 @@ from fangkong.core.errors import RuleViolation
 from fangkong.people.services import document_index
 from fangkong.tracing import scan_store
 from fangkong.tracing.models import Venue, VenueScan
-from fangkong.tracing.services.scans import DOCUMENT_CONTEXT, import_scans, purge_scans
+from fangkong.tracing.services.scan_checks import DOCUMENT_CONTEXT
+from fangkong.tracing.services.scans import import_scans, purge_scans
 from fangkong.tracing.services.venues import create_venue, resolve_venue_code, venue_qr_payload
 
 from .conftest import G111, D
@@ -451,3 +452,28 @@ def test_one_person_across_chunks_is_encrypted_once_and_found_by_one_index(
     stored = set(VenueScan.objects.values_list("document_cipher", "document_index"))
     assert len(stored) == 1
     assert crypto.decrypt(stored.pop()[0], context=DOCUMENT_CONTEXT) == doc
+
+
+def test_one_instant_in_any_spelling_of_iso_8601_is_stored_as_that_instant(
+    district, id_number, write_csv
+):
+    # Plain times are written as the file spells them (shifted by the hour on SQLite); the
+    # others go through the parsed time: both must land on the same instant and local day.
+    doc = id_number("410172", "19900101", 11)
+    spellings = [
+        "2022-06-12T17:30:00Z",
+        "2022-06-13T01:30:00+08:00",
+        "2022-06-12T12:30:00-05:00",
+        "2022-06-12T23:00:00+05:30",
+        "2022-06-13T01:30:00.750+08:00",
+        "2022-06-13 01:30:00+08:00",
+        "20220613T013000+0800",
+    ]
+    rows = [_row(f"t{i}", doc, at) for i, at in enumerate(spellings)]
+    report = import_scans(path=write_csv(rows))
+    assert (report.imported, report.errors) == (len(spellings), [])
+    instant = dt.datetime(2022, 6, 13, 1, 30, tzinfo=SHANGHAI)
+    assert set(VenueScan.objects.values_list("scanned_at", flat=True)) == {instant}
+    assert VenueScan.objects.filter(scanned_at__date=dt.date(2022, 6, 13)).count() == len(spellings)
+    if POSTGRES:
+        assert scan_store.partition_days() == [dt.date(2022, 6, 13)]
