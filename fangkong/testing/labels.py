@@ -4,8 +4,9 @@ Each label has the round's name and the tube's pool size on top, a Code 128 barc
 by python-barcode, drawn here so bars fall on whole printer dots), and the number in digits
 under it, grouped by four so a person reading it aloud or typing it makes fewer mistakes.
 
-The PDF draws the bars as vectors and the text with the standard Chinese CID font STSong-Light,
-which every PDF reader supplies, so nothing needs embedding. The PNG is one sheet at 300 dpi;
+The PDF draws the bars as vectors and its text in a subset of Noto CJK embedded in the file
+(core.pdf_fonts), so a printer without Chinese fonts prints what the screen shows. The PNG is
+one sheet at 300 dpi;
 its text uses a CJK font found on the machine (Debian's fonts-noto-cjk), or Pillow's own font.
 """
 
@@ -19,6 +20,8 @@ from pathlib import Path
 
 import barcode
 from django.utils.translation import gettext as _
+
+from fangkong.core.pdf_fonts import cjk_fonts
 
 from .models import Tube, TubeKind
 
@@ -37,8 +40,6 @@ QUIET_MODULES = 10
 BAR_H = 11.0
 TITLE_SIZE, DIGITS_SIZE = 7.0, 10.0  # points
 PT = MM_PER_INCH / 72  # mm per point
-CJK_FONT = "STSong-Light"
-DIGITS_FONT = "Helvetica-Bold"
 FONT_CANDIDATES = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
@@ -100,14 +101,6 @@ def _layout(x: float, y: float, bars: int) -> dict[str, float]:
 # PDF
 
 
-@cache
-def _register_pdf_fonts() -> None:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
-    pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
-
-
 def _fit(text: str, width: float, measure) -> str:
     if measure(text) <= width:
         return text
@@ -122,9 +115,16 @@ def render_pdf(labels: Sequence[Label]) -> bytes:
     from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.pdfgen import canvas
 
-    _register_pdf_fonts()
+    empty = str(_("No tubes to print."))
+    # Every glyph the sheet draws, digits included, comes from one embedded subset: a
+    # printer's RIP without Chinese fonts prints it as the screen shows it.
+    cjk_font, digits_font = cjk_fonts(
+        "".join(f"{label.title}{label.note}{label.digits}" for label in labels) + empty
+    )
     out = io.BytesIO()
-    pdf = canvas.Canvas(out, pagesize=(PAGE_W * mm, PAGE_H * mm), invariant=True)
+    pdf = canvas.Canvas(
+        out, pagesize=(PAGE_W * mm, PAGE_H * mm), invariant=True, initialFontName=cjk_font
+    )
     pdf.setTitle(labels[0].title if labels else "labels")
     pdf.setCreator("Fangkong")
 
@@ -139,14 +139,14 @@ def render_pdf(labels: Sequence[Label]) -> bytes:
         pattern = modules(label.barcode)
         geo = _layout(x, y, len(pattern))
         # Title on the left, pool size on the right.
-        pdf.setFont(CJK_FONT, TITLE_SIZE)
-        note_w = stringWidth(label.note, CJK_FONT, TITLE_SIZE)
+        pdf.setFont(cjk_font, TITLE_SIZE)
+        note_w = stringWidth(label.note, cjk_font, TITLE_SIZE)
         baseline = y_pt(geo["title_y"] + TITLE_SIZE * PT * 0.85)
         pdf.drawRightString((x + LABEL_W - PADDING) * mm, baseline, label.note)
         title = _fit(
             label.title,
             text_width - note_w - 2 * mm,
-            lambda s: stringWidth(s, CJK_FONT, TITLE_SIZE),
+            lambda s, font=cjk_font: stringWidth(s, font, TITLE_SIZE),
         )
         pdf.drawString((x + PADDING) * mm, baseline, title)
         # Bars: one rectangle per run of bar modules.
@@ -165,13 +165,13 @@ def render_pdf(labels: Sequence[Label]) -> bytes:
                     fill=1,
                 )
                 start = None
-        pdf.setFont(DIGITS_FONT, DIGITS_SIZE)
+        pdf.setFont(digits_font, DIGITS_SIZE)
         pdf.drawCentredString(
             (x + LABEL_W / 2) * mm, y_pt(geo["digits_y"] + DIGITS_SIZE * PT * 0.8), label.digits
         )
     if not labels:
-        pdf.setFont(CJK_FONT, 12)
-        pdf.drawString(20 * mm, y_pt(20), _("No tubes to print."))
+        pdf.setFont(cjk_font, 12)
+        pdf.drawString(20 * mm, y_pt(20), empty)
     pdf.showPage()
     pdf.save()
     return out.getvalue()
