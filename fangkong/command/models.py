@@ -129,11 +129,9 @@ class RollCallLevel(models.TextChoices):
 
 
 class RollCall(models.Model):
-    """A unit reported in place (到岗到位) for an incident, at a time, confirmed by someone.
-
-    A row with a `user` is one person on the duty rota (值班) called when the incident opened:
-    `called_at` is when, `at` stays empty until they confirm they are at their post.
-    """
+    """A unit reported in place (到岗到位) for an incident, at a time, confirmed by someone;
+    or, with a `user`, one person on the duty rota (值班) called at `called_at`, in place at
+    `at` once they confirm (a unit's report always has its `at`)."""
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="roll_calls")
     level = models.CharField(_("level"), max_length=16, choices=RollCallLevel.choices)
@@ -168,15 +166,10 @@ class RollCall(models.Model):
                 condition=models.Q(user__isnull=True),
                 name="roll_call_once_per_unit",
             ),
-            models.UniqueConstraint(
-                fields=["incident", "user"],
-                condition=models.Q(user__isnull=False),
-                name="roll_call_once_per_person",
-            ),
+            models.UniqueConstraint(fields=["incident", "user"], name="roll_call_once_per_person"),
             models.CheckConstraint(
                 condition=models.Q(level__in=RollCallLevel.values), name="roll_call_level_valid"
             ),
-            # A unit's report is its arrival; only a person's call may wait for its answer.
             models.CheckConstraint(
                 condition=models.Q(user__isnull=False) | models.Q(at__isnull=False),
                 name="roll_call_unit_in_place",
@@ -184,7 +177,7 @@ class RollCall(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.unit} {self.at:%H:%M}" if self.at else f"{self.unit} …"
+        return f"{self.unit} {self.at:%H:%M}" if self.at else self.unit
 
 
 class TimelineEntry(models.Model):
