@@ -13,6 +13,7 @@ from fangkong.core.widgets import DateInput, DateTimeInput
 from .kinds import request_catalogue
 from .models import Channel, Priority, ProofKind, ShiftKind, Skill
 from .services.requests import LineIn
+from .services.resident_page import SELF_KINDS
 
 LINE = re.compile(r"^\s*(?P<item>.+?)\s+(?P<quantity>\d+)\s*(?P<unit>\S{0,16})\s*$")
 
@@ -192,3 +193,17 @@ class ShiftForm(forms.Form):
         label=_("Skill needed"), choices=[("", "—"), *Skill.choices], required=False
     )
     capacity = forms.IntegerField(label=_("People needed"), min_value=1, max_value=100, initial=1)
+
+
+def own_kind_choices() -> list[tuple[str, str]]:
+    catalogue = request_catalogue()
+    return [(code, str(catalogue.kinds[code].name)) for code in SELF_KINDS]
+
+
+class OwnRequestForm(forms.Form):
+    """The resident's own request: a kind and a few words, nothing about who they are."""
+
+    kind = forms.ChoiceField(label=_("What do you need?"), choices=own_kind_choices)
+    description = forms.CharField(
+        label=_("Tell us more"), max_length=500, widget=forms.Textarea({"rows": 3})
+    )

@@ -2,7 +2,14 @@
 
 from django.urls import path
 
-from . import views, views_counselling, views_supplies, views_trips, views_volunteers
+from . import (
+    views,
+    views_counselling,
+    views_resident,
+    views_supplies,
+    views_trips,
+    views_volunteers,
+)
 
 app_name = "services"
 urlpatterns = [
@@ -23,6 +30,7 @@ urlpatterns = [
     path("requests/<int:pk>/<slug:step>/", views.request_step, name="step"),
     path("care/", views.care_list, name="care"),
     path("volunteer/", views_volunteers.signup, name="signup"),
+    path("me/<str:token>/", views_resident.resident_page, name="resident_page"),
     path("volunteers/", views_volunteers.volunteers, name="volunteers"),
     path("volunteers/<int:pk>/review/", views_volunteers.review, name="review"),
     path("shifts/<int:pk>/", views_volunteers.shift_page, name="shift"),
