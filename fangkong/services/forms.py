@@ -137,6 +137,24 @@ class ReceiveForm(forms.Form):
         self.fields["item"].queryset = items
 
 
+class IssueForm(forms.Form):
+    """Stock out (出库) from a point, with the reason the ledger keeps."""
+
+    point = forms.ModelChoiceField(label=_("Stock point"), queryset=None)
+    item = forms.ModelChoiceField(label=_("Item"), queryset=None)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. delivery run, transfer, spoiled")}),
+    )
+
+    def __init__(self, *args, points=None, items=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["point"].queryset = points
+        self.fields["item"].queryset = items
+
+
 class AllocateForm(forms.Form):
     zone = forms.TypedChoiceField(label=_("Zone"), coerce=int, choices=())
     name = forms.CharField(label=_("Package"), max_length=100)

@@ -15,10 +15,10 @@ from fangkong.core.http import add_rule_error, client_ip
 from fangkong.zones.selectors import get_zone, zones_for_user
 
 from . import supply_selectors
-from .forms import AllocateForm, HandoverForm, ReceiveForm
+from .forms import AllocateForm, HandoverForm, IssueForm, ReceiveForm
 from .models import SupplyItem
 from .services.deliveries import allocate_package, hand_over
-from .services.stock import receive_stock
+from .services.stock import issue_stock, receive_stock
 
 
 def _require(request: HttpRequest, action: str) -> None:
@@ -43,12 +43,22 @@ def supplies(request: HttpRequest) -> HttpResponse:
         points=points,
         items=SupplyItem.objects.all(),
     )
+    issue = IssueForm(
+        request.POST if "issue" in request.POST else None,
+        points=points,
+        items=SupplyItem.objects.all(),
+    )
     allocate = AllocateForm(request.POST if "allocate" in request.POST else None, zones=zones)
-    if request.method == "POST" and may_handle:
+    posted = next((f for f in (receive, issue, allocate) if f.is_bound), None)
+    if posted is not None and may_handle:
         try:
-            if "receive" in request.POST and receive.is_valid():
+            if posted is receive and receive.is_valid():
                 receive_stock(user=request.user, **receive.cleaned_data)
                 messages.success(request, _("Stock received."))
+                return redirect("services:supplies")
+            if posted is issue and issue.is_valid():
+                issue_stock(user=request.user, **issue.cleaned_data)
+                messages.success(request, _("Stock issued."))
                 return redirect("services:supplies")
             if "allocate" in request.POST and allocate.is_valid():
                 d = allocate.cleaned_data
@@ -61,7 +71,7 @@ def supplies(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Package allocated to every household of the zone."))
                 return redirect("services:package", package.pk)
         except RuleViolation as exc:
-            add_rule_error(receive if "receive" in request.POST else allocate, exc)
+            add_rule_error(posted, exc)
     return render(
         request,
         "services/supplies.html",
@@ -70,6 +80,7 @@ def supplies(request: HttpRequest) -> HttpResponse:
             "packages": supply_selectors.packages(user=request.user)[:50],
             "orders": supply_selectors.group_orders(user=request.user)[:50],
             "receive": receive,
+            "issue": issue,
             "allocate": allocate,
             "may_handle": may_handle,
         },

@@ -8,9 +8,16 @@ from django.urls import reverse
 from devtools.fixtures import C11, G111, PASSWORD
 from fangkong.accounts.models import Role
 from fangkong.accounts.services import create_device_token
-from fangkong.services.models import Allocation, HandoverState, SupplyPackage
+from fangkong.core.errors import RuleViolation
+from fangkong.services.models import Allocation, HandoverState, StockMovement, SupplyPackage
 from fangkong.services.services.deliveries import allocate_package
-from fangkong.services.services.stock import create_item, create_stock_point
+from fangkong.services.services.stock import (
+    available,
+    create_item,
+    create_stock_point,
+    issue_stock,
+    receive_stock,
+)
 from fangkong.zones.services.designation import designate_zone
 
 pytestmark = pytest.mark.django_db
@@ -90,3 +97,33 @@ def test_the_couriers_scan_is_idempotent_and_refuses_a_household_outside_the_run
     assert outside.status_code == 422
     assert outside.json()["errors"][0]["code"] == "outside_run"
     assert Allocation.objects.filter(state=HandoverState.DELIVERED).count() == 1
+
+
+def test_stock_goes_out_from_the_page_with_its_reason_and_never_below_zero(logged_in, commander):
+    item = create_item(code="oil", name="食用油", unit="桶")
+    point = create_stock_point(
+        user=commander, code="st", name="社区物资站", kind="station", area_code=C11
+    )
+    receive_stock(user=commander, point=point, item=item, quantity=10, kind="purchase")
+    url = reverse("services:supplies")
+    form = {"issue": "1", "point": point.pk, "item": item.pk, "quantity": 4}
+    no_reason = logged_in.post(url, form)
+    assert no_reason.status_code == 200 and available(point=point, item=item) == 10
+    too_many = logged_in.post(url, {**form, "quantity": 11, "reason": "配送"})
+    assert 'data-testid="issue-form"' in too_many.content.decode()
+    assert available(point=point, item=item) == 10
+    done = logged_in.post(url, {**form, "reason": "3号楼配送"})
+    assert done.status_code == 302 and available(point=point, item=item) == 6
+    assert StockMovement.objects.get(kind="issue").note == "3号楼配送"
+
+
+def test_an_issue_without_a_reason_is_refused_by_the_rule(commander):
+    item = create_item(code="oil", name="食用油", unit="桶")
+    point = create_stock_point(
+        user=commander, code="st", name="社区物资站", kind="station", area_code=C11
+    )
+    receive_stock(user=commander, point=point, item=item, quantity=10, kind="purchase")
+    with pytest.raises(RuleViolation) as err:
+        issue_stock(user=commander, point=point, item=item, quantity=1, reason=" ")
+    assert (err.value.field, err.value.code) == ("reason", "required")
+    assert available(point=point, item=item) == 10
