@@ -225,3 +225,26 @@ class OwnRequestForm(forms.Form):
     description = forms.CharField(
         label=_("Tell us more"), max_length=500, widget=forms.Textarea({"rows": 3})
     )
+
+
+class DutyForm(forms.Form):
+    """A staff member on the unit's duty rota (值班) for a time."""
+
+    staff = forms.ModelChoiceField(label=_("Staff"), queryset=None)
+    post = forms.CharField(
+        label=_("Post"),
+        max_length=64,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. duty leader, duty officer")}),
+    )
+    starts_at = forms.DateTimeField(
+        label=_("Starts at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    ends_at = forms.DateTimeField(
+        label=_("Ends at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+
+    def __init__(self, *args, staff=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].queryset = staff
+        self.fields["staff"].label_from_instance = lambda u: u.display_name or u.get_username()

@@ -34,6 +34,7 @@ urlpatterns = [
     path("volunteers/", views_volunteers.volunteers, name="volunteers"),
     path("volunteers/<int:pk>/review/", views_volunteers.review, name="review"),
     path("shifts/<int:pk>/", views_volunteers.shift_page, name="shift"),
+    path("rota/", views_volunteers.duty_rota, name="rota"),
     path("supplies/", views_supplies.supplies, name="supplies"),
     path("supplies/packages/<int:pk>/", views_supplies.package_detail, name="package"),
     path("supplies/runs/<int:pk>/", views_supplies.run_page, name="run"),
