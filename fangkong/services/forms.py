@@ -248,3 +248,16 @@ class DutyForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["staff"].queryset = staff
         self.fields["staff"].label_from_instance = lambda u: u.display_name or u.get_username()
+
+
+class GroupLineForm(forms.Form):
+    """A household's line in its building's group order (团购)."""
+
+    household = forms.ModelChoiceField(label=_("Household"), queryset=None)
+    item = forms.CharField(label=_("Item"), max_length=100)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=1000)
+
+    def __init__(self, *args, households=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["household"].queryset = households
+        self.fields["household"].label_from_instance = lambda h: h.label

@@ -38,5 +38,6 @@ urlpatterns = [
     path("supplies/", views_supplies.supplies, name="supplies"),
     path("supplies/packages/<int:pk>/", views_supplies.package_detail, name="package"),
     path("supplies/runs/<int:pk>/", views_supplies.run_page, name="run"),
+    path("supplies/group-orders/<int:pk>/", views_supplies.group_order_page, name="group_order"),
     path("care/<int:resident_id>/", views.care_profile, name="care_profile"),
 ]

@@ -6,18 +6,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.permissions import can
 from fangkong.accounts.services import require_permission
 from fangkong.core.errors import RuleViolation
 from fangkong.core.http import add_rule_error, client_ip
+from fangkong.geo.selectors import get_node
 from fangkong.zones.selectors import get_zone, zones_for_user
 
 from . import supply_selectors
-from .forms import AllocateForm, HandoverForm, IssueForm, ReceiveForm
+from .forms import AllocateForm, GroupLineForm, HandoverForm, IssueForm, ReceiveForm
 from .models import SupplyItem
-from .services.deliveries import allocate_package, hand_over
+from .services.deliveries import add_to_group_order, allocate_package, hand_over
 from .services.stock import issue_stock, receive_stock
 
 
@@ -127,5 +129,38 @@ def run_page(request: HttpRequest, pk: int) -> HttpResponse:
             "run": run,
             "form": form,
             "allocations": supply_selectors.run_allocations(user=request.user, run=run),
+        },
+    )
+
+
+@login_required
+def group_order_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """A building's group order: its lines, and adding one for a household until the cut-off
+    (the grid worker enters it for a resident without a smartphone)."""
+    _require(request, "view_requests")
+    order = supply_selectors.get_group_order(user=request.user, pk=pk)
+    if order is None:
+        raise Http404
+    households = supply_selectors.building_households(user=request.user, order=order)
+    form = GroupLineForm(request.POST or None, households=households)
+    if request.method == "POST" and form.is_valid():
+        try:
+            add_to_group_order(user=request.user, order=order, **form.cleaned_data)
+        except RuleViolation as exc:
+            add_rule_error(form, exc)
+        else:
+            messages.success(request, _("Line added to the group order."))
+            return redirect("services:group_order", order.pk)
+    collecting = order.sent_at is None and timezone.now() < order.cut_off_at
+    return render(
+        request,
+        "services/group_order.html",
+        {
+            "order": order,
+            "building": get_node(order.building_code),
+            "lines": supply_selectors.group_order_lines(user=request.user, order=order),
+            "form": form,
+            "collecting": collecting,
+            "may_add": collecting and can(request.user, "raise_requests"),
         },
     )
