@@ -96,7 +96,8 @@ def test_a_person_who_moved_away_gets_no_more_care_here(zone, people):
 def test_the_command_runs_the_daily_extension(zone):
     out = StringIO()
     call_command("services", "extend-care", stdout=out)
-    assert "tasks created" in out.getvalue()
+    call_command("services", "sweep", stdout=out)
+    assert out.getvalue().count("tasks created") == 2
 
 
 def test_days_the_worker_missed_are_not_planned_after_the_fact(zone, people):
