@@ -237,12 +237,8 @@ class DutyForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"placeholder": _("e.g. duty leader, duty officer")}),
     )
-    starts_at = forms.DateTimeField(
-        label=_("Starts at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
-    ends_at = forms.DateTimeField(
-        label=_("Ends at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+    starts_at = forms.DateTimeField(label=_("Starts at"), widget=DateTimeInput())
+    ends_at = forms.DateTimeField(label=_("Ends at"), widget=DateTimeInput())
 
     def __init__(self, *args, staff=None, **kwargs):
         super().__init__(*args, **kwargs)
