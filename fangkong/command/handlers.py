@@ -23,6 +23,7 @@ from .messages import RESULT_EN, RESULT_ZH, ZONE_KIND_EN, ZONE_KIND_ZH, pool_lab
 from .models import Incident, IncidentStatus, IncidentTask, TimelineEntry
 from .scope import parents_and_self
 from .services.notifications import notify_users
+from .services.rollcall import call_duty_roll
 
 
 def _place_name(area_code: str) -> str:
@@ -54,6 +55,7 @@ def on_pool_positive(event: OutboxEvent) -> None:
             opened_at=event.occurred_at,
             source_event=event,
         )
+        call_duty_roll(incident=incident)
     TimelineEntry.objects.create(
         incident=incident,
         at=event.occurred_at,

@@ -15,6 +15,7 @@ from fangkong.core.models import OutboxEvent
 from fangkong.geo.selectors import get_node
 
 from .models import Incident, IncidentKind, IncidentStatus, TimelineEntry
+from .services.rollcall import call_duty_roll
 
 
 def _covering(area_code: str) -> Incident | None:
@@ -61,6 +62,7 @@ def on_case_opened(event: OutboxEvent) -> None:
             opened_at=event.occurred_at,
             source_event=event,
         )
+        call_duty_roll(incident=incident)
     _entry(incident, event, "case_opened", _("Case opened: %(kind)s %(person)s.") % what)
 
 

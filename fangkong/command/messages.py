@@ -49,6 +49,10 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "zh": "您已被指定为“{incident}”的{role_zh}。",
         "en": "You are {role_en} of “{incident}”.",
     },
+    "roll_call": {
+        "zh": "“{incident}”已启动，请立即到岗并确认。",
+        "en": "“{incident}” is open: go to your post now and confirm.",
+    },
     "bulletin_published": {
         "zh": "{title_zh}已印发。",
         "en": "{title_en} issued.",

@@ -129,13 +129,24 @@ class RollCallLevel(models.TextChoices):
 
 
 class RollCall(models.Model):
-    """A unit reported in place (到岗到位) for an incident, at a time, confirmed by someone."""
+    """A unit reported in place (到岗到位) for an incident, at a time, confirmed by someone;
+    or, with a `user`, one person on the duty rota (值班) called at `called_at`, in place at
+    `at` once they confirm (a unit's report always has its `at`)."""
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="roll_calls")
     level = models.CharField(_("level"), max_length=16, choices=RollCallLevel.choices)
     area_code = models.CharField(_("area"), max_length=64)
     unit = models.CharField(_("unit"), max_length=200)
-    at = models.DateTimeField(_("in place at"))
+    at = models.DateTimeField(_("in place at"), null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="roll_calls",
+        verbose_name=_("called"),
+    )
+    called_at = models.DateTimeField(_("called at"), null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -150,14 +161,23 @@ class RollCall(models.Model):
         verbose_name = _("roll call")
         verbose_name_plural = _("roll calls")
         constraints = [
-            models.UniqueConstraint(fields=["incident", "unit"], name="roll_call_once_per_unit"),
+            models.UniqueConstraint(
+                fields=["incident", "unit"],
+                condition=models.Q(user__isnull=True),
+                name="roll_call_once_per_unit",
+            ),
+            models.UniqueConstraint(fields=["incident", "user"], name="roll_call_once_per_person"),
             models.CheckConstraint(
                 condition=models.Q(level__in=RollCallLevel.values), name="roll_call_level_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False) | models.Q(at__isnull=False),
+                name="roll_call_unit_in_place",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.unit} {self.at:%H:%M}"
+        return f"{self.unit} {self.at:%H:%M}" if self.at else self.unit
 
 
 class TimelineEntry(models.Model):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -17,7 +17,15 @@ from fangkong.testing.models import RetestState
 from fangkong.testing.selectors import open_retests
 from fangkong.work.models import Task, TaskState
 
-from .models import Bulletin, Channel, Incident, IncidentStatus, Notification, TimelineEntry
+from .models import (
+    Bulletin,
+    Channel,
+    Incident,
+    IncidentStatus,
+    Notification,
+    RollCall,
+    TimelineEntry,
+)
 from .scope import meets, meets_q, narrower, within_q
 
 BOARD_LIMIT = 500
@@ -190,3 +198,12 @@ def unread_count(user) -> int:
 
 def open_incident_count(user) -> int:
     return incidents_for_user(user, status=IncidentStatus.OPEN).count()
+
+
+def my_roll_calls(user) -> list[RollCall]:
+    """The roll calls addressed to this person in incidents still open, unanswered first."""
+    return list(
+        RollCall.objects.filter(user=user, incident__status=IncidentStatus.OPEN)
+        .select_related("incident")
+        .order_by(F("at").asc(nulls_first=True), "-called_at", "id")
+    )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, views_bulletins, views_drills
+from . import views, views_bulletins, views_drills, views_rollcall
 
 app_name = "command"
 
@@ -26,6 +26,12 @@ urlpatterns = [
     ),
     path(
         "incidents/<int:pk>/bulletin/", views_bulletins.incident_bulletin, name="incident_bulletin"
+    ),
+    path("roll-call/", views_rollcall.roll_calls, name="roll_calls"),
+    path(
+        "roll-call/<int:pk>/confirm/",
+        views_rollcall.roll_call_confirm,
+        name="roll_call_confirm",
     ),
     path("tasks/<int:pk>/state/", views.task_state, name="task_state"),
     path("bulletins/", views_bulletins.bulletin_list, name="bulletins"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -160,7 +161,9 @@ def _incident_context(request: HttpRequest, incident: Incident, **forms) -> dict
         "node": get_node(incident.area_code),
         "timeline": selectors.timeline(incident),
         "roles": incident.roles.select_related("user").order_by("role", "id"),
-        "roll_calls": incident.roll_calls.order_by("at", "id"),
+        "roll_calls": incident.roll_calls.select_related("user").order_by(
+            F("at").asc(nulls_last=True), "called_at", "id"
+        ),
         "board": selectors.task_board(user=user, incident=incident),
         "board_area": selectors.board_area(user, incident),
         "bulletins": incident.bulletins.order_by("-year", "-number"),

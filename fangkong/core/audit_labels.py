@@ -68,6 +68,7 @@ OBJECT_TYPE_LABELS = {
     "service_request": pgettext_lazy("audit record", "Resident request"),
     "supplies": pgettext_lazy("audit record", "Supplies"),
     "volunteers": pgettext_lazy("audit record", "Volunteers"),
+    "roll_call": pgettext_lazy("audit record", "Roll call"),
     "institution_roster": pgettext_lazy("audit record", "Institution roster"),
 }
 

@@ -13,6 +13,7 @@ from fangkong.core.widgets import DateInput, DateTimeInput
 from .kinds import request_catalogue
 from .models import Channel, Priority, ProofKind, ShiftKind, Skill
 from .services.requests import LineIn
+from .services.resident_page import SELF_KINDS
 
 LINE = re.compile(r"^\s*(?P<item>.+?)\s+(?P<quantity>\d+)\s*(?P<unit>\S{0,16})\s*$")
 
@@ -136,6 +137,24 @@ class ReceiveForm(forms.Form):
         self.fields["item"].queryset = items
 
 
+class IssueForm(forms.Form):
+    """Stock out (出库) from a point, with the reason the ledger keeps."""
+
+    point = forms.ModelChoiceField(label=_("Stock point"), queryset=None)
+    item = forms.ModelChoiceField(label=_("Item"), queryset=None)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. delivery run, transfer, spoiled")}),
+    )
+
+    def __init__(self, *args, points=None, items=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["point"].queryset = points
+        self.fields["item"].queryset = items
+
+
 class AllocateForm(forms.Form):
     zone = forms.TypedChoiceField(label=_("Zone"), coerce=int, choices=())
     name = forms.CharField(label=_("Package"), max_length=100)
@@ -192,3 +211,49 @@ class ShiftForm(forms.Form):
         label=_("Skill needed"), choices=[("", "—"), *Skill.choices], required=False
     )
     capacity = forms.IntegerField(label=_("People needed"), min_value=1, max_value=100, initial=1)
+
+
+def own_kind_choices() -> list[tuple[str, str]]:
+    catalogue = request_catalogue()
+    return [(code, str(catalogue.kinds[code].name)) for code in SELF_KINDS]
+
+
+class OwnRequestForm(forms.Form):
+    """The resident's own request: a kind and a few words, nothing about who they are."""
+
+    kind = forms.ChoiceField(label=_("What do you need?"), choices=own_kind_choices)
+    description = forms.CharField(
+        label=_("Tell us more"), max_length=500, widget=forms.Textarea({"rows": 3})
+    )
+
+
+class DutyForm(forms.Form):
+    """A staff member on the unit's duty rota (值班) for a time."""
+
+    staff = forms.ModelChoiceField(label=_("Staff"), queryset=None)
+    post = forms.CharField(
+        label=_("Post"),
+        max_length=64,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. duty leader, duty officer")}),
+    )
+    starts_at = forms.DateTimeField(label=_("Starts at"), widget=DateTimeInput())
+    ends_at = forms.DateTimeField(label=_("Ends at"), widget=DateTimeInput())
+
+    def __init__(self, *args, staff=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].queryset = staff
+        self.fields["staff"].label_from_instance = lambda u: u.display_name or u.get_username()
+
+
+class GroupLineForm(forms.Form):
+    """A household's line in its building's group order (团购)."""
+
+    household = forms.ModelChoiceField(label=_("Household"), queryset=None)
+    item = forms.CharField(label=_("Item"), max_length=100)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=1000)
+
+    def __init__(self, *args, households=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["household"].queryset = households
+        self.fields["household"].label_from_instance = lambda h: h.label

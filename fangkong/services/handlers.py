@@ -15,18 +15,20 @@ from fangkong.zones.services.designation import resolve_members
 
 from .selectors import vulnerable_in
 from .services.care import cancel_care_tasks, plan_care_tasks
+from .services.care_templates import end_templates, keep_templates
 
 
 @subscribe("zones.zone_designated")
 def on_zone_designated(event: OutboxEvent) -> None:
     p = event.payload
     members = resolve_members(p.get("members", []))
-    people = vulnerable_in(residents_q(members))
-    plan_care_tasks(
-        zone_id=p["zone_id"], residents=people, start=timezone.localtime(event.occurred_at).date()
-    )
+    people = list(vulnerable_in(residents_q(members)))
+    start = timezone.localtime(event.occurred_at).date()
+    plan_care_tasks(zone_id=p["zone_id"], residents=people, start=start)
+    keep_templates(zone_id=p["zone_id"], residents=people, start=start)
 
 
 @subscribe("zones.zone_lifted")
 def on_zone_lifted(event: OutboxEvent) -> None:
     cancel_care_tasks(zone_id=event.payload["zone_id"], after=event.occurred_at)
+    end_templates(zone_id=event.payload["zone_id"])

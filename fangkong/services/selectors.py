@@ -11,6 +11,7 @@ from django.utils import timezone
 from fangkong.accounts.permissions import can
 from fangkong.core.areas import is_within
 from fangkong.core.errors import PermissionDeniedError
+from fangkong.geo.models import Grid
 from fangkong.people.models import Resident, ResidentStatus
 
 from .kinds import request_catalogue
@@ -110,9 +111,11 @@ def request_board(*, user, now: dt.datetime | None = None) -> RequestBoard:
         BoardRow(r["kind"], _kind_label(catalogue, r["kind"]), r["open"], r["overdue"])
         for r in qs.values("kind").annotate(**counts).order_by("kind")
     ]
+    by_area = list(qs.values("area_code").annotate(**counts).order_by("area_code"))
+    names = _grid_names([r["area_code"] for r in by_area])
     grids = [
-        BoardRow(r["area_code"], r["area_code"], r["open"], r["overdue"])
-        for r in qs.values("area_code").annotate(**counts).order_by("area_code")
+        BoardRow(r["area_code"], names.get(r["area_code"], r["area_code"]), r["open"], r["overdue"])
+        for r in by_area
     ]
     return RequestBoard(
         by_kind=sorted(kinds, key=lambda r: (-r.overdue, -r.open, r.key)),
@@ -120,6 +123,17 @@ def request_board(*, user, now: dt.datetime | None = None) -> RequestBoard:
         open=sum(r.open for r in kinds),
         overdue=sum(r.overdue for r in kinds),
     )
+
+
+def _grid_names(codes: list[str]) -> dict[str, str]:
+    """Grid names in the reader's language, in one query: users never read a code where
+    the area has a name."""
+    if not codes:
+        return {}
+    return {
+        g.code: g.name
+        for g in Grid.objects.filter(code__in=codes).only("code", "name_zh", "name_en")
+    }
 
 
 def _kind_label(catalogue, code: str) -> str:

@@ -7,10 +7,13 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
+from fangkong.geo.models import Household
+
 from .models import (
     Allocation,
     DeliveryRun,
     GroupOrder,
+    GroupOrderLine,
     HandoverState,
     StockLot,
     StockPoint,
@@ -106,3 +109,24 @@ def run_allocations(*, user, run: DeliveryRun) -> list[Allocation]:
 def group_orders(*, user) -> QuerySet[GroupOrder]:
     _require(user, "view_requests")
     return GroupOrder.objects.filter(_within(user.scope_code)).annotate(lines_count=Count("lines"))
+
+
+def get_group_order(*, user, pk: int) -> GroupOrder | None:
+    _require(user, "view_requests")
+    return GroupOrder.objects.filter(_within(user.scope_code), pk=pk).first()
+
+
+def group_order_lines(*, user, order: GroupOrder) -> list[GroupOrderLine]:
+    _require(user, "view_requests")
+    return list(order.lines.select_related("household__building").order_by("household__code", "id"))
+
+
+def building_households(*, user, order: GroupOrder) -> QuerySet[Household]:
+    """The households of the order's building, the only ones that may put lines in."""
+    _require(user, "view_requests")
+    return (
+        Household.objects.filter(building__code=order.building_code)
+        .filter(_within(user.scope_code))
+        .select_related("building")
+        .order_by("code")
+    )

@@ -2,7 +2,14 @@
 
 from django.urls import path
 
-from . import views, views_counselling, views_supplies, views_trips, views_volunteers
+from . import (
+    views,
+    views_counselling,
+    views_resident,
+    views_supplies,
+    views_trips,
+    views_volunteers,
+)
 
 app_name = "services"
 urlpatterns = [
@@ -23,11 +30,14 @@ urlpatterns = [
     path("requests/<int:pk>/<slug:step>/", views.request_step, name="step"),
     path("care/", views.care_list, name="care"),
     path("volunteer/", views_volunteers.signup, name="signup"),
+    path("me/<str:token>/", views_resident.resident_page, name="resident_page"),
     path("volunteers/", views_volunteers.volunteers, name="volunteers"),
     path("volunteers/<int:pk>/review/", views_volunteers.review, name="review"),
     path("shifts/<int:pk>/", views_volunteers.shift_page, name="shift"),
+    path("rota/", views_volunteers.duty_rota, name="rota"),
     path("supplies/", views_supplies.supplies, name="supplies"),
     path("supplies/packages/<int:pk>/", views_supplies.package_detail, name="package"),
     path("supplies/runs/<int:pk>/", views_supplies.run_page, name="run"),
+    path("supplies/group-orders/<int:pk>/", views_supplies.group_order_page, name="group_order"),
     path("care/<int:resident_id>/", views.care_profile, name="care_profile"),
 ]

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -45,6 +46,7 @@ from .services.requests import (
     raise_request,
     record_progress,
 )
+from .services.resident_page import resident_page_token
 from .services.trips import TRIP_KINDS
 
 PAGE_SIZE = 50
@@ -291,4 +293,9 @@ def care_profile(request: HttpRequest, resident_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Saved."))
             return redirect("services:care")
-    return render(request, "services/care_profile.html", {"form": form, "resident": resident})
+    own_page = reverse("services:resident_page", args=[resident_page_token(resident)])
+    return render(
+        request,
+        "services/care_profile.html",
+        {"form": form, "resident": resident, "own_page": own_page},
+    )

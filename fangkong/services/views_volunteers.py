@@ -1,4 +1,5 @@
-"""Volunteer pages: the public sign-up, review, shifts with suggestions, check-in and out."""
+"""Volunteer pages: the public sign-up, review, shifts with suggestions, check-in and out;
+and the staff duty rota (值班) of a unit."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -14,12 +16,13 @@ from fangkong.core.errors import RuleViolation
 from fangkong.core.http import add_rule_error, client_ip
 
 from . import volunteer_selectors
-from .forms import ShiftForm, SignUpForm
+from .forms import DutyForm, ShiftForm, SignUpForm
 from .services.volunteers import (
     assign_volunteer,
     check_in,
     check_out,
     create_shift,
+    put_on_duty,
     review_volunteer,
     sign_up_volunteer,
     suggest_volunteers,
@@ -140,3 +143,33 @@ def _shift_action(request: HttpRequest, shift) -> None:
         check_in(user=request.user, assignment=assignment)
     else:
         check_out(user=request.user, assignment=assignment)
+
+
+@login_required
+def duty_rota(request: HttpRequest) -> HttpResponse:
+    """A unit's duty rota (`?unit=`, the user's own area by default) and adding a duty; two
+    duties at once for one person are refused with the rule, under the field."""
+    _require(request)
+    code = request.GET.get("unit") or request.user.scope_code
+    unit = volunteer_selectors.duty_unit(user=request.user, code=code)
+    if unit is None:
+        raise Http404
+    staff = volunteer_selectors.duty_staff(user=request.user, area_code=code)
+    form = DutyForm(request.POST or None, staff=staff)
+    if request.method == "POST" and form.is_valid():
+        try:
+            put_on_duty(user=request.user, area_code=code, **form.cleaned_data)
+        except RuleViolation as exc:
+            add_rule_error(form, exc)
+        else:
+            messages.success(request, _("Duty added to the rota."))
+            return redirect(reverse("services:rota") + f"?unit={code}")
+    return render(
+        request,
+        "services/rota.html",
+        {
+            "unit": unit,
+            "form": form,
+            "duties": volunteer_selectors.duty_rota(user=request.user, area_code=code),
+        },
+    )

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
-from .models import Shift, Volunteer, VolunteerStatus
+from fangkong.accounts.models import User
+from fangkong.core.areas import AreaCode, is_within
+from fangkong.geo.selectors import get_node
+
+from .models import DutyShift, Shift, Volunteer, VolunteerStatus
 from .selectors import _require, _within
 
 
@@ -43,4 +47,37 @@ def hours_ledger(*, user, limit: int = 100) -> QuerySet[Volunteer]:
         .filter(status=VolunteerStatus.APPROVED)
         .annotate(served=Sum("assignments__hours"))
         .order_by("-served", "id")[:limit]
+    )
+
+
+def duty_unit(*, user, code: str):
+    """The unit (area node) whose rota the user may keep: in their scope, or None."""
+    _require(user, "manage_volunteers")
+    if not code or not is_within(code, user.scope_code):
+        return None
+    return get_node(code)
+
+
+def duty_rota(*, user, area_code: str, limit: int = 200) -> list[DutyShift]:
+    """A unit's duties not yet over, earliest first (the rota the duty office keeps)."""
+    _require(user, "manage_volunteers")
+    if not is_within(area_code, user.scope_code):
+        return []
+    return list(
+        DutyShift.objects.filter(area_code=area_code, ends_at__gt=timezone.now())
+        .select_related("user")
+        .order_by("starts_at", "id")[:limit]
+    )
+
+
+def duty_staff(*, user, area_code: str) -> QuerySet[User]:
+    """Who may stand duty for the unit: active staff in the user's area working in the unit,
+    below it, or above it."""
+    _require(user, "manage_volunteers")
+    above = [str(a) for a in AreaCode(area_code).lineage if is_within(a, user.scope_code)]
+    return (
+        User.objects.filter(is_active=True)
+        .filter(_within(area_code, "scope_code") | Q(scope_code__in=above))
+        .filter(_within(user.scope_code, "scope_code"))
+        .order_by("scope_code", "username")
     )

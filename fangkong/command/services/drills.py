@@ -73,6 +73,7 @@ def record_roll_call(
         raise RuleViolation(field="unit", code="required", message=_("Name the unit."))
     call, _created = RollCall.objects.get_or_create(
         incident=incident,
+        user=None,
         unit=unit[:200],
         defaults={"level": level, "area_code": area_code, "at": at, "recorded_by": user},
     )

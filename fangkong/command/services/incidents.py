@@ -33,6 +33,7 @@ from ..models import (
 )
 from ..scope import meets
 from .notifications import notify_users
+from .rollcall import call_duty_roll
 
 
 def stored_text(text) -> str:
@@ -137,6 +138,7 @@ def open_incident(
             _tell_member(
                 incident, commander, "commander", key=f"commander:{incident.pk}:{commander.pk}"
             )
+        call_duty_roll(incident=incident)
     return incident
 
 
@@ -169,6 +171,7 @@ def set_commander(
             _tell_member(
                 incident, commander, "commander", key=f"commander:{incident.pk}:{commander.pk}"
             )
+        call_duty_roll(incident=incident)
     return incident
 
 

@@ -1,4 +1,4 @@
-from .care import MAX_REFILL_DAYS, CareProfile
+from .care import MAX_REFILL_DAYS, CareProfile, CareTemplate
 from .counselling import CounsellingAssignment, CounsellingNote
 from .requests import (
     OPEN_STATES,
@@ -43,6 +43,7 @@ __all__ = [
     "Allocation",
     "Assignment",
     "CareProfile",
+    "CareTemplate",
     "Channel",
     "CounsellingAssignment",
     "CounsellingNote",

@@ -46,3 +46,48 @@ class CareProfile(TimeStampedModel):
     @property
     def dialysis_weekdays(self) -> list[int]:
         return [int(d) for d in self.dialysis_days.split(",") if d.strip().isdigit()]
+
+
+class CareTemplate(TimeStampedModel):
+    """Recurring proactive care for one person in a zone, kept so the plan is extended day by
+    day while the zone stands (not planned once at designation and then forgotten).
+
+    `weekdays` (Monday 0) makes it weekly (daily welfare checks: every day; dialysis: the
+    session days); `every_days` makes it a cycle from `start` (a medicine refill up to a 90-day
+    supply). Tasks are planned up to `planned_until`.
+    """
+
+    zone_id = models.PositiveIntegerField(_("zone"), db_index=True)
+    resident = models.ForeignKey(
+        "people.Resident", on_delete=models.CASCADE, related_name="care_templates"
+    )
+    area_code = models.CharField(_("area"), max_length=64)
+    kind = models.CharField(_("kind"), max_length=24)
+    weekdays = models.CharField(_("weekdays"), max_length=20, blank=True)
+    every_days = models.PositiveSmallIntegerField(_("every (days)"), default=0)
+    start = models.DateField(_("from"))
+    planned_until = models.DateField(_("planned until"))
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("care template")
+        verbose_name_plural = _("care templates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["zone_id", "resident", "kind"], name="care_template_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(every_days__lte=MAX_REFILL_DAYS), name="care_template_at_most_90_days"
+            ),
+            # Either weekly or a cycle, never neither.
+            models.CheckConstraint(
+                condition=~Q(weekdays="") | Q(every_days__gt=0), name="care_template_recurs"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.resident_id}"
+
+    @property
+    def weekday_list(self) -> list[int]:
+        return [int(d) for d in self.weekdays.split(",") if d.strip().isdigit()]

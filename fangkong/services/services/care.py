@@ -102,7 +102,7 @@ class Need:
     day: dt.date
 
 
-def _day_end(day: dt.date) -> dt.datetime:
+def day_end(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(20, 0)))
 
 
@@ -143,7 +143,7 @@ def plan_care_tasks(*, zone_id: int, residents: Iterable[Resident], start: dt.da
                 kind=n.kind,
                 title=f"{gettext(TASK_TITLES[n.kind])} · {mask_name(n.name)}",
                 area_code=n.area_code,
-                due_at=_day_end(n.day),
+                due_at=day_end(n.day),
                 detail={"zone": zone_id, "resident": n.resident_id, "day": n.day.isoformat()},
             )
             for n in needs

@@ -111,6 +111,37 @@ def raise_request(
     require_permission(
         actor=user, action="raise_requests", area_code=area_code, object_type="household"
     )
+    return open_request(
+        user=user,
+        found=found,
+        channel=channel,
+        household=household,
+        resident=resident,
+        area_code=area_code,
+        priority=priority,
+        lines=lines,
+        description=description,
+        needed_by=needed_by,
+        now=now,
+    )
+
+
+def open_request(
+    *,
+    user,
+    found: Kind,
+    channel: str,
+    household: Household | None,
+    resident: Resident | None,
+    area_code: str,
+    priority: int,
+    lines: Sequence[LineIn],
+    description: str,
+    needed_by: dt.datetime | None,
+    now: dt.datetime | None,
+) -> ServiceRequest:
+    """Write a request whose raiser is already known to be allowed: a user with the
+    permission (`raise_request`), or the resident through their signed page (no user)."""
     clean = _check_lines(lines)
     if len(description) > 1000:
         raise bad("description", "too_long", _("The description is limited to 1000 characters."))

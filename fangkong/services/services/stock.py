@@ -110,12 +110,17 @@ def issue_stock(
     point: StockPoint,
     item: SupplyItem,
     quantity: int,
-    note: str = "",
+    reason: str,
     now: dt.datetime | None = None,
 ) -> list[StockMovement]:
-    """Stock out, earliest expiry first; more than is there is refused and nothing moves."""
+    """Stock out for a stated reason, earliest expiry first; more than is there is refused
+    and nothing moves."""
     require_permission(actor=user, action="handle_requests", area_code=point.area_code)
     _check_quantity(quantity)
+    reason = (reason or "").strip()
+    if not reason:
+        # The ledger must say where every box went: a donor or an audit asks.
+        raise bad("reason", "required", _("Say why the stock goes out."))
     now = now_or(now)
     today = timezone.localtime(now).date()
     with transaction.atomic():
@@ -146,7 +151,7 @@ def issue_stock(
                     kind=MovementKind.ISSUE,
                     quantity=-take,
                     expires_on=lot.expires_on,
-                    note=note.strip()[:200],
+                    note=reason[:200],
                     at=now,
                     by=actor_name(user),
                 )

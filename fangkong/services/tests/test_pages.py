@@ -8,6 +8,7 @@ from django.utils import translation
 
 from devtools.fixtures import G111, G112, PASSWORD
 from fangkong.accounts.models import Role
+from fangkong.geo.models import Grid
 from fangkong.services.models import CareProfile, RequestState, ServiceRequest
 from fangkong.services.selectors import request_board
 from fangkong.zones.services.designation import designate_zone
@@ -102,6 +103,17 @@ def test_the_board_counts_open_and_overdue_by_kind_and_grid(client, commander, r
     with translation.override("en"):
         page = client.get(reverse("services:board"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "<code>SQ" in page
+
+
+def test_the_board_names_each_grid_and_never_shows_its_code(client, commander, raise_for):
+    raise_for()
+    grid = Grid.objects.get(code=G111)
+    (row,) = request_board(user=commander).by_grid
+    assert (row.key, row.label) == (G111, grid.name_zh)
+    client.login(username=commander.username, password=PASSWORD)
+    html = client.get(reverse("services:board")).content.decode()
+    grids = html.split('data-testid="board-grids"')[1].split("</table>")[0]
+    assert grid.name_zh in grids and G111 not in grids
 
 
 def test_a_sampler_may_not_see_requests(client, make_user):

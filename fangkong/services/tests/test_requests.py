@@ -191,6 +191,6 @@ def test_the_queue_and_the_board_read_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(1):
         rows = list(list_requests(user=commander, filters=RequestFilter(open_only=True))[:50])
     assert [r.kind for r in rows] == ["medicine", "welfare_check", "supplies"]
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(3):
         board = request_board(user=commander)
     assert board.open == 3

@@ -65,7 +65,7 @@ def test_a_donation_names_its_donor(commander, warehouse, rice):
 def test_stock_never_goes_negative_and_a_refusal_moves_nothing(commander, warehouse, rice):
     receive_stock(user=commander, point=warehouse, item=rice, quantity=5, kind="purchase")
     with pytest.raises(RuleViolation) as err:
-        issue_stock(user=commander, point=warehouse, item=rice, quantity=6)
+        issue_stock(user=commander, point=warehouse, item=rice, quantity=6, reason="配送")
     assert (err.value.field, err.value.code) == ("quantity", "negative_stock")
     assert "5" in str(err.value.message)
     assert available(point=warehouse, item=rice) == 5
@@ -96,7 +96,7 @@ def test_issues_take_the_earliest_expiry_first_and_skip_expired_lots(commander, 
     # On the 14th the lot expiring that day is no longer issued.
     later = at("2026-06-14 09:00")
     assert available(point=warehouse, item=rice, today=later.date()) == 7
-    issue_stock(user=commander, point=warehouse, item=rice, quantity=5, now=later)
+    issue_stock(user=commander, point=warehouse, item=rice, quantity=5, reason="配送", now=later)
     left = dict(StockLot.objects.values_list("expires_on", "quantity"))
     assert left == {None: 2, dt.date(2026, 6, 20): 0, dt.date(2026, 6, 14): 2}
 

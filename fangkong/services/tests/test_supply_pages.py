@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from devtools.fixtures import C11, G111, PASSWORD
 from fangkong.accounts.models import Role
 from fangkong.accounts.services import create_device_token
-from fangkong.services.models import Allocation, HandoverState, SupplyPackage
-from fangkong.services.services.deliveries import allocate_package
-from fangkong.services.services.stock import create_item, create_stock_point
+from fangkong.core.errors import RuleViolation
+from fangkong.geo.models import Building, Household
+from fangkong.services.models import (
+    Allocation,
+    GroupOrder,
+    HandoverState,
+    StockMovement,
+    SupplyPackage,
+)
+from fangkong.services.services.deliveries import allocate_package, open_group_order
+from fangkong.services.services.stock import (
+    available,
+    create_item,
+    create_stock_point,
+    issue_stock,
+    receive_stock,
+)
 from fangkong.zones.services.designation import designate_zone
 
 pytestmark = pytest.mark.django_db
@@ -90,3 +107,83 @@ def test_the_couriers_scan_is_idempotent_and_refuses_a_household_outside_the_run
     assert outside.status_code == 422
     assert outside.json()["errors"][0]["code"] == "outside_run"
     assert Allocation.objects.filter(state=HandoverState.DELIVERED).count() == 1
+
+
+def test_stock_goes_out_from_the_page_with_its_reason_and_never_below_zero(logged_in, commander):
+    item = create_item(code="oil", name="食用油", unit="桶")
+    point = create_stock_point(
+        user=commander, code="st", name="社区物资站", kind="station", area_code=C11
+    )
+    receive_stock(user=commander, point=point, item=item, quantity=10, kind="purchase")
+    url = reverse("services:supplies")
+    form = {"issue": "1", "point": point.pk, "item": item.pk, "quantity": 4}
+    no_reason = logged_in.post(url, form)
+    assert no_reason.status_code == 200 and available(point=point, item=item) == 10
+    too_many = logged_in.post(url, {**form, "quantity": 11, "reason": "配送"})
+    assert 'data-testid="issue-form"' in too_many.content.decode()
+    assert available(point=point, item=item) == 10
+    done = logged_in.post(url, {**form, "reason": "3号楼配送"})
+    assert done.status_code == 302 and available(point=point, item=item) == 6
+    assert StockMovement.objects.get(kind="issue").note == "3号楼配送"
+
+
+def test_an_issue_without_a_reason_is_refused_by_the_rule(commander):
+    item = create_item(code="oil", name="食用油", unit="桶")
+    point = create_stock_point(
+        user=commander, code="st", name="社区物资站", kind="station", area_code=C11
+    )
+    receive_stock(user=commander, point=point, item=item, quantity=10, kind="purchase")
+    with pytest.raises(RuleViolation) as err:
+        issue_stock(user=commander, point=point, item=item, quantity=1, reason=" ")
+    assert (err.value.field, err.value.code) == ("reason", "required")
+    assert available(point=point, item=item) == 10
+
+
+@pytest.fixture
+def group_order(grid_worker, residents):
+    return open_group_order(
+        user=grid_worker,
+        building_code=f"{G111}-001",
+        supplier="丹尼斯",
+        cut_off_at=timezone.now() + dt.timedelta(hours=6),
+    )
+
+
+def test_a_grid_worker_adds_a_households_line_before_the_cut_off(client, grid_worker, group_order):
+    client.login(username=grid_worker.username, password=PASSWORD)
+    url = reverse("services:group_order", args=[group_order.pk])
+    page = client.get(url).content.decode()
+    building = Building.objects.get(code=group_order.building_code)
+    assert f"{building.name}</h1>" in page and 'data-testid="group-line-form"' in page
+    home = Household.objects.filter(building=building).order_by("code").first()
+    added = client.post(url, {"household": home.pk, "item": "鸡蛋", "quantity": 2})
+    assert added.status_code == 302
+    line = group_order.lines.get()
+    assert (line.household, line.item, line.quantity) == (home, "鸡蛋", 2)
+    assert home.label in client.get(url).content.decode()
+
+
+def test_a_household_of_another_building_is_not_offered(client, grid_worker, group_order):
+    client.login(username=grid_worker.username, password=PASSWORD)
+    url = reverse("services:group_order", args=[group_order.pk])
+    elsewhere = Household.objects.exclude(building__code=group_order.building_code).first()
+    refused = client.post(url, {"household": elsewhere.pk, "item": "鸡蛋", "quantity": 2})
+    assert "household" in refused.context["form"].errors
+    assert not group_order.lines.exists()
+
+
+def test_after_the_cut_off_the_page_refuses_lines_with_the_rule(client, grid_worker, group_order):
+    client.login(username=grid_worker.username, password=PASSWORD)
+    GroupOrder.objects.filter(pk=group_order.pk).update(
+        cut_off_at=timezone.now() - dt.timedelta(minutes=1)
+    )
+    url = reverse("services:group_order", args=[group_order.pk])
+    page = client.get(url).content.decode()
+    assert 'data-testid="group-order-closed"' in page
+    assert 'data-testid="group-line-form"' not in page
+    home = Household.objects.filter(building__code=group_order.building_code).first()
+    refused = client.post(url, {"household": home.pk, "item": "鸡蛋", "quantity": 2})
+    assert refused.status_code == 200
+    (error,) = refused.context["form"].non_field_errors()
+    assert "截单" in error  # the rule: the cut-off has passed
+    assert not group_order.lines.exists()
