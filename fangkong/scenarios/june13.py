@@ -147,7 +147,7 @@ class _June13(Morning):
         self.alarm()
         self.mobilise()
         self.standstill()
-        care_for_standstill(user=self.user, zone=self.zone, at=self.at, note=self.note)
+        self.care = care_for_standstill(user=self.user, zone=self.zone, at=self.at, note=self.note)
         self.targeted_rounds()
         self.retest_members()
         self.sample_units()
@@ -346,6 +346,7 @@ class _June13(Morning):
             zones=[self.zone.pk],
             orders=[o.pk for o in self.orders],
             tokens=[self.tablet.pk, self.pipe.lab_actor.pk],
+            requests=self.care.request_ids,
         )
         bulletin = notes.publish_bulletin(
             incident=self.incident, user=self.user, at=self.at(17, 30)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from fangkong.command.services.tasks import set_task_state
 from fangkong.core.areas import AreaCode
 from fangkong.people.models import ResidentStatus
+from fangkong.services.models import MedicalTrip
 from fangkong.services.selectors import vulnerable_in
 from fangkong.services.services.requests import complete_request, raise_request
 from fangkong.services.services.trips import (
@@ -36,6 +37,7 @@ VISITED = "网格员上门探视：身体状况良好，生活物资充足，已
 class CareDay:
     welfare_checks: int
     trip_id: int | None
+    request_ids: list[int]  # what a drill's wipe removes
 
 
 def care_for_standstill(*, user, zone, at: Callable[..., dt.datetime], note) -> CareDay:
@@ -45,10 +47,12 @@ def care_for_standstill(*, user, zone, at: Callable[..., dt.datetime], note) -> 
         vulnerable_in(residents_q(zone.members.all())).filter(status=ResidentStatus.ACTIVE)
     )
     alone = [p for p in people if any(t.tag == "elderly_alone" for t in p.tags.all())]
+    request_ids = []
     for i, person in enumerate(alone):
         check = raise_request(
             user=user, kind="welfare_check", channel="proactive", resident=person, now=at(7, 30)
         )
+        request_ids.append(check.pk)
         complete_request(user=user, request=check, outcome=VISITED, now=at(9, 0 + min(i, 59)))
     for task in Task.objects.filter(
         key__startswith=f"care:{zone.pk}:",
@@ -59,8 +63,10 @@ def care_for_standstill(*, user, zone, at: Callable[..., dt.datetime], note) -> 
         set_task_state(task=task, user=user, state=TaskState.DONE, now=at(10, 0))
     note(at(10, 0), f"{zone.name}独居老人{len(alone)}人今日探视关怀全部完成。")
     trip_id = _one_trip(user=user, zone=zone, people=people, at=at)
+    if trip_id is not None:
+        request_ids.append(MedicalTrip.objects.get(pk=trip_id).request_id)
     deliver_new_events(before)
-    return CareDay(welfare_checks=len(alone), trip_id=trip_id)
+    return CareDay(welfare_checks=len(alone), trip_id=trip_id, request_ids=request_ids)
 
 
 def _one_trip(*, user, zone, people, at) -> int | None:

@@ -19,6 +19,7 @@ from fangkong.accounts.models import DeviceToken
 from fangkong.accounts.services import require_permission
 from fangkong.core.errors import RuleViolation
 from fangkong.lab.models import LabResult, TransportBox
+from fangkong.services.models import CareTemplate, MedicalTrip, ServiceRequest
 from fangkong.testing.models import (
     RetestOrder,
     RoundMember,
@@ -30,12 +31,12 @@ from fangkong.testing.models import (
 )
 from fangkong.tracing.models import ControlOrder
 from fangkong.work.models import Task
-from fangkong.zones.models import Notice, RiskZone, ZoneChange, ZoneMember, ZoneRound
+from fangkong.zones.models import Notice, Pass, RiskZone, ZoneChange, ZoneMember, ZoneRound
 
 from ..models import Bulletin, Incident, IncidentTask, Notification, RollCall, RollCallLevel
 from .incidents import set_commander
 
-RECORD_KINDS = ("rounds", "zones", "orders", "tokens", "tasks")
+RECORD_KINDS = ("rounds", "zones", "orders", "tokens", "tasks", "requests")
 
 
 def begin_drill(*, incident: Incident, user, at: dt.datetime) -> Incident:
@@ -81,7 +82,7 @@ def record_roll_call(
 
 
 def remember_drill_records(*, incident: Incident, **ids: list[int]) -> None:
-    """Add the ids of rows the drill wrote (rounds, zones, orders, tokens, tasks)."""
+    """Add the ids of rows the drill wrote (rounds, zones, orders, tokens, tasks, requests)."""
     unknown = set(ids) - set(RECORD_KINDS)
     if unknown:
         raise ValueError(f"unknown drill record kinds: {sorted(unknown)}")
@@ -132,6 +133,13 @@ def _wipe_domains(records: dict) -> dict[str, int]:
         | Q(detail__round__in=rounds)  # door-knocking tasks name their round "round"
     )
     counts = {"tasks": tasks.delete()[0]}
+    # The care the drill gave: its requests (a trip's first), the zone's care plans and the
+    # passes the zone issued (for the trip's window); passages keep their log, unlinked.
+    requests = records.get("requests", [])
+    MedicalTrip.objects.filter(request_id__in=requests).delete()
+    counts["requests"] = ServiceRequest.objects.filter(pk__in=requests).delete()[0]
+    CareTemplate.objects.filter(zone_id__in=[z.pk for z in zones]).delete()
+    counts["passes"] = Pass.objects.filter(zone__in=zones).delete()[0]
     notices = Notice.objects.filter(zones__in=zones).distinct()
     counts["notices"] = Notice.objects.filter(pk__in=list(notices.values_list("pk", flat=True)))
     counts["notices"] = counts["notices"].delete()[0]

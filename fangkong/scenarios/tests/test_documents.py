@@ -28,11 +28,12 @@ from fangkong.core.official import half_width_near_chinese
 from fangkong.demo.accounts import ensure_demo_accounts
 from fangkong.demo.seed import clear_demo, seed_demo
 from fangkong.scenarios.june13 import DAY, run_june13
+from fangkong.services.models import MedicalTrip, ServiceRequest
 from fangkong.testing.models import Sample, TestingRound, Tube
 from fangkong.tracing.models import ControlOrder
 from fangkong.tracing.notice_pdf import notice_blocks as order_blocks
 from fangkong.tracing.notice_pdf import order_notice_pdf
-from fangkong.zones.models import Notice, RiskZone
+from fangkong.zones.models import Notice, Pass, RiskZone
 from fangkong.zones.notice_text import notice_blocks
 
 SCALE = 0.05
@@ -189,6 +190,7 @@ def test_a_drill_is_wiped_with_everything_it_wrote(replay, commander, client):
     before = Sample.objects.count()
     drill_samples = Sample.objects.filter(round_id__in=records["rounds"]).count()
     assert drill_samples and records["zones"] and records["tokens"] and records["orders"]
+    assert records["requests"] and MedicalTrip.objects.filter(request_id__in=records["requests"])
     client.force_login(commander)
     r = client.post(reverse("command:incident_wipe", args=[incident.pk]))
     assert r.status_code == 302
@@ -201,6 +203,8 @@ def test_a_drill_is_wiped_with_everything_it_wrote(replay, commander, client):
     assert Sample.objects.count() == before - drill_samples
     assert not DeviceToken.objects.filter(pk__in=records["tokens"]).exists()
     assert not ControlOrder.objects.filter(pk__in=records["orders"]).exists()
+    assert not ServiceRequest.objects.filter(pk__in=records["requests"]).exists()
+    assert not Pass.objects.filter(zone_id__in=records["zones"]).exists()
     # A drill run after the wipe starts its series again; the wipe left nothing behind.
     assert run_june13(user=commander, scale=SCALE).bulletin.reference_zh.endswith("〔2022〕1号")
 
