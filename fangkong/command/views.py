@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -104,17 +105,21 @@ def dashboard_map(request: HttpRequest) -> JsonResponse:
 # ---------------------------------------------------------------------------------------------
 # Incidents
 
+CLOSED_PAGE_SIZE = 50
+
 
 @login_required
 def incident_list(request: HttpRequest) -> HttpResponse:
     require_view(request, "incidents")
-    incidents = list(selectors.incidents_for_user(request.user)[:200])
+    incidents = selectors.incidents_for_user(request.user)
+    # Every open incident is on the first screen; the closed ones, an archive, page by page.
+    closed = incidents.exclude(status=IncidentStatus.OPEN).order_by("-opened_at", "-pk")
     return render(
         request,
         "command/incidents.html",
         {
-            "open": [i for i in incidents if i.status == IncidentStatus.OPEN],
-            "closed": [i for i in incidents if i.status != IncidentStatus.OPEN],
+            "open": list(incidents.filter(status=IncidentStatus.OPEN)),
+            "closed": Paginator(closed, CLOSED_PAGE_SIZE).get_page(request.GET.get("page")),
             "may_open": can(request.user, "manage_incidents"),
         },
     )
