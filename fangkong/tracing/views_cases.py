@@ -28,7 +28,6 @@ from .services.cases import (
 from .services.contacts import propose_household_contacts
 from .services.orders import issue_contact_orders
 
-
 CASES_PAGE_SIZE = 50
 
 

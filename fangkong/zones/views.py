@@ -37,7 +37,6 @@ from .services.lifting import downgrade_zone, evaluate_zone, lift_zone
 from .services.schedules import task_key_prefix
 from .views_notices import issue_after, notice_kind_due
 
-
 ENDED_PAGE_SIZE = 50
 
 
