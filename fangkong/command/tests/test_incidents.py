@@ -295,7 +295,7 @@ def test_closed_incidents_page_by_page_and_open_ones_stay_on_top(client, staff, 
     )
     client.force_login(commander)
     first = client.get(reverse("command:incidents")).content.decode()
-    assert first.count("data-testid=\"closed-incident-list\"") == 1
+    assert first.count('data-testid="closed-incident-list"') == 1
     closed_rows = first.split('data-testid="closed-incident-list"')[1].count("<tr><td>")
     assert closed_rows == 2 and "事件3" in first
     assert 'href="?page=2"' in first
