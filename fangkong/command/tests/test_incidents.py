@@ -302,3 +302,13 @@ def test_closed_incidents_page_by_page_and_open_ones_stay_on_top(client, staff, 
     second = client.get(reverse("command:incidents"), {"page": 2}).content.decode()
     assert second.split('data-testid="closed-incident-list"')[1].count("<tr><td>") == 1
     assert "事件3" in second and 'href="?page=1"' in second
+
+
+def test_the_incident_list_names_the_area_with_its_code_as_a_hint(client, staff):
+    from fangkong.geo.selectors import get_node
+
+    commander = staff["commander"]
+    svc.open_incident(user=commander, title="演练", kind="arrival", area_code=G111)
+    client.force_login(commander)
+    page = client.get(reverse("command:incidents")).content.decode()
+    assert f'<td>{get_node(G111).name_zh} <code class="muted">{G111}</code></td>' in page
