@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from fangkong.core.errors import RuleViolation
 from fangkong.core.http import add_rule_error, client_ip
 from fangkong.core.models import AuditEntry
+from fangkong.geo.selectors import area_names
 
 from .forms import DeviceTokenForm, LoginForm
 from .models import DeviceToken
@@ -45,7 +46,10 @@ def token_list(request: HttpRequest) -> HttpResponse:
         except RuleViolation as exc:
             add_rule_error(form, exc)
     scope = request.user.scope_code
-    tokens = DeviceToken.objects.filter(scope_code__startswith=scope).order_by("-created_at")
+    tokens = list(DeviceToken.objects.filter(scope_code__startswith=scope).order_by("-created_at"))
+    names = area_names(t.scope_code for t in tokens)
+    for t in tokens:
+        t.area_name = names.get(t.scope_code, "")
     return render(
         request, "accounts/tokens.html", {"form": form, "tokens": tokens, "created": created}
     )
@@ -80,6 +84,9 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if action:
         entries = entries.filter(action=action)
     page = Paginator(entries.order_by("-at", "-id"), 50).get_page(request.GET.get("page"))
+    names = area_names(e.area_code for e in page)
+    for e in page:
+        e.area_name = names.get(e.area_code, "")
     return render(
         request,
         "accounts/audit.html",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,7 +21,7 @@ from fangkong.accounts.permissions import can
 from fangkong.accounts.services import require_permission
 from fangkong.core.errors import PermissionDeniedError, RuleViolation
 from fangkong.core.http import add_rule_error, client_ip
-from fangkong.geo.selectors import get_node
+from fangkong.geo.selectors import area_names, get_node
 from fangkong.geo.services import export_geojson
 from fangkong.governance.selectors import desk_summary
 from fangkong.services.selectors import request_board
@@ -106,16 +107,29 @@ def dashboard_map(request: HttpRequest) -> JsonResponse:
 # Incidents
 
 
+def _named(incidents: list[Incident]) -> list[Incident]:
+    """Each incident with its area's name, for the list's area column."""
+    names = area_names(i.area_code for i in incidents)
+    for incident in incidents:
+        incident.area_name = names.get(incident.area_code, "")
+    return incidents
+
+
+CLOSED_PAGE_SIZE = 50
+
+
 @login_required
 def incident_list(request: HttpRequest) -> HttpResponse:
     require_view(request, "incidents")
-    incidents = list(selectors.incidents_for_user(request.user)[:200])
+    incidents = selectors.incidents_for_user(request.user)
+    # Every open incident is on the first screen; the closed ones, an archive, page by page.
+    closed = incidents.exclude(status=IncidentStatus.OPEN).order_by("-opened_at", "-pk")
     return render(
         request,
         "command/incidents.html",
         {
-            "open": [i for i in incidents if i.status == IncidentStatus.OPEN],
-            "closed": [i for i in incidents if i.status != IncidentStatus.OPEN],
+            "open": _named(list(incidents.filter(status=IncidentStatus.OPEN))),
+            "closed": Paginator(closed, CLOSED_PAGE_SIZE).get_page(request.GET.get("page")),
             "may_open": can(request.user, "manage_incidents"),
         },
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from fangkong.core.areas import is_within, level_of, parent_code
@@ -114,3 +114,23 @@ def children(code: str, *, scope_code: str, count: Counter | None = None) -> lis
         }
         for n in nodes
     ]
+
+
+def area_names(codes: Iterable[str]) -> dict[str, str]:
+    """The names of the area nodes with these codes (one query per level present), by code.
+
+    Lists show a place by its name; a code without a node is left out, and the page shows
+    the code itself as a hint.
+    """
+    by_level: dict[str, set[str]] = {}
+    for code in {c for c in codes if c}:
+        try:
+            by_level.setdefault(level_of(code), set()).add(code)
+        except ValueError:
+            continue
+    names: dict[str, str] = {}
+    for level, level_codes in by_level.items():
+        model = LEVEL_MODELS.get(level)  # a household is shown by its address, not here
+        if model is not None:
+            names.update((n.code, n.name) for n in model.objects.filter(code__in=level_codes))
+    return names

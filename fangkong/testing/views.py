@@ -24,7 +24,7 @@ from fangkong.accounts.permissions import can
 from fangkong.accounts.services import deny, require_permission
 from fangkong.core.errors import PermissionDeniedError, RuleViolation
 from fangkong.core.http import add_rule_error, client_ip
-from fangkong.geo.selectors import ancestors, get_node
+from fangkong.geo.selectors import ancestors, area_names, get_node
 from fangkong.work.models import TaskState
 
 from . import selectors
@@ -63,6 +63,9 @@ def round_list(request: HttpRequest) -> HttpResponse:
 def _render_rounds(request: HttpRequest, form, status: int = 200) -> HttpResponse:
     rounds = selectors.rounds_for_user(request.user)
     phases = selectors.round_phases(rounds=rounds, now=timezone.now())
+    names = area_names(code for r in rounds for code in r.scope_codes)
+    for r in rounds:  # the round's areas by name, their codes as hints
+        r.scope_labels = [(code, names.get(code, "")) for code in r.scope_codes]
     context = {
         "rounds": [(r, phases[r.pk]) for r in rounds],
         "form": form,

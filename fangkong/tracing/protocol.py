@@ -51,6 +51,12 @@ def preset_choices() -> list[tuple[str, str]]:
     return [(name, get_preset(name).label) for name in preset_names()]
 
 
+def preset_label(name: str, version: int) -> str:
+    """The title of that version of a preset in the user's language; its name if it is gone."""
+    preset = get_preset(name, version)
+    return preset.label if preset is not None else name
+
+
 def preset_names() -> list[str]:
     """The names of the shipped presets that carry tracing rules."""
     names = []

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -27,6 +28,8 @@ from .services.cases import (
 from .services.contacts import propose_household_contacts
 from .services.orders import issue_contact_orders
 
+CASES_PAGE_SIZE = 50
+
 
 def _form_error(form, exc: RuleViolation) -> None:
     form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -47,7 +50,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         request,
         "tracing/cases.html",
         {
-            "cases": cases[:500],
+            "cases": Paginator(cases, CASES_PAGE_SIZE).get_page(request.GET.get("page")),
             "positives": selectors.positives_awaiting_case(request.user)[:200],
             "form": form if can(request.user, "manage_tracing") else None,
             "now": timezone.now(),

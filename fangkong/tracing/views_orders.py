@@ -18,7 +18,7 @@ from . import selectors
 from .forms import IssueOrdersForm, OrderPlanForm, SiteForm, TransferForm
 from .models import OrderState
 from .notice_pdf import order_notice_pdf
-from .protocol import preset_choices, tracing_protocol
+from .protocol import preset_choices, preset_label, tracing_protocol
 from .services.followup import self_report_token
 from .services.orders import (
     create_site,
@@ -104,6 +104,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "tracing/order.html",
         {
             "order": order,
+            "protocol_label": preset_label(order.protocol, order.protocol_version),
             "self_report": link,
             "transfers": order.transfers.all(),
             "tests": selectors.order_tests(request.user, order),

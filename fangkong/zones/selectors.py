@@ -320,3 +320,37 @@ def zone_name_en(zone: RiskZone) -> str:
             if name:
                 return name
     return zone.name
+
+
+# ---------------------------------------------------------------------------------------------
+# The zone page's map frame
+
+MAP_PAD = 0.15  # of the zone's width and height, on each side: its outline never touches the edge
+MAP_MIN_SPAN = 0.002  # degrees (~200 m): a single building still opens with its street around it
+
+
+def map_frame(geometry: dict | None) -> dict | None:
+    """The box the zone page's map opens on: the zone's shape, padded, and its centre.
+
+    `bounds` is ECharts' boundingCoords order, [[west, north], [east, south]]; None when the
+    zone has no shape (the map then shows its whole area).
+    """
+    if not geometry or geometry.get("type") not in ("Polygon", "MultiPolygon"):
+        return None
+    polygons = (
+        [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+    )
+    points = [pt for poly in polygons for ring in poly for pt in ring]
+    if not points:
+        return None
+    west, east = min(p[0] for p in points), max(p[0] for p in points)
+    south, north = min(p[1] for p in points), max(p[1] for p in points)
+    pad_x = max((east - west) * MAP_PAD, (MAP_MIN_SPAN - (east - west)) / 2)
+    pad_y = max((north - south) * MAP_PAD, (MAP_MIN_SPAN - (north - south)) / 2)
+    return {
+        "bounds": [
+            [round(west - pad_x, 6), round(north + pad_y, 6)],
+            [round(east + pad_x, 6), round(south - pad_y, 6)],
+        ],
+        "center": [round((west + east) / 2, 6), round((south + north) / 2, 6)],
+    }

@@ -6,9 +6,11 @@ Thin: reads in `selectors`, writes in `services`, rules in `rules`.
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -35,6 +37,8 @@ from .services.lifting import downgrade_zone, evaluate_zone, lift_zone
 from .services.schedules import task_key_prefix
 from .views_notices import issue_after, notice_kind_due
 
+ENDED_PAGE_SIZE = 50
+
 
 def zone_context(zone: RiskZone) -> dict:
     """What every zone page shows of the zone's rule, in the reader's language."""
@@ -59,7 +63,10 @@ def zone_list(request: HttpRequest) -> HttpResponse:
         "zones/list.html",
         {
             "active": [z for z in zones if z.status == ZoneStatus.ACTIVE],
-            "ended": [z for z in zones if z.status != ZoneStatus.ACTIVE],
+            # The active zones are all on the first screen; the ended ones page by page.
+            "ended": Paginator(
+                [z for z in zones if z.status != ZoneStatus.ACTIVE], ENDED_PAGE_SIZE
+            ).get_page(request.GET.get("page")),
             "can_manage": can(request.user, "manage_zones"),
         },
     )
@@ -123,6 +130,11 @@ def _end_form(zone: RiskZone, evaluation, data=None) -> EndZoneForm | None:
     )
 
 
+def _json_frame(frame: dict | None) -> dict | None:
+    """The map frame as JSON text, for the data attributes the map script parses."""
+    return {key: json.dumps(value) for key, value in frame.items()} if frame else None
+
+
 def _checkpoint_context(request: HttpRequest, zone: RiskZone) -> dict:
 
     today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
@@ -158,6 +170,7 @@ def zone_detail(request: HttpRequest, pk: int, end_form: EndZoneForm | None = No
         **zone_context(zone),
         "can_manage": can(request.user, "manage_zones"),
         "changes": zone.changes.select_related("by"),
+        "map_frame": _json_frame(selectors.map_frame(zone.geometry)),
         "results": results,
         "evaluation": evaluation,
         "stored_evaluation": stored,

@@ -111,3 +111,40 @@ def test_designate_on_the_map_see_the_notice_and_scan_at_the_gate(
     expect(verdict).to_contain_text("王*")
     expect(gate.get_by_test_id("passages").locator("tr")).to_have_count(2)
     phone.close()
+
+
+@pytest.mark.parametrize(
+    "viewport", [{"width": 1280, "height": 800}, {"width": 390, "height": 844}]
+)
+def test_the_zone_map_opens_centred_on_the_zone_with_all_of_it_in_view(
+    browser, live_server, residents, commander, viewport
+):
+    from fangkong.zones.services.designation import designate_zone
+
+    zone = designate_zone(user=commander, kind="sealed", members=[COMPOUND], reason="演练")
+    context = browser.new_context(locale="zh-CN", viewport=viewport)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    log_in(page, live_server.url, commander)
+    page.goto(f"{live_server.url}/zones/{zone.pk}/")
+    selector = "[data-testid=zone-map]"
+    expect(page.locator(selector)).to_have_attribute("data-drawn", re.compile(r"[1-9]"))
+    (west, north), (east, south) = page.evaluate(
+        "sel => JSON.parse(document.querySelector(sel).dataset.bounds)", selector
+    )
+    centre = page.evaluate(
+        "sel => JSON.parse(document.querySelector(sel).dataset.center)", selector
+    )
+    box = page.locator(selector).bounding_box()
+    # The map's box lies within the page: no horizontal overflow cuts it off.
+    assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]
+    pixels = page.evaluate(
+        "([sel, pts]) => pts.map(p => document.querySelector(sel).fangkongChart"
+        ".convertToPixel({geoIndex: 0}, p))",
+        [selector, [[west, north], [east, south], centre]],
+    )
+    for x, y in pixels[:2]:  # the padded frame's corners are inside the canvas
+        assert -1 <= x <= box["width"] + 1 and -1 <= y <= box["height"] + 1
+    cx, cy = pixels[2]
+    assert abs(cx - box["width"] / 2) < 2 and abs(cy - box["height"] / 2) < 2
+    context.close()

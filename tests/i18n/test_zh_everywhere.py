@@ -47,6 +47,12 @@ SKIP_TAGS = {"script", "style", "code", "pre", "textarea"}
 NOT_PAGES = ("/static/", "/admin/", "/api/", "/i18n/", "/jsi18n/", "/accounts/logout")
 # A table of people (it has a document or phone column) calls their names 姓名, not 名称.
 PEOPLE_TABLE = re.compile(r"<th>(证件|电话|手机号)</th>")
+# An area code reaches a page only as a hint: inside <code> next to the name it codes, or in a
+# link's href or a form's value, or in a picker's <option> label next to the name (typing the code
+# finds the place). In any other visible text (a table cell, a heading, a link's text) it is a
+# raw code standing where a name should be; so is a table cell holding nothing but the <code>,
+# unless its column is the code column (headed 编码) beside the name's.
+AREA_CODE = re.compile(r"(?<![\w-])\d{6}(?:-\d{3})+(?:-[0-9A-Za-z]{1,8})?(?![\w-])")
 MAX_PAGES_PER_ACCOUNT = 400
 PER_SHAPE = 2  # /residents/7/ and /residents/8/ are the same page; two of each shape are enough
 
@@ -58,11 +64,23 @@ class _Text(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.links: list[str] = []
         self.text: list[str] = []
+        self.data: list[str] = []  # the text nodes only (no attributes)
+        self.bare_cells: list[str] = []  # table cells that hold nothing but a <code>d area code
+        self._cell: list[list[str]] | None = None
+        self._option = 0  # inside an <option>
+        self._headers: dict[int, str] = {}  # the current table's column headers
+        self._column = -1  # a cell's [plain text, <code> text]
         self._skipping: str | None = None  # the tag whose subtree is skipped
         self._depth = 0
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
+        if tag == "tr":
+            self._column = -1
+        if tag in ("td", "th"):
+            self._column += 1
+            self._cell = [[], []]
+        self._option += tag == "option"
         if self._skipping:
             self._depth += tag == self._skipping
             return
@@ -79,14 +97,32 @@ class _Text(HTMLParser):
             self.text.append(attrs["value"])
 
     def handle_endtag(self, tag):
+        self._option -= tag == "option" and self._option > 0
+        if tag in ("td", "th") and self._cell is not None:
+            plain, coded = ("".join(part).strip() for part in self._cell)
+            if tag == "th":
+                self._headers[self._column] = plain
+            elif (
+                not plain
+                and AREA_CODE.fullmatch(coded)
+                and self._headers.get(self._column) != "编码"
+            ):
+                self.bare_cells.append(coded)
+            self._cell = None
+        if tag == "table":
+            self._headers = {}
         if self._skipping == tag:
             self._depth -= 1
             if self._depth == 0:
                 self._skipping = None
 
     def handle_data(self, data):
+        if self._cell is not None:
+            self._cell[self._skipping == "code"].append(data)
         if not self._skipping and data.strip():
             self.text.append(data.strip())
+            if not self._option:
+                self.data.append(data.strip())
 
 
 def english_in(texts) -> list[str]:
@@ -145,6 +181,8 @@ def _crawl(client: Client, start: str) -> dict[str, list[str]]:
             english = english_in(parser.text)
             if PEOPLE_TABLE.search(page) and "<th>名称</th>" in page:
                 english.append("名称 for a person's name (姓名)")
+            english += [f"bare area code {c}" for t in parser.data for c in AREA_CODE.findall(t)]
+            english += [f"area code without its name {c}" for c in parser.bare_cells]
             for href in parser.links:
                 parts = urlsplit(urljoin(url, href))
                 if parts.netloc not in ("", "testserver"):

@@ -38,3 +38,23 @@ def test_every_record_kind_the_code_writes_has_a_label():
             continue
         written |= set(re.findall(r'object_type="([a-z_]+)"', source.read_text(encoding="utf-8")))
     assert written - set(OBJECT_TYPE_LABELS) == set()
+
+
+def test_the_audit_page_names_the_area_and_keeps_its_code_as_a_hint(
+    client, make_user, commander, residents
+):
+    from fangkong.geo.selectors import get_node
+
+    record_audit(
+        user=commander,
+        action=AuditAction.PERMISSION_DENIED,
+        object_type="testing_round",
+        object_id=7,
+        area_code=commander.scope_code,
+    )
+    client.force_login(make_user(Role.AUDITOR))
+    body = client.get(reverse("accounts:audit"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    table = body[body.index('data-testid="audit-table"') :]
+    name = get_node(commander.scope_code).name_zh
+    assert f'{name} <code class="muted">{commander.scope_code}</code>' in table
+    assert f"<td>{commander.scope_code}</td>" not in table

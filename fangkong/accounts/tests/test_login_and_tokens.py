@@ -16,6 +16,7 @@ from fangkong.accounts.services import (
 )
 from fangkong.core.errors import RuleViolation
 from fangkong.core.models import AuditAction, AuditEntry
+from fangkong.geo.selectors import get_node
 
 
 def test_passwords_are_hashed_with_argon2(commander):
@@ -123,6 +124,9 @@ def test_tokens_page_creates_a_token_for_the_commander_only(client, commander, g
     clear = response.context["created"]["clear"]
     assert authenticate_token(clear).name == "booth 1"
     assert AuditEntry.objects.filter(action=AuditAction.TOKEN_CREATED).count() == 1
+    # The token's area by its name, its code as a hint beside it.
+    grid = get_node(G111)
+    assert f'<td>{grid.name_zh} <code class="muted">{G111}</code></td>' in response.content.decode()
     client.force_login(grid_worker)
     assert client.get(reverse("accounts:tokens")).status_code == 403
     assert AuditEntry.objects.filter(

@@ -281,3 +281,34 @@ def test_what_staff_type_is_marked_narrative_and_what_the_system_records_is_not(
     svc.close_incident(incident=positive_pool, user=commander, summary="全面恢复正常生活秩序")
     marked = {e.kind: e.narrative for e in TimelineEntry.objects.filter(incident=positive_pool)}
     assert marked == {"pool_positive": False, "note": True, "closed": True}
+
+
+def test_closed_incidents_page_by_page_and_open_ones_stay_on_top(client, staff, monkeypatch):
+    from fangkong.command import views
+
+    monkeypatch.setattr(views, "CLOSED_PAGE_SIZE", 2)
+    commander = staff["commander"]
+    for n in range(4):
+        svc.open_incident(user=commander, title=f"事件{n}", kind="arrival", area_code=G111)
+    Incident.objects.exclude(title="事件3").update(
+        status=IncidentStatus.CLOSED, closed_at=timezone.now()
+    )
+    client.force_login(commander)
+    first = client.get(reverse("command:incidents")).content.decode()
+    assert first.count('data-testid="closed-incident-list"') == 1
+    closed_rows = first.split('data-testid="closed-incident-list"')[1].count("<tr><td>")
+    assert closed_rows == 2 and "事件3" in first
+    assert 'href="?page=2"' in first
+    second = client.get(reverse("command:incidents"), {"page": 2}).content.decode()
+    assert second.split('data-testid="closed-incident-list"')[1].count("<tr><td>") == 1
+    assert "事件3" in second and 'href="?page=1"' in second
+
+
+def test_the_incident_list_names_the_area_with_its_code_as_a_hint(client, staff):
+    from fangkong.geo.selectors import get_node
+
+    commander = staff["commander"]
+    svc.open_incident(user=commander, title="演练", kind="arrival", area_code=G111)
+    client.force_login(commander)
+    page = client.get(reverse("command:incidents")).content.decode()
+    assert f'<td>{get_node(G111).name_zh} <code class="muted">{G111}</code></td>' in page

@@ -194,3 +194,16 @@ def test_a_buildings_rooms_are_listed_by_number_and_households_titled_by_address
     assert rooms == ["101", "302", "1001", "2101"]
     household = Household.objects.get(code=f"{building.code}-0050")
     assert str(household) == f"{building.name_zh} 9单元 1001"
+
+
+def test_area_names_names_each_known_node_in_one_query_per_level(
+    district, django_assert_num_queries
+):
+    with django_assert_num_queries(4):  # sub-district, community, grid, building
+        names = selectors.area_names([S1, C11, G111, G112, "", "not-a-code", f"{G111}-999"])
+    assert names == {
+        S1: selectors.get_node(S1).name_zh,
+        C11: selectors.get_node(C11).name_zh,
+        G111: selectors.get_node(G111).name_zh,
+        G112: selectors.get_node(G112).name_zh,
+    }

@@ -29,6 +29,9 @@ def test_a_grid_worker_raises_a_request_for_a_resident_from_the_care_list(worker
     assert f'data-testid="care-{wang.pk}"' in care.content.decode()
     page = worker_client.get(reverse("services:raise") + f"?resident={wang.pk}")
     assert page.status_code == 200
+    # The resident's home by its address, never its household code.
+    subject = page.content.decode().split('data-testid="raise-subject"')[1].split("</p>")[0]
+    assert wang.household.label in subject and wang.household.code not in subject
     response = worker_client.post(
         reverse("services:raise"),
         {

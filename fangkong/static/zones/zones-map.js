@@ -31,6 +31,7 @@
     var all = null;
     var overlay = { features: [] };
     var byCode = {};
+    var frame = el.dataset.bounds ? JSON.parse(el.dataset.bounds) : null;
 
     function level() {
       if (mode !== "pick") return null;
@@ -118,7 +119,11 @@
         geo: {
           map: name,
           roam: true,
-          boundingCoords: overlay.features.length ? bounds(overlay.features) : null,
+          // The zone page opens on the frame the server computed from the zone's shape
+          // (data-bounds); without one, on the overlay's box; else on the whole area.
+          boundingCoords: frame || (overlay.features.length ? bounds(overlay.features) : null),
+          layoutCenter: ["50%", "50%"],
+          layoutSize: "100%",
           selectedMode: false,
           itemStyle: { areaColor: BLANK, borderColor: "#20262e", borderWidth: 0.6 },
           emphasis: { itemStyle: { areaColor: "#9ec1ff" }, label: { show: false } },
@@ -178,7 +183,13 @@
     document.querySelectorAll("input[name=map-level]").forEach(function (r) {
       r.addEventListener("change", draw);
     });
-    window.addEventListener("resize", function () { chart.resize(); });
+    // The canvas follows its box (the page's grid reflows after fonts and on narrow screens);
+    // a canvas left at a stale size would cut the map off.
+    if (window.ResizeObserver) {
+      new ResizeObserver(function () { chart.resize(); }).observe(el);
+    } else {
+      window.addEventListener("resize", function () { chart.resize(); });
+    }
   }
 
   function start() {

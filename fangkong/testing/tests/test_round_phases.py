@@ -58,6 +58,15 @@ def test_the_round_list_says_scheduled_in_chinese(client, future_round, commande
     assert 'data-phase="sampling">' not in html
 
 
+def test_the_round_list_names_its_areas_with_their_codes_as_hints(client, future_round, commander):
+    from fangkong.geo.selectors import get_node
+
+    client.force_login(commander)
+    html = client.get(reverse("testing:rounds")).content.decode()
+    assert f'{get_node(D).name_zh} <code class="muted">{D}</code>' in html
+    assert f"<td><code>{D}</code></td>" not in html
+
+
 def test_sampling_closes_at_the_end_of_its_window(
     district, commander, residents, tablet, django_assert_max_num_queries
 ):

@@ -8,6 +8,7 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from fangkong.core.errors import RuleViolation
 from fangkong.core.models import OutboxEvent
@@ -149,7 +150,7 @@ def test_the_case_pages_open_a_case_and_add_a_place(
     )
     page = client.get(f"/tracing/cases/{case.pk}/").content.decode()
     assert "地铁1号线" in page and resident_documents["刘洋"] not in page
-    assert "刘洋" in client.get("/tracing/cases/").content.decode()
+    assert "刘洋" in client.get(reverse("tracing:cases")).content.decode()
     client.post(f"/tracing/cases/{case.pk}/report/")
     assert Case.objects.get().reported_at is not None
 
@@ -162,7 +163,7 @@ def test_a_positive_retest_in_the_registry_opens_its_case_in_one_click(
     # What testing's retest result leaves in the registry: the person is a case to investigate.
     Resident.objects.filter(name="王芳").update(health_status=HealthStatus.CASE_TO_INVESTIGATE)
     client.force_login(commander)
-    page = client.get("/tracing/cases/").content.decode()
+    page = client.get(reverse("tracing:cases")).content.decode()
     assert page.count('data-testid="positive"') == 1 and "王芳" in page
     wang = Resident.objects.get(name="王芳")
     answer = client.post(
@@ -176,4 +177,26 @@ def test_a_positive_retest_in_the_registry_opens_its_case_in_one_click(
         "2022-06-13",
         "",
     )
-    assert 'data-testid="positive"' not in client.get("/tracing/cases/").content.decode()
+    assert 'data-testid="positive"' not in client.get(reverse("tracing:cases")).content.decode()
+
+
+def test_the_case_list_shows_a_page_of_cases_and_a_next_link(
+    client, commander, residents, resident_documents, monkeypatch
+):
+    from fangkong.tracing import views_cases
+
+    monkeypatch.setattr(views_cases, "CASES_PAGE_SIZE", 2)
+    for name in ("张伟", "王芳", "李娜"):
+        open_case(
+            user=commander,
+            document_number=resident_documents[name],
+            kind="asymptomatic",
+            sampling_date=T0.date(),
+        )
+    client.force_login(commander)
+    first = client.get(reverse("tracing:cases")).content.decode()
+    listing = first.split('data-testid="case-list"')[1].split("</table>")[0]
+    assert listing.count("<tr>") - 1 == 2  # the header row and two cases
+    assert 'href="?page=2"' in first
+    second = client.get(reverse("tracing:cases"), {"page": 2}).content.decode()
+    assert second.split('data-testid="case-list"')[1].split("</table>")[0].count("<tr>") - 1 == 1

@@ -157,3 +157,17 @@ def test_the_order_page_shows_each_tests_outcome(client, commander, order, sampl
     page = client.get(reverse("tracing:order", args=[order.pk])).content.decode()
     assert f'<li data-outcome="negative">{days[0][0]} · 阴性</li>' in page
     assert f'<li data-outcome="pending">{days[1][0]} · 尚无结果</li>' in page
+
+
+def test_the_order_page_names_its_protocol_by_title_not_code(client, commander, order):
+    from fangkong.zones.protocols import get_preset
+
+    client.force_login(commander)
+    page = client.get(
+        reverse("tracing:order", args=[order.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).content.decode()
+    title = get_preset(order.protocol, order.protocol_version).label
+    assert title != order.protocol
+    expected = f'{title} <code class="muted">v{order.protocol_version}</code>'
+    assert f'<dd data-testid="order-protocol">{expected}</dd>' in page
+    assert f"<code>{order.protocol} v" not in page

@@ -1,11 +1,17 @@
 """Zone pages: list, designation from the lists, the zone page and the map data."""
 
+import json
+import re
+from html import unescape as html_unescape
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from devtools.fixtures import C11, G111, G112
 from fangkong.accounts.models import Role
 from fangkong.core.models import AuditAction, AuditEntry
+from fangkong.zones import selectors
 from fangkong.zones.models import RiskZone
 from fangkong.zones.protocols import get_preset
 
@@ -135,3 +141,68 @@ def test_the_zone_page_takes_a_bounded_number_of_queries(
 def test_the_decide_endpoint_is_in_the_openapi_schema(client):
     paths = client.get("/api/openapi.json").json()["paths"]
     assert "/api/v1/zones/checkpoints/{checkpoint_id}/decide" in paths
+
+
+def test_the_zone_map_opens_on_the_zones_shape_padded(client, commander, designate, people):
+    """The zone page hands its map the zone's box, padded on every side, and its centre."""
+    zone = designate("sealed", [COMPOUND])
+    assert zone.geometry, "the fixture compound has a shape"
+    points = [
+        pt
+        for poly in (
+            [zone.geometry["coordinates"]]
+            if zone.geometry["type"] == "Polygon"
+            else zone.geometry["coordinates"]
+        )
+        for ring in poly
+        for pt in ring
+    ]
+    west, east = min(p[0] for p in points), max(p[0] for p in points)
+    south, north = min(p[1] for p in points), max(p[1] for p in points)
+    client.force_login(commander)
+    html = client.get(reverse("zones:zone", args=[zone.pk])).content.decode()
+    bounds = json.loads(html_unescape(re.search(r'data-bounds="([^"]+)"', html).group(1)))
+    center = json.loads(html_unescape(re.search(r'data-center="([^"]+)"', html).group(1)))
+    (b_west, b_north), (b_east, b_south) = bounds
+    assert b_west < west and b_east > east and b_south < south and b_north > north
+    # The padding is even, so the zone sits in the middle of the frame.
+    assert (west - b_west) == pytest.approx(b_east - east, abs=1e-6)
+    assert (b_north - north) == pytest.approx(south - b_south, abs=1e-6)
+    assert center == pytest.approx([(west + east) / 2, (south + north) / 2], abs=1e-6)
+
+
+def test_a_zone_without_a_shape_gives_its_map_no_frame(client, commander, designate, people):
+    zone = designate("sealed", [COMPOUND])
+    RiskZone.objects.filter(pk=zone.pk).update(geometry=None)
+    client.force_login(commander)
+    html = client.get(reverse("zones:zone", args=[zone.pk])).content.decode()
+    assert 'data-testid="zone-map"' in html and "data-bounds" not in html
+
+
+def test_a_building_sized_zone_still_opens_with_its_street_around_it():
+    frame = selectors.map_frame(
+        {"type": "Polygon", "coordinates": [[[113.0, 34.0], [113.0001, 34.0], [113.0, 34.0001]]]}
+    )
+    (west, north), (east, south) = frame["bounds"]
+    assert east - west == pytest.approx(selectors.MAP_MIN_SPAN)
+    assert north - south == pytest.approx(selectors.MAP_MIN_SPAN)
+
+
+def test_ended_zones_page_by_page_and_active_ones_stay_on_top(
+    client, commander, designate, people, monkeypatch
+):
+    from fangkong.zones import views
+
+    monkeypatch.setattr(views, "ENDED_PAGE_SIZE", 2)
+    active = designate("sealed", [COMPOUND])
+    ended = [designate("precaution", [member]) for member in (G111, G112, B1121)]
+    RiskZone.objects.filter(pk__in=[z.pk for z in ended]).update(
+        status="lifted", ended_at=timezone.now()
+    )
+    client.force_login(commander)
+    first = client.get(reverse("zones:list")).content.decode()
+    rows = first.split('data-testid="ended-zone-list"')[1].split("</table>")[0].count("<tr><td>")
+    assert rows == 2 and active.name in first and 'href="?page=2"' in first
+    second = client.get(reverse("zones:list"), {"page": 2}).content.decode()
+    rows = second.split('data-testid="ended-zone-list"')[1].split("</table>")[0].count("<tr><td>")
+    assert rows == 1 and active.name in second
