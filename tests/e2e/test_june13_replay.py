@@ -12,7 +12,8 @@ from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOT = Path(__file__).resolve().parents[2] / "bench" / "results" / "june13-replay.png"
+RESULTS = Path(__file__).resolve().parents[2] / "bench" / "results"
+SCREENSHOT = RESULTS / "june13-replay.png"
 
 
 @pytest.fixture
@@ -92,7 +93,21 @@ def test_the_commander_replays_13_june_and_reads_the_night_back(page, live_serve
     expect(document).to_contain_text(f"全区{total}")
     expect(document).to_contain_text("本轮样本检测结果全部显示阴性")
     expect(document).to_contain_text("16时54分")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(RESULTS / "june13-bulletin.png"), full_page=True)
 
-    page.go_back()
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    # The designation notice and the standstill compound's coverage, as the day left them.
+    from fangkong.zones.models import Notice, ZoneRound
+
+    zone_id = incident.drill_records["zones"][0]
+    notice = Notice.objects.filter(zones__pk=zone_id).order_by("pk").first()
+    page.goto(f"{live_server.url}{reverse('zones:notice', args=[notice.pk])}")
+    expect(page.locator("body")).to_contain_text("临时静态管理")
+    page.screenshot(path=str(RESULTS / "june13-notice.png"), full_page=True)
+    zone_round = ZoneRound.objects.filter(zone_id=zone_id).first()
+    page.goto(f"{live_server.url}{reverse('testing:round', args=[zone_round.round_id])}")
+    expect(page.locator("body")).to_contain_text("瓦屋李新居")
+    page.screenshot(path=str(RESULTS / "june13-coverage.png"), full_page=True)
+
+    page.goto(f"{live_server.url}{reverse('command:incident', args=[incident.pk])}")
     page.screenshot(path=str(SCREENSHOT), full_page=True)
