@@ -16,6 +16,7 @@ from fangkong.geo.selectors import get_node
 from fangkong.lab.services.labs import ensure_lab_member
 
 from .district import DISTRICT_CODE
+from .rounds import ensure_sampler_station
 
 # Public on purpose: printed on screen by `fangkong demo`; refused in production.
 DEMO_PASSWORD = "fangkong-demo"  # noqa: S105
@@ -97,6 +98,9 @@ def ensure_demo_accounts(*, password: str = DEMO_PASSWORD) -> list[AccountRow]:
         if user.role == Role.LAB_TECHNICIAN:
             # Without a laboratory the lab account could open none of its pages.
             ensure_lab_member(lab_name=DEMO_LAB, user=user)
+        if user.role == Role.SAMPLER:
+            # Without a station of a sampling round the sampler page offers nothing to do.
+            ensure_sampler_station(user=user)
         rows.append(
             AccountRow(
                 username=user.username,

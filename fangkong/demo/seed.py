@@ -35,6 +35,7 @@ from fangkong.people.services import ResidentData
 
 from .district import DISTRICT_CODE, DistrictPlan, GridPlan, plan_district
 from .population import AS_OF, Population
+from .rounds import clear_demo_rounds
 from .shapes import plan_buildings
 
 BATCH_SIZE = 500
@@ -78,6 +79,7 @@ def clear_demo() -> None:
         Grid.objects.filter(code__startswith=DISTRICT_CODE + "-").values_list("code", flat=True)
     )
     try:
+        clear_demo_rounds()
         for code in grid_codes:
             with transaction.atomic():
                 ResidentTag.objects.filter(resident__area_code=code).delete()

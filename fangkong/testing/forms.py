@@ -104,3 +104,10 @@ class RosterForm(forms.Form):
     def __init__(self, *args, places, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["place"].choices = [(p.pk, f"{p} ({p.code})") for p in places]
+
+
+class TubesForm(forms.Form):
+    """Register a sheet of new tubes for a round (their labels are printed next)."""
+
+    count = forms.IntegerField(label=_("Number of tubes"), min_value=1, max_value=10_000)
+    capacity = forms.IntegerField(label=_("People per tube"), min_value=1, max_value=20)

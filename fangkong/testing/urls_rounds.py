@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from . import views, views_doorknock, views_exports, views_knock
+from . import views, views_doorknock, views_exports, views_knock, views_stations, views_tubes
 
 urlpatterns = [
     path("", views.round_list, name="rounds"),
@@ -22,6 +22,13 @@ urlpatterns = [
         name="export_untested",
     ),
     path("rounds/<int:pk>/doorknock/", views_doorknock.doorknock_generate, name="doorknock"),
+    path("rounds/<int:pk>/stations/", views_stations.round_stations, name="round_stations"),
+    path(
+        "rounds/<int:pk>/stations/<int:station_id>/samplers/",
+        views_stations.station_samplers,
+        name="station_samplers",
+    ),
+    path("rounds/<int:pk>/tubes/", views_tubes.round_tubes, name="round_tubes"),
     path("rounds/<int:pk>/close/", views.round_close, name="round_close"),
     path("rounds/<int:pk>/roster/", views.round_roster, name="round_roster"),
     path("rounds/<int:pk>/grid/", views_doorknock.grid_work, name="grid_work"),

@@ -1,6 +1,7 @@
 """Seeding the database: exact counts, a reachable tree, encrypted identities, determinism,
 refusal and replacement, demo accounts and the two commands."""
 
+import datetime as dt
 import hashlib
 import io
 
@@ -8,6 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count
 from django.urls import reverse
+from django.utils import timezone
 
 from fangkong.accounts.models import Role, User
 from fangkong.accounts.services import check_login
@@ -16,11 +18,15 @@ from fangkong.core.errors import RuleViolation
 from fangkong.core.masking import mask_document, mask_phone
 from fangkong.demo.accounts import DEMO_LAB, DEMO_PASSWORD, ensure_demo_accounts
 from fangkong.demo.population import AS_OF
+from fangkong.demo.rounds import DEMO_TUBES, ensure_sampler_station
 from fangkong.demo.seed import clear_demo, is_seeded, seed_demo
 from fangkong.demo.shapes import bounds
 from fangkong.geo.models import Building, Community, Compound, District, Grid, Household, Place
 from fangkong.people.models import Resident, ResidentTag, age_on
 from fangkong.people.services import DOCUMENT_CONTEXT, PHONE_CONTEXT, document_index, phone_index
+from fangkong.testing.models import TestingRound as Round
+from fangkong.testing.selectors.phase import RoundPhase, round_phase
+from fangkong.testing.views_sampler import sampler_stations
 
 D = "410172"
 N = 1200
@@ -169,6 +175,30 @@ def test_the_lab_account_works_in_the_district_lab(seeded, fast_hashing, client)
     assert lab.labs.get().members.count() == 1
     client.force_login(lab)
     assert client.get(reverse("lab:home")).status_code == 200
+
+
+def test_the_sampler_account_is_on_a_station_of_a_sampling_round(seeded, fast_hashing, client):
+    """Before, the sampler page of a fresh demo said there was no station: nothing to do."""
+    ensure_demo_accounts()
+    ensure_demo_accounts()  # again: the same station, no second round
+    sampler = User.objects.get(username="sampler")
+    stations = list(sampler_stations(sampler))
+    assert len(stations) == 1
+    station = stations[0]
+    assert round_phase(round=station.round, now=timezone.now()) == RoundPhase.SAMPLING
+    assert str(station.site.place) == "瓦屋李采样小屋"
+    assert station.round.tubes.count() == DEMO_TUBES
+    client.force_login(sampler)
+    page = client.get(reverse("testing:sampler"), follow=True)
+    assert page.status_code == 200
+    assert station.name in page.content.decode()
+    # Its window over, the next run opens a new round rather than leave the sampler idle.
+    later = station.round.due_at + dt.timedelta(minutes=1)
+    fresh = ensure_sampler_station(user=sampler, now=later)
+    assert fresh.round_id != station.round_id
+    # The district can still be generated again: the untouched demo rounds go with it.
+    seed_demo(residents=300, seed=7, progress=False, replace=True)
+    assert not Round.objects.exists()
 
 
 def test_no_demo_accounts_in_production_or_without_the_district(db, settings):

@@ -38,6 +38,7 @@ from .scope import (
     round_prefixes,
     rounds_for_user,
 )
+from .stations import round_stations, samplers_in_scope
 from .targets import Targets, round_targets
 from .tubes import (
     OVERDUE_DEFAULTS,
@@ -86,9 +87,11 @@ __all__ = [
     "round_phases",
     "round_prefixes",
     "round_rosters",
+    "round_stations",
     "round_statistics",
     "round_targets",
     "rounds_for_user",
+    "samplers_in_scope",
     "sampling_q",
     "single_tube_person",
     "tested_by_area",
