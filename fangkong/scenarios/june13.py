@@ -309,6 +309,7 @@ class _June13(Morning):
                 start=self.clock.day,
                 days=ISOLATION_DAYS,
                 reason=f"{CAMPUS}学生核酸检测结果指标稍高，本人及同住家属居家隔离{ISOLATION_DAYS}天",
+                drill=self.incident.drill,
             )
             family = active_residents().filter(household_id=student.household_id).count()
             who = f"学生{student.name[:1]}某"

@@ -188,6 +188,9 @@ class ControlOrder(TimeStampedModel):
 
     number = models.PositiveIntegerField(_("notice number"))
     year = models.PositiveSmallIntegerField(_("year"))
+    # A drill's orders carry 演练 and a numbering of their own: a replay never takes an
+    # official 告知书 number.
+    drill = models.BooleanField(_("drill"), default=False)
     kind = models.CharField(_("kind"), max_length=32, choices=OrderKind.choices)
     # Blank for a local measure that is not a protocol's tier (e.g. a borderline result's
     # household isolated for 7 days, 13 June 2022); `reason` then says why.
@@ -234,7 +237,9 @@ class ControlOrder(TimeStampedModel):
         verbose_name = _("control order")
         verbose_name_plural = _("control orders")
         constraints = [
-            models.UniqueConstraint(fields=["year", "number"], name="order_number_once"),
+            models.UniqueConstraint(
+                fields=["drill", "year", "number"], name="order_number_once_per_series"
+            ),
             models.CheckConstraint(
                 condition=models.Q(end__gt=models.F("start")), name="order_ends_after_start"
             ),

@@ -16,7 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from fangkong.core.errors import RuleViolation
-from fangkong.core.official import issuer_prefix
+from fangkong.core.official import DRILL_MARK_EN, DRILL_MARK_ZH, issuer_prefix
 from fangkong.core.pdf_fonts import cjk_fonts
 from fangkong.geo.models import District
 
@@ -35,6 +35,9 @@ def _styles(text: str) -> dict:
     # GB/T 9704: body in size 3 (16 pt), 28 characters a line; title in size 2 (22 pt).
     body = {"fontName": font, "fontSize": 16, "leading": 28.9, "wordWrap": "CJK"}
     return {
+        "mark": ParagraphStyle(
+            "mark", fontName=bold, fontSize=16, leading=24, textColor=RED, spaceAfter=8
+        ),
         "issuer": ParagraphStyle(
             "issuer", fontName=bold, fontSize=26, leading=36, alignment=TA_CENTER, textColor=RED
         ),
@@ -88,6 +91,10 @@ def _grounds(first: ControlOrder, date) -> str:
     }
 
 
+def drill_mark() -> str:
+    return DRILL_MARK_ZH if (get_language() or "").startswith("zh") else DRILL_MARK_EN
+
+
 def notice_blocks(order: ControlOrder) -> list[tuple[str, str]]:
     """The notice's paragraphs, (style, text), in the active language."""
     chain = _chain(order)
@@ -97,16 +104,22 @@ def notice_blocks(order: ControlOrder) -> list[tuple[str, str]]:
         "district": district.name_zh if district else ""
     }
     date = lambda d: _("%(y)s-%(m)s-%(d)s") % {"y": d.year, "m": d.month, "d": d.day}  # noqa: E731
+    numbered = {
+        "prefix": issuer_prefix(district.name_zh if district else ""),
+        "year": first.year,
+        "n": first.number,
+    }
     blocks = [
+        *([("mark", drill_mark())] if first.drill else []),
         ("issuer", issuer),
         (
             "number",
-            _("%(prefix)s notice [%(year)s] No. %(n)s")
-            % {
-                "prefix": issuer_prefix(district.name_zh if district else ""),
-                "year": first.year,
-                "n": first.number,
-            },
+            (
+                _("%(prefix)s drill notice [%(year)s] No. %(n)s")
+                if first.drill
+                else _("%(prefix)s notice [%(year)s] No. %(n)s")
+            )
+            % numbered,
         ),
         ("rule", ""),
         ("title", _("Notice of %(kind)s") % {"kind": first.get_kind_display()}),

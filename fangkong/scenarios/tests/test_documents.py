@@ -27,12 +27,14 @@ from fangkong.core.errors import RuleViolation
 from fangkong.core.official import half_width_near_chinese
 from fangkong.demo.accounts import ensure_demo_accounts
 from fangkong.demo.seed import clear_demo, seed_demo
+from fangkong.people.models import Resident
 from fangkong.scenarios.june13 import DAY, run_june13
 from fangkong.services.models import MedicalTrip, ServiceRequest
 from fangkong.testing.models import Sample, TestingRound, Tube
 from fangkong.tracing.models import ControlOrder
 from fangkong.tracing.notice_pdf import notice_blocks as order_blocks
 from fangkong.tracing.notice_pdf import order_notice_pdf
+from fangkong.tracing.services.orders import isolate_household
 from fangkong.zones.models import Notice, Pass, RiskZone
 from fangkong.zones.notice_text import notice_blocks
 
@@ -182,6 +184,28 @@ def test_running_it_again_never_takes_an_official_number(replay, commander):
     assert official.reference_zh == "高新防控通报〔2022〕1号" and not official.drill
     numbers = set(Notice.objects.filter(drill=False).values_list("number", flat=True))
     assert numbers == set()
+
+
+def test_the_drills_order_notices_carry_the_mark_and_a_series_of_their_own(replay, commander):
+    orders = replay_orders(replay)
+    assert orders and all(o.drill for o in orders)
+    with translation.override("zh-hans"):
+        blocks = order_blocks(orders[0])
+    assert blocks[0] == ("mark", "演练")
+    assert dict(blocks)["number"] == f"高新防控演练告〔2022〕{orders[0].number}号"
+    # A real order the same year starts the official series at 1, whatever the drills took.
+    busy = Resident.objects.filter(document_index__in=[o.document_index for o in orders])
+    other = (
+        Resident.objects.filter(status="active", household__isnull=False)
+        .exclude(household_id__in=busy.values("household_id"))
+        .first()
+    )
+    real = isolate_household(
+        user=commander, resident=other, kind="home_quarantine", start=DAY, days=7, reason="居家隔离"
+    )
+    assert (real[0].drill, real[0].number) == (False, 1)
+    with translation.override("zh-hans"):
+        assert dict(order_blocks(real[0]))["number"] == "高新防控告〔2022〕1号"
 
 
 def test_a_drill_is_wiped_with_everything_it_wrote(replay, commander, client):

@@ -132,8 +132,8 @@ def _check_site(site: QuarantineSite | None, plan: OrderPlan) -> QuarantineSite 
     return site
 
 
-def _next_number(year: int) -> int:
-    last = ControlOrder.objects.filter(year=year).aggregate(m=Max("number"))["m"]
+def _next_number(year: int, *, drill: bool = False) -> int:
+    last = ControlOrder.objects.filter(year=year, drill=drill).aggregate(m=Max("number"))["m"]
     return (last or 0) + 1
 
 
@@ -285,7 +285,14 @@ def schedule_transfer(
 
 
 def isolate_household(
-    *, user, resident: Resident, kind: str, start: dt.date, days: int, reason: str
+    *,
+    user,
+    resident: Resident,
+    kind: str,
+    start: dt.date,
+    days: int,
+    reason: str,
+    drill: bool = False,
 ) -> list[ControlOrder]:
     """A local measure outside the protocol's tiers: the person and everyone living with them
     under one order each (e.g. 7 days' home isolation after a borderline result)."""
@@ -314,7 +321,7 @@ def isolate_household(
                 "document_index", flat=True
             )
         )
-        number = _next_number(start.year)
+        number = _next_number(start.year, drill=drill)
         for person in people.order_by("id"):
             if person.document_index and person.document_index in busy:
                 continue  # already under an order in force
@@ -322,6 +329,7 @@ def isolate_household(
                 ControlOrder.objects.create(
                     number=number,
                     year=start.year,
+                    drill=drill,
                     kind=kind,
                     tier="",
                     reason=reason.strip()[:200],
