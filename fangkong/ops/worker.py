@@ -11,21 +11,62 @@ reconnects.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 import time
 
 from django.db import InterfaceError, OperationalError, close_old_connections, connections
+from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 
 from fangkong.command.services.outbox import OutboxPass, run_outbox_pass
+from fangkong.governance.services.sweep import sweep_overdue_cases
+from fangkong.services.services.care_templates import extend_care_templates
+from fangkong.services.services.sweep import sweep_overdue_requests
 from fangkong.testing.services.rounds import close_due_rounds
+from fangkong.tracing.services.cases import escalate_overdue_clocks
+from fangkong.tracing.services.followup import escalate_missed_reports
 
 log = logging.getLogger("fangkong.worker")
 DATABASE_DOWN = (OperationalError, InterfaceError)
 
 
-CLOSE_ROUNDS_EVERY = 30  # outbox passes: about a minute at the default interval
+CLOCKS_EVERY = 30  # outbox passes: about a minute at the default interval
+
+
+def run_clocks(*, today_done: set) -> None:
+    """What has to happen because time passed, so nobody has to remember a cron line at 3 a.m.:
+    rounds whose window ended are closed, overdue cases, requests and investigation clocks
+    become tasks (each sweep is idempotent), and once a day recurring care is planned ahead
+    and yesterday's missed follow-up reports become tasks. One failing job does not stop the
+    others; a database outage goes up to the caller, which waits and retries."""
+    jobs = [
+        ("close_due_rounds", close_due_rounds),
+        ("case clocks", sweep_overdue_cases),
+        ("request clocks", sweep_overdue_requests),
+        ("investigation clocks", escalate_overdue_clocks),
+    ]
+    today = timezone.localdate()
+    daily = today not in today_done
+    if daily:
+        yesterday = today - dt.timedelta(days=1)
+        jobs += [
+            ("recurring care", extend_care_templates),
+            ("missed follow-up", lambda: escalate_missed_reports(day=yesterday)),
+        ]
+    failed = False
+    for name, job in jobs:
+        try:
+            job()
+        except DATABASE_DOWN:
+            raise
+        except Exception:
+            log.exception("%s failed; the next pass retries", name)
+            failed = True
+    if daily and not failed:
+        today_done.clear()
+        today_done.add(today)
 
 
 class OutboxLoop(threading.Thread):
@@ -36,6 +77,7 @@ class OutboxLoop(threading.Thread):
         self.interval, self.limit, self.report = interval, limit, report
         self.stopping = threading.Event()
         self.passes = 0
+        self.daily_done: set = set()
 
     def stop(self) -> None:
         self.stopping.set()
@@ -52,10 +94,8 @@ class OutboxLoop(threading.Thread):
     def run_once(self) -> OutboxPass | None:
         close_old_connections()  # a connection the database dropped is replaced here
         try:
-            if self.passes % CLOSE_ROUNDS_EVERY == 0:
-                # Rounds whose window ended take no samples anyway; storing their closure
-                # now and then keeps their status true for every other reader.
-                close_due_rounds()
+            if self.passes % CLOCKS_EVERY == 0:
+                run_clocks(today_done=self.daily_done)
             result = run_outbox_pass(limit=self.limit)
         except DATABASE_DOWN as exc:
             log.warning("outbox pass: database unavailable (%s); retrying", type(exc).__name__)
