@@ -17,6 +17,7 @@ from fangkong.lab.services.labs import ensure_lab_member
 
 from .district import DISTRICT_CODE
 from .rounds import ensure_sampler_station
+from .units import ensure_case_units
 
 # Public on purpose: printed on screen by `fangkong demo`; refused in production.
 DEMO_PASSWORD = "fangkong-demo"  # noqa: S105
@@ -78,6 +79,7 @@ def ensure_demo_accounts(*, password: str = DEMO_PASSWORD) -> list[AccountRow]:
             code="production",
             message=_("Demo accounts with a public password are never created in production."),
         )
+    ensure_case_units()  # the grid worker's and the reporter's reports need a receiving unit
     rows = []
     for spec in DEMO_ACCOUNTS:
         node = get_node(spec.scope_code)

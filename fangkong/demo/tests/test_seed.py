@@ -14,6 +14,7 @@ from django.utils import timezone
 from fangkong.accounts.models import Role, User
 from fangkong.accounts.services import check_login
 from fangkong.core import crypto
+from fangkong.core.areas import AreaCode
 from fangkong.core.errors import RuleViolation
 from fangkong.core.masking import mask_document, mask_phone
 from fangkong.demo.accounts import DEMO_LAB, DEMO_PASSWORD, ensure_demo_accounts
@@ -22,6 +23,7 @@ from fangkong.demo.rounds import DEMO_TUBES, ensure_sampler_station
 from fangkong.demo.seed import clear_demo, is_seeded, seed_demo
 from fangkong.demo.shapes import bounds
 from fangkong.geo.models import Building, Community, Compound, District, Grid, Household, Place
+from fangkong.governance.models import GovCase, Unit
 from fangkong.people.models import Resident, ResidentTag, age_on
 from fangkong.people.services import DOCUMENT_CONTEXT, PHONE_CONTEXT, document_index, phone_index
 from fangkong.testing.models import TestingRound as Round
@@ -232,3 +234,19 @@ def test_demo_command_seeds_once_and_prints_accounts_and_address(db, fast_hashin
     assert "http://127.0.0.1:8123/" in text and DEMO_PASSWORD in text
     call_command("demo", "--no-serve", "--residents", "999", stdout=io.StringIO())
     assert Resident.objects.count() == 250  # an existing district is used as it is
+
+
+def test_the_grid_worker_and_the_reporter_can_report_a_matter(seeded, fast_hashing, client):
+    """Before, their first report was refused: no unit received matters in the demo."""
+    ensure_demo_accounts()
+    ensure_demo_accounts()  # again: no second unit anywhere
+    assert Unit.objects.count() == len(set(Unit.objects.values_list("area_code", flat=True)))
+    grid1 = User.objects.get(username="grid1")
+    client.force_login(grid1)
+    response = client.post(
+        reverse("governance:intake"),
+        {"kind": "rubbish", "title": "楼道堆放杂物", "area_code": grid1.scope_code},
+    )
+    assert response.status_code == 302, response.content.decode()[:800]
+    case = GovCase.objects.get(title="楼道堆放杂物")
+    assert case.owner_unit.area_code == AreaCode(grid1.scope_code).community
