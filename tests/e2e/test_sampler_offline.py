@@ -199,7 +199,10 @@ DECODE = """async (src) => {
     s.src = src; s.onload = ok; s.onerror = fail;
     document.head.append(s);
   });
-  // Whole pixels per module, as a camera frame of a card held still would give.
+  // Whole pixels per module, as a camera frame of a card held still would give; and, as the
+  // sampler's camera decodes frame after frame of a card held by hand, a few slight tilts.
+  // ZXing's detector misjudges the size of about one code in thirty drawn perfectly square
+  // ("Dimensions could be not found"); a tilt of a few degrees reads every one of them.
   const svg = document.querySelector("[data-testid=qr] svg").cloneNode(true);
   const size = 8 * Number(svg.getAttribute("viewBox").split(" ")[2]);
   svg.setAttribute("width", String(size));
@@ -207,17 +210,26 @@ DECODE = """async (src) => {
   const img = new Image();
   img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(new XMLSerializer().serializeToString(svg));
   await img.decode();
-  const canvas = document.createElement("canvas");
-  canvas.width = canvas.height = size;
-  const ctx = canvas.getContext("2d");
-  ctx.imageSmoothingEnabled = false;
-  ctx.fillStyle = "#fff";
-  ctx.fillRect(0, 0, size, size);
-  ctx.drawImage(img, 0, 0, size, size);
-  const bitmap = new ZXing.BinaryBitmap(
-    new ZXing.HybridBinarizer(new ZXing.HTMLCanvasElementLuminanceSource(canvas))
-  );
-  return new ZXing.QRCodeReader().decode(bitmap).getText();
+  let last = null;
+  for (const degrees of [0, 3, -4, 7]) {
+    const canvas = document.createElement("canvas");
+    canvas.width = canvas.height = Math.ceil(size * 1.2);
+    const ctx = canvas.getContext("2d");
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    ctx.translate(canvas.width / 2, canvas.height / 2);
+    ctx.rotate((degrees * Math.PI) / 180);
+    ctx.drawImage(img, -size / 2, -size / 2, size, size);
+    const bitmap = new ZXing.BinaryBitmap(
+      new ZXing.HybridBinarizer(new ZXing.HTMLCanvasElementLuminanceSource(canvas))
+    );
+    try {
+      return new ZXing.QRCodeReader().decode(bitmap).getText();
+    } catch (e) {
+      last = e;
+    }
+  }
+  throw last;
 }"""
 
 
