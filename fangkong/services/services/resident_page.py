@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.core import signing
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.errors import RuleViolation
+from fangkong.core.links import link_key, link_token
 from fangkong.people.models import Resident, ResidentStatus
 from fangkong.zones.selectors import applicable_zone_for_resident
 
@@ -32,7 +32,7 @@ DAILY_LIMIT = 5  # requests a resident may raise in any 24 hours from their page
 
 def resident_page_token(resident: Resident) -> str:
     """The signed code that opens the resident's own page."""
-    return signing.dumps(resident.pk, salt=_SALT)
+    return link_token(resident.pk, salt=_SALT)
 
 
 def _invalid() -> RuleViolation:
@@ -42,10 +42,9 @@ def _invalid() -> RuleViolation:
 
 
 def resident_for_token(token: str) -> Resident:
-    try:
-        pk = signing.loads(token, salt=_SALT)
-    except signing.BadSignature:
-        raise _invalid() from None
+    pk = link_key(token, salt=_SALT)
+    if pk is None:
+        raise _invalid()
     resident = (
         Resident.objects.select_related("household__building__compound")
         .filter(pk=pk, status=ResidentStatus.ACTIVE)

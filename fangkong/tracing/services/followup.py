@@ -6,12 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
-from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.services import require_permission
 from fangkong.core.errors import RuleViolation
+from fangkong.core.links import link_key, link_token
 from fangkong.work.models import Task
 
 from ..models import ControlOrder, OrderState
@@ -23,16 +23,15 @@ MISSED_TASK_KIND = "follow_up_missed"
 
 def self_report_token(order: ControlOrder) -> str:
     """The signed code on the person's notice that opens their self-report page."""
-    return signing.dumps(order.pk, salt=_SALT)
+    return link_token(order.pk, salt=_SALT)
 
 
 def order_for_token(token: str) -> ControlOrder:
-    try:
-        pk = signing.loads(token, salt=_SALT)
-    except signing.BadSignature:
+    pk = link_key(token, salt=_SALT)
+    if pk is None:
         raise RuleViolation(
             field="token", code="invalid", message=_("This link is not valid."), status_code=404
-        ) from None
+        )
     order = ControlOrder.objects.filter(pk=pk).first()
     if order is None:
         raise RuleViolation(
