@@ -187,3 +187,8 @@ def require_permission(
         object_id=object_id,
         ip=ip,
     )
+
+
+def delete_drill_tokens(*, token_ids: list[int]) -> int:
+    """The device tokens a drill (演练) issued, wiped with it (a revoked token keeps no use)."""
+    return DeviceToken.objects.filter(pk__in=token_ids).delete()[0]

@@ -4,7 +4,8 @@ A drill is an incident with `drill=True`: its bulletins and notices carry the ma
 numbered in series of their own, so running a replay again never takes an official number.
 What the drill wrote in the domains (rounds and their tubes, samples, boxes and results; zones
 and their notices; control orders; device tokens; tasks) is listed on the incident as it goes
-(`remember_drill_records`), and `wipe_drill` removes exactly that, in one transaction.
+(`remember_drill_records`), and `wipe_drill` removes exactly that, in one transaction, each
+domain through its own `wipe_drill_…` service in the order their protected keys need.
 """
 
 from __future__ import annotations
@@ -12,26 +13,16 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.accounts.models import DeviceToken
-from fangkong.accounts.services import require_permission
+from fangkong.accounts.services import delete_drill_tokens, require_permission
 from fangkong.core.errors import RuleViolation
-from fangkong.lab.models import LabResult, TransportBox
-from fangkong.services.models import CareTemplate, MedicalTrip, ServiceRequest
-from fangkong.testing.models import (
-    RetestOrder,
-    RoundMember,
-    Sample,
-    SamplingSite,
-    Station,
-    TestingRound,
-    Tube,
-)
-from fangkong.tracing.models import ControlOrder
-from fangkong.work.models import Task
-from fangkong.zones.models import Notice, Pass, RiskZone, ZoneChange, ZoneMember, ZoneRound
+from fangkong.lab.services.drills import wipe_drill_boxes, wipe_drill_results
+from fangkong.services.services.drills import wipe_drill_care
+from fangkong.testing.services.drills import wipe_drill_rounds, wipe_drill_tubes
+from fangkong.tracing.services.drills import wipe_drill_orders
+from fangkong.work.services import delete_tasks, wipe_drill_tasks
+from fangkong.zones.services.drills import drill_zone_rounds, wipe_drill_zones
 
 from ..models import Bulletin, Incident, IncidentTask, Notification, RollCall, RollCallLevel
 from .incidents import set_commander
@@ -115,59 +106,27 @@ def wipe_drill(*, incident: Incident, user) -> dict[str, int]:
         linked = list(
             IncidentTask.objects.filter(incident=incident).values_list("task_id", flat=True)
         )
-        Task.objects.filter(pk__in=linked).delete()
+        delete_tasks(task_ids=linked)
         incident.delete()
     return counts
 
 
 def _wipe_domains(records: dict) -> dict[str, int]:
-    """The drill's rows in the domains, children before parents (their keys protect them)."""
-    zones = list(RiskZone.objects.filter(pk__in=records.get("zones", [])))
-    zone_rounds = list(ZoneRound.objects.filter(zone__in=zones).values_list("round_id", flat=True))
-    rounds = sorted(set(records.get("rounds", [])) | set(zone_rounds))
-    tubes = Tube.objects.filter(round_id__in=rounds)
-    tasks = Task.objects.filter(
-        Q(pk__in=records.get("tasks", []))
-        | Q(detail__zone_id__in=[z.pk for z in zones])
-        | Q(detail__round_id__in=rounds)
-        | Q(detail__round__in=rounds)  # door-knocking tasks name their round "round"
-    )
-    counts = {"tasks": tasks.delete()[0]}
-    # The care the drill gave: its requests (a trip's first), the zone's care plans and the
-    # passes the zone issued (for the trip's window); passages keep their log, unlinked.
-    requests = records.get("requests", [])
-    MedicalTrip.objects.filter(request_id__in=requests).delete()
-    counts["requests"] = ServiceRequest.objects.filter(pk__in=requests).delete()[0]
-    CareTemplate.objects.filter(zone_id__in=[z.pk for z in zones]).delete()
-    counts["passes"] = Pass.objects.filter(zone__in=zones).delete()[0]
-    notices = Notice.objects.filter(zones__in=zones).distinct()
-    counts["notices"] = Notice.objects.filter(pk__in=list(notices.values_list("pk", flat=True)))
-    counts["notices"] = counts["notices"].delete()[0]
-    ZoneRound.objects.filter(zone__in=zones).delete()
-    ZoneChange.objects.filter(zone__in=zones).delete()
-    ZoneMember.objects.filter(zone__in=zones).delete()
-    counts["zones"] = RiskZone.objects.filter(pk__in=[z.pk for z in zones]).delete()[0]
-    LabResult.objects.filter(tube__in=tubes).delete()
-    counts["samples"] = Sample.objects.filter(round_id__in=rounds).delete()[0]
-    RoundMember.objects.filter(round_id__in=rounds).delete()
-    RetestOrder.objects.filter(Q(retest_round_id__in=rounds) | Q(source_tube__in=tubes)).delete()
-    counts["tubes"] = tubes.delete()[0]
-    TransportBox.objects.filter(round_id__in=rounds).delete()
-    Station.objects.filter(round_id__in=rounds).delete()
-    SamplingSite.objects.filter(round_id__in=rounds).delete()
-    counts["rounds"] = TestingRound.objects.filter(pk__in=rounds).delete()[0]
-    counts["orders"] = _wipe_orders(records.get("orders", []))
-    counts["tokens"] = DeviceToken.objects.filter(pk__in=records.get("tokens", [])).delete()[0]
+    """The drill's rows in the domains, each through its own service, children before parents."""
+    zone_ids = list(records.get("zones", []))
+    round_ids = sorted(set(records.get("rounds", [])) | set(drill_zone_rounds(zone_ids=zone_ids)))
+    counts = {
+        "tasks": wipe_drill_tasks(
+            task_ids=records.get("tasks", []), zone_ids=zone_ids, round_ids=round_ids
+        )
+    }
+    # The care the drill gave goes before the zones its plans and trips' passes refer to.
+    counts |= wipe_drill_care(request_ids=records.get("requests", []), zone_ids=zone_ids)
+    counts |= wipe_drill_zones(zone_ids=zone_ids)
+    wipe_drill_results(round_ids=round_ids)
+    counts |= wipe_drill_tubes(round_ids=round_ids)
+    wipe_drill_boxes(round_ids=round_ids)
+    counts["rounds"] = wipe_drill_rounds(round_ids=round_ids)
+    counts["orders"] = wipe_drill_orders(order_ids=records.get("orders", []))
+    counts["tokens"] = delete_drill_tokens(token_ids=records.get("tokens", []))
     return counts
-
-
-def _wipe_orders(ids: list[int]) -> int:
-    """Control orders follow one another (`previous`): the latest go first."""
-    orders = ControlOrder.objects.filter(pk__in=ids)
-    n = 0
-    while orders.exists():
-        leaves = orders.exclude(pk__in=orders.filter(previous__isnull=False).values("previous"))
-        n += ControlOrder.objects.filter(pk__in=list(leaves.values_list("pk", flat=True))).delete()[
-            0
-        ]
-    return n
