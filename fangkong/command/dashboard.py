@@ -18,6 +18,7 @@ from django.utils.translation import get_language
 from fangkong.accounts.permissions import can
 from fangkong.core.areas import AreaCode, is_within
 from fangkong.geo.models import Grid
+from fangkong.geo.selectors import area_names
 from fangkong.people.models import HealthStatus, ResidentStatus
 from fangkong.people.selectors import IN_SCOPE_RESIDENCY, population_by_grid, scoped_residents
 from fangkong.testing.models import RetestState, RoundKind, TestingRound
@@ -282,8 +283,7 @@ def _grid_rows(
 ) -> list[dict]:
     """Coverage by grid for the map and the table: the map's round (`map_round`), with its
     roster members, or a retest round's ordered people instead of the residents."""
-    english = _english()
-    grids = Grid.objects.filter(within_q(scope, "code")).values_list("code", "name_zh", "name_en")
+    grids = Grid.objects.filter(within_q(scope, "code")).only("code", "name_zh", "name_en")
     if primary is None:
         return []
     pk = primary.round.pk
@@ -294,8 +294,9 @@ def _grid_rows(
         if building:
             fine_by_grid[_grid_of(building)] = fine_by_grid.get(_grid_of(building), 0) + n
     rows = []
-    for code, name_zh, name_en in grids.order_by("code"):
-        names[code] = (name_en or name_zh) if english else name_zh
+    for grid in grids.order_by("code"):
+        code = grid.code
+        names[code] = grid.name  # in the page's language (English falls back to Chinese)
         inside = any(is_within(code, p) or is_within(p, code) for p in primary.prefixes)
         if not inside:
             continue
@@ -355,17 +356,7 @@ def _people(board: Dashboard, user, scope: str, names: dict[str, str]) -> None:
         else:
             row["cases"] += n
             board.cases_to_investigate += n
-    missing = [code for code in by_grid if code not in names]
-    if missing:
-        english = _english()
-        names.update(
-            {
-                code: (en or zh) if english else zh
-                for code, zh, en in Grid.objects.filter(code__in=missing).values_list(
-                    "code", "name_zh", "name_en"
-                )
-            }
-        )
+    names.update(area_names(code for code in by_grid if code not in names))
     board.awaiting_by_grid = [
         {**row, "name": names.get(code, code)} for code, row in sorted(by_grid.items())
     ]

@@ -198,3 +198,24 @@ def test_an_empty_dashboard_says_what_to_try_first_until_something_is_under_way(
     create_round(kind=RoundKind.MASS, name="第一轮", scope_codes=[S1], user=staff["commander"])
     body = client.get(reverse("command:dashboard")).content.decode()
     assert 'data-testid="first-steps"' not in body
+
+
+def test_grids_are_named_in_the_page_language(staff, busy_district):
+    from django.utils import translation
+
+    from fangkong.geo.models import Grid
+
+    Grid.objects.filter(code=G111).update(name_en="Grid One")
+    with translation.override("zh-hans"):
+        board = dashboard(user=staff["commander"])
+    zh = Grid.objects.get(code=G111).name_zh
+    assert {g["code"]: g["name"] for g in board.grid_rows}[G111] == zh
+    assert {g["code"]: g["name"] for g in board.awaiting_by_grid}[G111] == zh
+    with translation.override("en"):
+        board = dashboard(user=staff["commander"])
+    assert {g["code"]: g["name"] for g in board.grid_rows}[G111] == "Grid One"
+    assert {g["code"]: g["name"] for g in board.awaiting_by_grid}[G111] == "Grid One"
+    # A grid with no English name keeps its Chinese one.
+    assert {g["code"]: g["name"] for g in board.grid_rows}[G211] == Grid.objects.get(
+        code=G211
+    ).name_zh
