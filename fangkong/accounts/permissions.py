@@ -50,6 +50,32 @@ ACTIONS: dict[str, object] = {
 }
 
 R = Role
+_AREA_STAFF = frozenset(
+    {
+        "manage_volunteers",
+        "view_requests",
+        "raise_requests",
+        "handle_requests",
+        "manage_rounds",
+        "view_cases",
+        "report_cases",
+        "handle_cases",
+        "view_incidents",
+        "view_areas",
+        "view_residents",
+        "unmask_personal_data",
+        "edit_residents",
+        "import_residents",
+        "export_residents",
+        "view_zones",
+        "issue_passes",
+        "view_tracing",
+        "manage_tracing",
+        "record_follow_up",
+        "verify_pushed_lists",
+    }
+)
+
 MATRIX: dict[str, frozenset[str]] = {
     R.DISTRICT_COMMANDER: frozenset(
         {
@@ -81,56 +107,9 @@ MATRIX: dict[str, frozenset[str]] = {
             "verify_pushed_lists",
         }
     ),
-    R.SUBDISTRICT_STAFF: frozenset(
-        {
-            "manage_volunteers",
-            "view_requests",
-            "raise_requests",
-            "handle_requests",
-            "manage_rounds",
-            "view_cases",
-            "report_cases",
-            "handle_cases",
-            "view_incidents",
-            "view_areas",
-            "view_residents",
-            "unmask_personal_data",
-            "edit_residents",
-            "import_residents",
-            "export_residents",
-            "view_zones",
-            "issue_passes",
-            "view_tracing",
-            "manage_tracing",
-            "record_follow_up",
-            "verify_pushed_lists",
-        }
-    ),
-    R.COMMUNITY_STAFF: frozenset(
-        {
-            "manage_volunteers",
-            "view_requests",
-            "raise_requests",
-            "handle_requests",
-            "manage_rounds",
-            "view_cases",
-            "report_cases",
-            "handle_cases",
-            "view_incidents",
-            "view_areas",
-            "view_residents",
-            "unmask_personal_data",
-            "edit_residents",
-            "import_residents",
-            "export_residents",
-            "view_zones",
-            "issue_passes",
-            "view_tracing",
-            "manage_tracing",
-            "record_follow_up",
-            "verify_pushed_lists",
-        }
-    ),
+    # Sub-district and community staff do the same work, each in their own area.
+    R.SUBDISTRICT_STAFF: _AREA_STAFF,
+    R.COMMUNITY_STAFF: _AREA_STAFF,
     R.GRID_WORKER: frozenset(
         {
             "view_requests",

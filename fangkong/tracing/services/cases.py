@@ -11,14 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.services import require_permission
-from fangkong.core import crypto
 from fangkong.core.areas import AreaCode
 from fangkong.core.documents import DocumentType, validate_document
 from fangkong.core.errors import RuleViolation
 from fangkong.core.events import publish
-from fangkong.core.masking import mask_document
 from fangkong.people.models import Resident
-from fangkong.people.services import document_index, find_resident_by_document
+from fangkong.people.services import find_resident_by_document
 from fangkong.work.models import Task, TaskState
 
 from ..events import CaseClockOverdue, CaseOpened
@@ -26,6 +24,7 @@ from ..models import Venue
 from ..models_cases import Case, CaseKind, CaseSource, CaseState, ItineraryStop
 from ..protocol import tracing_protocol
 from .contacts import reclassify_after_positive
+from .identity import registered_identity, typed_identity
 from .orders import convert_orders
 
 CASE_CONTEXT = "tracing.case.document"
@@ -78,13 +77,7 @@ def open_case(
             opened_at=opened_at,
             protocol=protocol,
         )
-    person = {
-        "person_name": person_name.strip()[:64],
-        "document_type": doc.type,
-        "document_cipher": crypto.encrypt(doc.number, context=CASE_CONTEXT),
-        "document_index": document_index(doc.type, doc.number),
-        "document_masked": mask_document(doc.number),
-    }
+    person = typed_identity(doc, name=person_name, context=CASE_CONTEXT)
     case = Case(
         kind=kind, source=source, onset_date=onset_date, sampling_date=sampling_date, **person
     )
@@ -116,11 +109,7 @@ def open_case_for_resident(
         onset_date=onset_date,
         sampling_date=sampling_date,
         resident=resident,
-        person_name=resident.name,
-        document_type=resident.document_type,
-        document_cipher="",
-        document_index=resident.document_index,
-        document_masked=resident.document_masked,
+        **registered_identity(resident),
     )
     return open_prepared(
         user=user,

@@ -12,10 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.services import require_permission
-from fangkong.core import crypto
 from fangkong.core.documents import DocumentType, validate_document
 from fangkong.core.errors import RuleViolation
-from fangkong.core.masking import mask_document
 from fangkong.people.models import ResidentStatus
 from fangkong.people.selectors import scoped_residents
 from fangkong.people.services import document_index, find_resident_by_document
@@ -23,6 +21,7 @@ from fangkong.people.services import document_index, find_resident_by_document
 from ..models import ContactTier
 from ..models_cases import Case, Contact, ContactSource, ContactState
 from ..protocol import tracing_protocol
+from .identity import registered_identity, typed_identity
 
 CONTACT_CONTEXT = "tracing.contact.document"
 
@@ -81,12 +80,7 @@ def propose_household_contacts(*, user, case: Case) -> list[Contact]:
             tier=tier,
             source=source,
             resident=r,
-            person_name=r.name,
-            document_type=r.document_type,
-            # The registry keeps the number (the resident link); no second copy here.
-            document_cipher="",
-            document_index=r.document_index,
-            document_masked=r.document_masked,
+            **registered_identity(r),
             area_code=r.area_code,
             last_exposure=last,
         )
@@ -140,11 +134,9 @@ def add_contact(
                 tier=tier,
                 source=ContactSource.MANUAL,
                 resident=resident,
-                person_name=(resident.name if resident else person_name.strip())[:64],
-                document_type=doc.type,
-                document_cipher=crypto.encrypt(doc.number, context=CONTACT_CONTEXT),
-                document_index=index,
-                document_masked=mask_document(doc.number),
+                **typed_identity(
+                    doc, name=resident.name if resident else person_name, context=CONTACT_CONTEXT
+                ),
                 area_code=resident.area_code if resident else case.area_code,
                 last_exposure=last_exposure,
                 # A registered resident lives here, whatever was typed.

@@ -31,6 +31,7 @@ from ..models import (
 )
 from ..models_cases import Contact
 from ..protocol import TracingProtocol, tracing_protocol
+from .identity import registered_identity
 from .release import convert_orders, registered_person, release_order, schedule_order_tests
 
 __all__ = ["convert_orders", "release_order"]  # they live in `release`; callers import them here
@@ -340,11 +341,7 @@ def isolate_household(
                     end=start + dt.timedelta(days=days),
                     test_dates=[],
                     area_code=person.area_code,
-                    person_name=person.name,
-                    document_type=person.document_type,
-                    document_cipher="",
-                    document_index=person.document_index,
-                    document_masked=person.document_masked,
+                    **registered_identity(person),
                     issued_by=user,
                 )
             )
