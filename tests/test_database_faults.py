@@ -21,10 +21,8 @@ from bench.registration import Server, count_samples, free_port
 from devtools.pgcluster import start_cluster
 
 
-@pytest.mark.skipif(
-    os.environ.get("FANGKONG_TEST_DB") != "postgresql",
-    reason="kills and restarts a PostgreSQL server; the SQLite faults are tested below",
-)
+# Kills and restarts a PostgreSQL server; the SQLite faults are tested below.
+@pytest.mark.postgresql
 def test_killing_postgresql_mid_load_answers_503_then_recovers_and_loses_nothing():
     # Durable commits, as in production: the suite's fast cluster acknowledges a commit
     # before its WAL is written, and a killed server loses what it acknowledged.
@@ -86,11 +84,10 @@ def post_batch(port: int, cfg: dict, *, tube: int, prefix: str) -> tuple[int, di
     return response.status, dict(response.getheaders()), json.loads(response.read() or b"{}")
 
 
-@pytest.mark.skipif(
-    os.environ.get("FANGKONG_TEST_DB") == "postgresql",
-    reason="a full disk under the embedded SQLite file; PostgreSQL's fault is tested above",
-)
-@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tiny filesystem needs root (CI is)")
+# A full disk under the embedded SQLite file (a tiny mounted filesystem); PostgreSQL's fault
+# is tested above.
+@pytest.mark.sqlite
+@pytest.mark.root
 def test_a_full_disk_under_sqlite_answers_503_and_writes_nothing_half():
     with tempfile.TemporaryDirectory(prefix="fk-full-") as tmp:
         disk = Path(tmp) / "disk"
@@ -151,11 +148,10 @@ print(json.dumps({
 """
 
 
-@pytest.mark.skipif(
-    os.environ.get("FANGKONG_TEST_DB") == "postgresql",
-    reason="a read-only disk under the embedded SQLite file; PostgreSQL's fault is above",
-)
-@pytest.mark.skipif(os.geteuid() != 0, reason="a read-only bind mount needs root (CI is)")
+# A read-only disk under the embedded SQLite file (a read-only bind mount); PostgreSQL's
+# fault is above.
+@pytest.mark.sqlite
+@pytest.mark.root
 def test_a_read_only_sqlite_disk_answers_503_and_writes_nothing():
     """A real read-only file: the data directory seen through a read-only bind mount (root
     ignores file modes, so a chmod would not do)."""

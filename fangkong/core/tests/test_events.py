@@ -3,7 +3,6 @@ an event another worker is delivering is skipped, not waited for and not applied
 
 from __future__ import annotations
 
-import os
 import threading
 from dataclasses import dataclass
 
@@ -51,10 +50,8 @@ def test_an_integrity_error_inside_a_handler_keeps_the_event_pending(handler):
     assert handler["applied"] == [1]
 
 
-@pytest.mark.skipif(
-    os.environ.get("FANGKONG_TEST_DB") != "postgresql",
-    reason="row locks are PostgreSQL's; SQLite runs one write transaction at a time",
-)
+# Row locks are PostgreSQL's; SQLite runs one write transaction at a time.
+@pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_skips_an_event_another_worker_holds(handler):
     with transaction.atomic():

@@ -267,7 +267,7 @@ def test_the_purge_removes_scans_past_the_retention_period(
     assert result.days_dropped + result.rows_deleted >= 2
 
 
-@pytest.mark.skipif(not POSTGRES, reason="day partitions exist on PostgreSQL only")
+@pytest.mark.postgresql  # day partitions exist on PostgreSQL only
 def test_scans_land_in_the_partition_of_their_local_day(district, id_number, write_csv):
     _import_days(write_csv, id_number, "2022-06-13T23:30:00+08:00", "2022-06-13T16:30:00Z")
     with connection.cursor() as cursor:
@@ -278,7 +278,7 @@ def test_scans_land_in_the_partition_of_their_local_day(district, id_number, wri
     assert rows == [("s0", "tracing_venuescan_p20220613"), ("s1", "tracing_venuescan_p20220614")]
 
 
-@pytest.mark.skipif(not POSTGRES, reason="day partitions exist on PostgreSQL only")
+@pytest.mark.postgresql  # day partitions exist on PostgreSQL only
 def test_the_purge_drops_whole_days_and_trims_the_day_at_the_cutoff(
     district, id_number, write_csv, settings
 ):
