@@ -21,6 +21,7 @@ from fangkong.accounts.services import authenticate_token
 from fangkong.core.errors import PermissionDeniedError, RuleViolation
 from fangkong.core.http import audit_refusal, body_too_large, read_body, require_json
 from fangkong.core.middleware import DATABASE_UNAVAILABLE, database_unavailable
+from fangkong.core.text_input import check_json_text
 
 from .api_errors import document_errors
 
@@ -45,7 +46,10 @@ class JsonParser(Parser):
 
     def parse_body(self, request: HttpRequest) -> Any:
         require_json(request)
-        return json.loads(read_body(request))
+        raw = read_body(request)
+        parsed = json.loads(raw)
+        check_json_text(raw, parsed)
+        return parsed
 
 
 class FangkongAPI(NinjaAPI):

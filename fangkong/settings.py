@@ -132,6 +132,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "fangkong.core.middleware.RuleViolationMiddleware",
+    "fangkong.core.middleware.TextInputMiddleware",
     "fangkong.core.middleware.DatabaseUnavailableMiddleware",
 ]
 

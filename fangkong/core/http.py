@@ -19,6 +19,7 @@ from ninja import Field, Path, Schema
 from ninja.pagination import PageNumberPagination
 
 from .errors import PermissionDeniedError, RuleViolation
+from .keys import MAX_KEY
 from .models import AuditAction
 from .services import record_audit
 
@@ -166,4 +167,4 @@ class BoundedPages(PageNumberPagination):
 
 # A record's number in a path: beyond a 64-bit key no record exists, and SQLite cannot even
 # be asked (OverflowError), so it is refused as invalid (422) before any query.
-RecordId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+RecordId = Annotated[int, Path(ge=1, le=MAX_KEY)]

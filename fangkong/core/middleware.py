@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from .errors import RuleViolation
 from .http import rule_violation_response
+from .text_input import first_nul_field, nul_violation
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,43 @@ class RuleViolationMiddleware:
         if not isinstance(exc, RuleViolation):
             return None
         return rule_violation_response(request, exc)
+
+
+class TextInputMiddleware:
+    """Query strings and form fields with a NUL character are refused (400) before any view
+    reads them. A view that answers errors in a published shape of its own (Open311) says so
+    with an `answer_rule_violation(request, exc)` attribute; the API answers in its JSON."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        field = first_nul_field(request.GET)
+        if field is None and request.method == "POST" and _is_form(request):
+            field = first_nul_field(request.POST)
+        if field is None:
+            return None
+        exc = nul_violation(field)
+        answer = getattr(view_func, "answer_rule_violation", None)
+        if answer is not None:
+            return answer(request, exc)
+        if request.path.startswith(JSON_PATHS):
+            return JsonResponse({"errors": [exc.as_dict()]}, status=exc.status_code)
+        return rule_violation_response(request, exc)
+
+
+# The JSON API's paths: its callers read errors as JSON whatever they send as Accept.
+JSON_PATHS = ("/api/",)
+
+
+def _is_form(request: HttpRequest) -> bool:
+    return (request.content_type or "") in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    )
 
 
 class LocaleMiddleware(DjangoLocaleMiddleware):

@@ -9,5 +9,5 @@ urlpatterns = [
     path("services.json", open311.services, name="services"),
     path("services/<slug:service_code>.json", open311.service_definition, name="service"),
     path("requests.json", open311.requests_json, name="requests"),
-    path("requests/<int:request_id>.json", open311.request_json, name="request"),
+    path("requests/<id:request_id>.json", open311.request_json, name="request"),
 ]

@@ -5,5 +5,5 @@ from . import views_codes
 # Mounted at /codes/ without a namespace: the names are unique on their own.
 urlpatterns = [
     path("cards/", views_codes.sampling_code_cards, name="sampling_code_cards"),
-    path("<int:resident_id>/", views_codes.sampling_code, name="sampling_code"),
+    path("<id:resident_id>/", views_codes.sampling_code, name="sampling_code"),
 ]

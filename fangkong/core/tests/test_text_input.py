@@ -1,0 +1,49 @@
+"""A NUL character in a query string, a form field or a JSON string is refused at the edge
+with a 4xx naming the field, in the caller's error shape — never a database error (500)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from fangkong.core.text_input import check_json_text
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_page_filter_with_a_nul_is_a_400_naming_the_field(client, commander):
+    client.force_login(commander)
+    answer = client.get("/residents/", {"q": "王\x00芳"}, headers={"Accept": "application/json"})
+    assert answer.status_code == 422
+    (error,) = answer.json()["errors"]
+    assert (error["field"], error["code"]) == ("q", "nul_character")
+    page = client.get("/residents/", {"q": "王\x00芳"})
+    assert page.status_code == 422 and "NUL" in page.content.decode()
+
+
+def test_an_api_query_or_json_string_with_a_nul_is_a_400_in_the_apis_shape(client, commander):
+    client.force_login(commander)
+    answer = client.get("/api/v1/people/residents", {"q": "\x00"})
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["code"] == "nul_character"
+    body = json.dumps({"name": "王\x00芳"})
+    assert "\\u0000" in body
+    answer = client.post("/api/v1/tracing/scans", body, content_type="application/json")
+    assert answer.status_code == 422
+    (error,) = answer.json()["errors"]
+    assert (error["field"], error["code"]) == ("name", "nul_character")
+
+
+def test_open311_answers_a_nul_in_its_own_error_shape(client, district):
+    answer = client.get("/open311/v2/requests.json", {"status": "open\x00"})
+    assert answer.status_code == 400
+    (error,) = answer.json()
+    assert error["code"] == 400 and error["description"].startswith("status:")
+
+
+def test_an_escaped_backslash_is_not_a_nul():
+    check_json_text(b'{"a": "\\\\u0000"}', {"a": "\\u0000"})  # the text backslash-u-0000
+    with pytest.raises(Exception) as refused:
+        check_json_text(b'{"a": ["x", "\\u0000"]}', {"a": ["x", "\x00"]})
+    assert refused.value.field == "a.1"
