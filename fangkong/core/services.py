@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .errors import PermissionDeniedError, RuleViolation
 from .models import AuditAction, AuditEntry, IdempotencyKey
+from .text_input import storable
 
 
 def record_audit(
@@ -109,6 +110,8 @@ def run_idempotent(
         try:
             with transaction.atomic():
                 status, body = write()
+                # The first answer is the one replayed: both as stored.
+                body = storable(body)
                 IdempotencyKey.objects.create(
                     key=key, scope=scope, fingerprint=digest, status_code=status, response=body
                 )

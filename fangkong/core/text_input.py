@@ -54,3 +54,15 @@ def check_json_text(raw: bytes, parsed: Any) -> None:
     for path, text in _strings(parsed, ""):
         if NUL in text:
             raise nul_violation(path or "body")
+
+
+def storable(value: Any) -> Any:
+    """`value` (JSON data) with every NUL in its strings replaced by U+FFFD, so PostgreSQL's
+    jsonb can hold it: an answer that quotes a client's bad input is stored and replayed."""
+    if isinstance(value, str):
+        return value.replace(NUL, "\ufffd") if NUL in value else value
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [storable(v) for v in value]
+    return value

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from fangkong.core.models import AuditEntry
 from fangkong.core.text_input import check_json_text
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +20,7 @@ def test_a_page_filter_with_a_nul_is_a_400_naming_the_field(client, commander):
     (error,) = answer.json()["errors"]
     assert (error["field"], error["code"]) == ("q", "nul_character")
     page = client.get("/residents/", {"q": "王\x00芳"})
-    assert page.status_code == 422 and "NUL" in page.content.decode()
+    assert page.status_code == 422 and "空字符" in page.content.decode()
 
 
 def test_an_api_query_or_json_string_with_a_nul_is_a_400_in_the_apis_shape(client, commander):
@@ -27,12 +28,13 @@ def test_an_api_query_or_json_string_with_a_nul_is_a_400_in_the_apis_shape(clien
     answer = client.get("/api/v1/people/residents", {"q": "\x00"})
     assert answer.status_code == 422
     assert answer.json()["errors"][0]["code"] == "nul_character"
-    body = json.dumps({"name": "王\x00芳"})
+    body = json.dumps({"reason": "核查\x00"})
     assert "\\u0000" in body
-    answer = client.post("/api/v1/tracing/scans", body, content_type="application/json")
+    answer = client.post("/api/v1/people/residents/1/unmask", body, content_type="application/json")
     assert answer.status_code == 422
     (error,) = answer.json()["errors"]
-    assert (error["field"], error["code"]) == ("name", "nul_character")
+    assert (error["field"], error["code"]) == ("reason", "nul_character")
+    assert not AuditEntry.objects.filter(action="unmask").exists()
 
 
 def test_open311_answers_a_nul_in_its_own_error_shape(client, district):
@@ -47,3 +49,15 @@ def test_an_escaped_backslash_is_not_a_nul():
     with pytest.raises(Exception) as refused:
         check_json_text(b'{"a": ["x", "\\u0000"]}', {"a": ["x", "\x00"]})
     assert refused.value.field == "a.1"
+
+
+def test_an_answer_quoting_a_nul_is_stored_and_replayed_the_same():
+    from fangkong.core.services import run_idempotent
+
+    def write():
+        return 200, {"rows": [{"message": "无法识别的结果 a\x00b"}]}
+
+    first = run_idempotent(key="k", scope="s", payload={"a": 1}, write=write)
+    again = run_idempotent(key="k", scope="s", payload={"a": 1}, write=write)
+    assert first[1] == again[1] == {"rows": [{"message": "无法识别的结果 a\ufffdb"}]}
+    assert (first[2], again[2]) == (False, True)

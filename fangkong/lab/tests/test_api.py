@@ -377,3 +377,22 @@ def test_a_tube_lookup_shows_state_count_and_result_but_nobody_in_it(
 
 
 # --- Pages -------------------------------------------------------------------------------------
+
+
+def test_a_nul_character_in_one_result_refuses_that_item_not_the_batch(client, received, lab):
+    t0, t1 = (t.barcode for t in received[:2])
+    answer = call(
+        client,
+        "post",
+        "/results",
+        lab.token,
+        [
+            {"tube_barcode": t0, "result": "negative"},
+            {"tube_barcode": t1, "result": "nega\u0000tive"},
+            {"tube_barcode": t1 + "\u0000", "result": "negative"},
+        ],
+    )
+    assert answer.status_code == 200, answer.content
+    report = answer.json()
+    assert [r["status"] for r in report["rows"]] == ["accepted", "rejected", "rejected"]
+    assert LabResult.objects.count() == 1

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from fangkong.core.crypto import blind_index
 from fangkong.core.documents import DocumentType, validate_document
 from fangkong.core.errors import RuleViolation
+from fangkong.core.text_input import NUL, nul_violation
 from fangkong.people.sampling_codes import resident_id_from_code
 from fangkong.people.services import document_index, normalise_phone
 
@@ -36,6 +37,18 @@ class SampleItem:
     name: str | None = None
     phone: str | None = None
     guardian: str | None = None
+
+
+TEXT_FIELDS = (
+    "idempotency_key",
+    "tube_barcode",
+    "document_type",
+    "document_number",
+    "sampling_code",
+    "name",
+    "phone",
+    "guardian",
+)
 
 
 @dataclass
@@ -138,6 +151,10 @@ def precheck(i: int, item: SampleItem, clock: Clock) -> PreparedItem:
         ),
     )
     try:
+        for name in TEXT_FIELDS:
+            value = getattr(item, name)
+            if isinstance(value, str) and NUL in value:
+                raise nul_violation(name)  # PostgreSQL cannot hold it: this item, not the batch
         if not item.idempotency_key or len(item.idempotency_key) > 128:
             raise rule(
                 "idempotency_key",

@@ -62,3 +62,36 @@ def test_a_visitor_registered_by_a_15_digit_number_keeps_the_conversion_flag(
     assert visitor.name == "外地游客"
     assert visitor.document_converted and visitor.needs_follow_up
     assert Resident.objects.filter(document_converted=True).count() == 1
+
+
+def test_a_nul_character_in_one_item_refuses_that_item_not_the_batch(
+    client, station, tubes, tablet, residents, resident_documents, now
+):
+    def item(key: str, **extra) -> dict:
+        return {
+            "idempotency_key": key,
+            "tube_barcode": tubes[0].barcode,
+            "taken_at": now.isoformat(),
+            "document_number": resident_documents["张伟"],
+            **extra,
+        }
+
+    response = client.post(
+        "/api/v1/testing/samples",
+        {
+            "station": station.pk,
+            "items": [
+                item("n1"),
+                item("n2", document_number=resident_documents["张伟"] + "\u0000"),
+                item("n3", tube_barcode=tubes[0].barcode + "\u0000"),
+                item("n4\u0000"),
+            ],
+        },
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {tablet.clear}"},
+    )
+
+    assert response.status_code == 200, response.content
+    statuses = [i["status"] for i in response.json()["items"]]
+    assert statuses[0] == "accepted" and statuses[1:] == ["rejected"] * 3
+    assert Sample.objects.count() == 1
