@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -176,35 +175,6 @@ def assign_volunteer(*, user, shift: Shift, volunteer: Volunteer) -> Assignment:
         return Assignment.objects.create(
             shift=shift, volunteer=volunteer, starts_at=shift.starts_at, ends_at=shift.ends_at
         )
-
-
-def suggest_volunteers(*, shift: Shift, limit: int = 20) -> list[Volunteer]:
-    """Approved volunteers who fit the shift and are free, same grid first, then community,
-    then the rest of the sub-district."""
-    area = AreaCode(shift.area_code)
-    scope = area.subdistrict or area
-    busy = Assignment.objects.filter(
-        starts_at__lt=shift.ends_at, ends_at__gt=shift.starts_at
-    ).values("volunteer_id")
-    candidates = Volunteer.objects.filter(
-        Q(area_code__startswith=scope + "-") | Q(area_code=scope),
-        status=VolunteerStatus.APPROVED,
-        test_valid_until__gte=shift.ends_at,
-    ).exclude(pk__in=busy)
-    day = timezone.localtime(shift.starts_at).weekday()
-    fit = [
-        v
-        for v in candidates
-        if (not shift.skill or shift.skill in v.skills)
-        and (not v.available_days or day in v.available_days)
-    ]
-
-    def nearness(v: Volunteer) -> int:
-        if area.depth >= 4 and v.area_code == area.grid:
-            return 0
-        return 1 if is_within(v.area_code, area.community or area) else 2
-
-    return sorted(fit, key=lambda v: (nearness(v), v.pk))[:limit]
 
 
 def check_in(*, user, assignment: Assignment, now: dt.datetime | None = None) -> Assignment:
