@@ -163,6 +163,12 @@ def trip_of(*, user, request: ServiceRequest) -> MedicalTrip | None:
     return MedicalTrip.objects.filter(request=request).first()
 
 
+def get_trip(*, user, pk: int) -> MedicalTrip | None:
+    """A medical trip of the user's area."""
+    _require(user, "view_requests")
+    return MedicalTrip.objects.filter(_within(user.scope_code), pk=pk).first()
+
+
 def counselling_of(*, user, request: ServiceRequest) -> CounsellingAssignment | None:
     """Who counsels a request the user may see (never the notes: see read_counselling_notes)."""
     if request.kind != "counselling" or get_request(user=user, pk=request.pk) is None:

@@ -86,6 +86,16 @@ def suggest_volunteers(*, user, shift: Shift, limit: int = 20) -> list[Volunteer
     return fit
 
 
+def get_assignment(*, user, pk: int) -> Assignment | None:
+    """A volunteer's place on a shift of the user's area."""
+    _require(user, "manage_volunteers")
+    return (
+        Assignment.objects.filter(_within(user.scope_code, "shift__area_code"), pk=pk)
+        .select_related("shift", "volunteer")
+        .first()
+    )
+
+
 def hours_ledger(*, user, limit: int = 100) -> QuerySet[Volunteer]:
     """Approved volunteers with the hours they have served, most first."""
     return (

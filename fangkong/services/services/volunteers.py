@@ -81,6 +81,37 @@ def sign_up_volunteer(
     )
 
 
+def register_volunteer(
+    *,
+    user,
+    name: str,
+    phone: str,
+    grid_code: str,
+    skills: Iterable[str] = (),
+    party_member: bool = False,
+    available_days: Iterable[int] = (),
+    test_valid_until: dt.datetime | None = None,
+    approve: bool = False,
+    now: dt.datetime | None = None,
+) -> Volunteer:
+    """Staff register a volunteer who signed up on paper or by phone, approving them at once
+    when they say so; a refusal writes nothing."""
+    require_permission(actor=user, action="manage_volunteers", area_code=grid_code)
+    with transaction.atomic():
+        volunteer = sign_up_volunteer(
+            name=name,
+            phone=phone,
+            grid_code=grid_code,
+            skills=skills,
+            party_member=party_member,
+            available_days=available_days,
+            test_valid_until=test_valid_until,
+        )
+        if approve:
+            volunteer = review_volunteer(user=user, volunteer=volunteer, approve=True, now=now)
+    return volunteer
+
+
 def review_volunteer(
     *, user, volunteer: Volunteer, approve: bool, now: dt.datetime | None = None
 ) -> Volunteer:
