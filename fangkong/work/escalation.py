@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
@@ -57,14 +57,15 @@ def due_for_escalation(now: dt.datetime, step: dt.timedelta) -> Q:
     return Q(due_at__lt=now) & ladder
 
 
-@dataclass(frozen=True)
-class NewTask:
+class NewTask(NamedTuple):
+    """A task to write; a tuple, as a backlog makes tens of thousands of them."""
+
     key: str
     kind: str
     title: str
     area_code: str
     due_at: dt.datetime
-    detail: dict = field(default_factory=dict)
+    detail: dict | None = None
     assignee_id: int | None = None
 
 
@@ -89,7 +90,17 @@ def write_tasks(tasks: Sequence[NewTask], *, now: dt.datetime | None = None) -> 
     if not tasks:
         return
     ops = connection.ops
-    stamp = ops.adapt_datetimefield_value(now or timezone.now())
+    postgres = connection.vendor == "postgresql"
+    instants: dict[dt.datetime, object] = {}
+
+    def instant(value: dt.datetime):
+        # A sweep's tasks share one or two instants: each is converted once.
+        if value not in instants:
+            adapted = ops.adapt_datetimefield_value(value)
+            instants[value] = adapted.isoformat() if postgres else adapted
+        return instants[value]
+
+    stamp = instant(now or timezone.now())
     rows = [
         (
             stamp,
@@ -97,12 +108,13 @@ def write_tasks(tasks: Sequence[NewTask], *, now: dt.datetime | None = None) -> 
             t.key,
             t.kind,
             t.title[:200],
-            # JSON text: SQLite stores it as it is, PostgreSQL casts it to jsonb.
-            json.dumps(t.detail, cls=DjangoJSONEncoder, ensure_ascii=False),
+            # PostgreSQL's rows travel as one JSON document: the detail goes inside it as it
+            # is; SQLite stores JSON text.
+            (t.detail or {}) if postgres else json.dumps(t.detail or {}, cls=DjangoJSONEncoder),
             t.area_code,
             t.assignee_id,
             TaskState.OPEN.value,
-            ops.adapt_datetimefield_value(t.due_at),
+            instant(t.due_at),
         )
         for t in tasks
     ]
