@@ -56,12 +56,16 @@ def child(task: str, db: str, size: int) -> dict:
         from bench.bench_registration import bench_registration
 
         return bench_registration(db, residents=size)
-    if task == "june13":  # the replay's server runs in production mode, as bench's others
+    if task in ("june13", "services"):
+        # The replay's server runs in production mode, as bench's others; the services
+        # task's in-process figures too: with DEBUG on, Django logs every statement, and on
+        # SQLite quotes every parameter of a bulk insert again to log it.
         os.environ.update(
             FANGKONG_ENV="production",
             FANGKONG_ALLOWED_HOSTS="127.0.0.1,localhost",
             FANGKONG_LOG_LEVEL="WARNING",
         )
+    if task == "june13":
         from bench.bench_scenario import bench_june13
 
         with fresh_database(db) as env:
