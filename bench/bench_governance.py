@@ -11,7 +11,7 @@ import random
 import time
 import urllib.parse
 
-from bench.common import median, percentile
+from bench.common import bench_user, percentile, time_list_page
 
 SUBDISTRICTS, COMMUNITIES, GRIDS = 10, 10, 10  # 1,000 grids
 OVERDUE_SHARE = 0.05
@@ -106,27 +106,14 @@ def fill_cases(n: int) -> dict:
     return {"cases": n, "seconds": time.perf_counter() - started}
 
 
-def _user(role: str, scope: str, name: str):
-    from fangkong.accounts.services import create_user
-
-    return create_user(username=name, password="bench-password-123", role=role, scope_code=scope)
-
-
-def bench_case_list(repeats: int = 7) -> dict:
+def bench_case_list() -> dict:
     """One desk page: a sub-district's open cases of one kind, first page and its count."""
     from fangkong.accounts.models import Role
     from fangkong.governance.selectors import CaseFilter, list_cases
 
-    user = _user(Role.SUBDISTRICT_STAFF, "410172-003", "bench-desk")
+    user = bench_user(Role.SUBDISTRICT_STAFF, "410172-003", "bench-desk")
     filters = CaseFilter(kind="wage_arrears", open_only=True)
-    timings, count = [], 0
-    for _ in range(repeats):
-        t = time.perf_counter()
-        qs = list_cases(user=user, filters=filters)
-        count = qs.count()
-        rows = list(qs[:50])
-        timings.append((time.perf_counter() - t) * 1000)
-    return {"median_ms": median(timings), "max_ms": max(timings), "count": count, "rows": len(rows)}
+    return time_list_page(lambda: list_cases(user=user, filters=filters))
 
 
 def bench_sweep() -> dict:

@@ -12,7 +12,7 @@ import random
 import time
 
 from bench.bench_governance import COMMUNITIES, GRIDS, SUBDISTRICTS, _district
-from bench.common import median, percentile
+from bench.common import bench_user, percentile, time_list_page
 
 OVERDUE_SHARE = 0.05
 ZONE_GRID = "410172-001-001-001"
@@ -69,27 +69,14 @@ def fill_requests(n: int) -> dict:
     return {"requests": n, "seconds": time.perf_counter() - started}
 
 
-def _user(role: str, scope: str, name: str):
-    from fangkong.accounts.services import create_user
-
-    return create_user(username=name, password="bench-password-123", role=role, scope_code=scope)
-
-
-def bench_request_list(repeats: int = 7) -> dict:
+def bench_request_list() -> dict:
     """One queue page: a sub-district's open medicine requests, first page and its count."""
     from fangkong.accounts.models import Role
     from fangkong.services.selectors import RequestFilter, list_requests
 
-    user = _user(Role.SUBDISTRICT_STAFF, "410172-003", "bench-desk")
+    user = bench_user(Role.SUBDISTRICT_STAFF, "410172-003", "bench-desk")
     filters = RequestFilter(kind="medicine", open_only=True)
-    timings, count, rows = [], 0, []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        qs = list_requests(user=user, filters=filters)
-        count = qs.count()
-        rows = list(qs[:50])
-        timings.append((time.perf_counter() - t) * 1000)
-    return {"median_ms": median(timings), "max_ms": max(timings), "count": count, "rows": len(rows)}
+    return time_list_page(lambda: list_requests(user=user, filters=filters))
 
 
 def bench_sweep() -> dict:
@@ -148,7 +135,7 @@ def bench_allocation(households: int) -> dict:
     from fangkong.zones.services.designation import designate_zone
 
     residents = _zone_homes(households)
-    commander = _user(Role.DISTRICT_COMMANDER, "410172", "bench-commander")
+    commander = bench_user(Role.DISTRICT_COMMANDER, "410172", "bench-commander")
     zone = designate_zone(user=commander, kind="sealed", members=[ZONE_GRID])
     t = time.perf_counter()
     package = allocate_package(user=commander, zone=zone, name="保供包", days=3)

@@ -7,7 +7,8 @@ import os
 import platform
 import statistics
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from devtools.pgcluster import start_cluster
@@ -54,6 +55,27 @@ def percentile(values: list[float], p: float) -> float:
 
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
+
+
+def bench_user(role: str, scope: str, name: str):
+    """A user of `role` over `scope`, as the lists and sweeps are read by one."""
+    from fangkong.accounts.services import create_user
+
+    return create_user(username=name, password="bench-password-123", role=role, scope_code=scope)
+
+
+def time_list_page(query: Callable[[], object], *, repeats: int = 7, page: int = 50) -> dict:
+    """One list page as a page reads it: the query built, its count, its first `page` rows;
+    `repeats` times, median and slowest in milliseconds."""
+    timings: list[float] = []
+    count = rows = 0
+    for _ in range(repeats):
+        t = time.perf_counter()
+        qs = query()
+        count = qs.count()
+        rows = len(list(qs[:page]))
+        timings.append((time.perf_counter() - t) * 1000)
+    return {"median_ms": median(timings), "max_ms": max(timings), "count": count, "rows": rows}
 
 
 def machine() -> dict:

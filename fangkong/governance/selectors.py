@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from fangkong.accounts.permissions import can
 from fangkong.core.areas import AreaCode, is_within
 from fangkong.core.errors import PermissionDeniedError
+from fangkong.core.tallies import tally_open_overdue
 from fangkong.geo.models import Grid
 from fangkong.geo.selectors import get_node
 
@@ -238,24 +239,19 @@ def desk_summary(*, user, now: dt.datetime | None = None, limit: int = 8) -> Des
     if not can(user, "view_cases"):
         return None
     now = now or timezone.now()
-    counts = {
-        "n_open": Count("id"),
-        "n_overdue": Count("id", filter=Q(paused_at__isnull=True, due_at__lt=now)),
-    }
-    live = scoped_cases(user).filter(stage__in=OPEN_STAGES).order_by()
+    overdue = Q(paused_at__isnull=True, due_at__lt=now)
+    live = scoped_cases(user).filter(stage__in=OPEN_STAGES)
     catalogue = case_catalogue()
     kinds = []
-    for row in live.values("kind").annotate(**counts):
-        kind = catalogue.kind(row["kind"])
-        kinds.append((str(kind.name) if kind else row["kind"], row["n_open"], row["n_overdue"]))
+    for t in tally_open_overdue(live, by="kind", overdue=overdue):
+        kind = catalogue.kind(t.key)
+        kinds.append((str(kind.name) if kind else t.key, t.open, t.overdue))
     kinds.sort(key=lambda k: (-k[2], -k[1], k[0]))
     grids = [
-        (row["area_code"], row["n_open"], row["n_overdue"])
-        for row in live.values("area_code").annotate(**counts)
-        if AreaCode(row["area_code"]).level == "grid"
-    ]
-    grids.sort(key=lambda g: (-g[2], -g[1], g[0]))
-    grids = grids[:limit]
+        (t.key, t.open, t.overdue)
+        for t in tally_open_overdue(live, by="area_code", overdue=overdue)
+        if AreaCode(t.key).level == "grid"
+    ][:limit]
     english = (get_language() or "").startswith("en")
     names = {
         code: (en or zh) if english else zh

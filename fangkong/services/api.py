@@ -4,7 +4,9 @@ POST /api/v1/services/requests {"idempotency_key", "kind", "channel", "household
 "resident_id", "priority", "lines": [{"item", "quantity", "unit"}], ...} answers the request;
 a replayed key gets its first answer and writes nothing, the same key with another body is
 refused (409). GET /api/v1/services/requests lists the queue of the caller's area.
-POST /api/v1/services/requests/{id}/progress sets the lines' figures.
+POST /api/v1/services/requests/{id}/progress sets the lines' figures. Medical trips
+(`api_trips`), volunteers and shifts (`api_volunteers`) and stock (`api_stock`) add their
+operations to the same router.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from decimal import Decimal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Schema, Status
 from ninja.pagination import paginate
 
 from fangkong.core.errors import RuleViolation
@@ -24,13 +26,14 @@ from fangkong.geo.models import Household
 from fangkong.geo.selectors import get_node
 from fangkong.people.selectors import get_resident
 
-from . import selectors
+from . import api_stock, api_trips, api_volunteers, selectors
+from .api_common import ErrorsOut, router
 from .models import ServiceRequest
 from .services.deliveries import hand_over
 from .services.requests import LineIn, ProgressIn, raise_request, record_progress
 from .supply_selectors import get_run
 
-router = Router(tags=["services"])
+__all__ = ["api_stock", "api_trips", "api_volunteers", "router"]
 
 
 class LineSchema(Schema):
@@ -90,10 +93,6 @@ class ProgressLine(Schema):
 
 class ProgressBody(Schema):
     lines: list[ProgressLine] = Field(..., min_length=1, max_length=30)
-
-
-class ErrorsOut(Schema):
-    errors: list[dict]
 
 
 def _detail(request: ServiceRequest) -> dict:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from fangkong.accounts.permissions import can
 from fangkong.core.areas import is_within
 from fangkong.core.errors import PermissionDeniedError
-from fangkong.geo.models import Grid
+from fangkong.core.tallies import tally_open_overdue
+from fangkong.geo.selectors import area_names
 from fangkong.people.models import Resident, ResidentStatus
 
 from .kinds import request_catalogue
@@ -97,43 +98,24 @@ class RequestBoard:
 
 
 def request_board(*, user, now: dt.datetime | None = None) -> RequestBoard:
-    """Open and overdue requests by kind and by grid: two grouped queries.
+    """Open and overdue requests by kind and by grid: two grouped queries and the names.
 
     The same figures the command centre shows: one figure, one function."""
-    now = now or timezone.now()
-    counts = {
-        "open": Count("id"),
-        "overdue": Count("id", filter=Q(due_at__lt=now)),
-    }
-    qs = scoped_requests(user).filter(state__in=OPEN_STATES)
+    live = scoped_requests(user).filter(state__in=OPEN_STATES)
+    overdue = Q(due_at__lt=now or timezone.now())
     catalogue = request_catalogue()
     kinds = [
-        BoardRow(r["kind"], _kind_label(catalogue, r["kind"]), r["open"], r["overdue"])
-        for r in qs.values("kind").annotate(**counts).order_by("kind")
+        BoardRow(t.key, _kind_label(catalogue, t.key), t.open, t.overdue)
+        for t in tally_open_overdue(live, by="kind", overdue=overdue)
     ]
-    by_area = list(qs.values("area_code").annotate(**counts).order_by("area_code"))
-    names = _grid_names([r["area_code"] for r in by_area])
-    grids = [
-        BoardRow(r["area_code"], names.get(r["area_code"], r["area_code"]), r["open"], r["overdue"])
-        for r in by_area
-    ]
+    by_area = tally_open_overdue(live, by="area_code", overdue=overdue)
+    names = area_names(t.key for t in by_area)
     return RequestBoard(
-        by_kind=sorted(kinds, key=lambda r: (-r.overdue, -r.open, r.key)),
-        by_grid=sorted(grids, key=lambda r: (-r.overdue, -r.open, r.key)),
+        by_kind=kinds,
+        by_grid=[BoardRow(t.key, names.get(t.key, t.key), t.open, t.overdue) for t in by_area],
         open=sum(r.open for r in kinds),
         overdue=sum(r.overdue for r in kinds),
     )
-
-
-def _grid_names(codes: list[str]) -> dict[str, str]:
-    """Grid names in the reader's language, in one query: users never read a code where
-    the area has a name."""
-    if not codes:
-        return {}
-    return {
-        g.code: g.name
-        for g in Grid.objects.filter(code__in=codes).only("code", "name_zh", "name_en")
-    }
 
 
 def _kind_label(catalogue, code: str) -> str:
@@ -179,6 +161,12 @@ def trip_of(*, user, request: ServiceRequest) -> MedicalTrip | None:
     if get_request(user=user, pk=request.pk) is None:
         return None
     return MedicalTrip.objects.filter(request=request).first()
+
+
+def get_trip(*, user, pk: int) -> MedicalTrip | None:
+    """A medical trip of the user's area."""
+    _require(user, "view_requests")
+    return MedicalTrip.objects.filter(_within(user.scope_code), pk=pk).first()
 
 
 def counselling_of(*, user, request: ServiceRequest) -> CounsellingAssignment | None:

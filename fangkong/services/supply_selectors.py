@@ -17,6 +17,7 @@ from .models import (
     HandoverState,
     StockLot,
     StockPoint,
+    SupplyItem,
     SupplyPackage,
 )
 from .selectors import _require, _within
@@ -55,6 +56,15 @@ def stock_balances(*, user) -> list[Balance]:
 def stock_points(*, user) -> QuerySet[StockPoint]:
     _require(user, "view_requests")
     return StockPoint.objects.filter(_within(user.scope_code) | Q(kind="warehouse"))
+
+
+def get_stock_point(*, user, pk: int) -> StockPoint | None:
+    return stock_points(user=user).filter(pk=pk).first()
+
+
+def item_by_code(code: str) -> SupplyItem | None:
+    """An item of the catalogue (the catalogue is the district's, not an area's)."""
+    return SupplyItem.objects.filter(code=code).first()
 
 
 def packages(*, user) -> QuerySet[SupplyPackage]:

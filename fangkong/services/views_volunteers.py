@@ -25,7 +25,6 @@ from .services.volunteers import (
     put_on_duty,
     review_volunteer,
     sign_up_volunteer,
-    suggest_volunteers,
 )
 
 
@@ -123,7 +122,7 @@ def shift_page(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "shift": shift,
             "assignments": shift.assignments.select_related("volunteer"),
-            "suggestions": suggest_volunteers(shift=shift),
+            "suggestions": volunteer_selectors.suggest_volunteers(user=request.user, shift=shift),
         },
     )
 

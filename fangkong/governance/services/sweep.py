@@ -16,12 +16,16 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q
 from django.db.models.functions import Length
 from django.utils import timezone
 
-from fangkong.core.areas import LEVELS, AreaCode
-from fangkong.work.models import Task
+from fangkong.work.escalation import (
+    NewTask,
+    due_for_escalation,
+    escalation_area,
+    target_level,
+    write_tasks,
+)
 
 from ..models import ChiefLevel, GovCase, RiverChief
 
@@ -35,19 +39,6 @@ class SweepResult:
     overdue: int  # overdue cases whose next level had come (the others were not read)
     escalated: int
     tasks_created: int
-
-
-def escalation_area(area_code: str, level: int) -> str:
-    """Level 1 is the case's own area; each level above it is the next node up."""
-    area = AreaCode(area_code)
-    for _step in range(level - 1):
-        area = area.parent or area
-    return area
-
-
-def _target_level(area_code: str, due: dt.datetime, now: dt.datetime) -> int:
-    steps = 1 + int((now - due) / ESCALATION_STEP)
-    return min(steps, AreaCode(area_code).depth)
 
 
 def task_key(case_id: int, due: dt.datetime, level: int) -> str:
@@ -70,10 +61,10 @@ def chief_chains(case_ids: list[int]) -> dict[int, list[RiverChief]]:
 
 def _escalate_batch(rows: list[tuple], now: dt.datetime) -> tuple[int, int]:
     by_level: dict[int, list[int]] = defaultdict(list)
-    tasks: list[Task] = []
+    tasks: list[NewTask] = []
     chains = chief_chains([row[0] for row in rows if row[6] == "river_hazard"])
     for pk, area_code, due, level, title, clock, _kind in rows:
-        target = _target_level(area_code, due, now)
+        target = target_level(area_code, due, now, ESCALATION_STEP)
         if target <= level:
             continue
         by_level[target].append(pk)
@@ -84,10 +75,10 @@ def _escalate_batch(rows: list[tuple], now: dt.datetime) -> tuple[int, int]:
             if chief is not None:
                 detail["chief_level"] = chief.level
             tasks.append(
-                Task(
+                NewTask(
                     key=task_key(pk, due, step),
                     kind=TASK_KIND,
-                    title=title[:200],
+                    title=title,
                     area_code=escalation_area(area_code, step),
                     assignee_id=chief.user_id if chief is not None else None,
                     due_at=now + ESCALATION_STEP,
@@ -103,24 +94,8 @@ def _escalate_batch(rows: list[tuple], now: dt.datetime) -> tuple[int, int]:
                 escalation_level=level, updated_at=now
             )
         # A sweep racing this one may write the same keys: the unique key keeps one of each.
-        Task.objects.bulk_create(tasks, ignore_conflicts=True, batch_size=BATCH)
+        write_tasks(tasks, now=now)
     return sum(len(ids) for ids in by_level.values()), len(tasks)
-
-
-def due_for_escalation(now: dt.datetime) -> Q:
-    """Cases whose next escalation level has come: level L + 1 is reached L steps after the
-    deadline, and never above the case's own area's depth (its code is 6 + 4 per level
-    below the district long). Cases already at their level are not read at all, which keeps
-    a sweep over a district's backlog of overdue cases as cheap as the cases it moves.
-    Needs `code_length` aliased to the area code's length."""
-    ladder = Q(escalation_level=0, due_at__lt=now)
-    for level in range(1, len(LEVELS)):
-        ladder |= Q(
-            escalation_level=level,
-            due_at__lte=now - level * ESCALATION_STEP,
-            code_length__gt=6 + 4 * (level - 1),
-        )
-    return ladder
 
 
 def sweep_overdue_cases(*, now: dt.datetime | None = None, batch_size: int = BATCH) -> SweepResult:
@@ -129,7 +104,7 @@ def sweep_overdue_cases(*, now: dt.datetime | None = None, batch_size: int = BAT
     overdue = escalated = created = 0
     last_pk = 0
     base = GovCase.objects.alias(code_length=Length("area_code")).filter(
-        due_for_escalation(now),
+        due_for_escalation(now, ESCALATION_STEP),
         closed_at__isnull=True,
         paused_at__isnull=True,
         due_at__isnull=False,

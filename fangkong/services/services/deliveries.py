@@ -1,8 +1,8 @@
 """Fixed packages for every household of a zone, delivery runs per building with a hand-over
 proof per household, and building group orders that go to the supplier as one order.
 
-Allocation is set-based (one grouped query over the zone's residents, then bulk inserts),
-so a 20,000-household zone is a handful of statements.
+Allocation is set-based (one INSERT … SELECT over the zone's residents grouped by
+household), so a 20,000-household zone is a handful of statements.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from collections import Counter
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Count
+from django.db import connection, transaction
+from django.db.models import Count, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.services import require_permission
@@ -55,15 +55,14 @@ def allocate_package(
     if not (name or "").strip():
         raise bad("name", "required", _("Name the package."))
     rate = kg_per_person_day()
-    homes = list(
-        Resident.objects.filter(
-            residents_q(zone.members.all()), status=ResidentStatus.ACTIVE, household__isnull=False
-        )
-        .values("household_id", "household__building__code", "household__area_code")
-        .annotate(n=Count("id"))
-        .order_by("household_id")
+    people = Resident.objects.filter(
+        residents_q(zone.members.all()), status=ResidentStatus.ACTIVE, household__isnull=False
+    ).order_by()
+    homes = people.values("household_id", "household__building__code").annotate(n=Count("id"))
+    buildings = dict(
+        people.values_list("household__building__code", "household__area_code").distinct()
     )
-    if not homes:
+    if not buildings:
         raise bad("zone", "empty", _("Nobody lives in this zone: there is nothing to allocate."))
     with transaction.atomic():
         package = SupplyPackage.objects.create(
@@ -74,26 +73,31 @@ def allocate_package(
             kg_per_person_day=rate,
             created_by=actor_name(user),
         )
-        buildings = {h["household__building__code"]: h["household__area_code"] for h in homes}
         DeliveryRun.objects.bulk_create(
             DeliveryRun(package=package, building_code=code, area_code=area)
             for code, area in sorted(buildings.items())
         )
-        runs = dict(package.runs.values_list("building_code", "pk"))
-        Allocation.objects.bulk_create(
-            (
-                Allocation(
-                    package=package,
-                    run_id=runs[h["household__building__code"]],
-                    household_id=h["household_id"],
-                    persons=h["n"],
-                    kg=rate * h["n"] * days,
-                )
-                for h in homes
-            ),
-            batch_size=BATCH,
-        )
+        _insert_allocations(package, homes, share=rate * days)
     return package
+
+
+def _insert_allocations(package: SupplyPackage, homes: QuerySet, *, share: Decimal) -> None:
+    """One statement: every household of `homes` (its id, building and head count) gets
+    `share` kg per person on its building's run. Twenty thousand households built as model
+    instances cost seconds of Python; the database joins and writes them in a fraction."""
+    select, params = homes.query.sql_with_params()
+    qn = connection.ops.quote_name
+    table, runs = qn(Allocation._meta.db_table), qn(DeliveryRun._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} (package_id, run_id, household_id, persons, kg, received_kg,"  # noqa: S608 - names from the models
+        " state, proof_kind, proof_ref, handed_by, note)"
+        " SELECT run.package_id, run.id, homes.household_id, homes.n, ROUND(homes.n * %s, 2),"
+        " 0, %s, '', '', '', ''"
+        f" FROM ({select}) AS homes JOIN {runs} AS run"
+        f" ON run.package_id = %s AND run.building_code = homes.{qn('household__building__code')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [share, HandoverState.PENDING.value, *params, package.pk])
 
 
 def hand_over(
@@ -153,7 +157,17 @@ def hand_over(
         allocation.handed_at = now
         allocation.handed_by = actor_name(user)
         allocation.note = (note or "").strip()[:200]
-        allocation.save()
+        allocation.save(
+            update_fields=[
+                "state",
+                "received_kg",
+                "proof_kind",
+                "proof_ref",
+                "handed_at",
+                "handed_by",
+                "note",
+            ]
+        )
     return allocation
 
 

@@ -17,11 +17,18 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models.functions import Length
 from django.utils import timezone
 
 from fangkong.core.areas import AreaCode, common_ancestor
 from fangkong.core.events import publish
-from fangkong.work.models import Task
+from fangkong.work.escalation import (
+    NewTask,
+    due_for_escalation,
+    escalation_area,
+    target_level,
+    write_tasks,
+)
 
 from ..events import RequestsOverdue
 from ..models import ServiceRequest
@@ -33,21 +40,9 @@ BATCH = 5000
 
 @dataclass(frozen=True)
 class SweepResult:
-    overdue: int
+    overdue: int  # overdue requests whose next level had come (the others were not read)
     escalated: int
     tasks_created: int
-
-
-def escalation_area(area_code: str, level: int) -> str:
-    """Level 1 is the request's own area; each level above it is the next node up."""
-    area = AreaCode(area_code)
-    for _step in range(level - 1):
-        area = area.parent or area
-    return area
-
-
-def _target_level(area_code: str, due: dt.datetime, now: dt.datetime) -> int:
-    return min(1 + int((now - due) / ESCALATION_STEP), AreaCode(area_code).depth)
 
 
 def task_key(request_id: int, due: dt.datetime, level: int) -> str:
@@ -56,9 +51,9 @@ def task_key(request_id: int, due: dt.datetime, level: int) -> str:
 
 def _escalate_batch(rows: list[tuple], now: dt.datetime, news: dict) -> tuple[int, int]:
     by_level: dict[int, list[int]] = defaultdict(list)
-    tasks: list[Task] = []
+    tasks: list[NewTask] = []
     for pk, area_code, due, level, kind in rows:
-        target = _target_level(area_code, due, now)
+        target = target_level(area_code, due, now, ESCALATION_STEP)
         if target <= level:
             continue
         by_level[target].append(pk)
@@ -68,10 +63,10 @@ def _escalate_batch(rows: list[tuple], now: dt.datetime, news: dict) -> tuple[in
         news[community]["level"] = max(news[community]["level"], target)
         for step in range(level + 1, target + 1):
             tasks.append(
-                Task(
+                NewTask(
                     key=task_key(pk, due, step),
                     kind=TASK_KIND,
-                    title=f"SQ{pk:07d}"[:200],
+                    title=f"SQ{pk:07d}",
                     area_code=escalation_area(area_code, step),
                     due_at=now + ESCALATION_STEP,
                     detail={"request": pk, "kind": kind, "level": step, "due_at": due.isoformat()},
@@ -85,7 +80,7 @@ def _escalate_batch(rows: list[tuple], now: dt.datetime, news: dict) -> tuple[in
             escalation_level=level, updated_at=now
         )
     # A racing sweep may write the same keys: the unique key keeps one of each.
-    Task.objects.bulk_create(tasks, ignore_conflicts=True, batch_size=BATCH)
+    write_tasks(tasks, now=now)
     return sum(len(ids) for ids in by_level.values()), len(tasks)
 
 
@@ -93,12 +88,15 @@ def sweep_overdue_requests(
     *, now: dt.datetime | None = None, batch_size: int = BATCH
 ) -> SweepResult:
     """Turn every open request past its running deadline into tasks at its escalation level,
-    and tell the command centre, community by community, what went overdue."""
+    and tell the command centre, community by community, what went overdue. Requests
+    already at the level their lateness calls for are not read."""
     now = now or timezone.now()
     overdue = escalated = created = 0
     last_pk = 0
     news: dict[str, dict] = defaultdict(lambda: {"count": 0, "kinds": Counter(), "level": 1})
-    base = ServiceRequest.objects.filter(due_at__isnull=False, due_at__lt=now)
+    base = ServiceRequest.objects.alias(code_length=Length("area_code")).filter(
+        due_for_escalation(now, ESCALATION_STEP), due_at__isnull=False
+    )
     with transaction.atomic():
         while True:
             rows = list(

@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -80,6 +79,37 @@ def sign_up_volunteer(
         available_days=days,
         test_valid_until=test_valid_until,
     )
+
+
+def register_volunteer(
+    *,
+    user,
+    name: str,
+    phone: str,
+    grid_code: str,
+    skills: Iterable[str] = (),
+    party_member: bool = False,
+    available_days: Iterable[int] = (),
+    test_valid_until: dt.datetime | None = None,
+    approve: bool = False,
+    now: dt.datetime | None = None,
+) -> Volunteer:
+    """Staff register a volunteer who signed up on paper or by phone, approving them at once
+    when they say so; a refusal writes nothing."""
+    require_permission(actor=user, action="manage_volunteers", area_code=grid_code)
+    with transaction.atomic():
+        volunteer = sign_up_volunteer(
+            name=name,
+            phone=phone,
+            grid_code=grid_code,
+            skills=skills,
+            party_member=party_member,
+            available_days=available_days,
+            test_valid_until=test_valid_until,
+        )
+        if approve:
+            volunteer = review_volunteer(user=user, volunteer=volunteer, approve=True, now=now)
+    return volunteer
 
 
 def review_volunteer(
@@ -176,35 +206,6 @@ def assign_volunteer(*, user, shift: Shift, volunteer: Volunteer) -> Assignment:
         return Assignment.objects.create(
             shift=shift, volunteer=volunteer, starts_at=shift.starts_at, ends_at=shift.ends_at
         )
-
-
-def suggest_volunteers(*, shift: Shift, limit: int = 20) -> list[Volunteer]:
-    """Approved volunteers who fit the shift and are free, same grid first, then community,
-    then the rest of the sub-district."""
-    area = AreaCode(shift.area_code)
-    scope = area.subdistrict or area
-    busy = Assignment.objects.filter(
-        starts_at__lt=shift.ends_at, ends_at__gt=shift.starts_at
-    ).values("volunteer_id")
-    candidates = Volunteer.objects.filter(
-        Q(area_code__startswith=scope + "-") | Q(area_code=scope),
-        status=VolunteerStatus.APPROVED,
-        test_valid_until__gte=shift.ends_at,
-    ).exclude(pk__in=busy)
-    day = timezone.localtime(shift.starts_at).weekday()
-    fit = [
-        v
-        for v in candidates
-        if (not shift.skill or shift.skill in v.skills)
-        and (not v.available_days or day in v.available_days)
-    ]
-
-    def nearness(v: Volunteer) -> int:
-        if area.depth >= 4 and v.area_code == area.grid:
-            return 0
-        return 1 if is_within(v.area_code, area.community or area) else 2
-
-    return sorted(fit, key=lambda v: (nearness(v), v.pk))[:limit]
 
 
 def check_in(*, user, assignment: Assignment, now: dt.datetime | None = None) -> Assignment:

@@ -129,6 +129,24 @@ def test_every_household_of_the_zone_gets_its_share(package):
     assert package.runs.count() == 1
 
 
+def test_allocation_is_a_few_statements_and_exact_to_the_gram(
+    commander, residents, settings, django_assert_max_num_queries
+):
+    # 0.7 kg has no exact binary form: the shares are still exact to the gram, and a whole
+    # hand-over counts as delivered, not partial.
+    settings.SUPPLY_KG_PER_PERSON_DAY = "0.7"
+    zone = designate_zone(user=commander, kind="sealed", members=[COMPOUND])
+    with django_assert_max_num_queries(12):
+        package = allocate_package(user=commander, zone=zone, name="第二批保供包", days=3)
+    kgs = sorted(Allocation.objects.filter(package=package).values_list("persons", "kg"))
+    assert kgs == [(1, Decimal("2.10")), (2, Decimal("4.20"))]
+    pair = package.allocations.select_related("household").get(persons=2)
+    done = hand_over(
+        user=commander, run=pair.run, household_code=pair.household.code, proof_kind="code"
+    )
+    assert (done.state, done.received_kg) == (HandoverState.DELIVERED, Decimal("4.20"))
+
+
 def test_a_household_outside_the_run_is_refused(commander, package):
     run = package.runs.get()
     outside = Household.objects.exclude(pk__in=package.allocations.values("household")).first()

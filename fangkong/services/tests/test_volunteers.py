@@ -20,8 +20,8 @@ from fangkong.services.services.volunteers import (
     put_on_duty,
     review_volunteer,
     sign_up_volunteer,
-    suggest_volunteers,
 )
+from fangkong.services.volunteer_selectors import suggest_volunteers
 
 from .conftest import at
 
@@ -107,14 +107,55 @@ def test_a_volunteer_who_does_not_fit_is_refused(commander, volunteer, shift, ma
     assert err.value.code == code
 
 
-def test_suggestions_put_the_same_grid_first_and_leave_out_the_busy(commander, volunteer, shift):
-    far = volunteer(grid=G112)
-    near = volunteer(grid=G111)
+def _approved_in(area_code: str) -> Volunteer:
+    """An approved volunteer of an area the small district has no node for (sign-up would
+    refuse it): the ranking reads only the code."""
+    return Volunteer.objects.create(
+        name="钱志愿",
+        phone_cipher="-",
+        phone_masked="138****0000",
+        area_code=area_code,
+        skills=["delivery"],
+        test_valid_until=VALID,
+        status="approved",
+    )
+
+
+def test_suggestions_rank_by_the_area_tree_and_leave_out_the_busy(
+    commander, volunteer, shift, make_user
+):
     other_subdistrict = volunteer(grid=G211)
+    same_community = volunteer(grid=G112)
+    same_subdistrict = _approved_in("410172-001-002-001")
+    same_grid = volunteer(grid=G111)
     busy = volunteer(grid=G111)
+    lacks_skill = volunteer(grid=G111, skills=("phone",))
     assign_volunteer(user=commander, shift=shift(), volunteer=busy)
-    assert suggest_volunteers(shift=shift(capacity=3)) == [near, far]
-    assert other_subdistrict not in suggest_volunteers(shift=shift(capacity=3))
+    wanted = shift(capacity=5)
+    assert suggest_volunteers(user=commander, shift=wanted) == [
+        same_grid,
+        same_community,
+        same_subdistrict,
+        other_subdistrict,
+    ]
+    assert lacks_skill not in suggest_volunteers(user=commander, shift=wanted)
+    assert suggest_volunteers(user=commander, shift=wanted, limit=2) == [same_grid, same_community]
+    # A community's coordinator is offered the volunteers of the community only: the ones
+    # they may assign.
+    assert suggest_volunteers(user=make_user(Role.COMMUNITY_STAFF, C11), shift=wanted) == [
+        same_grid,
+        same_community,
+    ]
+
+
+def test_a_community_shift_ranks_its_own_community_first(commander, volunteer, shift):
+    other_subdistrict = volunteer(grid=G211)
+    in_community = volunteer(grid=G112)
+    at_community = shift(area_code=C11)
+    assert suggest_volunteers(user=commander, shift=at_community) == [
+        in_community,
+        other_subdistrict,
+    ]
 
 
 def test_check_in_and_out_make_the_hours(commander, volunteer, shift):

@@ -1,0 +1,187 @@
+"""Two coordinators booking one volunteer, two stations drawing on one stock: exactly one
+wins, the other is refused by the rule, on both databases.
+
+The barrier tests start both writers at once on their own connections (SQLite's shared-cache
+test database answers "locked" to the second writer instead of queueing it: it waits and
+goes again, as a busy timeout would). On PostgreSQL the interleaved tests make the race
+certain: the test holds the first writer's transaction open until the second is seen
+waiting for its row lock, then commits.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from django.db import OperationalError, connection, connections, transaction
+
+from devtools.fixtures import C11, G111, postgresql_only
+from fangkong.core.errors import RuleViolation
+from fangkong.services.models import Assignment, StockLot, StockMovement
+from fangkong.services.services.stock import (
+    available,
+    create_item,
+    create_stock_point,
+    issue_stock,
+    receive_stock,
+)
+from fangkong.services.services.volunteers import (
+    assign_volunteer,
+    create_shift,
+    review_volunteer,
+    sign_up_volunteer,
+)
+
+from .conftest import at
+
+interleaved = postgresql_only("SQLite has one writer at a time: two writers cannot interleave")
+
+
+@pytest.fixture
+def booking(commander):
+    """An approved volunteer and two shifts that overlap from 10:00 to 12:00."""
+    v = sign_up_volunteer(
+        name="赵志愿",
+        phone="13800001111",
+        grid_code=G111,
+        skills=["delivery"],
+        test_valid_until=at("2026-06-20 00:00"),
+    )
+    v = review_volunteer(user=commander, volunteer=v, approve=True)
+    shifts = [
+        create_shift(
+            user=commander,
+            kind="delivery",
+            area_code=G111,
+            starts_at=at(start),
+            ends_at=at(end),
+            capacity=5,
+        )
+        for start, end in (
+            ("2026-06-13 08:00", "2026-06-13 12:00"),
+            ("2026-06-13 10:00", "2026-06-13 14:00"),
+        )
+    ]
+    return v, shifts
+
+
+@pytest.fixture
+def stock(commander):
+    item = create_item(code="rice", name="大米", unit="袋")
+    point = create_stock_point(
+        user=commander, code="c11", name="社区物资站", kind="station", area_code=C11
+    )
+    receive_stock(user=commander, point=point, item=item, quantity=10, kind="purchase")
+    return point, item
+
+
+def at_once(*calls) -> list[str]:
+    """Run the calls on their own connections, started together; each one's outcome is
+    "done" or the code of the rule that refused it."""
+    outcomes: list[str] = []
+    barrier = threading.Barrier(len(calls))
+
+    def run(call):
+        try:
+            barrier.wait(timeout=10)
+            for _ in range(500):
+                try:
+                    call()
+                    outcomes.append("done")
+                    return
+                except OperationalError as exc:
+                    if connection.vendor != "sqlite" or "locked" not in str(exc):
+                        raise
+                    time.sleep(0.01)
+        except RuleViolation as exc:
+            outcomes.append(exc.code)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return sorted(outcomes)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_coordinators_booking_one_volunteer_on_overlapping_shifts_book_once(commander, booking):
+    v, (morning, noon) = booking
+    outcomes = at_once(
+        lambda: assign_volunteer(user=commander, shift=morning, volunteer=v),
+        lambda: assign_volunteer(user=commander, shift=noon, volunteer=v),
+    )
+    assert outcomes == ["done", "double_booked"]
+    assert Assignment.objects.filter(volunteer=v).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_withdrawals_that_together_exceed_the_stock_leave_it_whole(commander, stock):
+    point, item = stock
+    outcomes = at_once(
+        lambda: issue_stock(user=commander, point=point, item=item, quantity=6, reason="1号楼"),
+        lambda: issue_stock(user=commander, point=point, item=item, quantity=6, reason="2号楼"),
+    )
+    assert outcomes == ["done", "negative_stock"]
+    assert available(point=point, item=item) == 4
+    assert StockMovement.objects.filter(kind="issue").count() == 1
+
+
+class Racer(threading.Thread):
+    """One service call on its own connection, keeping the rule that refused it."""
+
+    def __init__(self, call):
+        super().__init__(daemon=True)
+        self.call, self.error = call, None
+
+    def run(self):
+        try:
+            self.call()
+        except RuleViolation as exc:
+            self.error = exc
+        finally:
+            connections.close_all()
+
+
+def race(first, second) -> Racer:
+    """`first` runs in an open transaction; `second` starts and must wait for its locks."""
+    racer = Racer(second)
+    with transaction.atomic():
+        first()
+        racer.start()
+        with connection.cursor() as cursor:
+            while racer.is_alive():
+                cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                if cursor.fetchone()[0]:
+                    break
+                racer.join(0.01)
+    racer.join(30)
+    assert not racer.is_alive()
+    return racer
+
+
+@interleaved
+@pytest.mark.django_db(transaction=True)
+def test_a_booking_waits_for_the_other_and_sees_the_volunteer_taken(commander, booking):
+    v, (morning, noon) = booking
+    racer = race(
+        lambda: assign_volunteer(user=commander, shift=morning, volunteer=v),
+        lambda: assign_volunteer(user=commander, shift=noon, volunteer=v),
+    )
+    assert racer.error is not None and racer.error.code == "double_booked"
+    assert list(Assignment.objects.values_list("shift_id", flat=True)) == [morning.pk]
+
+
+@interleaved
+@pytest.mark.django_db(transaction=True)
+def test_a_withdrawal_waits_for_the_other_and_sees_what_is_left(commander, stock):
+    point, item = stock
+    racer = race(
+        lambda: issue_stock(user=commander, point=point, item=item, quantity=6, reason="1号楼"),
+        lambda: issue_stock(user=commander, point=point, item=item, quantity=6, reason="2号楼"),
+    )
+    assert racer.error is not None and racer.error.code == "negative_stock"
+    assert StockLot.objects.get().quantity == 4
