@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.accounts.models import Role, User
 from fangkong.accounts.permissions import MATRIX
-from fangkong.core.areas import AreaCode
+from fangkong.core.areas import AreaCode, is_within
 from fangkong.core.events import subscribe
 from fangkong.core.models import OutboxEvent
 from fangkong.geo.selectors import get_node
@@ -39,6 +39,19 @@ def _open_incident_for(area_code: str) -> Incident | None:
         .order_by("opened_at")
         .first()
     )
+
+
+def open_incidents_for(area_codes: list[str]) -> dict[str, Incident]:
+    """`_open_incident_for` for many areas in one query (a sweep's news names a hundred
+    communities; open incidents are few)."""
+    incidents = list(Incident.objects.filter(status=IncidentStatus.OPEN).order_by("opened_at"))
+    found: dict[str, Incident] = {}
+    for code in area_codes:
+        community = AreaCode(code).community
+        first = next((i for i in incidents if is_within(i.area_code, community)), None)
+        if first is not None:
+            found[code] = first
+    return found
 
 
 @subscribe("testing.pool_positive")

@@ -6,34 +6,39 @@ from django.utils.translation import gettext as _
 
 from fangkong.core.events import subscribe
 from fangkong.core.models import OutboxEvent
+from fangkong.geo.selectors import area_names
 from fangkong.services.selectors import kind_label
 
-from .handlers import _open_incident_for, _place_name, _record
+from .handlers import _record, open_incidents_for
 from .models import TimelineEntry
 
 
 @subscribe("services.requests_overdue")
 def on_requests_overdue(event: OutboxEvent) -> None:
-    """One entry on each open incident covering a community with newly overdue requests."""
-    for community, figures in sorted(event.payload.get("communities", {}).items()):
-        incident = _open_incident_for(community)
-        if incident is not None:
-            TimelineEntry.objects.create(
-                incident=incident,
-                at=event.occurred_at,
-                kind="requests_overdue",
-                event=event,
-                text=_overdue_text(community, figures),
-            )
+    """One entry on each open incident covering a community with newly overdue requests
+    (the incidents and the communities' names read once, whatever the number of communities)."""
+    communities = event.payload.get("communities", {})
+    incidents = open_incidents_for(sorted(communities))
+    names = area_names(incidents)
+    TimelineEntry.objects.bulk_create(
+        TimelineEntry(
+            incident=incident,
+            at=event.occurred_at,
+            kind="requests_overdue",
+            event=event,
+            text=_overdue_text(names.get(community, community), communities[community]),
+        )
+        for community, incident in incidents.items()
+    )
 
 
-def _overdue_text(community: str, p: dict) -> str:
+def _overdue_text(place: str, p: dict) -> str:
     kinds = "、".join(f"{kind_label(k)} {n}" for k, n in sorted(p.get("by_kind", {}).items()))
     text = _(
         "%(count)d resident requests overdue in %(place)s (%(kinds)s); escalated to level %(level)d."
     ) % {
         "count": p.get("count", 0),
-        "place": _place_name(community),
+        "place": place,
         "kinds": kinds,
         "level": p.get("top_level", 1),
     }
