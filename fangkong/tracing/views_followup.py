@@ -31,21 +31,40 @@ def _grid(order) -> str:
     return code.grid if code.depth >= 4 else code
 
 
+def _in_area(grid: str, area: str) -> bool:
+    return not area or grid == area or grid.startswith(area + "-")
+
+
 @login_required
 def follow_up(request: HttpRequest) -> HttpResponse:
+    """The day's four line lists: each one's people counted per grid, and its first people
+    listed by grid (a chosen grid's, `?area=`); 100,000 people under orders never reach the
+    page at once."""
     try:
         day = dt.date.fromisoformat(request.GET.get("day", ""))
     except ValueError:
         day = timezone.localdate()
-    lists = selectors.follow_up_lists(request.user, day=day, fever=settings.FANGKONG_FEVER_CELSIUS)
-    grouped = {
-        name: [(grid, list(rows)) for grid, rows in groupby(lists[name], key=_grid)]
-        for name in LISTS
-    }
+    area = request.GET.get("area", "").strip()
+    fever = settings.FANGKONG_FEVER_CELSIUS
+    counts = selectors.follow_up_counts(request.user, day=day, fever=fever)
+    lists = selectors.follow_up_lists(
+        request.user, day=day, fever=fever, area=area, only=tuple(n for n in LISTS if counts[n])
+    )
+    sections = []
+    for name in LISTS:
+        in_area = sum(n for grid, n in counts[name].items() if _in_area(grid, area))
+        sections.append(
+            {
+                "name": name,
+                "total": in_area,
+                "grids": sorted(counts[name].items()),
+                "groups": [(grid, list(rows)) for grid, rows in groupby(lists[name], key=_grid)],
+                "shown": len(lists[name]),
+                "more": len(lists[name]) < in_area,
+            }
+        )
     return render(
-        request,
-        "tracing/follow_up.html",
-        {"day": day, "lists": grouped, "counts": {n: len(lists[n]) for n in LISTS}},
+        request, "tracing/follow_up.html", {"day": day, "area": area, "sections": sections}
     )
 
 
@@ -68,7 +87,10 @@ def follow_up_record(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(exc.message))
     else:
         messages.info(request, _g("Report recorded."))
-    return redirect(reverse("tracing:follow_up") + "?" + urlencode({"day": day}))
+    query = {"day": day, "area": request.POST.get("area", "")}
+    return redirect(
+        reverse("tracing:follow_up") + "?" + urlencode({k: v for k, v in query.items() if v})
+    )
 
 
 def self_report(request: HttpRequest, token: str) -> HttpResponse:
