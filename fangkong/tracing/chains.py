@@ -14,23 +14,32 @@ def _cases_and_links(cases) -> tuple[dict[int, int], list[tuple[int, int]]]:
     """Each case's number of contacts, and the (source case, case) pairs where the second
     case's person was a contact of the first: two queries, whatever the number of cases."""
     counted = (
-        cases.order_by().annotate(n=Count("contacts")).values_list("id", "document_index", "n")
+        cases.order_by()
+        .values("id", "document_index")
+        .annotate(n=Count("contacts"))
+        .values_list("id", "document_index", "n")
     )
     contacts, by_index = {}, {}
     for pk, index, n in counted:
         contacts[pk], by_index[index] = n, pk
     # A subquery, not a list: 50,000 cases are more parameters than SQLite takes. Contacts of
-    # a case outside the scope are dropped here, not joined in SQL.
-    pairs = Contact.objects.filter(document_index__in=cases.values("document_index")).values_list(
-        "case_id", "document_index"
+    # a case outside the scope are dropped here rather than joined in SQL.
+    pairs = (
+        Contact.objects.filter(document_index__in=cases.values("document_index"))
+        .order_by()
+        .values_list("case_id", "document_index")
     )
     links = [(src, by_index[idx]) for src, idx in pairs if src in contacts and by_index[idx] != src]
     return contacts, links
 
 
-def _union(ids, links) -> dict[int, list[int]]:
-    """Cluster id (its smallest case id) → case ids, by union-find over the links."""
-    parent = {i: i for i in ids}
+def _roots(links: list[tuple[int, int]]) -> dict[int, int]:
+    """Each linked case → its cluster's id (the smallest case id), by union-find; a case
+    without links is its own cluster and is not in the answer."""
+    parent: dict[int, int] = {}
+    for a, b in links:
+        parent.setdefault(a, a)
+        parent.setdefault(b, b)
 
     def root(i: int) -> int:
         while parent[i] != i:
@@ -42,29 +51,29 @@ def _union(ids, links) -> dict[int, list[int]]:
         ra, rb = root(a), root(b)
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
-    out: dict[int, list[int]] = {}
-    for i in sorted(ids):
-        out.setdefault(root(i), []).append(i)
-    return out
+    return {i: root(i) for i in parent}
 
 
 def clusters(cases) -> dict[int, list[int]]:
     """Cluster id (its smallest case id) → case ids, by union-find over the links."""
     contacts, links = _cases_and_links(cases)
-    return _union(contacts, links)
+    roots = _roots(links)
+    out: dict[int, list[int]] = {}
+    for i in sorted(contacts):
+        out.setdefault(roots.get(i, i), []).append(i)
+    return out
 
 
 def cluster_overview(cases) -> list[dict]:
     """One row per cluster, largest first: its cases and contacts counted (two queries)."""
     contacts, links = _cases_and_links(cases)
-    rows = [
-        {
-            "cluster": cid,
-            "cases": len(members),
-            "contacts": sum(contacts[m] for m in members),
-        }
-        for cid, members in _union(contacts, links).items()
-    ]
+    roots = _roots(links)
+    totals: dict[int, list[int]] = {}
+    for pk, n in contacts.items():
+        row = totals.setdefault(roots.get(pk, pk), [0, 0])
+        row[0] += 1
+        row[1] += n
+    rows = [{"cluster": cid, "cases": c, "contacts": n} for cid, (c, n) in totals.items()]
     return sorted(rows, key=lambda r: (-r["cases"], r["cluster"]))
 
 

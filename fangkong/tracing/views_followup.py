@@ -37,9 +37,9 @@ def _in_area(grid: str, area: str) -> bool:
 
 @login_required
 def follow_up(request: HttpRequest) -> HttpResponse:
-    """The day's four line lists: each one's people counted per grid, and its first people
-    listed by grid (a chosen grid's, `?area=`); 100,000 people under orders never reach the
-    page at once."""
+    """The day's four line lists, each one's people counted per grid; a list's people are
+    listed when they are few or a grid is chosen (`?area=`), the first of them then: 100,000
+    people under orders never reach the page at once."""
     try:
         day = dt.date.fromisoformat(request.GET.get("day", ""))
     except ValueError:
@@ -47,22 +47,24 @@ def follow_up(request: HttpRequest) -> HttpResponse:
     area = request.GET.get("area", "").strip()
     fever = settings.FANGKONG_FEVER_CELSIUS
     counts = selectors.follow_up_counts(request.user, day=day, fever=fever)
-    lists = selectors.follow_up_lists(
-        request.user, day=day, fever=fever, area=area, only=tuple(n for n in LISTS if counts[n])
+    totals = {
+        name: sum(n for grid, n in counts[name].items() if _in_area(grid, area)) for name in LISTS
+    }
+    listed = tuple(
+        n for n in LISTS if totals[n] and (area or totals[n] <= selectors.FOLLOW_UP_ROWS)
     )
-    sections = []
-    for name in LISTS:
-        in_area = sum(n for grid, n in counts[name].items() if _in_area(grid, area))
-        sections.append(
-            {
-                "name": name,
-                "total": in_area,
-                "grids": sorted(counts[name].items()),
-                "groups": [(grid, list(rows)) for grid, rows in groupby(lists[name], key=_grid)],
-                "shown": len(lists[name]),
-                "more": len(lists[name]) < in_area,
-            }
-        )
+    lists = selectors.follow_up_lists(request.user, day=day, fever=fever, area=area, only=listed)
+    sections = [
+        {
+            "name": name,
+            "total": totals[name],
+            "grids": sorted(counts[name].items()),
+            "groups": [(grid, list(rows)) for grid, rows in groupby(lists[name], key=_grid)],
+            "shown": len(lists[name]),
+            "more": len(lists[name]) < totals[name],
+        }
+        for name in LISTS
+    ]
     return render(
         request, "tracing/follow_up.html", {"day": day, "area": area, "sections": sections}
     )
