@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _g
 from django.views.decorators.http import require_POST
 
-from fangkong.core.areas import AreaCode
+from fangkong.core.areas import AreaCode, is_within
 from fangkong.core.errors import RuleViolation
 
 from . import selectors
@@ -29,10 +29,6 @@ LISTS = ("not_reported", "symptomatic", "due_test", "due_release")
 def _grid(order) -> str:
     code = AreaCode(order.area_code)
     return code.grid if code.depth >= 4 else code
-
-
-def _in_area(grid: str, area: str) -> bool:
-    return not area or grid == area or grid.startswith(area + "-")
 
 
 @login_required
@@ -48,7 +44,8 @@ def follow_up(request: HttpRequest) -> HttpResponse:
     fever = settings.FANGKONG_FEVER_CELSIUS
     counts = selectors.follow_up_counts(request.user, day=day, fever=fever)
     totals = {
-        name: sum(n for grid, n in counts[name].items() if _in_area(grid, area)) for name in LISTS
+        name: sum(n for grid, n in counts[name].items() if not area or is_within(grid, area))
+        for name in LISTS
     }
     listed = tuple(
         n for n in LISTS if totals[n] and (area or totals[n] <= selectors.FOLLOW_UP_ROWS)
