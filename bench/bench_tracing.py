@@ -161,20 +161,13 @@ def _check(body: str) -> str:
     return check_character(body)
 
 
-def bench_orders_and_chains(*, orders: int, cases: int) -> dict:
-    """The follow-up line lists over `orders` people under orders, and the chain overview
-    over `cases` cases with four contacts each (one in ten of them a case too)."""
-    from django.utils import timezone
+GRIDS = [f"410172-00{s}-00{c}-00{g}" for s in (1, 2) for c in (1, 2) for g in (1, 2, 3)]
 
-    from fangkong.accounts.models import Role, User
-    from fangkong.tracing.chains import cluster_overview
+
+def make_orders(*, orders: int, today: dt.date) -> None:
+    """`orders` people under home quarantine, started over the last week, in twelve grids."""
     from fangkong.tracing.models import ControlOrder
-    from fangkong.tracing.models_cases import Case, Contact
-    from fangkong.tracing.selectors import cases_for, follow_up_lists
 
-    user = User.objects.create(username="bench", role=Role.DISTRICT_COMMANDER, scope_code="410172")
-    today = timezone.localdate()
-    grids = [f"410172-00{s}-00{c}-00{g}" for s in (1, 2) for c in (1, 2) for g in (1, 2, 3)]
     ControlOrder.objects.bulk_create(
         [
             ControlOrder(
@@ -188,7 +181,7 @@ def bench_orders_and_chains(*, orders: int, cases: int) -> dict:
                 start=today - dt.timedelta(days=i % 7),
                 end=today + dt.timedelta(days=7 - i % 7),
                 test_dates=[(today + dt.timedelta(days=k - i % 7)).isoformat() for k in (1, 4, 7)],
-                area_code=grids[i % len(grids)],
+                area_code=GRIDS[i % len(GRIDS)],
                 document_type="resident_id",
                 document_cipher="",
                 document_index=f"o{i}",
@@ -198,11 +191,14 @@ def bench_orders_and_chains(*, orders: int, cases: int) -> dict:
         ],
         batch_size=5000,
     )
-    timings = []
-    for _ in range(5):
-        t0 = time.perf_counter()
-        follow_up_lists(user, day=today, fever=37.3)
-        timings.append((time.perf_counter() - t0) * 1000)
+
+
+def make_chains(*, cases: int, today: dt.date) -> None:
+    """`cases` cases with four contacts each; one contact in ten is the next case."""
+    from django.utils import timezone
+
+    from fangkong.tracing.models_cases import Case, Contact
+
     now = timezone.now()
     Case.objects.bulk_create(
         [
@@ -213,7 +209,7 @@ def bench_orders_and_chains(*, orders: int, cases: int) -> dict:
                 document_cipher="",
                 document_index=f"c{i}",
                 document_masked="410***",
-                area_code=grids[i % len(grids)],
+                area_code=GRIDS[i % len(GRIDS)],
                 protocol="bench",
                 opened_at=now,
                 report_due_at=now,
@@ -235,7 +231,7 @@ def bench_orders_and_chains(*, orders: int, cases: int) -> dict:
                 # One contact in ten is the next case: chains of ten cases.
                 document_index=f"c{i + 1}" if k == 0 and (i + 1) % 10 else f"k{i}-{k}",
                 document_masked="410***",
-                area_code=grids[i % len(grids)],
+                area_code=GRIDS[i % len(GRIDS)],
                 last_exposure=today,
             )
             for i in range(cases)
@@ -243,14 +239,68 @@ def bench_orders_and_chains(*, orders: int, cases: int) -> dict:
         ],
         batch_size=5000,
     )
-    chain = []
-    for _ in range(3):
-        t0 = time.perf_counter()
-        cluster_overview(cases_for(user))
-        chain.append((time.perf_counter() - t0) * 1000)
+
+
+def bench_orders_and_chains(*, orders: int, cases: int) -> dict:
+    """The follow-up page over `orders` people under orders, and the chain overview
+    over `cases` cases with four contacts each (one in ten of them a case too)."""
+    from django.test import Client, override_settings
+    from django.utils import timezone
+
+    from fangkong.accounts.models import Role, User
+    from fangkong.tracing.chains import cluster_overview
+    from fangkong.tracing.models import ControlOrder
+    from fangkong.tracing.models_cases import Case
+    from fangkong.tracing.selectors import cases_for
+
+    user = User.objects.create(username="bench", role=Role.DISTRICT_COMMANDER, scope_code="410172")
+    today = timezone.localdate()
+    make_orders(orders=orders, today=today)
+    client = Client()
+    client.force_login(user)
+    grid = GRIDS[0]
+    timings, in_grid, bare = [], [], []
+    # The follow-up page as the commander opens it (each list counted per grid, the short
+    # ones listed), then one grid's page (its people listed); no query log, as in production.
+    with override_settings(DEBUG=False):
+        for _ in range(5):
+            for path, out in (
+                (f"/tracing/follow-up/?day={today}", timings),
+                (f"/tracing/follow-up/?day={today}&area={grid}", in_grid),
+            ):
+                t0 = time.perf_counter()
+                answer = client.get(path)
+                out.append((time.perf_counter() - t0) * 1000)
+                assert answer.status_code == 200, answer.status_code
+            # Baseline, same run: the active orders counted, one bare pass over the table.
+            t0 = time.perf_counter()
+            ControlOrder.objects.filter(state="active").count()
+            bare.append((time.perf_counter() - t0) * 1000)
+    make_chains(cases=cases, today=today)
+    chain, graph, read = [], [], []
+    with override_settings(DEBUG=False):
+        for _ in range(3):
+            # The chains page (one row per cluster), then the largest cluster's graph opened.
+            t0 = time.perf_counter()
+            page = client.get("/tracing/chains/")
+            chain.append((time.perf_counter() - t0) * 1000)
+            assert page.status_code == 200, page.status_code
+            largest = cluster_overview(cases_for(user))[0]["cluster"]
+            t0 = time.perf_counter()
+            data = client.get(f"/tracing/chains/{largest}.json")
+            graph.append((time.perf_counter() - t0) * 1000)
+            assert len(data.json()["nodes"]) > 1
+            # Baseline, same run: every case's id and blind index read, the least it must read.
+            t0 = time.perf_counter()
+            list(Case.objects.values_list("id", "document_index"))
+            read.append((time.perf_counter() - t0) * 1000)
     return {
         "orders": orders,
         "follow_up_lists_median_ms": median(timings),
+        "follow_up_grid_median_ms": median(in_grid),
+        "follow_up_baseline_ms": median(bare),
         "cases": cases,
         "chain_overview_median_ms": median(chain),
+        "chain_cluster_graph_median_ms": median(graph),
+        "chain_baseline_ms": median(read),
     }

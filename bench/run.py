@@ -7,7 +7,7 @@ a fixed number: the figures are for reading, the tests never assert wall-clock l
 
 Environment: FANGKONG_BENCH_DBS (default "sqlite,postgresql"), FANGKONG_BENCH_SIZES
 (default "100000,1000000") to run smaller for a quick look. FANGKONG_BENCH_TASKS (default
-all: "seed,registration,pg_restart,governance,tracing,june13,services") runs a part again:
+all: "seed,registration,pg_restart,governance,tracing,pushed,june13,services") runs a part again:
 its rows replace the same rows of the last latest.json, and ratios use the baseline stored
 there when raw_insert does not run.
 """
@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 # FANGKONG_BENCH_TRACING_SCANS sizes the scans table of "tracing" (default 10 million).
+# "pushed" matches a list of 10,000 rows against FANGKONG_BENCH_PUSHED_RESIDENTS (default 100,000).
 # "june13" replays the seed's day on a district of FANGKONG_BENCH_JUNE13_RESIDENTS (default
 # 50,000) at FANGKONG_BENCH_JUNE13_SCALE (default 1: 6,799 people in 360 tubes).
 
@@ -82,6 +83,10 @@ def child(task: str, db: str, size: int) -> dict:
             from bench.bench_tracing import bench_tracing
 
             return bench_tracing(scans=size)
+        if task == "pushed":
+            from bench.bench_pushed import bench_pushed
+
+            return bench_pushed(residents=size)
         if task == "raw_insert":
             from bench.raw_insert import bench_raw_insert
 
@@ -143,7 +148,7 @@ def main() -> None:
     ):
         os.environ.setdefault(name, base64.b64encode(os.urandom(size)).decode())
     dbs = os.environ.get("FANGKONG_BENCH_DBS", "sqlite,postgresql").split(",")
-    every = "seed,registration,pg_restart,governance,tracing,june13,services"
+    every = "seed,registration,pg_restart,governance,tracing,pushed,june13,services"
     tasks = set(os.environ.get("FANGKONG_BENCH_TASKS", every).split(","))
     previous: list[dict] = []
     if tasks != set(every.split(",")) and (RESULTS / "latest.json").exists():
@@ -261,8 +266,21 @@ def main() -> None:
             add(f"exposures_30_visits_{tr['scans']}_scans_p50", db, tr["exposures_p50_ms"], "ms")
             add(f"exposures_30_visits_{tr['scans']}_scans_p99", db, tr["exposures_p99_ms"], "ms")
             add("scan_purge_one_day", db, tr["purge_day_s"], "s")
-            add(f"follow_up_lists_{tr['orders']}_orders", db, tr["follow_up_lists_median_ms"], "ms")
-            add(f"chain_overview_{tr['cases']}_cases", db, tr["chain_overview_median_ms"], "ms")
+            # Baselines (same run): a bare count of the orders, a bare read of the cases' ids.
+            o, c = f"{tr['orders']}_orders", f"{tr['cases']}_cases"
+            bare, read = tr["follow_up_baseline_ms"], tr["chain_baseline_ms"]
+            add(f"follow_up_lists_{o}", db, tr["follow_up_lists_median_ms"], "ms", bare)
+            add(f"follow_up_lists_{o}_one_grid", db, tr["follow_up_grid_median_ms"], "ms", bare)
+            add(f"chain_overview_{c}", db, tr["chain_overview_median_ms"], "ms", read)
+            add(f"chain_cluster_graph_{c}", db, tr["chain_cluster_graph_median_ms"], "ms", read)
+        if "pushed" in tasks:  # baseline: the same rows written raw into the same tables
+            pu = run_task(
+                "pushed", db, int(os.environ.get("FANGKONG_BENCH_PUSHED_RESIDENTS", "100000"))
+            )
+            for kind in ("csv", "xlsx"):
+                name = f"pushed_list_{pu['pushed_rows']}_rows_{kind}_matched_dispatched"
+                add(name, db, pu[f"pushed_{kind}_s"], "s", pu["pushed_raw_s"])
+            add("pushed_list_progress_page", db, pu["pushed_csv_progress_page_ms"], "ms")
         if "june13" in tasks:
             n = int(os.environ.get("FANGKONG_BENCH_JUNE13_RESIDENTS", "50000"))
             j13 = run_task("june13", db, n)

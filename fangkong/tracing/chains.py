@@ -5,23 +5,41 @@ graph failed at 4,746)."""
 
 from __future__ import annotations
 
+from django.db.models import Count
+
 from .models_cases import Case, Contact
 
 
-def _links(cases) -> list[tuple[int, int]]:
-    """(source case, case) pairs: the second case's person was a contact of the first."""
-    by_index = dict(cases.values_list("document_index", "id"))
-    # A subquery, not a list: 50,000 cases are more parameters than SQLite takes.
-    pairs = Contact.objects.filter(
-        case__in=cases, document_index__in=cases.values("document_index")
-    ).values_list("case_id", "document_index")
-    return [(src, by_index[idx]) for src, idx in pairs if by_index[idx] != src]
+def _cases_and_links(cases) -> tuple[dict[int, int], list[tuple[int, int]]]:
+    """Each case's number of contacts, and the (source case, case) pairs where the second
+    case's person was a contact of the first: two queries, whatever the number of cases."""
+    counted = (
+        cases.order_by()
+        .values("id", "document_index")
+        .annotate(n=Count("contacts"))
+        .values_list("id", "document_index", "n")
+    )
+    contacts, by_index = {}, {}
+    for pk, index, n in counted:
+        contacts[pk], by_index[index] = n, pk
+    # A subquery, not a list: 50,000 cases are more parameters than SQLite takes. Contacts of
+    # a case outside the scope are dropped here rather than joined in SQL.
+    pairs = (
+        Contact.objects.filter(document_index__in=cases.values("document_index"))
+        .order_by()
+        .values_list("case_id", "document_index")
+    )
+    links = [(src, by_index[idx]) for src, idx in pairs if src in contacts and by_index[idx] != src]
+    return contacts, links
 
 
-def clusters(cases) -> dict[int, list[int]]:
-    """Cluster id (its smallest case id) → case ids, by union-find over the links."""
-    ids = list(cases.values_list("id", flat=True))
-    parent = {i: i for i in ids}
+def _roots(links: list[tuple[int, int]]) -> dict[int, int]:
+    """Each linked case → its cluster's id (the smallest case id), by union-find; a case
+    without links is its own cluster and is not in the answer."""
+    parent: dict[int, int] = {}
+    for a, b in links:
+        parent.setdefault(a, a)
+        parent.setdefault(b, b)
 
     def root(i: int) -> int:
         while parent[i] != i:
@@ -29,30 +47,33 @@ def clusters(cases) -> dict[int, list[int]]:
             i = parent[i]
         return i
 
-    for a, b in _links(cases):
+    for a, b in links:
         ra, rb = root(a), root(b)
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
+    return {i: root(i) for i in parent}
+
+
+def clusters(cases) -> dict[int, list[int]]:
+    """Cluster id (its smallest case id) → case ids, by union-find over the links."""
+    contacts, links = _cases_and_links(cases)
+    roots = _roots(links)
     out: dict[int, list[int]] = {}
-    for i in ids:
-        out.setdefault(root(i), []).append(i)
+    for i in sorted(contacts):
+        out.setdefault(roots.get(i, i), []).append(i)
     return out
 
 
 def cluster_overview(cases) -> list[dict]:
-    """One row per cluster, largest first: its cases and contacts counted."""
-    groups = clusters(cases)
-    contact_counts: dict[int, int] = {}
-    for case_id in Contact.objects.filter(case__in=cases).values_list("case_id", flat=True):
-        contact_counts[case_id] = contact_counts.get(case_id, 0) + 1
-    rows = [
-        {
-            "cluster": cid,
-            "cases": len(members),
-            "contacts": sum(contact_counts.get(m, 0) for m in members),
-        }
-        for cid, members in groups.items()
-    ]
+    """One row per cluster, largest first: its cases and contacts counted (two queries)."""
+    contacts, links = _cases_and_links(cases)
+    roots = _roots(links)
+    totals: dict[int, list[int]] = {}
+    for pk, n in contacts.items():
+        row = totals.setdefault(roots.get(pk, pk), [0, 0])
+        row[0] += 1
+        row[1] += n
+    rows = [{"cluster": cid, "cases": c, "contacts": n} for cid, (c, n) in totals.items()]
     return sorted(rows, key=lambda r: (-r["cases"], r["cluster"]))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Model, Q, QuerySet
+from django.db.models import Count, FilteredRelation, Model, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.services import require_permission
@@ -245,27 +245,70 @@ def case_for(user, pk: int) -> Case:
 # --- daily follow-up --------------------------------------------------------------------------
 
 
-def follow_up_lists(user, *, day: dt.date, fever: float) -> dict[str, list[ControlOrder]]:
-    """The line lists of the day in the user's area: not reported, symptomatic, due a test,
-    due release. Four queries, whatever the number of people."""
-    orders = orders_for(user).filter(state=OrderState.ACTIVE)
-    covering = orders.filter(start__lt=day, end__gte=day)
-    return {
-        "not_reported": list(covering.exclude(reports__day=day).order_by("area_code", "id")),
-        "symptomatic": list(
-            # One filter(): the day's own report must carry the fever or the symptoms.
-            covering.filter(
-                Q(reports__day=day)
-                & (Q(reports__temperature__gte=fever) | ~Q(reports__symptoms=""))
-            )
-            .distinct()
-            .order_by("area_code", "id")
-        ),
+FOLLOW_UP_LISTS = ("not_reported", "symptomatic", "due_test", "due_release")
+FOLLOW_UP_ROWS = 200
+
+
+def _follow_up_orders(user, *, day: dt.date, fever: float) -> tuple[QuerySet, dict[str, Q]]:
+    """The active orders in the user's area with the day's report joined (one at most a day),
+    and each line list's condition on them."""
+    orders = (
+        orders_for(user)
+        .filter(state=OrderState.ACTIVE)
+        .annotate(today=FilteredRelation("reports", condition=Q(reports__day=day)))
+    )
+    covering = Q(start__lt=day, end__gte=day)
+    return orders, {
+        "not_reported": covering & Q(today__isnull=True),
+        # The day's own report must carry the fever or the symptoms.
+        "symptomatic": covering
+        & Q(today__isnull=False)
+        & (Q(today__temperature__gte=fever) | Q(today__symptoms__gt="")),
         # Test dates are ISO dates in a JSON list: the day's text matches only itself.
-        "due_test": list(
-            covering.filter(test_dates__icontains=day.isoformat()).order_by("area_code", "id")
-        ),
-        "due_release": list(orders.filter(end__lte=day).order_by("area_code", "id")),
+        "due_test": covering & Q(test_dates__icontains=day.isoformat()),
+        "due_release": Q(end__lte=day),
+    }
+
+
+def follow_up_counts(user, *, day: dt.date, fever: float) -> dict[str, dict[str, int]]:
+    """How many people each line list of the day holds, per grid of the user's area: one
+    grouped query, whatever the number of people."""
+    orders, lists = _follow_up_orders(user, day=day, fever=fever)
+    rows = (
+        orders.order_by()
+        .values("area_code")
+        .annotate(**{name: Count("id", filter=cond) for name, cond in lists.items()})
+    )
+    counts: dict[str, dict[str, int]] = {name: {} for name in FOLLOW_UP_LISTS}
+    for row in rows:
+        code = AreaCode(row["area_code"])
+        grid = str(code.grid) if code.depth >= 4 else str(code)
+        for name in FOLLOW_UP_LISTS:
+            if row[name]:
+                counts[name][grid] = counts[name].get(grid, 0) + row[name]
+    return counts
+
+
+def follow_up_lists(
+    user,
+    *,
+    day: dt.date,
+    fever: float,
+    area: str = "",
+    limit: int = FOLLOW_UP_ROWS,
+    only: tuple[str, ...] = FOLLOW_UP_LISTS,
+) -> dict[str, list[ControlOrder]]:
+    """The line lists of the day in the user's area (in `area` within it, if given): not
+    reported, symptomatic, due a test, due release, the first `limit` people of each by grid.
+    A query per list asked for (`only`: the page skips the lists it counted empty)."""
+    orders, lists = _follow_up_orders(user, day=day, fever=fever)
+    if area:
+        orders = orders.filter(Q(area_code=area) | Q(area_code__startswith=area + "-"))
+    return {
+        name: list(orders.filter(lists[name]).order_by("area_code", "id")[:limit])
+        if name in only
+        else []
+        for name in FOLLOW_UP_LISTS
     }
 
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _g
 from django.views.decorators.http import require_POST
 
-from fangkong.core.areas import AreaCode
+from fangkong.core.areas import AreaCode, is_within
 from fangkong.core.errors import RuleViolation
 
 from . import selectors
@@ -33,19 +33,37 @@ def _grid(order) -> str:
 
 @login_required
 def follow_up(request: HttpRequest) -> HttpResponse:
+    """The day's four line lists, each one's people counted per grid; a list's people are
+    listed when they are few or a grid is chosen (`?area=`), the first of them then: 100,000
+    people under orders never reach the page at once."""
     try:
         day = dt.date.fromisoformat(request.GET.get("day", ""))
     except ValueError:
         day = timezone.localdate()
-    lists = selectors.follow_up_lists(request.user, day=day, fever=settings.FANGKONG_FEVER_CELSIUS)
-    grouped = {
-        name: [(grid, list(rows)) for grid, rows in groupby(lists[name], key=_grid)]
+    area = request.GET.get("area", "").strip()
+    fever = settings.FANGKONG_FEVER_CELSIUS
+    counts = selectors.follow_up_counts(request.user, day=day, fever=fever)
+    totals = {
+        name: sum(n for grid, n in counts[name].items() if not area or is_within(grid, area))
         for name in LISTS
     }
+    listed = tuple(
+        n for n in LISTS if totals[n] and (area or totals[n] <= selectors.FOLLOW_UP_ROWS)
+    )
+    lists = selectors.follow_up_lists(request.user, day=day, fever=fever, area=area, only=listed)
+    sections = [
+        {
+            "name": name,
+            "total": totals[name],
+            "grids": sorted(counts[name].items()),
+            "groups": [(grid, list(rows)) for grid, rows in groupby(lists[name], key=_grid)],
+            "shown": len(lists[name]),
+            "more": len(lists[name]) < totals[name],
+        }
+        for name in LISTS
+    ]
     return render(
-        request,
-        "tracing/follow_up.html",
-        {"day": day, "lists": grouped, "counts": {n: len(lists[n]) for n in LISTS}},
+        request, "tracing/follow_up.html", {"day": day, "area": area, "sections": sections}
     )
 
 
@@ -68,7 +86,10 @@ def follow_up_record(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(exc.message))
     else:
         messages.info(request, _g("Report recorded."))
-    return redirect(reverse("tracing:follow_up") + "?" + urlencode({"day": day}))
+    query = {"day": day, "area": request.POST.get("area", "")}
+    return redirect(
+        reverse("tracing:follow_up") + "?" + urlencode({k: v for k, v in query.items() if v})
+    )
 
 
 def self_report(request: HttpRequest, token: str) -> HttpResponse:

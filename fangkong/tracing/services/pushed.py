@@ -79,15 +79,27 @@ def _row(pushed: PushedList, line: int, cells: dict) -> PushedRow:
 
 
 def _match(rows: list[PushedRow], default_area: str) -> None:
+    """Each row's resident (by document, else by phone) and grid: two queries a chunk, reading
+    only ids and grids (whole residents, ciphers and all, cost more than the rest of the row)."""
     docs = {r.document_index for r in rows if r.document_index}
     phones = {r.phone_index for r in rows if r.phone_index}
-    by_doc = {p.document_index: p for p in Resident.objects.filter(document_index__in=docs)}
-    by_phone = {}
-    for p in Resident.objects.filter(phone_index__in=phones).order_by("id"):
-        by_phone.setdefault(p.phone_index, p)
+    by_doc = {
+        index: (pk, area)
+        for index, pk, area in Resident.objects.filter(document_index__in=docs).values_list(
+            "document_index", "id", "area_code"
+        )
+    }
+    by_phone: dict[str, tuple[int, str]] = {}
+    # A phone shared in a household names its first registered member.
+    for index, pk, area in (
+        Resident.objects.filter(phone_index__in=phones)
+        .order_by("id")
+        .values_list("phone_index", "id", "area_code")
+    ):
+        by_phone.setdefault(index, (pk, area))
     for r in rows:
-        r.resident = by_doc.get(r.document_index) or by_phone.get(r.phone_index)
-        r.area_code = r.resident.area_code if r.resident else default_area
+        found = by_doc.get(r.document_index) or by_phone.get(r.phone_index)
+        r.resident_id, r.area_code = found if found else (None, default_area)
 
 
 def import_pushed_list(

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from fangkong.tracing.chains import cluster_overview, clusters
+from fangkong.tracing.selectors import cases_for
 from fangkong.tracing.services.cases import open_case
 from fangkong.tracing.services.contacts import add_contact
 
@@ -56,3 +58,44 @@ def test_cases_linked_by_a_contact_are_one_cluster(
         and {"source": f"case-{first.pk}", "target": f"case-{second.pk}"} in graph["links"]
     )
     assert client.get(f"/tracing/chains/{lone.pk}.json").json()["nodes"][0]["name"] == "杨磊"
+
+
+def _contact(user, case, number):
+    return add_contact(
+        user=user, case=case, tier="close", document_number=number, last_exposure=T0.date()
+    )
+
+
+def test_the_overview_counts_each_cluster_in_two_queries(
+    commander, residents, resident_documents, django_assert_max_num_queries
+):
+    docs = resident_documents
+    first = _case(commander, docs["张伟"])
+    _contact(commander, first, docs["刘洋"])
+    _contact(commander, first, docs["陈静"])
+    second = _case(commander, docs["刘洋"])
+    _contact(commander, second, docs["杨磊"])
+    lone = _case(commander, docs["王芳"])
+    cases = cases_for(commander)
+    with django_assert_max_num_queries(2):
+        overview = cluster_overview(cases)
+    assert overview == [
+        {"cluster": first.pk, "cases": 2, "contacts": 3},
+        {"cluster": lone.pk, "cases": 1, "contacts": 0},
+    ]
+    assert clusters(cases) == {first.pk: [first.pk, second.pk], lone.pk: [lone.pk]}
+
+
+def test_a_link_from_a_case_outside_the_readers_area_is_not_followed(
+    commander, grid_worker, residents, resident_documents
+):
+    docs = resident_documents
+    mine = _case(commander, docs["张伟"])  # grid 111, the grid worker's
+    theirs = _case(commander, docs["刘洋"])  # grid 112
+    _contact(commander, theirs, docs["张伟"])
+    assert cluster_overview(cases_for(commander)) == [
+        {"cluster": mine.pk, "cases": 2, "contacts": 1}
+    ]
+    assert cluster_overview(cases_for(grid_worker)) == [
+        {"cluster": mine.pk, "cases": 1, "contacts": 0}
+    ]

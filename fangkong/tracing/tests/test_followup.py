@@ -7,8 +7,10 @@ import datetime as dt
 
 import pytest
 
+from devtools.fixtures import G112, G211
 from fangkong.core.errors import RuleViolation
-from fangkong.tracing.selectors import follow_up_lists
+from fangkong.tracing.models import ControlOrder
+from fangkong.tracing.selectors import FOLLOW_UP_ROWS, follow_up_counts, follow_up_lists
 from fangkong.tracing.services.followup import (
     escalate_missed_reports,
     record_report,
@@ -17,7 +19,7 @@ from fangkong.tracing.services.followup import (
 from fangkong.tracing.services.orders import create_site, issue_orders
 from fangkong.work.models import Task
 
-from .conftest import D
+from .conftest import G111, D
 
 D14, D15, D20 = dt.date(2022, 6, 14), dt.date(2022, 6, 15), dt.date(2022, 6, 20)
 
@@ -94,3 +96,73 @@ def test_the_escalate_follow_up_command_prints_json(order):
 def test_the_line_lists_are_four_queries(commander, order, django_assert_max_num_queries):
     with django_assert_max_num_queries(4):
         follow_up_lists(commander, day=D14, fever=37.3)
+
+
+def _orders(count: int, *, grids: tuple[str, ...], start: int = 0) -> list[ControlOrder]:
+    """`count` home-quarantine orders from 13 June, over `grids` in turn (a test's bulk)."""
+    return ControlOrder.objects.bulk_create(
+        ControlOrder(
+            number=start + i + 1,
+            year=2022,
+            kind="home_quarantine",
+            tier="secondary",
+            protocol="cn-9th-edition-2022",
+            protocol_version=1,
+            last_exposure=dt.date(2022, 6, 13),
+            start=dt.date(2022, 6, 13),
+            end=D20,
+            test_dates=["2022-06-14"] if i % 2 else [],
+            area_code=grids[i % len(grids)],
+            document_type="resident_id",
+            document_cipher="",
+            document_index=f"o{start + i}",
+            document_masked="410***",
+        )
+        for i in range(count)
+    )
+
+
+def test_the_line_lists_are_counted_per_grid_in_one_query(
+    commander, grid_worker, district, django_assert_max_num_queries
+):
+    made = _orders(6, grids=(G111, G112, G211))
+    record_report(order=made[0], day=D14, temperature="38.1", user=commander)
+    with django_assert_max_num_queries(1):
+        counts = follow_up_counts(commander, day=D14, fever=37.3)
+    assert counts == {
+        "not_reported": {G111: 1, G112: 2, G211: 2},
+        "symptomatic": {G111: 1},
+        "due_test": {G111: 1, G112: 1, G211: 1},
+        "due_release": {},
+    }
+    # The grid worker's counts are their grid's only.
+    assert follow_up_counts(grid_worker, day=D14, fever=37.3)["not_reported"] == {G111: 1}
+
+
+def test_the_line_lists_list_the_first_people_of_a_chosen_grid(commander, district):
+    _orders(6, grids=(G111, G211))
+    lists = follow_up_lists(commander, day=D14, fever=37.3, limit=2)
+    assert [o.area_code for o in lists["not_reported"]] == [G111, G111]
+    lists = follow_up_lists(commander, day=D14, fever=37.3, area=G211)
+    assert [o.area_code for o in lists["not_reported"]] == [G211] * 3
+    only = follow_up_lists(commander, day=D14, fever=37.3, only=("due_test",))
+    assert only["not_reported"] == [] and len(only["due_test"]) == 3
+
+
+def test_the_page_counts_a_long_list_per_grid_and_lists_a_chosen_grids_people(
+    client, commander, district
+):
+    _orders(FOLLOW_UP_ROWS + 1, grids=(G111, G211))
+    client.force_login(commander)
+    page = client.get("/tracing/follow-up/", {"day": "2022-06-14"}).content.decode()
+    total = FOLLOW_UP_ROWS + 1
+    assert f'data-testid="count-not_reported">{total}<' in page
+    assert "row-not_reported" not in page and 'data-testid="more-not_reported"' in page
+    assert page.count('data-testid="grid-not_reported"') == 2
+    # A short list is listed whole: half of them are due a test.
+    assert page.count('data-testid="row-due_test"') == total // 2
+    page = client.get("/tracing/follow-up/", {"day": "2022-06-14", "area": G211}).content.decode()
+    assert f'data-testid="count-not_reported">{total // 2}<' in page
+    assert page.count('data-testid="row-not_reported"') == total // 2
+    assert 'data-testid="more-not_reported"' not in page
+    assert 'data-testid="list-symptomatic"' in page and "row-symptomatic" not in page
