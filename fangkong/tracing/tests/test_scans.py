@@ -443,6 +443,20 @@ def test_source_ids_with_tabs_backslashes_and_line_breaks_are_stored_as_written(
     assert sorted(VenueScan.objects.values_list("source_id", flat=True)) == sorted(ids)
 
 
+def test_stored_source_ids_holding_the_probes_separator_are_still_duplicates(
+    district, id_number, write_csv
+):
+    """The probe for stored ids sends them joined by the unit separator (\\x1f); ids that
+    hold it are sent as an array instead, and still found."""
+    doc = id_number("410172", "19900101", 11)
+    ids = ["a\x1fb", "c\x1f\x1fd", "plain"]
+    path = write_csv([_row(s, doc, f"2022-06-13T1{i}:00:00Z") for i, s in enumerate(ids)])
+    assert import_scans(path=path).imported == len(ids)
+    again = import_scans(path=path)
+    assert (again.imported, again.duplicates) == (0, len(ids))
+    assert sorted(VenueScan.objects.values_list("source_id", flat=True)) == sorted(ids)
+
+
 def test_one_person_across_chunks_is_encrypted_once_and_found_by_one_index(
     district, id_number, write_csv
 ):
@@ -468,6 +482,7 @@ def test_one_instant_in_any_spelling_of_iso_8601_is_stored_as_that_instant(
         "2022-06-13T01:30:00.750+08:00",
         "2022-06-13 01:30:00+08:00",
         "20220613T013000+0800",
+        "2022-W23-7T17:30:00Z",  # a week date: as long as a plain time, but no database's text
     ]
     rows = [_row(f"t{i}", doc, at) for i, at in enumerate(spellings)]
     report = import_scans(path=write_csv(rows))
