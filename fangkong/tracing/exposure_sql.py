@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, transaction
 
 from .scan_store import sqlite_time
 
@@ -137,7 +137,14 @@ def query_exposures(
     params = [x for pair in pairs for x in pair]
     params += [default_minutes, person_index, _time(start), _time(end), person_index]
     params += scope_params
-    with connection.cursor() as cursor:
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # A hub venue's visits cost more than the JIT threshold: compiling the plan took
+            # 5.9 of 9.6 s at 10 million scans, for a query that runs once. The window's sorts
+            # stay in memory instead of spilling to disk. Both end with the transaction.
+            cursor.execute(
+                "SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)"
+            )
         cursor.execute(query, params)
         rows = cursor.fetchall()
     return [

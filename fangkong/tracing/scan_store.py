@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import NamedTuple
 
 from django.conf import settings
@@ -36,10 +36,6 @@ class ScanRow(NamedTuple):
     document_cipher: str
     document_index: str
     document_masked: str
-    # The time as the file wrote it, when it is plain `YYYY-MM-DDTHH:MM:SS` with `Z` or a
-    # whole-hour offset: written as it is (PostgreSQL) or shifted by the hour (SQLite), which
-    # spares formatting a datetime per row.
-    scanned_text: str = ""
 
 
 def _postgres() -> bool:
@@ -89,7 +85,7 @@ def ensure_partitions(days: Iterable[dt.date]) -> int:
 
 COPY_SLICE = 10_000
 # COPY's text format: these characters in a value are written as escapes.
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 # Every scan writer takes this lock for its transaction: the check for stored source ids and
 # the COPY after it must not interleave with another writer's, or both would store one id.
 WRITE_LOCK = "tracing.venue_scans.write"
@@ -100,13 +96,13 @@ def _copy_line(row: ScanRow) -> str:
     and checked whole (six tabs, one line break, no backslash), and escaped field by field
     only when the check fails."""
     line = (
-        f"{row.venue_id}\t{row.scanned_text or row.scanned_at.isoformat()}\t{row.source_id}\t{row.document_type}\t"
+        f"{row.venue_id}\t{row.scanned_at.isoformat()}\t{row.source_id}\t{row.document_type}\t"
         f"{row.document_cipher}\t{row.document_index}\t{row.document_masked}\n"
     )
     if line.count("\t") == 6 and line.count("\n") == 1 and "\\" not in line and "\r" not in line:
         return line
     fields = (str(row.venue_id), row.scanned_at.isoformat(), *row[2:7])
-    return "\t".join(f.translate(_COPY_ESCAPES) for f in fields) + "\n"
+    return "\t".join(f.translate(COPY_ESCAPES) for f in fields) + "\n"
 
 
 def write_scans(rows: Sequence[ScanRow]) -> int:
@@ -141,36 +137,45 @@ def _days(moments: Iterable[dt.datetime]) -> set[dt.date]:
 
 
 def _unstored(cursor, rows: Sequence[ScanRow]) -> list[ScanRow]:
-    """The rows to insert: the first of each `source_id`, unless it is stored already.
-
-    One set-based probe of the source-id index per call (every day partition on PostgreSQL),
-    so the rows can then be written once, straight into their table, with no per-row check.
-    """
+    """The rows to insert: the first of each `source_id`, unless it is stored already."""
     first: dict[str, ScanRow] = {}
     for row in rows:
         first.setdefault(row.source_id, row)
-    ids = list(first)
-    if _postgres():
-        cursor.execute(
-            f"SELECT source_id FROM {TABLE} WHERE source_id = ANY(%s)",  # noqa: S608 - fixed name
-            [ids],
-        )
-        stored = {sid for (sid,) in cursor.fetchall()}
-    else:
-        stored = set()
-        for start in range(0, len(ids), SQLITE_PROBE):
-            part = ids[start : start + SQLITE_PROBE]
-            cursor.execute(
-                f"SELECT source_id FROM {TABLE} "  # noqa: S608 - fixed name
-                f"WHERE source_id IN ({', '.join(['%s'] * len(part))})",
-                part,
-            )
-            stored.update(sid for (sid,) in cursor.fetchall())
+    stored = stored_source_ids(cursor, first)
     if not stored:
         return list(first.values())
     return [row for sid, row in first.items() if sid not in stored]
 
 
+def stored_source_ids(cursor, ids: Collection[str]) -> set[str]:
+    """Which of `ids` are stored: one set-based probe of the source-id index (of every day
+    partition on PostgreSQL), so rows can then be written once with no per-row check."""
+    if not ids:
+        return set()
+    if _postgres():
+        # One text parameter split by the server costs far less to send than an array of
+        # 50,000 strings; an id holding the separator (never seen) takes the array.
+        joined = _SEPARATOR.join(ids)
+        if joined.count(_SEPARATOR) == len(ids) - 1:
+            probe, param = f"ANY(string_to_array(%s, chr({ord(_SEPARATOR)})))", joined
+        else:
+            probe, param = "ANY(%s)", list(ids)
+        cursor.execute(f"SELECT source_id FROM {TABLE} WHERE source_id = {probe}", [param])  # noqa: S608 - fixed
+        return {sid for (sid,) in cursor.fetchall()}
+    stored: set[str] = set()
+    ids = list(ids)
+    for start in range(0, len(ids), SQLITE_PROBE):
+        part = ids[start : start + SQLITE_PROBE]
+        cursor.execute(
+            f"SELECT source_id FROM {TABLE} "  # noqa: S608 - fixed name
+            f"WHERE source_id IN ({', '.join(['%s'] * len(part))})",
+            part,
+        )
+        stored.update(sid for (sid,) in cursor.fetchall())
+    return stored
+
+
+_SEPARATOR = "\x1f"  # the unit separator of ASCII: no platform puts it in an id
 SQLITE_PROBE = 5000  # below SQLite's limit of bound parameters per statement
 
 
@@ -188,33 +193,6 @@ def sqlite_time(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ", "seconds")
 
 
-def plain_time_text(text: str) -> bool:
-    """Whether an ISO 8601 time (already parsed) is plain enough to write as it is: seconds,
-    no fraction, `Z` or an offset of whole hours."""
-    n = len(text)
-    if n == 20:
-        return text[19] == "Z" and text[10] == "T"
-    return n == 25 and text[10] == "T" and text[19] in "+-" and text[22:] == ":00"
-
-
-def _sqlite_times(rows: Sequence[ScanRow]) -> list[str]:
-    """Each row's time as Django writes it on SQLite (UTC, no offset); a plain text is
-    shifted by its offset once per hour of the file, not once per row."""
-    hours: dict[str, str] = {}
-    out = []
-    for row in rows:
-        text = row.scanned_text
-        if not text:
-            out.append(sqlite_time(row.scanned_at))
-            continue
-        key = text[:13] + text[19:]
-        hour = hours.get(key)
-        if hour is None:
-            hour = hours[key] = sqlite_time(row.scanned_at)[:13]
-        out.append(hour + text[13:19])
-    return out
-
-
 SQLITE_INSERT = (
     f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) "  # noqa: S608 - fixed names
     f"SELECT {', '.join(['?'] * len(COLUMNS))} "
@@ -226,10 +204,8 @@ def _insert_sqlite(cursor, rows: Sequence[ScanRow]) -> int:
     # sqlite3's own connection: plain tuples and one prepared statement for the whole list,
     # without Django's rewriting of every parameter list. The guard costs one probe of the
     # source-id index per row and keeps a writer that slipped in since the probe harmless.
-    times = _sqlite_times(rows)
     done = connection.connection.executemany(
-        SQLITE_INSERT,
-        [(r[0], t, r[2], r[3], r[4], r[5], r[6], r[2]) for r, t in zip(rows, times, strict=True)],
+        SQLITE_INSERT, [(r[0], sqlite_time(r[1]), *r[2:], r[2]) for r in rows]
     )
     return done.rowcount
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Callable
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -76,15 +78,19 @@ class DocumentVault:
     once per person, not per scan. The cache is keyed by a keyed hash of the document (the key
     is random and dies with the vault), so no clear number stays in memory after the rows that
     carried it; it is emptied at `limit` people, so memory stays flat over any file.
+
+    `encode`, when given, turns a person's (type, cipher, index, masked) into what the writer
+    takes (the end of a line of COPY text), also once per person; `protect` then returns that.
     """
 
-    def __init__(self, *, limit: int = 200_000) -> None:
-        self._seen: dict[bytes, tuple[str, str, str, str]] = {}
+    def __init__(self, *, limit: int = 200_000, encode: Callable | None = None) -> None:
+        self._seen: dict[bytes, Any] = {}
+        self._encode = encode
         # Copying a keyed hash costs less than keying a new one for every row.
         self._hash = hashlib.blake2b(key=secrets.token_bytes(32), digest_size=16)
         self._limit = limit
 
-    def protect(self, document_type: str, number: str) -> tuple[str, str, str, str]:
+    def protect(self, document_type: str, number: str) -> Any:
         digest = self._hash.copy()
         digest.update(f"{document_type}\x1f{number}".encode())
         key = digest.digest()
@@ -97,6 +103,8 @@ class DocumentVault:
                 document_index(doc.type, doc.number),
                 mask_document(doc.number),
             )
+            if self._encode is not None:
+                found = self._encode(found)
             if len(self._seen) >= self._limit:
                 self._seen.clear()
             self._seen[key] = found

@@ -15,7 +15,7 @@ import datetime as dt
 import hashlib
 import itertools
 import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -30,9 +30,10 @@ from fangkong.core.documents import DocumentType
 from fangkong.core.errors import RuleViolation
 from fangkong.core.services import run_idempotent
 
-from .. import scan_store
+from .. import scan_chunks, scan_store
 from ..models import Venue, VenueKind
-from ..scan_store import PurgeResult, ScanRow, plain_time_text
+from ..scan_chunks import plain_time_text, plain_utc
+from ..scan_store import PurgeResult, ScanRow
 from .scan_checks import (
     CSV_COLUMNS,
     EARLIEST_SCAN,
@@ -150,20 +151,16 @@ class ImportReport:
         }
 
 
-class _Parsed(NamedTuple):
-    venue_code: str
-    venue_name: str
-    venue_kind: str
-    scanned_at: dt.datetime
-    source_id: str
-    document: tuple[str, str, str, str]
-    text: str
+class _Chunk(NamedTuple):
+    rows: list  # scan_chunks.ChunkRow: (venue code, source id, time text, encoded document)
+    new_venues: dict[str, tuple[str, str]]  # code → (name, kind) of venues not known yet
 
 
 def _parse_row(
     fields: tuple[str, ...] | list[str], vault: DocumentVault, latest: dt.datetime
-) -> _Parsed:
-    """One file row's CSV_COLUMNS, in their order and stripped, checked."""
+) -> tuple[tuple, str, str]:
+    """One file row's CSV_COLUMNS, in their order and stripped, checked: the chunk row,
+    the venue's name and kind."""
     if "\x00" in "".join(fields):
         # Rare: find the column to name. A file read as UTF-8 holds no lone surrogate.
         for name, value in zip(CSV_COLUMNS, fields, strict=True):
@@ -179,9 +176,8 @@ def _parse_row(
     if kind not in VENUE_KINDS:
         raise fail("venue_kind", "unknown", _("Unknown kind of venue."))
     moment = parse_scan_time(when, latest=latest)
-    text = when if plain_time_text(when) else ""
-    document = vault.protect(doc_type, number)
-    return _Parsed(code, name or code, kind, moment, source_id, document, text)
+    text = when if plain_time_text(when) else plain_utc(moment)
+    return (code, source_id, text, vault.protect(doc_type, number)), name or code, kind
 
 
 def _header(reader) -> dict[str, int]:
@@ -202,53 +198,65 @@ def import_scans(*, path: str | Path, chunk_size: int = DEFAULT_CHUNK) -> Import
     stored is a duplicate)."""
     path = Path(path)
     report = ImportReport(file=path.name)
-    venues, vault = _VenueCache(), DocumentVault()
+    venues = _VenueCache()
+    vault = DocumentVault(encode=scan_chunks.document_encoder())
     try:
         fh = path.open(newline="", encoding="utf-8-sig")
     except OSError as exc:
         raise fail("file", "unreadable", _("Cannot read the file: %(e)s") % {"e": exc}) from None
     with fh:
         reader = csv.reader(fh)
+        numbered = enumerate(reader, start=2)
+        at: dict[str, int] = {}
+
+        def read_chunk() -> _Chunk | None:
+            lines = list(itertools.islice(numbered, chunk_size))
+            return _parse_chunk(lines, at, report, vault, venues.ids) if lines else None
+
+        failure = None
         try:
-            at = _header(reader)
-            numbered = enumerate(reader, start=2)
-            while chunk := list(itertools.islice(numbered, chunk_size)):
-                _import_chunk(chunk, at, report, venues, vault)
+            at.update(_header(reader))
+            parsed = read_chunk()
         except (UnicodeDecodeError, csv.Error) as exc:
-            # What came before is stored (each chunk is its own transaction): say where it stopped.
-            raise fail(
-                "file",
-                "unreadable",
-                _("The file is not UTF-8 CSV after %(rows)s rows: %(e)s")
-                % {"rows": report.rows, "e": exc},
-            ) from None
+            parsed, failure = None, exc
+        while parsed is not None:
+            with transaction.atomic():
+                report.venues_created += venues.resolve(parsed.new_venues)
+                with scan_chunks.writing(parsed.rows, venues.ids) as written:
+                    # The next chunk is read and encrypted while the database writes this one.
+                    try:
+                        following = read_chunk()
+                    except (UnicodeDecodeError, csv.Error) as exc:
+                        following, failure = None, exc
+            report.imported += written.inserted
+            report.duplicates += len(parsed.rows) - written.inserted
+            parsed = following
+    if failure is not None:
+        # What came before is stored (each chunk is its own transaction): say where it stopped.
+        raise fail(
+            "file",
+            "unreadable",
+            _("The file is not UTF-8 CSV after %(rows)s rows: %(e)s")
+            % {"rows": report.rows, "e": failure},
+        )
     return report
 
 
-def _import_chunk(
-    chunk, at: dict[str, int], report: ImportReport, venues: _VenueCache, vault: DocumentVault
-) -> None:
-    parsed = _parse_chunk(chunk, at, report, vault)
-    with transaction.atomic():
-        report.venues_created += venues.resolve(parsed)
-        ids = venues.ids
-        rows = [ScanRow(ids[p[0]], p[3], p[4], *p[5], p[6]) for p in parsed]
-        inserted = scan_store.write_scans(rows)
-    report.imported += inserted
-    report.duplicates += len(rows) - inserted
-
-
-def _parse_chunk(chunk, at: dict[str, int], report: ImportReport, vault: DocumentVault) -> list:
-    """The chunk's good rows; the bad ones go to the report with their reason.
+def _parse_chunk(
+    chunk, at: dict[str, int], report: ImportReport, vault: DocumentVault, known: dict
+) -> _Chunk:
+    """The chunk's good rows and the venues they name that are not `known`; the bad rows go
+    to the report with their reason.
 
     A row that plainly passes every check of `_parse_row` is taken on a fast path, inline;
     any other row goes through `_parse_row`, which names the reason. Both give the same
-    `_Parsed` for a good row.
+    row for a good one.
     """
-    parsed, latest = [], latest_scan_time()
+    rows, new, latest = [], {}, latest_scan_time()
     cols = tuple(at.values())
     pick, width = operator.itemgetter(*cols), max(cols) + 1
     strip, from_iso, kinds, plain = str.strip, dt.datetime.fromisoformat, VENUE_KINDS, _PLAIN
+    protect, append = vault.protect, rows.append
     for line, row in chunk:
         if len(row) < width:
             row = row + [""] * (width - len(row))
@@ -263,24 +271,22 @@ def _parse_chunk(chunk, at: dict[str, int], report: ImportReport, vault: Documen
                 0 < len(source_id) <= 64
                 and 0 < len(code) <= 64
                 and kind in kinds
+                and len(when) in plain
+                and plain_time_text(when)
                 and "\x00" not in "".join(fields)
             ):
                 with contextlib.suppress(ValueError):
                     moment = from_iso(when)
-            if (
-                moment is None
-                or moment.tzinfo is None
-                or moment.microsecond
-                or not EARLIEST_SCAN <= moment <= latest
-            ):
-                parsed.append(_parse_row(fields, vault, latest))
-                continue
-            text = when if len(when) in plain and plain_time_text(when) else ""
-            document = vault.protect(doc_type, number)
-            parsed.append(_Parsed(code, name or code, kind, moment, source_id, document, text))
+            if moment is None or not EARLIEST_SCAN <= moment <= latest:
+                good, name, kind = _parse_row(fields, vault, latest)
+            else:
+                good = (code, source_id, when, protect(doc_type, number))
+            append(good)
+            if code not in known and code not in new:
+                new[code] = (name or code, kind)
         except RuleViolation as exc:
             report.errors.append({"line": line, "source_id": source_id[:64], **exc.as_dict()})
-    return parsed
+    return _Chunk(rows, new)
 
 
 _PLAIN = frozenset((20, 25))  # the lengths of a plain time with `Z` or with an offset
@@ -293,30 +299,26 @@ class _VenueCache:
         self.ids: dict[str, int] = {}
         self._area: str | None = None
 
-    def resolve(self, parsed: Iterable[_Parsed]) -> int:
-        wanted = {p.venue_code: p for p in parsed if p.venue_code not in self.ids}
+    def resolve(self, wanted: dict[str, tuple[str, str]]) -> int:
+        """Find or create the venues of `wanted` (code → name, kind); the number created."""
+        wanted = {code: v for code, v in wanted.items() if code not in self.ids}
         if not wanted:
             return 0
         self.ids.update(Venue.objects.filter(code__in=wanted).values_list("code", "id"))
-        new = [p for code, p in wanted.items() if code not in self.ids]
+        new = [(code, v) for code, v in wanted.items() if code not in self.ids]
         if not new:
             return 0
         if self._area is None:
             self._area = default_venue_area()
         Venue.objects.bulk_create(
             [
-                Venue(
-                    code=p.venue_code,
-                    name=p.venue_name[:200],
-                    kind=p.venue_kind,
-                    area_code=self._area,
-                )
-                for p in new
+                Venue(code=code, name=name[:200], kind=kind, area_code=self._area)
+                for code, (name, kind) in new
             ],
             ignore_conflicts=True,  # another import created it meanwhile: use theirs
         )
         self.ids.update(
-            Venue.objects.filter(code__in=[p.venue_code for p in new]).values_list("code", "id")
+            Venue.objects.filter(code__in=[code for code, _v in new]).values_list("code", "id")
         )
         return len(new)
 

@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import json
 import os
+import re
 
 import pytest
 from django.core.management import call_command
@@ -16,7 +17,7 @@ from fangkong.core.errors import RuleViolation
 from fangkong.people.services import document_index
 from fangkong.tracing import scan_store
 from fangkong.tracing.models import Venue, VenueScan
-from fangkong.tracing.services.scan_checks import DOCUMENT_CONTEXT
+from fangkong.tracing.services.scan_checks import CSV_COLUMNS, DOCUMENT_CONTEXT
 from fangkong.tracing.services.scans import import_scans, purge_scans
 from fangkong.tracing.services.venues import create_venue, resolve_venue_code, venue_qr_payload
 
@@ -420,6 +421,21 @@ def test_a_file_that_is_not_utf8_is_refused_with_where_it_stopped(district, tmp_
     assert exc.value.code == "unreadable"
 
 
+def test_a_file_that_stops_being_utf8_keeps_the_chunks_before_it(district, id_number, tmp_path):
+    # The next chunk is read while the one before is written: the error must not undo it.
+    doc = id_number("410172", "19900101", 11)
+    path = tmp_path / "half-gbk.csv"
+    lines = [",".join(CSV_COLUMNS)]
+    lines += [",".join(_row(f"s{i}", doc, "2022-06-13T10:00:00Z")) for i in range(400)]
+    path.write_bytes("\n".join(lines).encode() + "\ns-gbk,V1,超市,,,1,2022-06-13Z\n".encode("gbk"))
+    with pytest.raises(RuleViolation) as exc:
+        import_scans(path=path, chunk_size=50)
+    assert exc.value.code == "unreadable"
+    # Every row read before the error is stored, the chunk written meanwhile included.
+    read = int(re.search(r"\d+", str(exc.value.message)).group())
+    assert read >= 100 and VenueScan.objects.count() == read
+
+
 def test_a_nul_character_in_a_file_is_a_bad_row(district, id_number, write_csv):
     doc = id_number("410172", "19900101", 11)
     report = import_scans(
@@ -440,6 +456,20 @@ def test_source_ids_with_tabs_backslashes_and_line_breaks_are_stored_as_written(
         path=write_csv([_row(s, doc, f"2022-06-13T1{i}:00:00Z") for i, s in enumerate(ids)])
     )
     assert report.imported == len(ids)
+    assert sorted(VenueScan.objects.values_list("source_id", flat=True)) == sorted(ids)
+
+
+def test_stored_source_ids_holding_the_probes_separator_are_still_duplicates(
+    district, id_number, write_csv
+):
+    """The probe for stored ids sends them joined by the unit separator (\\x1f); ids that
+    hold it are sent as an array instead, and still found."""
+    doc = id_number("410172", "19900101", 11)
+    ids = ["a\x1fb", "c\x1f\x1fd", "plain"]
+    path = write_csv([_row(s, doc, f"2022-06-13T1{i}:00:00Z") for i, s in enumerate(ids)])
+    assert import_scans(path=path).imported == len(ids)
+    again = import_scans(path=path)
+    assert (again.imported, again.duplicates) == (0, len(ids))
     assert sorted(VenueScan.objects.values_list("source_id", flat=True)) == sorted(ids)
 
 
@@ -468,6 +498,7 @@ def test_one_instant_in_any_spelling_of_iso_8601_is_stored_as_that_instant(
         "2022-06-13T01:30:00.750+08:00",
         "2022-06-13 01:30:00+08:00",
         "20220613T013000+0800",
+        "2022-W23-7T17:30:00Z",  # a week date: as long as a plain time, but no database's text
     ]
     rows = [_row(f"t{i}", doc, at) for i, at in enumerate(spellings)]
     report = import_scans(path=write_csv(rows))
