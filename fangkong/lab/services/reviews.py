@@ -164,6 +164,13 @@ def record_review(
             if existing.idempotency_key == key:
                 return ReviewOutcome(review=existing, replayed=True)
             raise _already(existing)
+        if ResultReview.objects.filter(idempotency_key=key).exists():
+            raise RuleViolation(
+                field="idempotency_key",
+                code="reused",
+                message=_("Reload the page and send again."),
+                status_code=409,
+            )
         events: list = []
         orders = _respond(result, decision, now, events)
         review = ResultReview.objects.create(

@@ -201,3 +201,26 @@ def test_a_review_needs_a_reason_and_a_flagged_result(cdc, flagged, pooled):
     with pytest.raises(RuleViolation) as exc:
         record_review(result=result, decision="retest", reason="r", user=cdc, idempotency_key="k")
     assert exc.value.code == "not_flagged"
+
+
+def test_a_key_used_for_another_results_review_is_refused(cdc, flagged, pooled):
+    result = flagged()
+    ResultReview.objects.create(
+        result=LabResult.objects.create(
+            tube=pooled,
+            lab=result.lab,
+            result="negative",
+            reported_at=timezone.now(),
+            status="superseded",
+            flag="slightly_high",
+        ),
+        decision="confirm_negative",
+        reason="r",
+        decided_at=timezone.now(),
+        idempotency_key="taken",
+    )
+    with pytest.raises(RuleViolation) as exc:
+        record_review(
+            result=result, decision="retest", reason="r", user=cdc, idempotency_key="taken"
+        )
+    assert (exc.value.code, exc.value.status_code) == ("reused", 409)
