@@ -24,6 +24,10 @@ ACTIONS: dict[str, object] = {
     "manage_devices": _("Create and revoke device tokens"),
     "register_samples": _("Register samples at a station"),
     "record_results": _("Post lab results"),
+    "review_results": _(
+        "Record the review of a borderline result: keep negative, single-tube retest or "
+        "treat as positive"
+    ),
     "manage_rounds": _("Plan testing rounds, sites and stations; generate door-knocking tasks"),
     "view_incidents": _("See the command dashboard, incidents, timelines and bulletins"),
     "manage_incidents": _("Open, lead and close incidents; publish bulletins and notifications"),
@@ -79,6 +83,7 @@ _AREA_STAFF = frozenset(
 MATRIX: dict[str, frozenset[str]] = {
     R.DISTRICT_COMMANDER: frozenset(
         {
+            "review_results",
             "manage_volunteers",
             "view_requests",
             "raise_requests",
@@ -138,7 +143,14 @@ MATRIX: dict[str, frozenset[str]] = {
     R.REPORTER: frozenset({"report_cases"}),
     # The district CDC (疾控中心) reviews borderline results and leads the tracing of cases.
     R.CDC: frozenset(
-        {"view_areas", "view_residents", "view_incidents", "view_zones", "view_tracing"}
+        {
+            "view_areas",
+            "view_residents",
+            "view_incidents",
+            "view_zones",
+            "view_tracing",
+            "review_results",
+        }
     ),
 }
 

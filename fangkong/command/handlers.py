@@ -229,6 +229,29 @@ def on_result_flagged(event: OutboxEvent) -> None:
         IncidentTask.objects.create(task=task, incident=incident)
 
 
+def _review_text(decision: str, flag: str) -> str:
+    if decision == "retest" and flag == "weak_positive":
+        return _(
+            "Tube %(barcode)s (%(flag)s) reviewed by the district CDC: single-tube retest, "
+            "already ordered with the positive result."
+        )
+    if decision == "confirm_negative":
+        return _("Tube %(barcode)s (%(flag)s) reviewed by the district CDC: kept negative.")
+    if decision == "retest":
+        return _(
+            "Tube %(barcode)s (%(flag)s) reviewed by the district CDC: single-tube retest "
+            "ordered for %(orders)s people."
+        )
+    return _("Tube %(barcode)s (%(flag)s) reviewed by the district CDC: treated as positive.")
+
+
+@subscribe("lab.result_reviewed")
+def on_result_reviewed(event: OutboxEvent) -> None:
+    p = event.payload
+    values = {"barcode": p["barcode"], "flag": flag_label(p["flag"]), "orders": p["retest_orders"]}
+    _record(event, "result_reviewed", _review_text(p["decision"], p["flag"]) % values)
+
+
 # ---------------------------------------------------------------------------------------------
 # Notifications to staff (in-app): the people who act on an alarm hear of it at once.
 # Appended after the timeline handlers, so for the same event the incident already exists.

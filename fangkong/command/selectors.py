@@ -5,6 +5,7 @@ Every read takes the requesting user and keeps to their scope; there is no unsco
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Count, F, Q, QuerySet
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.permissions import can
 from fangkong.core.errors import PermissionDeniedError, out_of_scope
+from fangkong.core.http import PAGE_SIZE
 from fangkong.testing.models import RetestState
 from fangkong.testing.selectors import open_retests
 from fangkong.work.models import Task, TaskState
@@ -28,7 +30,6 @@ from .models import (
 )
 from .scope import meets, meets_q, narrower, within_q
 
-BOARD_LIMIT = 500
 RETEST_LIMIT = 200
 
 
@@ -107,13 +108,26 @@ class Board:
     lanes: list[Lane]
     counts: dict[str, int]
     overdue: int
-    truncated: bool
     retests: RetestMirror
 
 
-def task_board(*, user, incident: Incident, now=None) -> Board:
-    """Every task in the incident's area (door-knocking, zone daily rounds, check-ins, …) by
-    assignee and state, and the retest orders still open there. Four queries."""
+def board_tasks(*, user, incident: Incident) -> QuerySet[Task]:
+    """The tasks of the incident's board, open first, in the order the board pages them."""
+    require_view(user)
+    return (
+        Task.objects.filter(within_q(board_area(user, incident)))
+        .select_related("assignee")
+        .order_by("state", "due_at", "id")
+    )
+
+
+def task_board(*, user, incident: Incident, rows: Sequence[Task] | None = None, now=None) -> Board:
+    """The tasks in the incident's area (door-knocking, zone daily rounds, check-ins, …) by
+    assignee and state, and the retest orders still open there. Four queries.
+
+    ``rows`` is the page of ``board_tasks`` to lay out in lanes (the first page when omitted);
+    the counts are over every task of the area.
+    """
 
     require_view(user)
     now = now or timezone.now()
@@ -130,11 +144,10 @@ def task_board(*, user, incident: Incident, now=None) -> Board:
         counts[state] += n
         overdue += late
         by_assignee.setdefault(assignee_id, dict.fromkeys(TaskState.values, 0))[state] = n
-    rows = list(
-        tasks.select_related("assignee").order_by("state", "due_at", "id")[: BOARD_LIMIT + 1]
-    )
+    if rows is None:
+        rows = board_tasks(user=user, incident=incident)[:PAGE_SIZE]
     lanes: dict[int | None, Lane] = {}
-    for t in rows[:BOARD_LIMIT]:
+    for t in rows:
         lane = lanes.setdefault(t.assignee_id, Lane(assignee=t.assignee))
         getattr(lane, t.state).append(t)
     for key, lane in lanes.items():
@@ -161,7 +174,6 @@ def task_board(*, user, incident: Incident, now=None) -> Board:
         lanes=ordered,
         counts=counts,
         overdue=overdue,
-        truncated=len(rows) > BOARD_LIMIT,
         retests=mirror,
     )
 

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from fangkong.accounts.permissions import can
 from fangkong.accounts.services import require_permission
 from fangkong.core.errors import PermissionDeniedError, RuleViolation
-from fangkong.core.http import add_rule_error, client_ip
+from fangkong.core.http import add_rule_error, client_ip, page_of
 from fangkong.geo.selectors import area_names, get_node
 from fangkong.geo.services import export_geojson
 from fangkong.governance.selectors import desk_summary
@@ -169,6 +169,7 @@ def _incident_context(request: HttpRequest, incident: Incident, **forms) -> dict
     may_command = can(user, "manage_incidents", incident.area_code) or (
         incident.commander_id == user.pk
     )
+    tasks = page_of(request, selectors.board_tasks(user=user, incident=incident), param="tasks")
     context = {
         "now": timezone.now(),
         "incident": incident,
@@ -178,7 +179,8 @@ def _incident_context(request: HttpRequest, incident: Incident, **forms) -> dict
         "roll_calls": incident.roll_calls.select_related("user").order_by(
             F("at").asc(nulls_last=True), "called_at", "id"
         ),
-        "board": selectors.task_board(user=user, incident=incident),
+        "board": selectors.task_board(user=user, incident=incident, rows=tasks.object_list),
+        "tasks": tasks,
         "board_area": selectors.board_area(user, incident),
         "bulletins": incident.bulletins.order_by("-year", "-number"),
         "may_lead": may_lead and incident.is_open,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
@@ -14,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from fangkong.accounts.permissions import can
 from fangkong.accounts.services import require_permission
 from fangkong.core.errors import PermissionDeniedError, RuleViolation
-from fangkong.core.http import add_rule_error, client_ip
+from fangkong.core.http import add_rule_error, client_ip, page_of
 from fangkong.zones.models import ZoneStatus
 from fangkong.zones.selectors import get_zone, zones_for_user
 
@@ -55,9 +54,7 @@ def bulletin_list(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _g("Bulletin written."))
                 return redirect("command:bulletin", bulletin.pk)
-    page = Paginator(selectors.bulletins_for_user(request.user), 50).get_page(
-        request.GET.get("page")
-    )
+    page = page_of(request, selectors.bulletins_for_user(request.user))
     return render(request, "command/bulletins.html", {"page": page, "form": form})
 
 
@@ -112,7 +109,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
         mark_read(user=request.user)
         return redirect("command:notifications")
     lang = lang_key(request.LANGUAGE_CODE)
-    page = Paginator(selectors.inbox(request.user), 50).get_page(request.GET.get("page"))
+    page = page_of(request, selectors.inbox(request.user))
     rows = [(n, render_message(n.template_key, n.context, lang)) for n in page]
     return render(request, "command/notifications.html", {"page": page, "rows": rows})
 

@@ -28,6 +28,7 @@ OBJECT_TYPE_LABELS = {
     "household": pgettext_lazy("audit record", "Household"),
     "incident": pgettext_lazy("audit record", "Incident"),
     "lab": pgettext_lazy("audit record", "Laboratory"),
+    "lab_result": pgettext_lazy("audit record", "Lab result"),
     "meeting": pgettext_lazy("audit record", "Joint meeting"),
     "notice": pgettext_lazy("audit record", "Notice"),
     "notices": pgettext_lazy("audit record", "Notices"),

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -155,6 +156,24 @@ def body_too_large() -> RuleViolation:
         message=_("The request is larger than the server accepts: send it in parts."),
         status_code=413,
     )
+
+
+# Every long list of the pages shows this many rows a page (the API has its own sizes).
+PAGE_SIZE = 50
+
+
+def page_of(request: HttpRequest, items, *, param: str = "page") -> Page:
+    """One page of the list, numbered by ``?<param>=``; a page past the end is the last.
+
+    The page carries ``param`` and ``query`` (the request's other parameters) so that the
+    shared pager links keep the page's filters and the other lists' pages.
+    """
+    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get(param))
+    params = request.GET.copy()
+    params.pop(param, None)
+    page.param = param
+    page.query = params.urlencode()
+    return page
 
 
 class BoundedPages(PageNumberPagination):

@@ -22,6 +22,7 @@ class AuditAction(models.TextChoices):
     LOGIN_LOCKED = "login_locked", _("Account locked")
     TOKEN_CREATED = "token_created", _("Device token created")
     TOKEN_REVOKED = "token_revoked", _("Device token revoked")
+    RESULT_REVIEWED = "result_reviewed", _("Borderline result reviewed")
 
 
 class AuditQuerySet(models.QuerySet):

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from fangkong.accounts.services import require_permission
 from fangkong.core.errors import RuleViolation
+from fangkong.core.http import page_of
 
 from . import river_selectors, selectors
 from .forms_rivers import AssignForm, PatrolForm
@@ -83,7 +84,7 @@ def rivers_overview(request: HttpRequest) -> HttpResponse:
         "governance/rivers.html",
         {
             "compliance": river_selectors.chief_compliance(user=request.user),
-            "hazards": river_selectors.open_hazards(user=request.user),
+            "hazards": page_of(request, river_selectors.open_hazards(user=request.user)),
             "today": timezone.localdate(),
         },
     )

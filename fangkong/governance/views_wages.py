@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from fangkong.accounts.services import require_permission
 from fangkong.core.errors import RuleViolation
+from fangkong.core.http import page_of
 
 from . import selectors, wage_selectors
 from .forms_wages import (
@@ -43,9 +44,15 @@ def overview(request: HttpRequest) -> HttpResponse:
         {
             "by_project": wage_selectors.arrears_by_project(user=request.user),
             "by_company": wage_selectors.arrears_by_company(user=request.user),
-            "projects": wage_selectors.projects_in_scope(user=request.user),
-            "blacklist": wage_selectors.blacklist(user=request.user),
-            "meetings": wage_selectors.meetings(user=request.user),
+            "projects": page_of(
+                request, wage_selectors.projects_in_scope(user=request.user), param="projects"
+            ),
+            "blacklist": page_of(
+                request, wage_selectors.blacklist(user=request.user), param="blacklist"
+            ),
+            "meetings": page_of(
+                request, wage_selectors.meetings(user=request.user), param="meetings"
+            ),
         },
     )
 

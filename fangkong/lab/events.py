@@ -21,3 +21,16 @@ class ResultFlagged(DomainEvent):
     ct_n: str = ""
     round_id: int = 0
     members: int = 0
+
+
+@dataclass(frozen=True)
+class ResultReviewed(DomainEvent):
+    """The district CDC recorded its decision on a flagged result."""
+
+    kind = "lab.result_reviewed"
+    result_id: int = 0
+    barcode: str = ""
+    flag: str = ""
+    decision: str = ""
+    retest_orders: int = 0
+    reviewer: str = ""

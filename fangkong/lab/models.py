@@ -141,3 +141,38 @@ class LabResult(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.tube_id} {self.result}"
+
+
+class ReviewDecision(models.TextChoices):
+    """What the district CDC decides on a borderline result (指标稍高 / 弱阳性)."""
+
+    CONFIRM_NEGATIVE = "confirm_negative", _("Keep negative")  # 维持阴性
+    RETEST = "retest", _("Single-tube retest of the people")  # 复采复检
+    TREAT_POSITIVE = "treat_positive", _("Treat as positive")  # 按阳性处置
+
+
+class ResultReview(TimeStampedModel):
+    """The district CDC's review of one flagged result: once, with its reason.
+
+    The decision's consequences (retest orders, the positive-pool response) go through
+    testing's own services; `retest_orders` counts the orders it created.
+    """
+
+    result = models.OneToOneField(LabResult, on_delete=models.PROTECT, related_name="review")
+    decision = models.CharField(_("decision"), max_length=20, choices=ReviewDecision.choices)
+    reason = models.TextField(_("reason"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"))
+    retest_orders = models.PositiveIntegerField(_("retest orders created"), default=0)
+    # The form's key: a page sent twice (a double click, a retried request) answers with the
+    # first review instead of being refused as a second one.
+    idempotency_key = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("result review")
+        verbose_name_plural = _("result reviews")
+
+    def __str__(self) -> str:
+        return f"{self.result_id} {self.decision}"

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
+
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
@@ -10,6 +13,8 @@ from fangkong.accounts.permissions import can
 from fangkong.core.errors import RuleViolation
 from fangkong.testing.models import TestingRound, Tube, TubeState
 from fangkong.testing.services.transport import authorise_round
+from fangkong.zones.protocol_lab import ct_thresholds
+from fangkong.zones.protocols import get_preset
 
 from .models import CustodyEvent, Lab, LabResult, ResultStatus, TransportBox
 
@@ -110,3 +115,34 @@ def flagged_results(*, area_code: str, since, until) -> list[dict]:
         }
         for barcode, result, flag, orf, n in rows
     ]
+
+
+def flagged_result(*, tube: Tube) -> LabResult | None:
+    """The tube's accepted result when it is flagged for review, with its review if any."""
+    return (
+        LabResult.objects.filter(tube=tube, status=ResultStatus.ACCEPTED)
+        .exclude(flag="")
+        .select_related("lab", "tube__round", "review__decided_by")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    """One target gene of a result beside the protocol's thresholds for it."""
+
+    gene: str
+    ct: Decimal | None
+    positive_below: float | None
+    negative_from: float | None
+
+
+def review_targets(*, result: LabResult) -> tuple[str, list[TargetRow]]:
+    """The protocol in force (by title) and each target's Ct against its thresholds."""
+    preset = get_preset()
+    thresholds = ct_thresholds(preset.data) if preset is not None else {}
+    rows = []
+    for gene, ct in (("ORF1ab", result.ct_orf1ab), ("N", result.ct_n)):
+        positive_below, negative_from = thresholds.get(gene, (None, None))
+        rows.append(TargetRow(gene, ct, positive_below, negative_from))
+    return (preset.title or str(preset)) if preset is not None else "", rows

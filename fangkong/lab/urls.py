@@ -3,7 +3,7 @@ they were testing's, so bookmarks and printed instructions still work."""
 
 from django.urls import path
 
-from . import views
+from . import views, views_review
 
 app_name = "lab"
 urlpatterns = [
@@ -12,4 +12,5 @@ urlpatterns = [
     path("upload/", views.upload, name="upload"),
     path("boxes/<str:code>/", views.box, name="box"),
     path("tubes/<str:barcode>/", views.tube, name="tube"),
+    path("tubes/<str:barcode>/review/", views_review.review, name="review"),
 ]

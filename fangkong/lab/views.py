@@ -27,6 +27,7 @@ from .selectors import (
     box_tubes,
     find_box,
     find_tube,
+    flagged_result,
     recent_boxes,
     tube_results,
 )
@@ -171,5 +172,9 @@ def tube(request: HttpRequest, barcode: str) -> HttpResponse:
     if tube is None:
         raise Http404
     authorise_read(actor=request.user, round=tube.round, object_type="tube", object_id=barcode)
-    context = {"tube": tube, "results": tube_results(tube=tube)}
+    context = {
+        "tube": tube,
+        "results": tube_results(tube=tube),
+        "flagged": flagged_result(tube=tube),
+    }
     return render(request, "lab/lab_tube.html", context)

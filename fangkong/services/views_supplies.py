@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from fangkong.accounts.permissions import can
 from fangkong.accounts.services import require_permission
 from fangkong.core.errors import RuleViolation
-from fangkong.core.http import add_rule_error, client_ip
+from fangkong.core.http import add_rule_error, client_ip, page_of
 from fangkong.geo.selectors import get_node
 from fangkong.zones.selectors import get_zone, zones_for_user
 
@@ -79,8 +79,16 @@ def supplies(request: HttpRequest) -> HttpResponse:
         "services/supplies.html",
         {
             "balances": supply_selectors.stock_balances(user=request.user),
-            "packages": supply_selectors.packages(user=request.user)[:50],
-            "orders": supply_selectors.group_orders(user=request.user)[:50],
+            "packages": page_of(
+                request,
+                supply_selectors.packages(user=request.user).order_by("-created_at", "-id"),
+                param="packages",
+            ),
+            "orders": page_of(
+                request,
+                supply_selectors.group_orders(user=request.user).order_by("-cut_off_at", "-id"),
+                param="orders",
+            ),
             "receive": receive,
             "issue": issue,
             "allocate": allocate,

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from fangkong.accounts.services import require_permission
 from fangkong.core.errors import RuleViolation
-from fangkong.core.http import add_rule_error, client_ip
+from fangkong.core.http import add_rule_error, client_ip, page_of
 
 from . import volunteer_selectors
 from .forms import DutyForm, ShiftForm, SignUpForm
@@ -75,7 +75,9 @@ def volunteers(request: HttpRequest) -> HttpResponse:
         request,
         "services/volunteers.html",
         {
-            "applicants": volunteer_selectors.applicants(user=request.user),
+            "applicants": page_of(
+                request, volunteer_selectors.applicants(user=request.user), param="applicants"
+            ),
             "shifts": volunteer_selectors.upcoming_shifts(user=request.user),
             "ledger": volunteer_selectors.hours_ledger(user=request.user),
             "form": form,

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from fangkong.accounts.permissions import can
 from fangkong.accounts.services import deny, require_permission
 from fangkong.core.errors import PermissionDeniedError, RuleViolation
-from fangkong.core.http import add_rule_error, client_ip
+from fangkong.core.http import add_rule_error, client_ip, page_of
 from fangkong.geo.selectors import ancestors, area_names, get_node
 from fangkong.work.models import TaskState
 
@@ -61,13 +61,16 @@ def round_list(request: HttpRequest) -> HttpResponse:
 
 
 def _render_rounds(request: HttpRequest, form, status: int = 200) -> HttpResponse:
-    rounds = selectors.rounds_for_user(request.user)
+    # Daily rounds pile up over a campaign: a page of them, its phases and names only.
+    page = page_of(request, selectors.rounds_for_user(request.user))
+    rounds = page.object_list
     phases = selectors.round_phases(rounds=rounds, now=timezone.now())
     names = area_names(code for r in rounds for code in r.scope_codes)
     for r in rounds:  # the round's areas by name, their codes as hints
         r.scope_labels = [(code, names.get(code, "")) for code in r.scope_codes]
     context = {
         "rounds": [(r, phases[r.pk]) for r in rounds],
+        "page": page,
         "form": form,
         "pool_defaults": [(PoolGroup(g).label, n) for g, n in DEFAULT_POOL_SIZES.items()],
         "is_grid_worker": grid_scope(request.user) is not None,

@@ -10,6 +10,7 @@ from django.utils.safestring import mark_safe
 
 from fangkong.accounts.permissions import can
 from fangkong.core.errors import RuleViolation
+from fangkong.core.http import page_of
 
 from . import selectors
 from .forms import VenueForm
@@ -31,7 +32,7 @@ def venue_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "tracing/venues.html",
-        {"venues": venues[:500], "form": form if may_manage else None},
+        {"venues": page_of(request, venues), "form": form if may_manage else None},
     )
 
 

@@ -6,7 +6,6 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from fangkong.accounts.permissions import can
 from fangkong.core.errors import RuleViolation
+from fangkong.core.http import page_of
 
 from . import selectors
 from .forms import CaseForm, StopForm
@@ -27,8 +27,6 @@ from .services.cases import (
 )
 from .services.contacts import propose_household_contacts
 from .services.orders import issue_contact_orders
-
-CASES_PAGE_SIZE = 50
 
 
 def _form_error(form, exc: RuleViolation) -> None:
@@ -50,8 +48,10 @@ def case_list(request: HttpRequest) -> HttpResponse:
         request,
         "tracing/cases.html",
         {
-            "cases": Paginator(cases, CASES_PAGE_SIZE).get_page(request.GET.get("page")),
-            "positives": selectors.positives_awaiting_case(request.user)[:200],
+            "cases": page_of(request, cases),
+            "positives": page_of(
+                request, selectors.positives_awaiting_case(request.user), param="positives"
+            ),
             "form": form if can(request.user, "manage_tracing") else None,
             "now": timezone.now(),
         },

@@ -10,6 +10,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _g
 from django.utils.translation import pgettext
 
+from fangkong.core.http import page_of
+
 from . import selectors
 from .chains import cluster_graph, cluster_overview
 
@@ -22,7 +24,7 @@ def chains(request: HttpRequest) -> HttpResponse:
         request,
         "tracing/chains.html",
         {
-            "clusters": cluster_overview(cases)[:500],
+            "clusters": page_of(request, cluster_overview(cases)),
             "categories": json.dumps(categories, ensure_ascii=False),
         },
     )

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _g
 from django.views.decorators.http import require_POST
 
 from fangkong.core.errors import RuleViolation
+from fangkong.core.http import page_of
 
 from . import selectors
 from .forms import DecisionForm, ExposureSearchForm
@@ -42,19 +43,22 @@ def _results(request: HttpRequest) -> dict:
         actor=request.user, subject_index=index, start=start, end=end, window_minutes=window
     )
     decided = {d.source_id: d for d in selectors.decisions_for(request.user, subject_index=index)}
+    # A crowded venue yields thousands of candidates: a page of them, grouped by visit.
+    page = page_of(request, found)
     visits = [
         {
             "venue": key[0],
             "visit_at": key[1],
             "candidates": [{"e": e, "d": decided.get(e.source_id)} for e in group],
         }
-        for key, group in groupby(found, key=lambda e: (e.venue_name, e.matched_at))
+        for key, group in groupby(page, key=lambda e: (e.venue_name, e.matched_at))
     ]
     return {
         "visits": visits,
         "subject": request.GET["subject"],
         "subject_masked": masked,
         "count": len(found),
+        "page": page,
     }
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _g
 from django.views.decorators.http import require_POST
 
 from fangkong.core.errors import RuleViolation
+from fangkong.core.http import page_of
 from fangkong.zones.protocols import default_preset_name
 
 from . import selectors
@@ -50,8 +51,14 @@ def orders(request: HttpRequest) -> HttpResponse:
         request.GET or None, protocols=choices, initial={"protocol": default_preset_name()}
     )
     context = {
-        "orders": selectors.orders_for(request.user).filter(state=OrderState.ACTIVE)[:500],
-        "awaiting": selectors.contacts_awaiting_orders(request.user)[:200],
+        "orders": page_of(
+            request,
+            selectors.orders_for(request.user).filter(state=OrderState.ACTIVE),
+            param="orders",
+        ),
+        "awaiting": page_of(
+            request, selectors.contacts_awaiting_orders(request.user), param="awaiting"
+        ),
         "sites": selectors.sites_for(request.user),
         "protocols": choices,
         "default_protocol": default_preset_name(),

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from fangkong.accounts.permissions import can
 from fangkong.core.errors import RuleViolation
+from fangkong.core.http import page_of
 
 from . import selectors
 from .models_pushed import Outcome
@@ -48,7 +49,7 @@ def pushed_lists(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "tracing/pushed_lists.html",
-        {"lists": lists[:200], "may_import": can(request.user, "manage_tracing")},
+        {"lists": page_of(request, lists), "may_import": can(request.user, "manage_tracing")},
     )
 
 
@@ -62,7 +63,7 @@ def pushed_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "pushed": pushed,
             "progress": selectors.pushed_progress(request.user, pushed),
-            "rows": selectors.pushed_rows(request.user, pushed, outcome=outcome)[:500],
+            "rows": page_of(request, selectors.pushed_rows(request.user, pushed, outcome=outcome)),
             "outcome": outcome,
             "outcomes": [c for c in Outcome.choices if c[0] != Outcome.PENDING],
             "may_open_cases": can(request.user, "manage_tracing"),

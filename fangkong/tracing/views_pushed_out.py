@@ -11,12 +11,14 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _g
 from django.utils.translation import pgettext
 
+from fangkong.core.http import page_of
+
 from . import selectors
 
 
 @login_required
 def pushed_out(request: HttpRequest) -> HttpResponse:
-    contacts = list(selectors.pushed_out_contacts(request.user)[:5000])
+    contacts = selectors.pushed_out_contacts(request.user)
     if request.GET.get("format") == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="pushed-out.csv"'
@@ -31,7 +33,7 @@ def pushed_out(request: HttpRequest) -> HttpResponse:
                 pgettext("epidemic", "Case"),
             ]
         )
-        for c in contacts:
+        for c in contacts.iterator(chunk_size=2000):
             out.writerow(
                 [
                     c.destination,
@@ -43,5 +45,10 @@ def pushed_out(request: HttpRequest) -> HttpResponse:
                 ]
             )
         return response
-    groups = [(d, list(rows)) for d, rows in groupby(contacts, key=lambda c: c.destination)]
-    return render(request, "tracing/pushed_out.html", {"groups": groups, "title": _g("Pushed out")})
+    page = page_of(request, contacts)
+    groups = [(d, list(rows)) for d, rows in groupby(page, key=lambda c: c.destination)]
+    return render(
+        request,
+        "tracing/pushed_out.html",
+        {"groups": groups, "page": page, "title": _g("Pushed out")},
+    )

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from fangkong.accounts.permissions import can
 from fangkong.accounts.services import require_permission
 from fangkong.core.errors import PermissionDeniedError, RuleViolation
-from fangkong.core.http import add_rule_error, client_ip
+from fangkong.core.http import add_rule_error, client_ip, page_of
 from fangkong.work.models import Task, TaskState
 
 from . import selectors
@@ -138,13 +138,15 @@ def _json_frame(frame: dict | None) -> dict | None:
 def _checkpoint_context(request: HttpRequest, zone: RiskZone) -> dict:
 
     today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-    checkpoints = zone.checkpoints.prefetch_related("guards").annotate(
-        passages_today=Count("passages", filter=Q(passages__at__gte=today))
+    checkpoints = (
+        zone.checkpoints.prefetch_related("guards")
+        .annotate(passages_today=Count("passages", filter=Q(passages__at__gte=today)))
+        .order_by("name", "id")
     )
     start = timezone.localtime().replace(second=0, microsecond=0)
     return {
-        "checkpoints": checkpoints,
-        "passes": zone.passes.all()[:50],
+        "checkpoints": page_of(request, checkpoints, param="checkpoints"),
+        "passes": page_of(request, zone.passes.all(), param="passes"),
         "can_issue": can(request.user, "issue_passes"),
         "checkpoint_form": CheckpointForm(zone=zone) if can(request.user, "manage_zones") else None,
         "pass_form": PassForm(

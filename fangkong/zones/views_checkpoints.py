@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from fangkong.accounts.permissions import can
 from fangkong.accounts.services import require_permission
 from fangkong.core.errors import PermissionDeniedError, RuleViolation
-from fangkong.core.http import client_ip
+from fangkong.core.http import client_ip, page_of
 from fangkong.people.services import find_resident_by_document
 
 from . import selectors
@@ -129,7 +129,7 @@ def pass_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 def my_checkpoints(request: HttpRequest) -> HttpResponse:
     """A guard's checkpoints (or, for the command, every checkpoint of its active zones)."""
     if can(request.user, "guard_checkpoint"):
-        checkpoints = request.user.checkpoints.select_related("zone").order_by("name")
+        checkpoints = request.user.checkpoints.select_related("zone").order_by("name", "id")
     else:
         require_permission(
             actor=request.user,
@@ -139,7 +139,7 @@ def my_checkpoints(request: HttpRequest) -> HttpResponse:
         )
         zones = selectors.zones_for_user(request.user, status=ZoneStatus.ACTIVE)
         checkpoints = Checkpoint.objects.filter(zone__in=zones).select_related("zone")
-    return render(request, "zones/checkpoints.html", {"checkpoints": checkpoints})
+    return render(request, "zones/checkpoints.html", {"checkpoints": page_of(request, checkpoints)})
 
 
 def _checkpoint_for_guard(request: HttpRequest, pk: int) -> Checkpoint:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from fangkong.accounts.services import require_permission
 from fangkong.core.errors import out_of_scope
-from fangkong.core.http import client_ip
+from fangkong.core.http import client_ip, page_of
 
 from . import selectors
 from .models import Notice, NoticeKind, RiskZone, ZoneStatus
@@ -55,7 +55,7 @@ def notice_list(request: HttpRequest) -> HttpResponse:
         request,
         "zones/notices.html",
         {
-            "notices": _notices_for(request),
+            "notices": page_of(request, _notices_for(request)),
             "english": (get_language() or "").startswith("en"),
         },
     )

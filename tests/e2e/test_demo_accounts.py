@@ -135,8 +135,9 @@ def sampler_scans_a_person_into_a_tube(page, url):
     assert Sample.objects.filter(tube=tube, resident=person).count() == 1
 
 
-def box_in_transit(code):
-    """A tube of the demo round filled, sealed, packed and handed to a courier by the sampler."""
+def box_in_transit(code, first=10):
+    """A tube of the demo round filled with two people (from the `first`-th resident on),
+    sealed, packed and handed to a courier by the sampler."""
     from django.utils import timezone
 
     from fangkong.lab.services.boxes import hand_box_to_courier, pack_box
@@ -149,7 +150,9 @@ def box_in_transit(code):
     sampler = user("sampler")
     station = sampler_stations(sampler).get()
     tube = station.round.tubes.filter(sample_count=0).order_by("-barcode").first()
-    people = Resident.objects.filter(area_code__startswith=station.round.area_code)[10:12]
+    people = Resident.objects.filter(area_code__startswith=station.round.area_code).order_by("pk")[
+        first : first + 2
+    ]
     now = timezone.now()
     items = [
         SampleItem(
@@ -272,6 +275,37 @@ def cdc_opens_a_case(page, url):
     row.get_by_role("link").click()
     expect(page).to_have_url(re.compile(rf"/tracing/cases/{case.pk}/"))
     expect(page.locator("main")).to_contain_text("流调一组")
+    cdc_reviews_a_borderline_result(page, url)
+
+
+def cdc_reviews_a_borderline_result(page, url):
+    """A pool's negative with Ct 37.6/38.1 (指标稍高) opens a review task for the demo CDC,
+    who orders the pool's single-tube retest from the tube's page."""
+    from fangkong.lab.models import Lab, ResultReview
+    from fangkong.lab.services.boxes import receive_box
+    from fangkong.lab.services.results import ResultIn, record_results
+    from fangkong.work.models import Task, TaskState
+
+    box, tube = box_in_transit("BOX-E2E-CDC", first=20)
+    lab, technician = Lab.objects.get(name="高新区核酸检测实验室"), user("lab")
+    receive_box(box=box, lab=lab, actor=technician, by="检验员丙")
+    record_results(
+        lab=lab, items=[ResultIn(tube.barcode, "negative", "37.6", "38.1")], actor=technician
+    )
+    task = Task.objects.get(kind="result_review", detail__tube=tube.barcode)
+    assert task.assignee == user("cdc")
+    page.goto(f"{url}/testing/lab/tubes/{tube.barcode}/")
+    page.get_by_test_id("open-review").click()
+    expect(page.get_by_test_id("review-targets")).to_contain_text("37.6")
+    expect(page.get_by_test_id("review-member")).to_have_count(2)
+    form = page.get_by_test_id("review-form")
+    form.get_by_label("单管复采复检").check()
+    form.locator("textarea[name=reason]").fill("Ct值接近阈值，按方案复采复检")
+    form.get_by_test_id("review-submit").click()
+    expect(page.get_by_test_id("review-decision-value")).to_have_text("单管复采复检")
+    review = ResultReview.objects.get(result__tube=tube)
+    assert (review.decision, review.retest_orders) == ("retest", 2)
+    assert Task.objects.get(pk=task.pk).state == TaskState.DONE
 
 
 def reporter_reports_a_matter(page, url):

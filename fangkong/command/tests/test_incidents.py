@@ -312,3 +312,25 @@ def test_the_incident_list_names_the_area_with_its_code_as_a_hint(client, staff)
     client.force_login(commander)
     page = client.get(reverse("command:incidents")).content.decode()
     assert f'<td>{get_node(G111).name_zh} <code class="muted">{G111}</code></td>' in page
+
+
+def test_the_task_board_pages_its_tasks_and_keeps_the_page_when_one_is_done(
+    client, staff, positive_pool, monkeypatch
+):
+    monkeypatch.setattr("fangkong.core.http.PAGE_SIZE", 2)
+    for n in range(3):
+        Task.objects.create(key=f"board:{n}", kind="zone_daily", title=f"巡查{n}", area_code=G111)
+    client.force_login(staff["commander"])
+    url = reverse("command:incident", args=[positive_pool.pk])
+    first = client.get(url).content.decode()
+    assert first.count("data-task=") == 2 and 'href="?tasks=2"' in first
+    second = client.get(url, {"tasks": 2}).content.decode()
+    assert second.count("data-task=") == 1 and 'href="?tasks=1"' in second
+    assert f'name="next" value="{url}?tasks=2"' in second
+    # Marking a task done on page 2 returns to page 2, not to the top of the board.
+    task = Task.objects.get(pk=second.split('data-task="')[1].split('"')[0])
+    answer = client.post(
+        reverse("command:task_state", args=[task.pk]),
+        {"state": "done", "next": f"{url}?tasks=2"},
+    )
+    assert answer.url == f"{url}?tasks=2"

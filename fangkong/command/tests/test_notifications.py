@@ -313,3 +313,22 @@ def test_the_broadcast_command_refuses_unknown_ids(db):
         call_command("broadcast", incident=999)
     with pytest.raises(CommandError):
         call_command("broadcast", zone=999)
+
+
+def test_the_inbox_pages_with_the_shared_pager(client, staff, positive_pool, monkeypatch):
+    monkeypatch.setattr("fangkong.core.http.PAGE_SIZE", 2)
+    commander = staff["commander"]
+    mine = Notification.objects.filter(user=commander, channel=Channel.IN_APP)
+    for k in range(3):
+        copy = mine.first()
+        copy.pk, copy.idempotency_key = None, f"copy-{k}"
+        copy.save()
+    total = mine.count()
+    client.force_login(commander)
+    first = client.get(reverse("command:notifications")).content.decode()
+    assert first.count('data-testid="notification"') == 2
+    assert 'data-testid="pager-page"' in first and 'href="?page=2"' in first
+    last = client.get(reverse("command:notifications"), {"page": (total + 1) // 2})
+    assert last.content.decode().count('data-testid="notification"') == total - 2 * (
+        (total + 1) // 2 - 1
+    )

@@ -184,3 +184,14 @@ def test_the_phone_page_logs_a_patrol_and_reports_its_hazard(client, village_chi
     assert log.counts and log.hazards.get().case.title == "河道内有采砂痕迹"
     page = client.get(reverse("governance:rivers")).content.decode()
     assert "贾鲁河·瓦屋李段" in page  # the chief's row and the open hazard
+
+
+def test_open_hazards_page_by_page(client, village_chief, units, commander, segment, monkeypatch):
+    monkeypatch.setattr("fangkong.core.http.PAGE_SIZE", 2)
+    for n in range(3):
+        report_hazard(user=village_chief.user, segment=segment, category="dump", title=f"堆土{n}")
+    client.force_login(commander)
+    first = client.get(reverse("governance:rivers")).content.decode()
+    assert first.count('data-testid="hazard"') == 2 and 'href="?page=2"' in first
+    second = client.get(reverse("governance:rivers"), {"page": 2}).content.decode()
+    assert second.count('data-testid="hazard"') == 1

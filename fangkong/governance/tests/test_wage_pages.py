@@ -98,3 +98,16 @@ def test_companies_and_a_project_are_registered_from_the_desk(client, commander,
     )
     assert response.status_code == 302
     assert Project.objects.get().general_contractor == general
+
+
+def test_joint_meetings_page_by_page(client, commander, monkeypatch):
+    monkeypatch.setattr("fangkong.core.http.PAGE_SIZE", 2)
+    for day in (1, 2, 3):
+        JointMeeting.objects.create(
+            title=f"联席会议{day}", area_code=D, held_on=timezone.localdate().replace(day=day)
+        )
+    client.force_login(commander)
+    first = client.get(reverse("governance:wages")).content.decode()
+    assert first.count('data-testid="meeting"') == 2 and 'href="?meetings=2"' in first
+    second = client.get(reverse("governance:wages"), {"meetings": 2}).content.decode()
+    assert second.count('data-testid="meeting"') == 1 and "联席会议1" in second

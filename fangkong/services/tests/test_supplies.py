@@ -222,3 +222,32 @@ def test_a_group_order_collects_until_its_cut_off_and_goes_out_as_one(
     assert err.value.code == "closed"
     sent = send_group_order(user=commander, order=order, now=at("2026-06-13 20:01"))
     assert sent.summary == [{"item": "鸡蛋", "quantity": 3}]
+
+
+def test_packages_and_group_orders_page_each_on_their_own(
+    client, commander, grid_worker, package, monkeypatch
+):
+    monkeypatch.setattr("fangkong.core.http.PAGE_SIZE", 2)
+    from fangkong.zones.models import RiskZone
+
+    zone = RiskZone.objects.get(pk=package.zone_id)
+    for n in range(2):
+        allocate_package(user=commander, zone=zone, name=f"第{n + 2}批保供包", days=3)
+    for n in range(3):
+        open_group_order(
+            user=grid_worker,
+            building_code=f"{G111}-001",
+            supplier=f"超市{n}",
+            cut_off_at=at("2026-06-13 20:00"),
+            now=at("2026-06-13 09:00"),
+        )
+    client.force_login(commander)
+
+    def shown(html: str, testid: str) -> int:
+        return html.split(f'data-testid="{testid}"')[1].split("</ul>")[0].count("<li>")
+
+    first = client.get("/services/supplies/", {"orders": 2}).content.decode()
+    assert shown(first, "packages") == 2 and shown(first, "group-orders") == 1
+    assert 'href="?orders=2&amp;packages=2"' in first
+    second = client.get("/services/supplies/", {"packages": 2}).content.decode()
+    assert shown(second, "packages") == 1 and shown(second, "group-orders") == 2

@@ -214,3 +214,20 @@ def test_sign_up_review_assign_and_hours_through_the_pages(client, commander, sh
     a.refresh_from_db()
     assert a.checked_out_at is not None
     assert client.get(reverse("services:volunteers")).status_code == 200
+
+
+def test_sign_ups_to_review_page_by_page(client, commander, monkeypatch):
+    monkeypatch.setattr("fangkong.core.http.PAGE_SIZE", 2)
+    for n in range(3):
+        sign_up_volunteer(
+            name=f"志愿者{n}",
+            phone=f"1380000222{n}",
+            grid_code=G111,
+            skills=("delivery",),
+            test_valid_until=VALID,
+        )
+    client.force_login(commander)
+    first = client.get(reverse("services:volunteers")).content.decode()
+    assert first.count('data-testid="approve-') == 2 and 'href="?applicants=2"' in first
+    second = client.get(reverse("services:volunteers"), {"applicants": 2}).content.decode()
+    assert second.count('data-testid="approve-') == 1

@@ -23,8 +23,10 @@ from .figures import bulletin_phrase, merged_statistics, round_statistics
 from .phase import RoundPhase, round_phase, round_phases, sampling_q, window_over
 from .results import (
     AreaResults,
+    PoolMember,
     last_positive_samples,
     person_round_results,
+    pool_members,
     results_by_area,
     single_tube_person,
 )
@@ -59,6 +61,7 @@ __all__ = [
     "GridCoverage",
     "Households",
     "OverdueTube",
+    "PoolMember",
     "RoundPhase",
     "Targets",
     "TubeFigures",
@@ -78,6 +81,7 @@ __all__ = [
     "overdue_hours",
     "overdue_tubes",
     "person_round_results",
+    "pool_members",
     "resident_q",
     "results_by_area",
     "retest_counts",

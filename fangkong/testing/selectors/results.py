@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, Max, OuterRef, Q
 
+from fangkong.core.masking import mask_name
 from fangkong.people.models import ResidentStatus
 
 from ..models import Result, RetestOrder, RetestState, Sample
@@ -108,3 +109,37 @@ def single_tube_person(*, tube_id: int) -> tuple[int, dt.datetime] | None:
     """The one person sampled into a tube and when, or None for a pool of several (or none)."""
     rows = list(Sample.objects.filter(tube_id=tube_id).values_list("resident_id", "taken_at")[:2])
     return rows[0] if len(rows) == 1 else None
+
+
+@dataclass(frozen=True)
+class PoolMember:
+    """One person of a pool, masked: the CDC reviews a result, not the people's identities."""
+
+    name_masked: str
+    document_masked: str
+    area_code: str
+    household: str  # the address as staff say it
+    retest: str  # the state of their single-tube retest ordered from this tube, or ""
+
+
+def pool_members(*, tube_id: int) -> list[PoolMember]:
+    """The people sampled into a tube, masked, with any retest ordered from it. Two queries."""
+    retests = dict(
+        RetestOrder.objects.filter(source_tube_id=tube_id).values_list("resident_id", "state")
+    )
+    labels = dict(RetestState.choices)
+    samples = (
+        Sample.objects.filter(tube_id=tube_id)
+        .select_related("resident__household__building")
+        .order_by("area_code", "resident__household__code", "id")
+    )
+    return [
+        PoolMember(
+            name_masked=mask_name(s.resident.name),
+            document_masked=s.resident.document_masked,
+            area_code=s.area_code,
+            household=s.resident.household.label if s.resident.household_id else "",
+            retest=str(labels[retests[s.resident_id]]) if s.resident_id in retests else "",
+        )
+        for s in samples
+    ]

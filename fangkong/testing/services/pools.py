@@ -97,7 +97,7 @@ def respond_to_pool(*, tube: Tube, result: str, at: dt.datetime, events: list) -
         team = add_station(
             round=retest_round,
             place=source_station.site.place,
-            name="上门复采 door-to-door",
+            name="上门复采队",
             kind=StationKind.DOOR_TO_DOOR,
         )
         team.devices.add(*source_station.devices.all())

@@ -162,3 +162,19 @@ def test_the_new_round_form_schedules_a_round_with_its_sampling_window(client, c
     assert made.status_code == 302
     page = client.get(made["Location"]).content.decode()
     assert 'data-phase="scheduled">未开始<' in page
+
+
+def test_the_round_list_pages_a_campaigns_rounds(client, district, commander, monkeypatch):
+    monkeypatch.setattr("fangkong.core.http.PAGE_SIZE", 2)
+    for day in (4, 5, 6):
+        create_round(
+            name=f"第{day}天区域筛查",
+            scope_codes=[D],
+            user=commander,
+            starts_at=timezone.now() + day * 24 * HOUR,
+        )
+    client.force_login(commander)
+    first = client.get(reverse("testing:rounds")).content.decode()
+    assert first.count('data-testid="round-phase"') == 2 and 'href="?page=2"' in first
+    second = client.get(reverse("testing:rounds"), {"page": 2}).content.decode()
+    assert second.count('data-testid="round-phase"') == 1 and 'href="?page=1"' in second

@@ -183,9 +183,7 @@ def test_a_positive_retest_in_the_registry_opens_its_case_in_one_click(
 def test_the_case_list_shows_a_page_of_cases_and_a_next_link(
     client, commander, residents, resident_documents, monkeypatch
 ):
-    from fangkong.tracing import views_cases
-
-    monkeypatch.setattr(views_cases, "CASES_PAGE_SIZE", 2)
+    monkeypatch.setattr("fangkong.core.http.PAGE_SIZE", 2)
     for name in ("张伟", "王芳", "李娜"):
         open_case(
             user=commander,
@@ -200,3 +198,20 @@ def test_the_case_list_shows_a_page_of_cases_and_a_next_link(
     assert 'href="?page=2"' in first
     second = client.get(reverse("tracing:cases"), {"page": 2}).content.decode()
     assert second.split('data-testid="case-list"')[1].split("</table>")[0].count("<tr>") - 1 == 1
+
+
+def test_positives_awaiting_a_case_page_by_page_beside_the_cases(
+    client, commander, residents, monkeypatch
+):
+    from fangkong.people.models import HealthStatus, Resident
+
+    monkeypatch.setattr("fangkong.core.http.PAGE_SIZE", 2)
+    Resident.objects.filter(name__in=["王芳", "张伟", "刘洋"]).update(
+        health_status=HealthStatus.CASE_TO_INVESTIGATE
+    )
+    client.force_login(commander)
+    first = client.get(reverse("tracing:cases"), {"page": 1}).content.decode()
+    assert first.count('data-testid="positive"') == 2
+    assert 'href="?page=1&amp;positives=2"' in first
+    second = client.get(reverse("tracing:cases"), {"page": 1, "positives": 2}).content.decode()
+    assert second.count('data-testid="positive"') == 1

@@ -99,3 +99,28 @@ def test_a_link_from_a_case_outside_the_readers_area_is_not_followed(
     assert cluster_overview(cases_for(grid_worker)) == [
         {"cluster": mine.pk, "cases": 1, "contacts": 0}
     ]
+
+
+def test_clusters_and_the_pushed_out_list_page_by_page(
+    client, commander, residents, resident_documents, id_number, monkeypatch
+):
+    monkeypatch.setattr("fangkong.core.http.PAGE_SIZE", 2)
+    cases = [_case(commander, resident_documents[n]) for n in ("张伟", "杨磊", "王芳")]
+    for k in range(3):
+        add_contact(
+            user=commander,
+            case=cases[0],
+            tier="close",
+            document_number=id_number("320102", "19800101", 10 + k),
+            last_exposure=T0.date(),
+            destination="南京市玄武区",
+        )
+    client.force_login(commander)
+    for url, testid in (
+        ("/tracing/chains/", 'data-testid="cluster"'),
+        ("/tracing/pushed-out/", 'data-testid="pushed-out-contact"'),
+    ):
+        first = client.get(url).content.decode()
+        assert first.count(testid) == 2 and 'href="?page=2"' in first, url
+        second = client.get(url, {"page": 2}).content.decode()
+        assert second.count(testid) == 1 and 'href="?page=1"' in second, url

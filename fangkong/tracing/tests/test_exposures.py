@@ -207,3 +207,24 @@ def test_exposures_are_one_query_after_the_protocol(scans, docs, django_assert_m
     # The preset (2), the query's settings on PostgreSQL (1) and the exposures (1).
     with django_assert_max_num_queries(4):
         assert len(_exposures(docs)) == 5
+
+
+def test_the_candidates_page_by_page_keeping_the_person_and_the_period(
+    client, commander, scans, docs, monkeypatch
+):
+    from urllib.parse import parse_qsl
+
+    monkeypatch.setattr("fangkong.core.http.PAGE_SIZE", 2)
+    client.force_login(commander)
+    first = _search(client, docs)
+    html = first.content.decode()
+    assert html.count('data-testid="candidate"') == 2
+    assert first.context["count"] == 5  # the count is of every candidate
+    query = dict(parse_qsl(first.request["QUERY_STRING"]))
+    pages = [html]
+    for n in (2, 3):
+        pages.append(client.get("/tracing/exposures/", {**query, "page": n}).content.decode())
+    assert [p.count('data-testid="candidate"') for p in pages] == [2, 2, 1]
+    link = html.split('data-testid="pager-page"')[1].split('href="?')[1].split('"')[0]
+    kept = dict(parse_qsl(link.replace("&amp;", "&")))
+    assert kept == {**query, "page": "2"}

@@ -166,3 +166,27 @@ def test_the_page_counts_a_long_list_per_grid_and_lists_a_chosen_grids_people(
     assert page.count('data-testid="row-not_reported"') == total // 2
     assert 'data-testid="more-not_reported"' not in page
     assert 'data-testid="list-symptomatic"' in page and "row-symptomatic" not in page
+
+
+def _copies(order, n: int) -> None:
+    """n more people under the same order (their own numbers), as a busy day has."""
+    from fangkong.tracing.models import ControlOrder
+
+    for k in range(n):
+        copy = ControlOrder.objects.get(pk=order.pk)
+        copy.pk, copy.previous, copy.number = None, None, order.number + 1000 + k
+        copy.save()
+
+
+def test_the_orders_in_force_page_by_page(client, commander, order, monkeypatch):
+    from fangkong.tracing.models import ControlOrder, OrderState
+
+    monkeypatch.setattr("fangkong.core.http.PAGE_SIZE", 2)
+    _copies(order, 2)
+    total = ControlOrder.objects.filter(state=OrderState.ACTIVE).count()
+    assert 2 < total <= 4
+    client.force_login(commander)
+    first = client.get("/tracing/orders/").content.decode()
+    assert first.count('data-testid="order"') == 2 and 'href="?orders=2"' in first
+    second = client.get("/tracing/orders/", {"orders": 2}).content.decode()
+    assert second.count('data-testid="order"') == total - 2 and 'href="?orders=1"' in second

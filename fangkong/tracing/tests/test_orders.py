@@ -210,3 +210,19 @@ def test_a_closed_loop_transfer_goes_to_the_orders_site(client, commander, conta
     assert (transfer.vehicle, transfer.destination) == ("豫A·12345 转运车", "高新区隔离酒店")
     page = client.get(f"/tracing/orders/{first.pk}/").content.decode()
     assert "豫A·12345 转运车" in page
+
+
+def test_contacts_awaiting_orders_page_by_page_beside_the_orders_page(
+    client, commander, contact, monkeypatch
+):
+    monkeypatch.setattr("fangkong.core.http.PAGE_SIZE", 2)
+    for k in range(2):
+        copy = ExposureDecision.objects.get(pk=contact.pk)
+        copy.pk, copy.source_id = None, f"b{k + 2}"
+        copy.save()
+    client.force_login(commander)
+    first = client.get("/tracing/orders/", {"orders": 1}).content.decode()
+    assert first.count('data-testid="awaiting"') == 2
+    assert 'href="?orders=1&amp;awaiting=2"' in first  # the other list's page is kept
+    second = client.get("/tracing/orders/", {"orders": 1, "awaiting": 2}).content.decode()
+    assert second.count('data-testid="awaiting"') == 1

@@ -136,3 +136,25 @@ def test_a_row_opens_its_case_from_the_list_page(client, commander, residents, p
     case = Case.objects.get()
     assert answer.url == reverse("tracing:case", args=[case.pk])
     assert (case.resident.name, case.sampling_date) == ("陈静", dt.date(2022, 6, 13))
+
+
+def test_pushed_lists_and_their_rows_page_by_page_keeping_the_outcome(
+    client, commander, residents, pushed_file, monkeypatch
+):
+    monkeypatch.setattr("fangkong.core.http.PAGE_SIZE", 2)
+    for n in range(3):
+        pushed = import_pushed_list(
+            user=commander, path=pushed_file, name=f"协查{n}", source="公安"
+        )
+    client.force_login(commander)
+    lists = client.get("/tracing/pushed/").content.decode()
+    assert lists.count('data-testid="pushed-list"') == 2 and 'href="?page=2"' in lists
+    lists = client.get("/tracing/pushed/", {"page": 2}).content.decode()
+    assert lists.count('data-testid="pushed-list"') == 1
+    url = f"/tracing/pushed/{pushed.pk}/"
+    first = client.get(url, {"outcome": "pending"}).content.decode()
+    assert first.count('data-testid="row"') == 2
+    assert 'href="?outcome=pending&amp;page=2"' in first
+    second = client.get(url, {"outcome": "pending", "page": 2}).content.decode()
+    assert second.count('data-testid="row"') == 2  # the list's 4 pending rows: 2 and 2
+    assert 'href="?outcome=pending&amp;page=1"' in second

@@ -508,3 +508,16 @@ def test_one_instant_in_any_spelling_of_iso_8601_is_stored_as_that_instant(
     assert VenueScan.objects.filter(scanned_at__date=dt.date(2022, 6, 13)).count() == len(spellings)
     if POSTGRES:
         assert scan_store.partition_days() == [dt.date(2022, 6, 13)]
+
+
+def test_the_venue_list_pages_by_page(client, commander, monkeypatch):
+    monkeypatch.setattr("fangkong.core.http.PAGE_SIZE", 2)
+    for n in range(3):
+        create_venue(
+            user=commander, name=f"菜市场{n}", kind="market", area_code=G111, address="", code=""
+        )
+    client.force_login(commander)
+    first = client.get("/tracing/").content.decode()
+    assert first.count('data-testid="venue"') == 2 and 'href="?page=2"' in first
+    second = client.get("/tracing/", {"page": 2}).content.decode()
+    assert second.count('data-testid="venue"') == 1 and 'href="?page=1"' in second

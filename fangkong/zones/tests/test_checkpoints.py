@@ -449,3 +449,31 @@ def test_staff_issue_print_and_revoke_a_pass(client, sealed, people, make_user, 
 
 
 __all__ = ["G112", "D"]
+
+
+def test_a_zones_checkpoints_and_passes_page_each_on_their_own(
+    client, sealed, commander, guard, make_pass, monkeypatch
+):
+    monkeypatch.setattr("fangkong.core.http.PAGE_SIZE", 2)
+    for n in range(3):
+        set_up_checkpoint(zone=sealed, user=commander, name=f"卡点{n}", guards=[guard])
+        make_pass(purpose="supply", subject="vehicle", plate=f"豫A1234{n}")
+    client.force_login(commander)
+    url = reverse("zones:zone", args=[sealed.pk])
+    first = client.get(url, {"passes": 2}).content.decode()
+    assert first.count('data-testid="checkpoint-row"') == 2
+    assert first.count('data-testid="pass-row"') == 1  # page 2 of the passes
+    assert 'href="?passes=2&amp;checkpoints=2"' in first  # the passes' page kept
+    second = client.get(url, {"passes": 1, "checkpoints": 2}).content.decode()
+    assert second.count('data-testid="checkpoint-row"') == 1
+    assert second.count('data-testid="pass-row"') == 2
+    # The guard's list of their checkpoints pages too.
+    client.force_login(guard)
+    mine = client.get(reverse("zones:checkpoints")).content.decode()
+    assert mine.count('data-testid="checkpoint"') == 2 and 'href="?page=2"' in mine
+    assert (
+        client.get(reverse("zones:checkpoints"), {"page": 2})
+        .content.decode()
+        .count('data-testid="checkpoint"')
+        == 1
+    )

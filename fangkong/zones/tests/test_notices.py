@@ -152,3 +152,14 @@ def test_the_pages_list_show_and_print_notices(client, commander, people, make_u
 
 
 __all__ = ["C11"]
+
+
+def test_the_notice_archive_pages_by_page(client, sealed, commander, monkeypatch):
+    monkeypatch.setattr("fangkong.core.http.PAGE_SIZE", 2)
+    for _ in range(3):
+        issue_notice(user=commander, zones=[sealed], kind="designation")
+    client.force_login(commander)
+    first = client.get(reverse("zones:notices")).content.decode()
+    assert first.count('data-testid="notice-row"') == 2 and 'href="?page=2"' in first
+    second = client.get(reverse("zones:notices"), {"page": 2}).content.decode()
+    assert second.count('data-testid="notice-row"') == 1 and 'href="?page=1"' in second
