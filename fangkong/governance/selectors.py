@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from fangkong.accounts.permissions import can
-from fangkong.core.areas import AreaCode, is_within
+from fangkong.core.areas import AreaCode, is_within, within_q
 from fangkong.core.errors import PermissionDeniedError
 from fangkong.core.tallies import tally_open_overdue
 from fangkong.geo.models import Grid
@@ -35,15 +35,11 @@ class CaseFilter:
     q: str | None = None  # a case number (2026-000123) or the start of a title
 
 
-def _within(scope: str) -> Q:
-    return Q(area_code=scope) | Q(area_code__startswith=scope + "-")
-
-
 def scoped_cases(user) -> QuerySet[GovCase]:
     """Every case the user may see; the only way a case query starts."""
     if not can(user, "view_cases"):
         raise PermissionDeniedError(field="cases", code="forbidden", message="forbidden")
-    return GovCase.objects.filter(_within(user.scope_code))
+    return GovCase.objects.filter(within_q(user.scope_code))
 
 
 def list_cases(*, user, filters: CaseFilter, now: dt.datetime | None = None) -> QuerySet[GovCase]:
@@ -52,7 +48,7 @@ def list_cases(*, user, filters: CaseFilter, now: dt.datetime | None = None) -> 
     if f.area_code:
         if not (is_within(f.area_code, user.scope_code) or is_within(user.scope_code, f.area_code)):
             return qs.none()
-        qs = qs.filter(_within(f.area_code))
+        qs = qs.filter(within_q(f.area_code))
     if f.stage:
         qs = qs.filter(stage=f.stage)
     elif f.open_only or f.overdue:
@@ -101,7 +97,7 @@ def units_in_scope(*, user) -> list[Unit]:
     scope = AreaCode(user.scope_code)
     above = [scope.upto(level) for level in ("district", "subdistrict", "community", "grid")]
     return list(
-        Unit.objects.filter(_within(user.scope_code) | Q(area_code__in=set(above))).order_by(
+        Unit.objects.filter(within_q(user.scope_code) | Q(area_code__in=set(above))).order_by(
             "area_code", "name"
         )
     )
@@ -305,7 +301,7 @@ def open311_requests(
     public fields (as plain rows: a thousand model instances were most of an answer's time).
     Ids given override every other filter, as the specification says.
     """
-    qs = GovCase.objects.filter(_within(jurisdiction), kind__in=public_kinds)
+    qs = GovCase.objects.filter(within_q(jurisdiction), kind__in=public_kinds)
     if ids:
         qs = qs.filter(pk__in=ids)
         return list(
