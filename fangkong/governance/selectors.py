@@ -10,14 +10,12 @@ from dataclasses import dataclass
 
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import get_language
 
 from fangkong.accounts.permissions import can
 from fangkong.core.areas import AreaCode, is_within, within_q
 from fangkong.core.errors import PermissionDeniedError
 from fangkong.core.tallies import tally_open_overdue
-from fangkong.geo.models import Grid
-from fangkong.geo.selectors import get_node
+from fangkong.geo.selectors import area_names, get_node
 
 from .kinds import case_catalogue
 from .models import OPEN_STAGES, CaseEvent, GovCase, Petition, Satisfaction, Stage, Unit
@@ -248,13 +246,7 @@ def desk_summary(*, user, now: dt.datetime | None = None, limit: int = 8) -> Des
         for t in tally_open_overdue(live, by="area_code", overdue=overdue)
         if AreaCode(t.key).level == "grid"
     ][:limit]
-    english = (get_language() or "").startswith("en")
-    names = {
-        code: (en or zh) if english else zh
-        for code, zh, en in Grid.objects.filter(code__in=[g[0] for g in grids]).values_list(
-            "code", "name_zh", "name_en"
-        )
-    }
+    names = area_names(g[0] for g in grids)
     return DeskSummary(
         open=sum(k[1] for k in kinds),
         overdue=sum(k[2] for k in kinds),
