@@ -136,18 +136,18 @@ def within_q(code: str, field: str = "area_code") -> Q:
     """Rows whose `field` is the area `code` or lies below it: `is_within` as a query.
 
     Written so each database serves it from an index on `field`. SQLite's LIKE ignores case
-    and so cannot use a (BINARY) index: there the subtree is the range of codes sorting
-    between `code-` and `code.` ('.' is the character after '-'), which in byte order holds
-    exactly the codes that start with `code-`. PostgreSQL keeps the prefix match, which its
-    indexes serve under the C collation or with a pattern operator class (Django adds one for
-    an indexed text field); a range there would be wrong under a linguistic collation, which
-    sorts ignoring the dashes.
+    and so cannot use a (BINARY) index; there the subtree is one range, from `code` up to
+    `code.` ('.' being the character after '-'). In byte order that range holds `code`, the
+    codes that start with `code-`, and strings continuing `code` with a character sorting
+    below '-', which no area code holds (its segments are digits and letters). One range,
+    not `code` OR a range, so an index led by another column (kind, stage) can still seek
+    on the code. PostgreSQL keeps the prefix match, which its indexes serve under the C
+    collation or with a pattern operator class (Django adds one for an indexed text field);
+    a range there would be wrong under a linguistic collation, which sorts ignoring dashes.
     """
     if connection.vendor == "sqlite":
-        below = Q(**{f"{field}__gte": code + "-", f"{field}__lt": code + "."})
-    else:
-        below = Q(**{f"{field}__startswith": code + "-"})
-    return Q(**{field: code}) | below
+        return Q(**{f"{field}__gte": code, f"{field}__lt": code + "."})
+    return Q(**{field: code}) | Q(**{f"{field}__startswith": code + "-"})
 
 
 def grid_code_15(code: str) -> str:
