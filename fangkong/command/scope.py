@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from fangkong.core.areas import AreaCode, is_within
+from fangkong.core.areas import AreaCode, is_within, within_q
 
 
 def parents_and_self(code: str) -> list[str]:
@@ -12,17 +12,10 @@ def parents_and_self(code: str) -> list[str]:
     return AreaCode(code).lineage
 
 
-def within_q(code: str, field: str = "area_code") -> Q:
-    """Rows at or below `code` (an indexed prefix match)."""
-    return Q(**{field: code}) | Q(**{f"{field}__startswith": code + "-"})
-
-
 def meets_q(scope: str, field: str = "area_code") -> Q:
     """Rows whose area lies below `scope`, or above it on the path to it (an incident of the
     whole district concerns a community's staff too)."""
-    return Q(**{f"{field}__in": parents_and_self(scope)}) | Q(
-        **{f"{field}__startswith": scope + "-"}
-    )
+    return Q(**{f"{field}__in": parents_and_self(scope)}) | within_q(scope, field)
 
 
 def meets(code: str, scope: str) -> bool:

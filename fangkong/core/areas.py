@@ -9,6 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from django.db import connection
+from django.db.models import Q
+
 LEVELS = ("district", "subdistrict", "community", "grid", "building", "household")
 _SEGMENT = {
     "district": r"\d{6}",
@@ -127,6 +130,24 @@ def child_code(parent: str, number: int | str) -> str:
 def is_within(code: str, scope: str) -> bool:
     """True when `code` is `scope` itself or lies below it in the tree."""
     return code == scope or code.startswith(scope + "-")
+
+
+def within_q(code: str, field: str = "area_code") -> Q:
+    """Rows whose `field` is the area `code` or lies below it: `is_within` as a query.
+
+    Written so each database serves it from an index on `field`. SQLite's LIKE ignores case
+    and so cannot use a (BINARY) index; there the subtree is one range, from `code` up to
+    `code.` ('.' being the character after '-'). In byte order that range holds `code`, the
+    codes that start with `code-`, and strings continuing `code` with a character sorting
+    below '-', which no area code holds (its segments are digits and letters). One range,
+    not `code` OR a range, so an index led by another column (kind, stage) can still seek
+    on the code. PostgreSQL keeps the prefix match, which its indexes serve under the C
+    collation or with a pattern operator class (Django adds one for an indexed text field);
+    a range there would be wrong under a linguistic collation, which sorts ignoring dashes.
+    """
+    if connection.vendor == "sqlite":
+        return Q(**{f"{field}__gte": code, f"{field}__lt": code + "."})
+    return Q(**{field: code}) | Q(**{f"{field}__startswith": code + "-"})
 
 
 def grid_code_15(code: str) -> str:

@@ -26,7 +26,12 @@ from fangkong.geo.models import District
 from .kinds import Kind, case_catalogue
 from .locate import grid_at
 from .models import OPEN_STAGES, ClosureType, Source, Stage
-from .selectors import OPEN311_DEFAULT_SPAN, open311_requests
+from .selectors import (
+    OPEN311_DEFAULT_SPAN,
+    OPEN311_MAX_REQUESTS,
+    OPEN311_PAGE_SIZE,
+    open311_requests,
+)
 from .services.intake import report_case
 
 
@@ -195,6 +200,17 @@ def _split(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
+def _count(request: HttpRequest, name: str, default: int, most: int) -> int:
+    text = request.GET.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or not 1 <= int(text) <= most:
+        raise Open311Error(
+            400, _("%(name)s is a whole number from 1 to %(most)s") % {"name": name, "most": most}
+        )
+    return int(text)
+
+
 def _public_kinds() -> dict[str, Kind]:
     return {k.code: k for k in case_catalogue().open311_services()}
 
@@ -217,6 +233,8 @@ def _list_requests(request: HttpRequest) -> JsonResponse:
         raise Open311Error(400, _("start_date and end_date may not span more than 90 days"))
     if start and not end:
         end = min(start + OPEN311_DEFAULT_SPAN, timezone.now())
+    size = _count(request, "page_size", OPEN311_PAGE_SIZE, OPEN311_MAX_REQUESTS)
+    page = _count(request, "page", 1, 10**6)
     cases = open311_requests(
         jurisdiction=jurisdiction,
         ids=ids,
@@ -225,6 +243,8 @@ def _list_requests(request: HttpRequest) -> JsonResponse:
         end=end,
         statuses=statuses or None,
         public_kinds=list(public),
+        limit=size,
+        offset=(page - 1) * size,
     )
     notes = _Notes()
     return JsonResponse([_request(c, public, notes) for c in cases], safe=False)

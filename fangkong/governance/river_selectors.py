@@ -5,18 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q
 from django.utils import timezone
 
 from fangkong.accounts.permissions import can
+from fangkong.core.areas import within_q
 from fangkong.core.errors import PermissionDeniedError
 
 from .models import GovCase, Hazard, PatrolLog, Photo, RiverChief
 from .patrol_plans import patrol_plans, period
-
-
-def _within(scope: str, field: str) -> Q:
-    return Q(**{field: scope}) | Q(**{f"{field}__startswith": scope + "-"})
 
 
 def my_posts(*, user) -> list[RiverChief]:
@@ -44,7 +40,7 @@ def chief_compliance(*, user, on: dt.date | None = None) -> list[Compliance]:
     on = on or timezone.localdate()
     plans = patrol_plans()
     chiefs = list(
-        RiverChief.objects.filter(_within(user.scope_code, "segment__area_code"))
+        RiverChief.objects.filter(within_q(user.scope_code, "segment__area_code"))
         .select_related("segment", "segment__river", "user")
         .order_by("segment__river__name", "segment__name", "level")
     )
@@ -92,7 +88,7 @@ def open_hazards(*, user) -> list[GovCase]:
         raise PermissionDeniedError(field="rivers", code="forbidden", message="forbidden")
     return list(
         GovCase.objects.filter(
-            _within(user.scope_code, "area_code"), kind="river_hazard", closed_at__isnull=True
+            within_q(user.scope_code, "area_code"), kind="river_hazard", closed_at__isnull=True
         )
         .select_related("hazard__segment__river")
         .order_by("received_at")

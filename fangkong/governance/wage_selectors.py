@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Sum
 
 from fangkong.accounts.permissions import can
+from fangkong.core.areas import within_q
 from fangkong.core.errors import PermissionDeniedError
 
 from .models import (
@@ -18,10 +19,6 @@ from .models import (
     Project,
     WageClaim,
 )
-
-
-def _within(scope: str, field: str = "area_code") -> Q:
-    return Q(**{field: scope}) | Q(**{f"{field}__startswith": scope + "-"})
 
 
 def _scope(user) -> str:
@@ -55,43 +52,43 @@ def _totals(qs, key: str, name: str) -> list[Arrears]:
 def arrears_by_project(*, user) -> list[Arrears]:
     """Owed, paid and people affected per project in the user's area (one figure, one sum)."""
     scope = _scope(user)
-    claims = WageClaim.objects.filter(_within(scope, "project__area_code"))
+    claims = WageClaim.objects.filter(within_q(scope, "project__area_code"))
     return _totals(claims, "project_id", "project__name")
 
 
 def arrears_by_company(*, user) -> list[Arrears]:
     scope = _scope(user)
-    claims = WageClaim.objects.filter(_within(scope, "project__area_code"))
+    claims = WageClaim.objects.filter(within_q(scope, "project__area_code"))
     return _totals(claims, "employer_id", "employer__name")
 
 
 def projects_in_scope(*, user) -> list[Project]:
     return list(
-        Project.objects.filter(_within(_scope(user)))
+        Project.objects.filter(within_q(_scope(user)))
         .select_related("builder", "general_contractor")
         .prefetch_related("subcontractors")
     )
 
 
 def companies_in_scope(*, user) -> list[Company]:
-    return list(Company.objects.filter(_within(_scope(user))))
+    return list(Company.objects.filter(within_q(_scope(user))))
 
 
 def blacklist(*, user) -> list[BlacklistEntry]:
     return list(
-        BlacklistEntry.objects.filter(_within(_scope(user), "company__area_code"))
+        BlacklistEntry.objects.filter(within_q(_scope(user), "company__area_code"))
         .select_related("company")
         .order_by("-listed_on")
     )
 
 
 def meetings(*, user) -> list[JointMeeting]:
-    return list(JointMeeting.objects.filter(_within(_scope(user))).order_by("-held_on", "-id"))
+    return list(JointMeeting.objects.filter(within_q(_scope(user))).order_by("-held_on", "-id"))
 
 
 def get_meeting(*, user, pk: int) -> JointMeeting | None:
     return (
-        JointMeeting.objects.filter(_within(_scope(user)), pk=pk)
+        JointMeeting.objects.filter(within_q(_scope(user)), pk=pk)
         .prefetch_related("attendance__unit", "decisions__case")
         .first()
     )
@@ -130,7 +127,7 @@ def open_wage_cases(*, user) -> list[GovCase]:
     """Wage-arrears cases still open in the user's area, for the meeting's agenda."""
     scope = _scope(user)
     return list(
-        GovCase.objects.filter(_within(scope), kind="wage_arrears", closed_at__isnull=True)
+        GovCase.objects.filter(within_q(scope), kind="wage_arrears", closed_at__isnull=True)
         .annotate(outstanding=Sum(F("wage_claims__owed") - F("wage_claims__paid")))
         .order_by("received_at")
     )

@@ -10,6 +10,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.permissions import can
+from fangkong.core.areas import within_q
 from fangkong.core.errors import RuleViolation
 from fangkong.testing.models import TestingRound, Tube, TubeState
 from fangkong.testing.services.transport import authorise_round
@@ -92,11 +93,9 @@ def flagged_results(*, area_code: str, since, until) -> list[dict]:
     `area_code`, reported in [since, until], oldest first: barcode, result, flag, Ct values."""
     rows = (
         LabResult.objects.filter(
-            Q(tube__area_code=area_code)
-            | Q(tube__area_code__startswith=area_code + "-")
+            within_q(area_code, "tube__area_code")
             # A tube without an area of its own lies where its round does.
-            | Q(tube__area_code="", tube__round__area_code=area_code)
-            | Q(tube__area_code="", tube__round__area_code__startswith=area_code + "-"),
+            | (Q(tube__area_code="") & within_q(area_code, "tube__round__area_code")),
             status=ResultStatus.ACCEPTED,
             reported_at__gte=since,
             reported_at__lte=until,

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from fangkong.accounts.permissions import can
 from fangkong.core.areas import is_within
+from fangkong.core.areas import within_q as _within
 from fangkong.core.errors import PermissionDeniedError
 from fangkong.core.tallies import tally_open_overdue
 from fangkong.geo.selectors import area_names
@@ -24,10 +25,6 @@ from .models import (
     ServiceRequest,
 )
 from .services.care import VULNERABLE_TAGS
-
-
-def _within(scope: str, field: str = "area_code") -> Q:
-    return Q(**{field: scope}) | Q(**{f"{field}__startswith": scope + "-"})
 
 
 def _require(user, action: str) -> None:

@@ -8,7 +8,7 @@ from django.db.models import Count, FilteredRelation, Model, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.services import require_permission
-from fangkong.core.areas import AreaCode
+from fangkong.core.areas import AreaCode, within_q
 from fangkong.core.documents import DocumentType
 from fangkong.core.errors import RuleViolation
 from fangkong.people.models import HealthStatus, Resident
@@ -34,8 +34,7 @@ RECENT_SCANS = 200
 
 
 def _in_scope(user) -> Q:
-    scope = user.scope_code
-    return Q(area_code=scope) | Q(area_code__startswith=scope + "-")
+    return within_q(user.scope_code)
 
 
 def _scoped[M: Model](user, rows: QuerySet[M], *, object_type: str) -> QuerySet[M]:

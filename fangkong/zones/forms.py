@@ -8,7 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.models import Role, User
-from fangkong.core.areas import AreaCode
+from fangkong.core.areas import AreaCode, within_q
 from fangkong.core.widgets import DateTimeInput
 from fangkong.geo.models import Building, Compound, Grid, Place, PlaceKind
 
@@ -21,15 +21,11 @@ def lang() -> str:
     return "en" if (get_language() or "").startswith("en") else "zh"
 
 
-def _within(scope: str, field: str = "code") -> Q:
-    return Q(**{field: scope}) | Q(**{f"{field}__startswith": scope + "-"})
-
-
 def area_choices(scope: str) -> dict[str, list[tuple[str, str]]]:
     """Grids, compounds and buildings the user may pick, labelled as staff say them."""
     grids = [
         (code, f"{community} {name}")
-        for code, name, community in Grid.objects.filter(_within(scope))
+        for code, name, community in Grid.objects.filter(within_q(scope, "code"))
         .values_list("code", "name_zh", "community__name_zh")
         .order_by("code")
     ]
@@ -43,7 +39,7 @@ def area_choices(scope: str) -> dict[str, list[tuple[str, str]]]:
     ]
     buildings = [
         (code, f"{compound or ''}{name} · {grid}")
-        for code, name, compound, grid in Building.objects.filter(_within(scope, "area_code"))
+        for code, name, compound, grid in Building.objects.filter(within_q(scope, "area_code"))
         .values_list("code", "name_zh", "compound__name_zh", "grid__name_zh")
         .order_by("code")
     ]

@@ -144,6 +144,17 @@ class GovCase(TimeStampedModel):
             # default order): walked backwards, it stops at the page instead of sorting
             # every case.
             models.Index(fields=["received_at", "id"], name="govcase_received"),
+            # The desk's lists by kind within an area, and their counts, read this index
+            # alone (no row is visited to test the area or the stage). The pattern operator
+            # classes let PostgreSQL seek the area prefix under any collation; SQLite, which
+            # seeks a range of codes instead, ignores them.
+            models.Index(
+                fields=["kind", "area_code", "stage"],
+                name="govcase_kind_area_stage",
+                opclasses=["varchar_pattern_ops"] * 3,
+            ),
+            # Open311's requests of one service, newest first: a walk that stops at the page.
+            models.Index(fields=["kind", "received_at"], name="govcase_kind_received"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(stage__in=Stage.values), name="govcase_stage_valid"),

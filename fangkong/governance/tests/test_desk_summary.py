@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from devtools.fixtures import G111, G112, S2
 from fangkong.accounts.models import Role
+from fangkong.geo.models import Grid
 from fangkong.governance.selectors import desk_summary
 
 
@@ -32,3 +34,19 @@ def test_the_dashboard_shows_open_and_overdue_matters_by_kind_and_grid(
 
     other = make_user(Role.SUBDISTRICT_STAFF, S2)
     assert (desk_summary(user=other).open, desk_summary(user=other).grids) == (0, [])
+
+
+def test_the_desk_names_a_grid_in_the_viewers_language(client, report, commander):
+    Grid.objects.filter(code=G111).update(name_zh="梧桐一格", name_en="Wutong Grid One")
+    report(title="河岸垃圾", kind="rubbish", area_code=G111, now=timezone.now())
+
+    with translation.override("en"):
+        assert desk_summary(user=commander).grids[0][1] == "Wutong Grid One"
+    with translation.override("zh-hans"):
+        assert desk_summary(user=commander).grids[0][1] == "梧桐一格"
+
+    client.force_login(commander)
+    url = reverse("command:dashboard_live")
+    assert "梧桐一格" in client.get(url).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the language switch
+    assert "Wutong Grid One" in client.get(url).content.decode()

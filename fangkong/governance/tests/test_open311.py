@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from devtools.fixtures import G111, G211, S1, D
 from fangkong.accounts.models import Role
 from fangkong.accounts.services import create_device_token
 from fangkong.governance.locate import forget_shapes
 from fangkong.governance.models import GovCase, Stage
+from fangkong.governance.selectors import OPEN311_PAGE_SIZE
 from fangkong.governance.services.workflow import accept_case, close_case
 
 BASE = "/open311/v2"
@@ -207,3 +210,41 @@ def test_listing_requests_takes_fixed_queries(
     with django_assert_max_num_queries(3):
         listed = client.get(f"{BASE}/requests.json").json()
     assert len(listed) == 5
+
+
+def test_requests_come_in_pages_newest_first(client, api_key, units):
+    ids = [
+        _post(client, api_key=api_key, service_code="rubbish", address_id=G111).json()[0][
+            "service_request_id"
+        ]
+        for _ in range(5)
+    ]
+    newest = ids[::-1]
+
+    def page(**params):
+        answer = client.get(f"{BASE}/requests.json", params)
+        assert answer.status_code == 200
+        return [r["service_request_id"] for r in answer.json()]
+
+    assert page() == newest
+    assert page(page_size=2) == newest[:2]
+    assert page(page_size=2, page=2) == newest[2:4]
+    assert page(page_size=2, page=3) == newest[4:]
+    assert page(page_size=2, page=4) == []
+
+
+@pytest.mark.parametrize(
+    "params", [{"page_size": "0"}, {"page_size": "1001"}, {"page_size": "x"}, {"page": "0"}]
+)
+def test_a_page_out_of_range_is_a_400(client, district, params):
+    answer = client.get(f"{BASE}/requests.json", params)
+    assert answer.status_code == 400
+    assert answer.json()[0]["code"] == 400
+
+
+def test_an_answer_holds_fifty_requests_unless_asked_for_more(client, report, units):
+    for n in range(OPEN311_PAGE_SIZE + 1):
+        report(kind="rubbish", title=f"垃圾{n}", now=timezone.now() - dt.timedelta(minutes=n))
+    assert len(client.get(f"{BASE}/requests.json").json()) == OPEN311_PAGE_SIZE
+    more = client.get(f"{BASE}/requests.json", {"page_size": OPEN311_PAGE_SIZE + 1}).json()
+    assert len(more) == OPEN311_PAGE_SIZE + 1

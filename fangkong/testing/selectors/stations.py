@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from fangkong.accounts.models import Role, User
+from fangkong.core.areas import within_q
 
 from ..models import Station, TestingRound
-
-
-def _within(scope: str, field: str = "area_code") -> Q:
-    return Q(**{field: scope}) | Q(**{f"{field}__startswith": scope + "-"})
 
 
 def round_stations(*, user, round: TestingRound) -> QuerySet[Station]:
     """The round's stations inside the user's scope, their samplers prefetched."""
     return (
-        Station.objects.filter(_within(user.scope_code), round=round)
+        Station.objects.filter(within_q(user.scope_code), round=round)
         .select_related("site__place")
         .prefetch_related(Prefetch("samplers", queryset=User.objects.order_by("username")))
         .order_by("site__place__code", "name", "id")
@@ -26,5 +23,5 @@ def round_stations(*, user, round: TestingRound) -> QuerySet[Station]:
 def samplers_in_scope(*, user) -> QuerySet[User]:
     """Active sampler accounts scoped inside the user's scope."""
     return User.objects.filter(
-        _within(user.scope_code, "scope_code"), role=Role.SAMPLER, is_active=True
+        within_q(user.scope_code, "scope_code"), role=Role.SAMPLER, is_active=True
     ).order_by("username")
