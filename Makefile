@@ -9,13 +9,14 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: install demo serve test test-sqlite test-postgresql lint format messages messages-update bench clean
 
-# setuptools announces every editable install with a warning a newcomer cannot act on.
+# setuptools announces every editable install with a warning a newcomer cannot act on, and
+# pip warns of a machine's own index settings: -qq keeps pip to its errors.
 $(STAMP): pyproject.toml
 	@echo "正在安装运行环境（首次运行约需一两分钟）……"
 	@PYBIN=$$(scripts/find-python) && { [ -x $(PY) ] || $$PYBIN -m venv $(VENV); }
-	@$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	@$(PY) -m pip install -qq --disable-pip-version-check --upgrade pip
 	@PYTHONWARNINGS="ignore:Editable installation" \
-	  $(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	  $(PY) -m pip install -qq --disable-pip-version-check -e '.[dev]'
 	@rm -f $(VENV)/.installed-* && touch $@
 
 install: $(STAMP) messages
