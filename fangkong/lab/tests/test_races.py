@@ -9,12 +9,10 @@ variant passes a copy read before the other transition: the service must not tru
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections, transaction
 
 from devtools.fixtures import postgresql_only
+from devtools.races import interleaved as interleaved_race
 from fangkong.core.errors import RuleViolation
 from fangkong.lab.models import BoxState, CustodyEvent, TransportBox
 from fangkong.lab.services.boxes import hand_box_to_courier, pack_box, receive_box
@@ -41,45 +39,6 @@ def packed(filled, tablet, mass_round):
     )
 
 
-class Racer(threading.Thread):
-    """Runs one service call on its own database connection and keeps what it raised."""
-
-    def __init__(self, call):
-        super().__init__(daemon=True)
-        self.call, self.error = call, None
-
-    def run(self):
-        try:
-            self.call()
-        except RuleViolation as exc:
-            self.error = exc
-        finally:
-            connections.close_all()
-
-
-def wait_until_blocked(racer: Racer) -> None:
-    """Return once the racer's connection waits for a row lock this test's transaction holds
-    (or the racer has finished without waiting, which the test's assertions then catch)."""
-    with connection.cursor() as cursor:
-        while racer.is_alive():
-            cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
-            if cursor.fetchone()[0]:
-                return
-            racer.join(0.01)
-
-
-def race(move_on, call) -> Racer:
-    """`move_on` runs in an open transaction; `call` starts against it and must wait."""
-    racer = Racer(call)
-    with transaction.atomic():
-        move_on()
-        racer.start()
-        wait_until_blocked(racer)
-    racer.join(30)
-    assert not racer.is_alive()
-    return racer
-
-
 @interleaved
 @pytest.mark.django_db(transaction=True)
 def test_sealing_waits_for_packing_and_cannot_unpack_the_tube(filled, tablet, mass_round):
@@ -89,7 +48,7 @@ def test_sealing_waits_for_packing_and_cannot_unpack_the_tube(filled, tablet, ma
             code="BOX-R", round=mass_round, barcodes=[filled.barcode], actor=tablet, by="采样员"
         )
 
-    racer = race(seal_and_pack, lambda: seal_tube(barcode=filled.barcode, actor=tablet))
+    racer = interleaved_race(seal_and_pack, lambda: seal_tube(barcode=filled.barcode, actor=tablet))
     assert racer.error is not None and racer.error.code == "illegal_transition"
     tube = Tube.objects.get(pk=filled.pk)
     assert (tube.state, tube.box.code) == (TubeState.BOXED, "BOX-R")
@@ -104,7 +63,7 @@ def test_a_hand_over_waits_for_the_receipt_and_cannot_undo_it(packed, tablet, la
         hand_box_to_courier(box=packed, courier="转运员", actor=tablet)
         receive_box(box=packed, lab=lab, actor=lab.token, by="检验员")
 
-    racer = race(
+    racer = interleaved_race(
         hand_over_and_receive,
         lambda: hand_box_to_courier(box=stale, courier="另一转运员", actor=tablet),
     )
@@ -120,7 +79,7 @@ def test_a_hand_over_waits_for_the_receipt_and_cannot_undo_it(packed, tablet, la
 def test_two_receipts_of_one_box_queue_and_the_second_is_refused(packed, tablet, lab):
     hand_box_to_courier(box=packed, courier="转运员", actor=tablet)
     stale = TransportBox.objects.get(pk=packed.pk)
-    racer = race(
+    racer = interleaved_race(
         lambda: receive_box(box=packed, lab=lab, actor=lab.token, by="检验员甲"),
         lambda: receive_box(box=stale, lab=lab, actor=lab.token, by="检验员乙"),
     )

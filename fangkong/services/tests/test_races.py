@@ -10,14 +10,11 @@ waiting for its row lock, then commits.
 
 from __future__ import annotations
 
-import threading
-import time
-
 import pytest
-from django.db import OperationalError, connection, connections, transaction
 
 from devtools.fixtures import C11, G111, postgresql_only
-from fangkong.core.errors import RuleViolation
+from devtools.races import at_once
+from devtools.races import interleaved as interleaved_race
 from fangkong.services.models import Assignment, StockLot, StockMovement
 from fangkong.services.services.stock import (
     available,
@@ -76,37 +73,6 @@ def stock(commander):
     return point, item
 
 
-def at_once(*calls) -> list[str]:
-    """Run the calls on their own connections, started together; each one's outcome is
-    "done" or the code of the rule that refused it."""
-    outcomes: list[str] = []
-    barrier = threading.Barrier(len(calls))
-
-    def run(call):
-        try:
-            barrier.wait(timeout=10)
-            for _ in range(500):
-                try:
-                    call()
-                    outcomes.append("done")
-                    return
-                except OperationalError as exc:
-                    if connection.vendor != "sqlite" or "locked" not in str(exc):
-                        raise
-                    time.sleep(0.01)
-        except RuleViolation as exc:
-            outcomes.append(exc.code)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return sorted(outcomes)
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_coordinators_booking_one_volunteer_on_overlapping_shifts_book_once(commander, booking):
     v, (morning, noon) = booking
@@ -130,44 +96,11 @@ def test_two_withdrawals_that_together_exceed_the_stock_leave_it_whole(commander
     assert StockMovement.objects.filter(kind="issue").count() == 1
 
 
-class Racer(threading.Thread):
-    """One service call on its own connection, keeping the rule that refused it."""
-
-    def __init__(self, call):
-        super().__init__(daemon=True)
-        self.call, self.error = call, None
-
-    def run(self):
-        try:
-            self.call()
-        except RuleViolation as exc:
-            self.error = exc
-        finally:
-            connections.close_all()
-
-
-def race(first, second) -> Racer:
-    """`first` runs in an open transaction; `second` starts and must wait for its locks."""
-    racer = Racer(second)
-    with transaction.atomic():
-        first()
-        racer.start()
-        with connection.cursor() as cursor:
-            while racer.is_alive():
-                cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
-                if cursor.fetchone()[0]:
-                    break
-                racer.join(0.01)
-    racer.join(30)
-    assert not racer.is_alive()
-    return racer
-
-
 @interleaved
 @pytest.mark.django_db(transaction=True)
 def test_a_booking_waits_for_the_other_and_sees_the_volunteer_taken(commander, booking):
     v, (morning, noon) = booking
-    racer = race(
+    racer = interleaved_race(
         lambda: assign_volunteer(user=commander, shift=morning, volunteer=v),
         lambda: assign_volunteer(user=commander, shift=noon, volunteer=v),
     )
@@ -179,7 +112,7 @@ def test_a_booking_waits_for_the_other_and_sees_the_volunteer_taken(commander, b
 @pytest.mark.django_db(transaction=True)
 def test_a_withdrawal_waits_for_the_other_and_sees_what_is_left(commander, stock):
     point, item = stock
-    racer = race(
+    racer = interleaved_race(
         lambda: issue_stock(user=commander, point=point, item=item, quantity=6, reason="1号楼"),
         lambda: issue_stock(user=commander, point=point, item=item, quantity=6, reason="2号楼"),
     )
