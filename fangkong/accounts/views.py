@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from fangkong.core.areas import within_q
 from fangkong.core.errors import RuleViolation
 from fangkong.core.http import add_rule_error, client_ip
 from fangkong.core.models import AuditEntry
@@ -46,7 +47,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
         except RuleViolation as exc:
             add_rule_error(form, exc)
     scope = request.user.scope_code
-    tokens = list(DeviceToken.objects.filter(scope_code__startswith=scope).order_by("-created_at"))
+    tokens = list(DeviceToken.objects.filter(within_q(scope, "scope_code")).order_by("-created_at"))
     names = area_names(t.scope_code for t in tokens)
     for t in tokens:
         t.area_name = names.get(t.scope_code, "")

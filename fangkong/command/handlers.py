@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.accounts.models import Role, User
 from fangkong.accounts.permissions import MATRIX
-from fangkong.core.areas import AreaCode, is_within
+from fangkong.core.areas import AreaCode
 from fangkong.core.events import subscribe
 from fangkong.core.models import OutboxEvent
 from fangkong.geo.selectors import get_node
@@ -20,8 +20,8 @@ from fangkong.work.models import Task
 from fangkong.zones.models import ZoneKind
 
 from .messages import RESULT_EN, RESULT_ZH, ZONE_KIND_EN, ZONE_KIND_ZH, pool_label
-from .models import Incident, IncidentStatus, IncidentTask, TimelineEntry
-from .scope import parents_and_self
+from .models import Incident, IncidentTask, TimelineEntry
+from .scope import open_incident_for, parents_and_self
 from .services.notifications import notify_users
 from .services.rollcall import call_duty_roll
 
@@ -31,33 +31,10 @@ def _place_name(area_code: str) -> str:
     return node.name_zh if node is not None else area_code
 
 
-def _open_incident_for(area_code: str) -> Incident | None:
-    """The open incident covering this area (same community), if any."""
-    community = AreaCode(area_code).community
-    return (
-        Incident.objects.filter(status=IncidentStatus.OPEN, area_code__startswith=community)
-        .order_by("opened_at")
-        .first()
-    )
-
-
-def open_incidents_for(area_codes: list[str]) -> dict[str, Incident]:
-    """`_open_incident_for` for many areas in one query (a sweep's news names a hundred
-    communities; open incidents are few)."""
-    incidents = list(Incident.objects.filter(status=IncidentStatus.OPEN).order_by("opened_at"))
-    found: dict[str, Incident] = {}
-    for code in area_codes:
-        community = AreaCode(code).community
-        first = next((i for i in incidents if is_within(i.area_code, community)), None)
-        if first is not None:
-            found[code] = first
-    return found
-
-
 @subscribe("testing.pool_positive")
 def on_pool_positive(event: OutboxEvent) -> None:
     p = event.payload
-    incident = _open_incident_for(event.area_code)
+    incident = open_incident_for(event.area_code)
     label = _("presumptive positive") if p["result"] == "presumptive_positive" else _("positive")
     if incident is None:
         incident = Incident.objects.create(
@@ -90,7 +67,7 @@ def on_pool_positive(event: OutboxEvent) -> None:
 
 def _record(event: OutboxEvent, kind: str, text: str) -> None:
     """Add the event to the open incident covering its area, if there is one."""
-    incident = _open_incident_for(event.area_code)
+    incident = open_incident_for(event.area_code)
     if incident is not None:
         TimelineEntry.objects.create(
             incident=incident, at=event.occurred_at, kind=kind, event=event, text=text
@@ -196,7 +173,7 @@ def _district_cdc(area_code: str) -> User | None:
 def on_result_flagged(event: OutboxEvent) -> None:
     p = event.payload
     values = {"barcode": p["barcode"], "flag": flag_label(p["flag"]), "ct": _ct_text(p)}
-    incident = _open_incident_for(event.area_code)
+    incident = open_incident_for(event.area_code)
     if incident is not None:
         TimelineEntry.objects.create(
             incident=incident,
@@ -277,7 +254,7 @@ def _names(area_code: str) -> tuple[str, str]:
 
 def _notify(event: OutboxEvent, template_key: str, context: dict, grid_codes=()) -> None:
 
-    incident = _open_incident_for(event.area_code)
+    incident = open_incident_for(event.area_code)
     notify_users(
         users=_acting_staff(event.area_code, grid_codes),
         template_key=template_key,

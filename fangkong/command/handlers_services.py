@@ -9,8 +9,9 @@ from fangkong.core.models import OutboxEvent
 from fangkong.geo.selectors import area_names
 from fangkong.services.selectors import kind_label
 
-from .handlers import _record, open_incidents_for
+from .handlers import _record
 from .models import TimelineEntry
+from .scope import open_incidents_for
 
 
 @subscribe("services.requests_overdue")

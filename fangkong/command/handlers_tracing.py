@@ -14,18 +14,9 @@ from fangkong.core.events import subscribe
 from fangkong.core.models import OutboxEvent
 from fangkong.geo.selectors import get_node
 
-from .models import Incident, IncidentKind, IncidentStatus, TimelineEntry
+from .models import Incident, IncidentKind, TimelineEntry
+from .scope import open_incident_for
 from .services.rollcall import call_duty_roll
-
-
-def _covering(area_code: str) -> Incident | None:
-    """The open incident of the area's community (the oldest, if several)."""
-    community = AreaCode(area_code).community
-    return (
-        Incident.objects.filter(status=IncidentStatus.OPEN, area_code__startswith=community)
-        .order_by("opened_at")
-        .first()
-    )
 
 
 def _entry(incident: Incident, event: OutboxEvent, kind: str, text: str) -> None:
@@ -50,7 +41,7 @@ def _case_kind(kind: str) -> str:
 def on_case_opened(event: OutboxEvent) -> None:
     p = event.payload
     what = {"kind": _case_kind(p.get("case_kind", "")), "person": p.get("person", "")}
-    incident = _covering(event.area_code)
+    incident = open_incident_for(event.area_code)
     if incident is None:
         community = AreaCode(event.area_code).community
         node = get_node(community)
@@ -70,7 +61,7 @@ def on_case_opened(event: OutboxEvent) -> None:
 def on_case_clock_overdue(event: OutboxEvent) -> None:
     p = event.payload
     clock = _("the report") if p.get("clock") == "report" else _("the case investigation")
-    incident = _covering(event.area_code)
+    incident = open_incident_for(event.area_code)
     if incident is not None:
         text = _("Overdue: %(clock)s of case %(person)s (due %(due)s).") % {
             "clock": clock,
@@ -83,7 +74,7 @@ def on_case_clock_overdue(event: OutboxEvent) -> None:
 @subscribe("tracing.order_released")
 def on_order_released(event: OutboxEvent) -> None:
     p = event.payload
-    incident = _covering(event.area_code)
+    incident = open_incident_for(event.area_code)
     if incident is not None:
         text = _("Control order %(notice)s released: %(person)s, %(tests)d negative tests.") % {
             "notice": p.get("notice", ""),

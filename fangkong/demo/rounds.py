@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from fangkong.accounts.models import User
+from fangkong.core.areas import within_q
 from fangkong.geo.models import Place
 from fangkong.testing.models import Station, TestingRound
 from fangkong.testing.selectors.phase import sampling_q
@@ -31,9 +32,7 @@ DEMO_TUBES = 100
 
 def demo_rounds() -> Q:
     """The rounds the demo created (the seed deletes them before the district)."""
-    return Q(name=DEMO_ROUND) & (
-        Q(area_code=DISTRICT_CODE) | Q(area_code__startswith=DISTRICT_CODE + "-")
-    )
+    return Q(name=DEMO_ROUND) & within_q(DISTRICT_CODE)
 
 
 def ensure_sampler_station(*, user: User, now: dt.datetime | None = None) -> Station | None:
@@ -44,9 +43,7 @@ def ensure_sampler_station(*, user: User, now: dt.datetime | None = None) -> Sta
     booth is not in the database (a district without it).
     """
     now = now or timezone.now()
-    place = Place.objects.filter(
-        name_zh=DEMO_BOOTH_PLACE, area_code__startswith=user.scope_code
-    ).first()
+    place = Place.objects.filter(within_q(user.scope_code), name_zh=DEMO_BOOTH_PLACE).first()
     if place is None:
         return None
     station = (

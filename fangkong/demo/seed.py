@@ -17,6 +17,7 @@ from django.db import reset_queries, transaction
 from django.db.models import ProtectedError, Q
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.areas import within_q
 from fangkong.core.documents import Document, DocumentType
 from fangkong.core.errors import RuleViolation
 from fangkong.geo.models import (
@@ -58,7 +59,7 @@ class SeedResult:
 
 
 def _in_district(field: str = "area_code") -> Q:
-    return Q(**{field: DISTRICT_CODE}) | Q(**{f"{field}__startswith": DISTRICT_CODE + "-"})
+    return within_q(DISTRICT_CODE, field)
 
 
 def is_seeded() -> bool:

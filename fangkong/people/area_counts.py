@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count
 
-from fangkong.core.areas import AreaCode
+from fangkong.core.areas import AreaCode, within_q
 
 from .models import Resident, ResidentStatus
 
@@ -25,9 +25,7 @@ def resident_counts(codes: list[str]) -> dict[str, int]:
     # one query over an indexed column, no per-node count.
     prefix = AreaCode(codes[0]).parent if depth > 1 else codes[0]
     level = AreaCode(codes[0]).level
-    rows = (
-        active.filter(area_code__startswith=prefix).values_list("area_code").annotate(n=Count("id"))
-    )
+    rows = active.filter(within_q(prefix)).values_list("area_code").annotate(n=Count("id"))
     for area_code, n in rows:
         node = AreaCode(area_code).upto(level)
         if node in counts:

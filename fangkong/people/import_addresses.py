@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.permissions import can
-from fangkong.core.areas import AreaCode
+from fangkong.core.areas import AreaCode, within_q
 from fangkong.core.errors import RuleViolation
 from fangkong.geo.models import Building, Community, Compound, Household
 
@@ -39,7 +39,7 @@ class Addresses:
     def __init__(self, user):
         self.user = user
         district = AreaCode(user.scope_code).district
-        self._area = Q(code__startswith=district + "-")
+        self._area = within_q(district, "code")
         self._places: dict[str, list[tuple[str, int]]] | None = None  # name → compounds/communities
         self._pools: dict[tuple[str, int], list[Building]] = {}
         self._loose: list[Building] | None = None  # buildings in scope that have no compound
@@ -81,9 +81,7 @@ class Addresses:
         if self._loose is None and any(not excel_columns.compact(r.get("compound")) for r in rows):
             scope = self.user.scope_code
             self._loose = list(
-                Building.objects.filter(compound__isnull=True).filter(
-                    Q(area_code=scope) | Q(area_code__startswith=scope + "-")
-                )
+                Building.objects.filter(compound__isnull=True).filter(within_q(scope))
             )
         buildings = {b.pk for pool in self._pools.values() for b in pool}
         buildings.update(b.pk for b in self._loose or ())

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from fangkong.accounts.permissions import can
-from fangkong.core.areas import AreaCode, is_within
+from fangkong.core.areas import AreaCode, is_within, within_q
 from fangkong.core.documents import normalise, validate_resident_id
 from fangkong.core.errors import PermissionDeniedError, RuleViolation, out_of_scope
 
@@ -42,7 +42,7 @@ def scoped_residents(user) -> QuerySet[Resident]:
     if not can(user, "view_residents"):
         raise PermissionDeniedError(field="residents", code="forbidden", message="forbidden")
     scope = user.scope_code
-    return Resident.objects.filter(Q(area_code=scope) | Q(area_code__startswith=scope + "-"))
+    return Resident.objects.filter(within_q(scope))
 
 
 # Who a round must reach: residents living here, registered or floating (visitors are
@@ -95,7 +95,7 @@ def list_residents(*, user, filters: ResidentFilter) -> QuerySet[Resident]:
             else:
                 qs = qs.filter(household__building__code=f.area_code)
         else:
-            qs = qs.filter(Q(area_code=f.area_code) | Q(area_code__startswith=f.area_code + "-"))
+            qs = qs.filter(within_q(f.area_code))
     if f.tag:
         qs = qs.filter(tags__tag=f.tag)
     today = timezone.localdate()
@@ -152,7 +152,7 @@ def list_import_conflicts(*, user, state: str = ConflictState.OPEN) -> QuerySet[
         raise PermissionDeniedError(field="residents", code="forbidden", message="forbidden")
     scope = user.scope_code
     return (
-        ImportConflict.objects.filter(Q(area_code=scope) | Q(area_code__startswith=scope + "-"))
+        ImportConflict.objects.filter(within_q(scope))
         .filter(state=state)
         .select_related("resident", "resident__household", "household")
         .order_by("created_at", "id")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
+from fangkong.core.areas import within_q
 from fangkong.geo.models import Household
 
 from .models import (
@@ -72,9 +73,7 @@ def packages(*, user) -> QuerySet[SupplyPackage]:
     _require(user, "view_requests")
     scope = user.scope_code
     return (
-        SupplyPackage.objects.filter(
-            Q(runs__area_code=scope) | Q(runs__area_code__startswith=scope + "-")
-        )
+        SupplyPackage.objects.filter(within_q(scope, "runs__area_code"))
         .distinct()
         .annotate(
             households=Count("allocations", distinct=True),

@@ -12,7 +12,7 @@ import base64
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from fangkong.accounts.services import deny, require_permission
+from fangkong.core.areas import within_q
 from fangkong.core.documents import DocumentType
 from fangkong.core.errors import RuleViolation
 from fangkong.core.http import client_ip
@@ -50,7 +51,7 @@ def sampler_stations(user) -> QuerySet[Station]:
     scope = user.scope_code
     return (
         Station.objects.filter(samplers=user, round__status=RoundStatus.ACTIVE)
-        .filter(Q(area_code=scope) | Q(area_code__startswith=scope + "-"))
+        .filter(within_q(scope))
         .select_related("round", "site__place")
         .order_by("-round__starts_at", "site__place__code", "name", "id")
     )

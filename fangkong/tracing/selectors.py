@@ -302,7 +302,7 @@ def follow_up_lists(
     A query per list asked for (`only`: the page skips the lists it counted empty)."""
     orders, lists = _follow_up_orders(user, day=day, fever=fever)
     if area:
-        orders = orders.filter(Q(area_code=area) | Q(area_code__startswith=area + "-"))
+        orders = orders.filter(within_q(area))
     return {
         name: list(orders.filter(lists[name]).order_by("area_code", "id")[:limit])
         if name in only

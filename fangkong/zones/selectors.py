@@ -13,7 +13,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.permissions import can
-from fangkong.core.areas import AreaCode, is_within
+from fangkong.core.areas import AreaCode, is_within, within_q
 from fangkong.core.errors import PermissionDeniedError, out_of_scope
 from fangkong.geo.models import Building, Compound, Grid
 from fangkong.geo.services import export_geojson
@@ -173,9 +173,9 @@ def zones_for_user(user, *, status: str | None = None, summary: bool = False) ->
     _require_view(user)
     scope = user.scope_code
     parents = AreaCode(scope).lineage
-    qs = RiskZone.objects.filter(
-        Q(area_code__in=parents) | Q(area_code__startswith=scope + "-")
-    ).prefetch_related("members")
+    qs = RiskZone.objects.filter(Q(area_code__in=parents) | within_q(scope)).prefetch_related(
+        "members"
+    )
     if summary:
         qs = qs.only("id", "name", "kind", "status", "area_code", "residents", "designated_at")
     else:
@@ -237,7 +237,7 @@ def map_features(*, user, levels: Iterable[str] = ("grid", "compound", "building
     levels = list(levels)
     buildings: dict[str, tuple[str, str]] = {}
     if "building" in levels or "compound" in levels:
-        qs = Building.objects.filter(Q(area_code=scope) | Q(area_code__startswith=scope + "-"))
+        qs = Building.objects.filter(within_q(scope))
         if scope.count("-") >= 4:
             qs = Building.objects.filter(code=scope)
         for code, grid, compound in qs.values_list("code", "area_code", "compound__code"):

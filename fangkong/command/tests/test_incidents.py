@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from devtools.fixtures import C21
 from fangkong.command.models import (
     Channel,
     Incident,
@@ -15,6 +16,7 @@ from fangkong.command.models import (
     Notification,
     TimelineEntry,
 )
+from fangkong.command.scope import open_incident_for, open_incidents_for
 from fangkong.command.selectors import task_board
 from fangkong.command.services import incidents as svc
 from fangkong.command.services import tasks as task_services
@@ -22,7 +24,7 @@ from fangkong.core.errors import PermissionDeniedError, RuleViolation
 from fangkong.core.models import AuditAction, AuditEntry
 from fangkong.work.models import Task, TaskState
 
-from .conftest import C11, G111, G112, S1
+from .conftest import C11, G111, G112, G211, S1
 
 
 def test_a_positive_pool_opens_an_incident_and_alerts_the_staff_who_act(staff, positive_pool):
@@ -334,3 +336,25 @@ def test_the_task_board_pages_its_tasks_and_keeps_the_page_when_one_is_done(
         {"state": "done", "next": f"{url}?tasks=2"},
     )
     assert answer.url == f"{url}?tasks=2"
+
+
+def test_events_file_on_the_oldest_open_incident_of_their_community_only(staff):
+    """One covering rule for every handler: the community's (or a grid's below it) oldest open
+    incident; never a sibling community's, never a closed one."""
+    now = timezone.now()
+    Incident.objects.create(title="其他社区", area_code=C21, opened_at=now - dt.timedelta(hours=3))
+    Incident.objects.create(
+        title="已关闭",
+        area_code=C11,
+        opened_at=now - dt.timedelta(hours=2),
+        status=IncidentStatus.CLOSED,
+    )
+    oldest = Incident.objects.create(
+        title="网格", area_code=G112, opened_at=now - dt.timedelta(hours=1)
+    )
+    Incident.objects.create(title="社区", area_code=C11, opened_at=now)
+
+    assert open_incident_for(f"{G111}-001-0101") == oldest
+    assert open_incidents_for([f"{G111}-001-0101"]) == {f"{G111}-001-0101": oldest}
+    assert open_incident_for(f"{S1}-002-001") is None
+    assert open_incident_for(G211).title == "其他社区"

@@ -17,7 +17,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from fangkong.core.areas import is_within
+from fangkong.core.areas import is_within, within_q
 from fangkong.geo.models import Grid
 from fangkong.geo.services import export_geojson
 from fangkong.people.models import Resident, ResidentStatus
@@ -250,7 +250,7 @@ def untested_residents(
         # The people ordered, where their order is (visitors too), not the area's residents.
         where = Q(pk__in=[])
         for p in prefixes:
-            where |= Q(area_code=p) | Q(area_code__startswith=p + "-")
+            where |= within_q(p)
         ordered = RetestOrder.objects.filter(where, retest_round=round).values("resident_id")
         people = qs.filter(pk__in=ordered)
     else:
@@ -306,7 +306,7 @@ def doorknock_tasks(*, user, round: TestingRound, area_code: str | None = None) 
     where = Q(pk__in=[])
     for p in prefixes:
         if depth(p) <= 4:
-            where |= Q(area_code=p) | Q(area_code__startswith=p + "-")
+            where |= within_q(p)
         else:
             key = doorknock_key(round.pk, p)
             where |= Q(key=key) | Q(key__startswith=key + "-")

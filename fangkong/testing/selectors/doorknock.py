@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
 
+from fangkong.core.areas import within_q
 from fangkong.work.models import Task
 
 from ..models_doorknock import EXPLAINING_OUTCOMES, DoorKnockOutcome, KnockOutcome
@@ -84,7 +85,7 @@ def my_doorknock_tasks(*, user, round) -> QuerySet[Task]:
     prefix = user.scope_code
     return (
         Task.objects.filter(kind=DOORKNOCK_KIND, key__startswith=f"doorknock:{round.pk}:")
-        .filter(Q(area_code=prefix) | Q(area_code__startswith=prefix + "-"))
+        .filter(within_q(prefix))
         .filter(Q(assignee=user) | Q(assignee__isnull=True))
         .select_related("assignee")
         .order_by("state", "due_at", "key")

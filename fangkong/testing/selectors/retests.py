@@ -6,13 +6,15 @@ import datetime as dt
 
 from django.db.models import Count, Q, QuerySet
 
+from fangkong.core.areas import within_q
+
 from ..models import RetestOrder, RetestState
 
 OPEN_STATES = (RetestState.PENDING, RetestState.SAMPLED)
 
 
 def _within(area_code: str) -> Q:
-    return Q(area_code=area_code) | Q(area_code__startswith=area_code + "-")
+    return within_q(area_code)
 
 
 def open_retests(*, area_code: str) -> QuerySet[RetestOrder]:

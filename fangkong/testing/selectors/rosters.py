@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 
+from fangkong.core.areas import within_q
 from fangkong.geo.models import Place
 
 from ..models import InstitutionRoster, TestingRound
@@ -17,7 +18,7 @@ def round_rosters(*, user, round: TestingRound) -> list[InstitutionRoster]:
     require_view(user)
     where = Q(pk__in=[])
     for p in round_prefixes(user=user, round=round):
-        where |= Q(area_code=p) | Q(area_code__startswith=p + "-")
+        where |= within_q(p)
     return list(
         round.rosters.filter(where)
         .select_related("place")
@@ -31,5 +32,5 @@ def roster_places(*, user, round: TestingRound) -> QuerySet[Place]:
     require_view(user)
     where = Q(pk__in=[])
     for p in round_prefixes(user=user, round=round):
-        where |= Q(area_code=p) | Q(area_code__startswith=p + "-")
+        where |= within_q(p)
     return Place.objects.filter(where).exclude(kind__in=NOT_INSTITUTIONS).order_by("code")

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.permissions import can
-from fangkong.core.areas import LEVELS, AreaCode, is_within
+from fangkong.core.areas import LEVELS, AreaCode, is_within, within_q
 from fangkong.core.errors import PermissionDeniedError
 from fangkong.geo.models import Household
 from fangkong.people.models import Resident
@@ -68,7 +68,7 @@ def resident_q(prefixes: list[str], rel: str = "") -> Q:
     q = Q(pk__in=[])
     for p in prefixes:
         if depth(p) <= 4:
-            q |= Q(**{f"{rel}area_code": p}) | Q(**{f"{rel}area_code__startswith": p + "-"})
+            q |= within_q(p, f"{rel}area_code")
     buildings = [p for p in prefixes if depth(p) == 5]
     households = [p for p in prefixes if depth(p) >= 6]
     if buildings or households:
@@ -87,8 +87,8 @@ def tube_q(prefixes: list[str]) -> Q:
     for p in prefixes:
         if depth(p) > 4:
             continue  # stations stand in grids or communities, never in one building
-        q |= Q(station__area_code=p) | Q(station__area_code__startswith=p + "-")
-        q |= Q(station__isnull=True) & (Q(area_code=p) | Q(area_code__startswith=p + "-"))
+        q |= within_q(p, "station__area_code")
+        q |= Q(station__isnull=True) & within_q(p)
     return q
 
 
@@ -96,7 +96,7 @@ def grid_q(prefixes: list[str]) -> Q:
     q = Q(pk__in=[])
     for p in prefixes:
         if depth(p) <= 4:
-            q |= Q(code=p) | Q(code__startswith=p + "-")
+            q |= within_q(p, "code")
         else:
             q |= Q(code=grid_of(p))
     return q
@@ -127,7 +127,7 @@ def _meets_q(scope: str) -> Q:
     """Rounds whose area lies on the path to `scope` or below it (an indexed match)."""
     area = AreaCode(scope)
     parents = [area.upto(level) for level in LEVELS[: area.depth]]
-    return Q(area_code__in=parents) | Q(area_code__startswith=scope + "-")
+    return Q(area_code__in=parents) | within_q(scope)
 
 
 def rounds_for_user(user) -> list[TestingRound]:
