@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 from django.db.models import Count, FilteredRelation, Model, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -14,7 +15,14 @@ from fangkong.core.errors import RuleViolation
 from fangkong.people.models import HealthStatus, Resident
 from fangkong.people.selectors import scoped_residents
 
-from .exposure_sql import Exposure, query_exposures
+from .exposure_sql import (
+    Exposure,
+    ExposureQuery,
+    Visit,
+    count_by_visit,
+    iter_exposures,
+    visit_candidates,
+)
 from .models import (
     ControlOrder,
     Decision,
@@ -107,11 +115,12 @@ def list_exposures(
     document_type: str = DocumentType.RESIDENT_ID,
     window_minutes: int | None = None,
     protocol: str | None = None,
-) -> list[Exposure]:
+) -> Iterator[Exposure]:
     """Other people's scans within the protocol's window of one of the person's scans in
-    [start, end], each once; at venues in the actor's area. `window_minutes` overrides the
+    [start, end], each once, by venue and visit; at venues in the actor's area. Streamed: an
+    answer of any size is read a few thousand rows at a time. `window_minutes` overrides the
     protocol's minutes for every kind of venue."""
-    return exposures_of(
+    query = exposure_query(
         actor=actor,
         subject_index=person_index(document_type=document_type, document_number=document_number),
         start=start,
@@ -119,9 +128,10 @@ def list_exposures(
         window_minutes=window_minutes,
         protocol=protocol,
     )
+    return iter_exposures(query)
 
 
-def exposures_of(
+def exposure_query(
     *,
     actor,
     subject_index: str,
@@ -129,8 +139,9 @@ def exposures_of(
     end: dt.datetime,
     window_minutes: int | None = None,
     protocol: str | None = None,
-) -> list[Exposure]:
-    """`list_exposures` for a person known by their blind index (pages keep no clear number)."""
+) -> ExposureQuery:
+    """The exposures search for a person known by their blind index (pages keep no clear
+    number), checked and limited to the actor's area; read it with the functions below."""
     if actor is OPERATOR:
         scope_code = None
     else:
@@ -147,7 +158,7 @@ def exposures_of(
     rules = tracing_protocol(protocol).rules
     windows = {} if window_minutes is not None else rules["venue_windows"]["by_kind"]
     default = window_minutes or rules["venue_windows"]["default_minutes"]
-    return query_exposures(
+    return ExposureQuery(
         person_index=subject_index,
         start=start,
         end=end,
@@ -155,6 +166,18 @@ def exposures_of(
         default_minutes=default,
         scope_code=scope_code,
     )
+
+
+def exposure_visits(query: ExposureQuery) -> list[Visit]:
+    """The person's visits that have candidates, with their number (one grouped query)."""
+    return count_by_visit(query)
+
+
+def exposure_candidates(
+    query: ExposureQuery, *, visit: str, offset: int, limit: int
+) -> list[Exposure]:
+    """A page of the candidates matched to one of the person's visits."""
+    return visit_candidates(query, visit=visit, offset=offset, limit=limit)
 
 
 def decisions_for(user, *, subject_index: str) -> QuerySet[ExposureDecision]:

@@ -8,7 +8,6 @@ signed token of the blind index, so no clear number ends in a URL, a log or the 
 from __future__ import annotations
 
 import datetime as dt
-from itertools import groupby
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -23,10 +22,28 @@ from fangkong.core.errors import RuleViolation
 from fangkong.core.http import page_of
 
 from . import selectors
+from .exposure_sql import ExposureQuery, Visit
 from .forms import DecisionForm, ExposureSearchForm
 from .models import ContactTier
 from .services.exposures import decide_exposure, read_subject_token, subject_token
 from .services.scan_checks import person_key
+
+
+class _VisitCandidates:
+    """One visit's candidates as the paginator reads them: the count is already known from
+    the grouped query, and only the page asked for is fetched."""
+
+    def __init__(self, query: ExposureQuery, visit: Visit):
+        self.query, self.visit = query, visit
+
+    def count(self) -> int:
+        return self.visit.candidates
+
+    def __getitem__(self, part: slice) -> list:
+        start = part.start or 0
+        return selectors.exposure_candidates(
+            self.query, visit=self.visit.source_id, offset=start, limit=part.stop - start
+        )
 
 
 def _results(request: HttpRequest) -> dict:
@@ -39,27 +56,38 @@ def _results(request: HttpRequest) -> dict:
         raise RuleViolation(
             field="start", code="invalid", message=_g("Search for the person again.")
         ) from None
-    found = selectors.exposures_of(
+    query = selectors.exposure_query(
         actor=request.user, subject_index=index, start=start, end=end, window_minutes=window
     )
-    decided = {d.source_id: d for d in selectors.decisions_for(request.user, subject_index=index)}
-    # A crowded venue yields thousands of candidates: a page of them, grouped by visit.
-    page = page_of(request, found)
-    visits = [
-        {
-            "venue": key[0],
-            "visit_at": key[1],
-            "candidates": [{"e": e, "d": decided.get(e.source_id)} for e in group],
-        }
-        for key, group in groupby(page, key=lambda e: (e.venue_name, e.matched_at))
-    ]
-    return {
+    # A crowded venue yields thousands of candidates: the visits are listed with their
+    # counts, and one visit's candidates are shown a page at a time (the first visit's, until
+    # another is opened).
+    visits = selectors.exposure_visits(query)
+    wanted = request.GET.get("visit", "")
+    shown = next((v for v in visits if v.source_id == wanted), visits[0] if visits else None)
+    context = {
         "visits": visits,
+        "shown": shown,
         "subject": request.GET["subject"],
         "subject_masked": masked,
-        "count": len(found),
-        "page": page,
+        "count": sum(v.candidates for v in visits),
     }
+    if shown is not None:
+        page = page_of(request, _VisitCandidates(query, shown))
+        ids = [e.source_id for e in page]
+        decided = {
+            d.source_id: d
+            for d in selectors.decisions_for(request.user, subject_index=index).filter(
+                source_id__in=ids
+            )
+        }
+        context["page"] = page
+        context["candidates"] = [{"e": e, "d": decided.get(e.source_id)} for e in page]
+        params = request.GET.copy()
+        params.pop("visit", None)
+        params.pop("page", None)
+        context["visit_query"] = params.urlencode()
+    return context
 
 
 @login_required

@@ -60,12 +60,14 @@ def scans(district, docs, write_csv):
 
 
 def _exposures(docs, **extra):
-    return list_exposures(
-        actor=extra.pop("actor", OPERATOR),
-        document_number=docs["case"],
-        start=dt.datetime(2022, 6, 13, tzinfo=CST),
-        end=dt.datetime(2022, 6, 13, 23, 59, 59, tzinfo=CST),
-        **extra,
+    return list(
+        list_exposures(
+            actor=extra.pop("actor", OPERATOR),
+            document_number=docs["case"],
+            start=dt.datetime(2022, 6, 13, tzinfo=CST),
+            end=dt.datetime(2022, 6, 13, 23, 59, 59, tzinfo=CST),
+            **extra,
+        )
     )
 
 
@@ -165,14 +167,41 @@ def _search(client, docs):
     return client.get(answer.url)
 
 
-def test_the_page_groups_candidates_by_venue_and_visit_without_clear_numbers(
+def test_the_page_counts_candidates_by_visit_and_shows_the_first_visits(
     client, commander, scans, docs
 ):
     client.force_login(commander)
-    page = _search(client, docs).content.decode()
-    assert page.count('data-testid="visit"') == 4  # a1, a2, a3 and a5
-    assert page.count('data-testid="candidate"') == 5
+    answer = _search(client, docs)
+    page = answer.content.decode()
+    # a1, a2, a3 and a5 in time order; "own" (a1 under another spelling) has none of its own.
+    counts = [(v.source_id, v.candidates) for v in answer.context["visits"]]
+    assert counts == [("a1", 2), ("a2", 1), ("a3", 1), ("a5", 1)]
+    assert page.count('data-testid="visit"') == 4
+    assert answer.context["count"] == 5
+    assert [c["e"].source_id for c in answer.context["candidates"]] == ["b1", "b2"]
     assert not any(d in page for d in docs.values())
+
+
+def test_a_visit_opened_shows_its_own_candidates(client, commander, scans, docs):
+    from urllib.parse import parse_qsl
+
+    client.force_login(commander)
+    first = _search(client, docs)
+    query = dict(parse_qsl(first.request["QUERY_STRING"]))
+    link = first.content.decode().split('data-testid="open-visit"')[0].rsplit('href="?', 1)[1]
+    assert dict(parse_qsl(link.split('"')[0].replace("&amp;", "&"))) == {**query, "visit": "a2"}
+    opened = client.get("/tracing/exposures/", {**query, "visit": "a5"})
+    assert [c["e"].source_id for c in opened.context["candidates"]] == ["b7"]
+
+
+def test_the_page_counts_agree_with_the_full_answer(client, commander, scans, docs):
+    client.force_login(commander)
+    query = _search(client, docs).context
+    by_visit = {v.source_id: v.candidates for v in query["visits"]}
+    full = _exposures(docs)
+    assert sum(by_visit.values()) == len(full)
+    for visit, n in by_visit.items():
+        assert n == sum(e.matched_source_id == visit for e in full)
 
 
 def test_a_candidate_is_accepted_as_a_tier_or_rejected_with_a_reason(
@@ -209,22 +238,62 @@ def test_exposures_are_one_query_after_the_protocol(scans, docs, django_assert_m
         assert len(_exposures(docs)) == 5
 
 
-def test_the_candidates_page_by_page_keeping_the_person_and_the_period(
+def test_a_visits_candidates_page_by_page_keeping_the_person_and_the_period(
     client, commander, scans, docs, monkeypatch
 ):
     from urllib.parse import parse_qsl
 
-    monkeypatch.setattr("fangkong.core.http.PAGE_SIZE", 2)
+    monkeypatch.setattr("fangkong.core.http.PAGE_SIZE", 1)
     client.force_login(commander)
     first = _search(client, docs)
     html = first.content.decode()
-    assert html.count('data-testid="candidate"') == 2
+    assert html.count('data-testid="candidate"') == 1
     assert first.context["count"] == 5  # the count is of every candidate
     query = dict(parse_qsl(first.request["QUERY_STRING"]))
-    pages = [html]
-    for n in (2, 3):
-        pages.append(client.get("/tracing/exposures/", {**query, "page": n}).content.decode())
-    assert [p.count('data-testid="candidate"') for p in pages] == [2, 2, 1]
+    second = client.get("/tracing/exposures/", {**query, "page": 2})
+    assert [c["e"].source_id for c in second.context["candidates"]] == ["b2"]
     link = html.split('data-testid="pager-page"')[1].split('href="?')[1].split('"')[0]
     kept = dict(parse_qsl(link.replace("&amp;", "&")))
     assert kept == {**query, "page": "2"}
+
+
+def test_the_command_streams_an_answer_longer_than_its_batches(
+    district, docs, write_csv, monkeypatch
+):
+    monkeypatch.setattr("fangkong.tracing.exposure_sql.STREAM_ROWS", 7)
+    monkeypatch.setattr("fangkong.tracing.management.commands._tracing_queries.WRITE_BATCH", 5)
+    rows = [("case", "V-M", "地铁站", "metro_station", docs["case"], "2022-06-13T08:00:00+08:00")]
+    rows += [
+        (
+            f"o{i:02d}",
+            "V-M",
+            "地铁站",
+            "metro_station",
+            docs["b"],
+            f"2022-06-13T08:{i:02d}:00+08:00",
+        )
+        for i in range(1, 11)
+    ]
+    import_scans(path=write_csv([(s, v, n, k, "resident_id", d, t) for s, v, n, k, d, t in rows]))
+    out = io.StringIO()
+    call_command(
+        "tracing", "exposures", "--document-number", docs["case"], "--from", "2022-06-13",
+        "--to", "2022-06-13", "--json", stdout=out,
+    )  # fmt: skip
+    data = json.loads(out.getvalue())
+    assert [e["source_id"] for e in data["exposures"]] == [f"o{i:02d}" for i in range(1, 11)]
+
+
+def test_a_scan_near_two_visits_is_counted_once_at_the_nearer(district, docs, write_csv):
+    rows = [
+        ("m1", "V-M", "地铁站", "metro_station", docs["case"], "2022-06-13T08:00:00+08:00"),
+        ("m2", "V-M", "地铁站", "metro_station", docs["case"], "2022-06-13T08:12:00+08:00"),
+        ("x1", "V-M", "地铁站", "metro_station", docs["b"], "2022-06-13T08:07:00+08:00"),
+        ("x2", "V-M", "地铁站", "metro_station", docs["b"], "2022-06-13T08:06:00+08:00"),
+        ("x3", "V-M", "地铁站", "metro_station", docs["c"], "2022-06-13T08:05:00+08:00"),
+    ]
+    import_scans(path=write_csv([(s, v, n, k, "resident_id", d, t) for s, v, n, k, d, t in rows]))
+    found = {e.source_id: e.matched_source_id for e in _exposures(docs)}
+    # Each is within both visits' ±10 minutes: the nearer visit takes it, and a tie (x2, six
+    # minutes from each) goes to the earlier one.
+    assert found == {"x1": "m2", "x2": "m1", "x3": "m1"}

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import zoneinfo
+from collections.abc import Callable
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -52,15 +54,20 @@ def parse_bound(text: str, *, field: str, end: bool = False) -> dt.datetime:
 
 
 def handle_query(options: dict) -> dict:
-    if options["action"] == "order-plan":
-        try:
-            last = dt.date.fromisoformat(options["last_exposure"])
-        except ValueError:
-            raise RuleViolation(
-                field="last_exposure", code="invalid", message=_("Not an ISO 8601 date.")
-            ) from None
-        protocol = tracing_protocol(options["protocol"])
-        return plan_orders(protocol=protocol, tier=options["tier"], last_exposure=last).as_json()
+    """The order plan as JSON."""
+    try:
+        last = dt.date.fromisoformat(options["last_exposure"])
+    except ValueError:
+        raise RuleViolation(
+            field="last_exposure", code="invalid", message=_("Not an ISO 8601 date.")
+        ) from None
+    protocol = tracing_protocol(options["protocol"])
+    return plan_orders(protocol=protocol, tier=options["tier"], last_exposure=last).as_json()
+
+
+def write_exposures(options: dict, write: Callable[[str], object]) -> int:
+    """Print `{"exposures": [...]}` as the rows arrive, each exposure scan once: an answer of
+    hundreds of thousands of rows is never held whole. The number printed."""
     exposures = list_exposures(
         actor=OPERATOR,
         document_type=options["document_type"],
@@ -70,15 +77,25 @@ def handle_query(options: dict) -> dict:
         window_minutes=options["window_minutes"],
         protocol=options["protocol"],
     )
-    return {
-        "exposures": [
-            {
-                "source_id": e.source_id,
-                "venue_code": e.venue_code,
-                "scanned_at": e.scanned_at.astimezone(_zone()).isoformat(),
-                "matched_source_id": e.matched_source_id,
-                "minutes_apart": e.minutes_apart,
-            }
-            for e in exposures
-        ]
-    }
+    zone, count, batch = _zone(), 0, []
+    write('{"exposures": [')
+    for e in exposures:
+        item = {
+            "source_id": e.source_id,
+            "venue_code": e.venue_code,
+            "scanned_at": e.scanned_at.astimezone(zone).isoformat(),
+            "matched_source_id": e.matched_source_id,
+            "minutes_apart": e.minutes_apart,
+        }
+        batch.append(json.dumps(item, ensure_ascii=False))
+        count += 1
+        if len(batch) == WRITE_BATCH:
+            write((", " if count > WRITE_BATCH else "") + ", ".join(batch))
+            batch = []
+    if batch:
+        write((", " if count > len(batch) else "") + ", ".join(batch))
+    write("]}")
+    return count
+
+
+WRITE_BATCH = 1000

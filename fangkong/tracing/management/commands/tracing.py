@@ -21,7 +21,7 @@ from fangkong.tracing.services.cases import escalate_overdue_clocks
 from fangkong.tracing.services.followup import escalate_missed_reports
 from fangkong.tracing.services.scans import DEFAULT_CHUNK, import_scans, purge_scans
 
-from ._tracing_queries import add_query_parsers, handle_query
+from ._tracing_queries import add_query_parsers, handle_query, write_exposures
 
 
 class Command(BaseCommand):
@@ -63,6 +63,10 @@ class Command(BaseCommand):
                 n = escalate_overdue_clocks()
                 text = _("%(n)s overdue clocks escalated.") % {"n": n}
                 self._print({"escalated": n}, options["json"], text)
+                return None
+            if options["action"] == "exposures":
+                write_exposures(options, lambda text: self.stdout.write(text, ending=""))
+                self.stdout.write("")
                 return None
             self.stdout.write(json.dumps(handle_query(options), ensure_ascii=False))
         except RuleViolation as exc:
