@@ -27,6 +27,7 @@ from fangkong.services.services.sweep import sweep_overdue_requests
 from fangkong.testing.services.rounds import close_due_rounds
 from fangkong.tracing.services.cases import escalate_overdue_clocks
 from fangkong.tracing.services.followup import escalate_missed_reports
+from fangkong.tracing.services.scans import purge_scans
 
 log = logging.getLogger("fangkong.worker")
 DATABASE_DOWN = (OperationalError, InterfaceError)
@@ -38,14 +39,19 @@ CLOCKS_EVERY = 30  # outbox passes: about a minute at the default interval
 def run_clocks(*, today_done: set) -> None:
     """What has to happen because time passed, so nobody has to remember a cron line at 3 a.m.:
     rounds whose window ended are closed, overdue cases, requests and investigation clocks
-    become tasks (each sweep is idempotent), and once a day recurring care is planned ahead
-    and yesterday's missed follow-up reports become tasks. One failing job does not stop the
-    others; a database outage goes up to the caller, which waits and retries."""
+    become tasks (each sweep is idempotent), scans past their retention are purged, and once
+    a day recurring care is planned ahead and yesterday's missed follow-up reports become
+    tasks. One failing job does not stop the others; a database outage goes up to the
+    caller, which waits and retries."""
     jobs = [
         ("close_due_rounds", close_due_rounds),
         ("case clocks", sweep_overdue_cases),
         ("request clocks", sweep_overdue_requests),
         ("investigation clocks", escalate_overdue_clocks),
+        # Scans are personal data kept 14 days after the scan, not to the end of a day: run
+        # every pass, the purge drops each day's partition as its last hour expires and
+        # deletes only the few minutes' scans before the cut since the last pass.
+        ("scan retention", purge_scans),
     ]
     today = timezone.localdate()
     daily = today not in today_done

@@ -87,6 +87,9 @@ class VenueScan(models.Model):
             models.Index(fields=["venue", "scanned_at"], name="scan_venue_time"),
             # A person's own visits, under any spelling of their document.
             models.Index(fields=["document_index", "scanned_at"], name="scan_person_time"),
+            # The retention purge's cut: the oldest scans found without reading the table
+            # (SQLite's batches; on PostgreSQL the day that straddles the cut).
+            models.Index(fields=["scanned_at"], name="scan_time"),
         ]
 
     def __str__(self) -> str:

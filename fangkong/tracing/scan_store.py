@@ -215,21 +215,42 @@ class PurgeResult(NamedTuple):
     rows_deleted: int
 
 
-def purge_before(cutoff: dt.datetime) -> PurgeResult:
-    """Remove every scan entered before `cutoff`: whole day partitions on PostgreSQL, then the
-    rows left in the day that straddles the cutoff."""
+def drop_days_before(cutoff: dt.datetime) -> int:
+    """Drop the day partitions whose every scan was entered before `cutoff` (PostgreSQL): a
+    day of scans goes at the cost of a table's removal, however many rows it holds. The
+    number dropped (0 on SQLite, which has no partitions)."""
+    if not _postgres():
+        return 0
     dropped = 0
     with connection.cursor() as cursor:
+        # A partition cannot be dropped while its new rows' deferred foreign-key checks
+        # wait for the commit (an import and a purge in one transaction): run them now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for name in _partitions_ending_by(cursor, cutoff):
+            cursor.execute(f'DROP TABLE "{name}"')
+            dropped += 1
+    return dropped
+
+
+def delete_before(cutoff: dt.datetime, *, limit: int) -> int:
+    """Delete up to `limit` of the oldest scans entered before `cutoff`, found by the
+    scanned_at index; the number deleted.
+
+    On PostgreSQL what is left before the cut after `drop_days_before` lies in the one day
+    that straddles it, and is deleted in one statement on that partition: run as often as
+    the worker runs it, that is a few minutes' scans. SQLite has no partitions: a batch at a
+    time is all it can do, so that a writer waiting for its single lock waits for one batch.
+    """
+    with connection.cursor() as cursor:
         if _postgres():
-            # A partition cannot be dropped while its new rows' deferred foreign-key checks
-            # wait for the commit (an import and a purge in one transaction): run them now.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            for name in _partitions_ending_by(cursor, cutoff):
-                cursor.execute(f'DROP TABLE "{name}"')
-                dropped += 1
-        param = cutoff if _postgres() else sqlite_time(cutoff)
-        cursor.execute(f"DELETE FROM {TABLE} WHERE scanned_at < %s", [param])  # noqa: S608
-        return PurgeResult(dropped, cursor.rowcount)
+            cursor.execute(f"DELETE FROM {TABLE} WHERE scanned_at < %s", [cutoff])  # noqa: S608
+        else:
+            cursor.execute(
+                f"DELETE FROM {TABLE} WHERE id IN ("  # noqa: S608 - fixed name
+                f"SELECT id FROM {TABLE} WHERE scanned_at < %s ORDER BY scanned_at LIMIT %s)",
+                [sqlite_time(cutoff), limit],
+            )
+        return cursor.rowcount
 
 
 def _partitions_ending_by(cursor, cutoff: dt.datetime) -> list[str]:

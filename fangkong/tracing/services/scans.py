@@ -326,9 +326,25 @@ class _VenueCache:
 # --- retention ---------------------------------------------------------------------------------
 
 
+PURGE_BATCH = 20_000
+
+
 def purge_scans(*, now: dt.datetime | None = None) -> PurgeResult:
-    """Remove the scans older than the retention period (FANGKONG_SCAN_RETENTION_DAYS)."""
+    """Remove the scans older than the retention period (FANGKONG_SCAN_RETENTION_DAYS).
+
+    Whole days past the cut go at once (a partition dropped, on PostgreSQL); the scans left
+    before the cut are deleted in batches, each its own transaction, so a crash loses no more
+    than a batch's work and a re-run carries on. The worker runs this every minute or so
+    (ops.worker.run_clocks): the remainder before the cut stays a few minutes' scans.
+    """
     now = now or timezone.now()
     cutoff = now - dt.timedelta(days=settings.FANGKONG_SCAN_RETENTION_DAYS)
     with transaction.atomic():
-        return scan_store.purge_before(cutoff)
+        dropped = scan_store.drop_days_before(cutoff)
+    deleted = 0
+    while True:
+        with transaction.atomic():
+            batch = scan_store.delete_before(cutoff, limit=PURGE_BATCH)
+        deleted += batch
+        if batch < PURGE_BATCH:
+            return PurgeResult(dropped, deleted)
