@@ -1,17 +1,20 @@
 """Tracing benchmarks: importing a venue-code platform's file of N scans (rate and memory),
-exposures of one person with 30 scans against all of them (p50/p99), and purging a day.
+the exposures of cases with 30 scans each against all of them, and the retention purge.
 
-The synthetic city: venues with Zipf-like popularity (a few malls and metro stations take most
-scans), people who scan a few times a day, entry times spread over the last 14 days. N is the
-task's size (FANGKONG_BENCH_TRACING_SCANS in `make bench`; the issue's figure is 10 million).
+The synthetic district is described in `bench.tracing_city` (20,000 venues at 10 million scans,
+the busiest a metro station with ~22,000 scans a day). N is the task's size
+(FANGKONG_BENCH_TRACING_SCANS in `make bench`; the issue's figure is 10 million).
+FANGKONG_BENCH_TRACING_SEED=raw writes the scans straight into the table instead of importing
+a file (no import figure; minutes saved when only the exposures and the purge are wanted).
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import os
-import random
+import statistics
 import tempfile
 import threading
 import time
@@ -20,65 +23,26 @@ from pathlib import Path
 from bench.bench_seed import _sample_rss
 from bench.common import median, percentile
 from bench.raw_scans import bench_raw_scans
+from bench.tracing_city import HEADER, City, seed_raw
 
-KINDS = ("supermarket", "restaurant", "pharmacy", "market", "office", "metro_station")
-PERSON_SCANS = 30
-
-
-def _id_number(seq: int) -> str:
-    from fangkong.core.documents import check_character
-
-    birth = dt.date(1950, 1, 1) + dt.timedelta(days=seq % 20000)
-    body = f"410172{birth:%Y%m%d}{seq % 1000:03d}"
-    return body + check_character(body)
+DISTRICT = "410172"
+CASES = int(os.environ.get("FANGKONG_BENCH_TRACING_CASES", "8"))
 
 
-def write_scans_file(path: Path, *, scans: int, now: dt.datetime, seed: int = 613) -> None:
+def write_scans_file(path: Path, *, city: City, scans: int) -> None:
     """N scans as the platform exports them, written as they are made (flat memory)."""
-    rng = random.Random(seed)
-    venues = max(10, scans // 1000)
-    people = [_id_number(i) for i in range(max(100, min(scans // 20, 200_000)))]
-    span = 14 * 86400 - 3600
-    start = now - dt.timedelta(seconds=span)
     with path.open("w", newline="", encoding="utf-8") as fh:
         out = csv.writer(fh)
-        out.writerow(
-            (
-                "source_id",
-                "venue_code",
-                "venue_name",
-                "venue_kind",
-                "document_type",
-                "document_number",
-                "scanned_at",
-            )
-        )
-        for i in range(scans):
-            venue = min(int(rng.paretovariate(1.2)) - 1, venues - 1)
-            at = start + dt.timedelta(seconds=rng.randrange(span))
-            out.writerow(
-                (
-                    f"s{i}",
-                    f"V{venue:07d}",
-                    f"场所{venue}",
-                    KINDS[venue % len(KINDS)],
-                    "resident_id",
-                    people[rng.randrange(len(people))],
-                    at.isoformat(timespec="seconds"),
-                )
-            )
+        out.writerow(HEADER)
+        out.writerows(city.scans(scans))
 
 
-def bench_tracing(scans: int) -> dict:
-    from django.utils import timezone
+def _import_file(city: City, scans: int) -> dict:
+    from fangkong.tracing.services.scans import import_scans
 
-    from fangkong.tracing.selectors import OPERATOR, list_exposures
-    from fangkong.tracing.services.scans import import_scans, purge_scans
-
-    now = timezone.now().replace(microsecond=0)
     with tempfile.TemporaryDirectory(prefix="fangkong-scans-") as tmp:
-        big, case = Path(tmp) / "scans.csv", Path(tmp) / "case.csv"
-        write_scans_file(big, scans=scans, now=now)
+        big = Path(tmp) / "scans.csv"
+        write_scans_file(big, city=city, scans=scans)
         raw = bench_raw_scans(big)
         stop, peak = threading.Event(), [0]
         sampler = threading.Thread(target=_sample_rss, args=(stop, peak), daemon=True)
@@ -90,75 +54,168 @@ def bench_tracing(scans: int) -> dict:
             seconds = time.perf_counter() - started
             stop.set()
             sampler.join()
-        # The case: 30 visits to the busiest venues over the 14 days.
-        document = "410172198001010000"
-        document = document[:17] + _check(document[:17])
-        rows = [
-            (
-                f"case{k}",
-                f"V{k % 5:07d}",
-                "",
-                KINDS[k % 5 % len(KINDS)],
-                "resident_id",
-                document,
-                (now - dt.timedelta(hours=11 * k + 1)).isoformat(timespec="seconds"),
-            )
-            for k in range(PERSON_SCANS)
-        ]
-        with case.open("w", newline="", encoding="utf-8") as fh:
-            out = csv.writer(fh)
-            out.writerow(
-                (
-                    "source_id",
-                    "venue_code",
-                    "venue_name",
-                    "venue_kind",
-                    "document_type",
-                    "document_number",
-                    "scanned_at",
-                )
-            )
-            out.writerows(rows)
-        import_scans(path=case)
-    timings, found = [], 0
-    for _ in range(int(os.environ.get("FANGKONG_BENCH_TRACING_REPEATS", "20"))):
-        t0 = time.perf_counter()
-        found = len(
-            list_exposures(
-                actor=OPERATOR,
-                document_number=document,
-                start=now - dt.timedelta(days=14),
-                end=now,
-            )
-        )
-        timings.append((time.perf_counter() - t0) * 1000)
-    # A day later, the oldest day's scans are past the retention period.
-    t0 = time.perf_counter()
-    purged = purge_scans(now=now + dt.timedelta(days=1))
-    purge_s = time.perf_counter() - t0
-    follow = bench_orders_and_chains(
-        orders=int(os.environ.get("FANGKONG_BENCH_FOLLOW_UP_ORDERS", "100000")),
-        cases=int(os.environ.get("FANGKONG_BENCH_CHAIN_CASES", "50000")),
-    )
     return {
-        **follow,
         "scans": report.imported,
         "import_scans_per_s": report.imported / seconds if seconds else 0.0,
         "import_peak_rss_mb": peak[0] / 2**20,
         **raw,
-        "exposures_found": found,
-        "exposures_p50_ms": median(timings),
-        "exposures_p99_ms": percentile(timings, 99),
-        "purge_day_s": purge_s,
-        "purge_days_dropped": purged.days_dropped,
-        "purge_rows_deleted": purged.rows_deleted,
     }
 
 
-def _check(body: str) -> str:
-    from fangkong.core.documents import check_character
+def _import_cases(city: City) -> list[str]:
+    """The cases' visits imported as a platform's file (their blind index is the real one)."""
+    from fangkong.tracing.services.scans import import_scans
 
-    return check_character(body)
+    documents, rows = [], []
+    for number in range(CASES):
+        document, visits = city.case(number)
+        documents.append(document)
+        rows += visits
+    with tempfile.TemporaryDirectory(prefix="fangkong-cases-") as tmp:
+        path = Path(tmp) / "cases.csv"
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            out = csv.writer(fh)
+            out.writerow(HEADER)
+            out.writerows(rows)
+        assert import_scans(path=path).imported == len(rows)
+    return documents
+
+
+def bench_tracing(scans: int) -> dict:
+    from django.db import connection
+    from django.utils import timezone
+
+    from fangkong.tracing.models import Venue
+
+    now = timezone.now().replace(microsecond=0)
+    city = City(scans=scans, now=now)
+    if os.environ.get("FANGKONG_BENCH_TRACING_SEED") == "raw":
+        seeded = {"scans": seed_raw(city, scans=scans)}
+    else:
+        seeded = _import_file(city, scans)
+    documents = _import_cases(city)
+    # The bench loads no area tree: the venues are filed under the district, as an import
+    # files them once the district is loaded, so the investigator's scope holds them.
+    Venue.objects.update(area_code=DISTRICT)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # as autovacuum would have by now
+            cursor.execute("ANALYZE tracing_venuescan")
+    exposures = bench_exposures(city, documents)
+    purge = bench_purge(city)
+    follow = bench_orders_and_chains(
+        orders=int(os.environ.get("FANGKONG_BENCH_FOLLOW_UP_ORDERS", "100000")),
+        cases=int(os.environ.get("FANGKONG_BENCH_CHAIN_CASES", "50000")),
+    )
+    return {**follow, **seeded, "venues": city.venues, **exposures, **purge}
+
+
+def bench_exposures(city: City, documents: list[str]) -> dict:
+    """The investigator's page for each case (the visits counted, the first visit's first
+    page of candidates), round after round: p50/p99 over every case; then the CLI's full
+    answer for each case, with its rows."""
+    from django.core.management import call_command
+    from django.test import Client, override_settings
+
+    from fangkong.accounts.models import Role, User
+    from fangkong.tracing.selectors import exposure_query, exposure_visits
+    from fangkong.tracing.services.exposures import subject_token
+    from fangkong.tracing.services.scan_checks import person_key
+
+    user = User.objects.create(
+        username="investigator", role=Role.DISTRICT_COMMANDER, scope_code=DISTRICT
+    )
+    client = Client()
+    client.force_login(user)
+    start, end = city.now - dt.timedelta(days=14), city.now
+    urls, indexes = [], []
+    for document in documents:
+        index, masked = person_key(document_type="resident_id", document_number=document)
+        indexes.append(index)
+        token = subject_token(index=index, masked=masked)
+        urls.append(
+            ("/tracing/exposures/", {"subject": token, "start": start, "end": end, "window": ""})
+        )
+    page_ms, visits, candidates = [], [], []
+    rounds = int(os.environ.get("FANGKONG_BENCH_TRACING_REPEATS", "5"))
+    with override_settings(DEBUG=False):
+        # One page first, untimed: the templates and catalogues load on a server's first page.
+        client.get(urls[0][0], {k: str(v) for k, v in urls[0][1].items()})
+        for _ in range(rounds):
+            for path, params in urls:
+                t0 = time.perf_counter()
+                answer = client.get(path, {k: str(v) for k, v in params.items()})
+                page_ms.append((time.perf_counter() - t0) * 1000)
+                assert answer.status_code == 200, answer.status_code
+    for index in indexes:  # what the pages showed, read again through the same selector
+        query = exposure_query(actor=user, subject_index=index, start=start, end=end)
+        counted = exposure_visits(query)
+        visits.append(len(counted))
+        candidates.append(sum(v.candidates for v in counted))
+    cli_s, cli_rows = [], []
+    for document in documents:
+        out = _CountingSink()
+        t0 = time.perf_counter()
+        call_command(
+            "tracing", "exposures", "--document-number", document, "--from",
+            start.isoformat(), "--to", end.isoformat(), "--json", stdout=out,
+        )  # fmt: skip
+        cli_s.append(time.perf_counter() - t0)
+        cli_rows.append(out.rows)
+    assert cli_rows == candidates, (cli_rows, candidates)  # one figure, two readings
+    return {
+        "exposure_cases": len(documents),
+        "exposures_page_p50_ms": median(page_ms),
+        "exposures_page_p99_ms": percentile(page_ms, 99),
+        "exposures_visits_with_candidates": visits,
+        "exposures_found": candidates,
+        "exposures_cli_median_s": median(cli_s),
+        "exposures_cli_max_s": max(cli_s),
+        "exposures_cli_rows_median": statistics.median(cli_rows),
+        "exposures_cli_rows_max": max(cli_rows),
+    }
+
+
+class _CountingSink(io.TextIOBase):
+    """Where the CLI's JSON goes: its exposures counted as they stream, nothing kept."""
+
+    def __init__(self):
+        self.rows = 0
+
+    def write(self, text: str) -> int:
+        self.rows += text.count('"source_id"')
+        return len(text)
+
+
+def bench_purge(city: City) -> dict:
+    """The worker's purge as a day expires: first the oldest (partial) day, untimed; then, a
+    minute after the first full day's last scan expired, the pass that removes that day
+    (a partition dropped on PostgreSQL, batched deletes on SQLite) and the minute after the
+    cut; then the next minute's pass, which is what the worker does all day."""
+    from django.conf import settings
+
+    from fangkong.tracing.models import VenueScan
+    from fangkong.tracing.services.scans import purge_scans
+
+    retention = dt.timedelta(days=settings.FANGKONG_SCAN_RETENTION_DAYS)
+    day = city.first_full_day()
+    day_start, day_end = city.day_bounds(day)
+    purge_scans(now=day_start + retention)
+    day_rows = VenueScan.objects.filter(scanned_at__gte=day_start, scanned_at__lt=day_end).count()
+    minute = dt.timedelta(minutes=1)
+    t0 = time.perf_counter()
+    gone = purge_scans(now=day_end + retention + minute)
+    day_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    then = purge_scans(now=day_end + retention + 2 * minute)
+    minute_ms = (time.perf_counter() - t0) * 1000
+    return {
+        "purge_day_rows": day_rows,
+        "purge_day_s": day_s,
+        "purge_days_dropped": gone.days_dropped,
+        "purge_rows_deleted": gone.rows_deleted,
+        "purge_next_minute_ms": minute_ms,
+        "purge_next_minute_rows": then.rows_deleted,
+    }
 
 
 GRIDS = [f"410172-00{s}-00{c}-00{g}" for s in (1, 2) for c in (1, 2) for g in (1, 2, 3)]
