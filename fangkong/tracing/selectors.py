@@ -18,7 +18,6 @@ from fangkong.people.selectors import scoped_residents
 from .exposure_sql import (
     Exposure,
     ExposureQuery,
-    Visit,
     count_by_visit,
     iter_exposures,
     visit_candidates,
@@ -168,16 +167,10 @@ def exposure_query(
     )
 
 
-def exposure_visits(query: ExposureQuery) -> list[Visit]:
-    """The person's visits that have candidates, with their number (one grouped query)."""
-    return count_by_visit(query)
-
-
-def exposure_candidates(
-    query: ExposureQuery, *, visit: str, offset: int, limit: int
-) -> list[Exposure]:
-    """A page of the candidates matched to one of the person's visits."""
-    return visit_candidates(query, visit=visit, offset=offset, limit=limit)
+# The readings of a search `exposure_query` checked: the person's visits with their
+# candidates counted (one grouped query), and a page of one visit's candidates.
+exposure_visits = count_by_visit
+exposure_candidates = visit_candidates
 
 
 def decisions_for(user, *, subject_index: str) -> QuerySet[ExposureDecision]:
