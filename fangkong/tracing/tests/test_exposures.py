@@ -297,3 +297,17 @@ def test_a_scan_near_two_visits_is_counted_once_at_the_nearer(district, docs, wr
     # Each is within both visits' ±10 minutes: the nearer visit takes it, and a tie (x2, six
     # minutes from each) goes to the earlier one.
     assert found == {"x1": "m2", "x2": "m1", "x3": "m1"}
+
+
+def test_the_page_is_a_grouped_count_and_one_page_of_one_visit(
+    client, commander, scans, docs, django_assert_max_num_queries
+):
+    from urllib.parse import parse_qsl
+
+    client.force_login(commander)
+    first = _search(client, docs)
+    query = dict(parse_qsl(first.request["QUERY_STRING"]))
+    # Session and user, the preset, the counts, the shown visit's page, the decisions on that
+    # page (7; the two queries' settings make 9 on PostgreSQL), however many candidates.
+    with django_assert_max_num_queries(9):
+        assert client.get("/tracing/exposures/", query).status_code == 200
