@@ -5,6 +5,10 @@ stays overdue takes it one node up (community, sub-district, district), never ab
 area's depth. The sweeps read only the items whose next level has come and write the new
 levels' tasks in a few set-based statements, so a sweep over a district's backlog costs
 what the items it moves cost, not what the table holds.
+
+An item found several levels late (a backlog, a sweep that did not run for hours) gets a
+task at every level it passed, as a sweep run every minute would have left it: the grid
+keeps its task while the community's and the sub-district's are opened above it.
 """
 
 from __future__ import annotations
@@ -125,3 +129,81 @@ def write_tasks(tasks: Sequence[NewTask], *, now: dt.datetime | None = None) -> 
                 table, _COLUMNS, rows[start : start + INSERT_BATCH], "ON CONFLICT DO NOTHING"
             )
             cursor.execute(sql, params)
+
+
+class Climb(NamedTuple):
+    """An item's climb from level `first` to `last`: one task per level, keyed
+    `<stem>:<level>`, in `areas[level - 1]`, its detail `detail` with the level added."""
+
+    stem: str
+    title: str
+    areas: Sequence[str]
+    first: int
+    last: int
+    detail: dict
+
+
+def ladder_areas(area_code: str) -> list[str]:
+    """The area of each level, level 1 (the item's own area) first: `escalation_area` of
+    every level up to the district, in one pass."""
+    return AreaCode(area_code).lineage[::-1]
+
+
+# The database spreads each climb over its levels: a backlog's items are sent once each,
+# not once per level, and the task rows are built where they are written.
+_CLIMBS_SQL = {
+    "postgresql": (
+        "INSERT INTO {table} (created_at, updated_at, key, kind, title, detail, area_code,"
+        " assignee_id, state, due_at)"
+        " SELECT %s, %s, (c->>0) || ':' || n, %s, c->>1, (c->5) || jsonb_build_object('level', n),"
+        " c->2->>(n - 1), NULL, %s, %s"
+        " FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS climbs(c, i)"
+        " CROSS JOIN LATERAL generate_series((c->>3)::int, (c->>4)::int) AS n"
+        " ORDER BY i, n ON CONFLICT DO NOTHING"
+    ),
+    # SQLite's upsert after INSERT … SELECT needs the SELECT's WHERE to tell it from a join.
+    "sqlite": (
+        "INSERT INTO {table} (created_at, updated_at, key, kind, title, detail, area_code,"
+        " assignee_id, state, due_at)"
+        " SELECT %s, %s, json_extract(c.value, '$[0]') || ':' || s.n, %s,"
+        " json_extract(c.value, '$[1]'), json_set(json_extract(c.value, '$[5]'), '$.level', s.n),"
+        " json_extract(c.value, '$[2][' || (s.n - 1) || ']'), NULL, %s, %s"
+        " FROM json_each(%s) AS c JOIN ({levels}) AS s"
+        " ON s.n BETWEEN json_extract(c.value, '$[3]') AND json_extract(c.value, '$[4]')"
+        " WHERE true ORDER BY c.key, s.n ON CONFLICT DO NOTHING"
+    ),
+}
+_LEVELS_SQL = " UNION ALL ".join(f"SELECT {n} AS n" for n in range(1, len(LEVELS) + 1))
+
+
+def write_climbs(
+    climbs: Sequence[Climb], *, kind: str, due_at: dt.datetime, now: dt.datetime
+) -> None:
+    """Insert a task for every level of every climb whose key is new, in one statement; a
+    key already there (a re-run, a racing sweep) is left as it is. The tasks are open, of
+    `kind`, due at `due_at` and unassigned."""
+    if not climbs:
+        return
+    ops = connection.ops
+    document = json.dumps(
+        [[c.stem, c.title, list(c.areas), c.first, c.last, c.detail] for c in climbs],
+        cls=DjangoJSONEncoder,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    sql = _CLIMBS_SQL["postgresql" if connection.vendor == "postgresql" else "sqlite"].format(
+        table=ops.quote_name(Task._meta.db_table), levels=_LEVELS_SQL
+    )
+    stamp = ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [
+                stamp,
+                stamp,
+                kind,
+                TaskState.OPEN.value,
+                ops.adapt_datetimefield_value(due_at),
+                document,
+            ],
+        )

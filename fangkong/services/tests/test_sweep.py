@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
-from devtools.fixtures import C11, C21, G111, S1
+from devtools.fixtures import C11, C21, G111, S1, D
+from devtools.races import at_once
 from fangkong.command.models import Incident, TimelineEntry
 from fangkong.core.models import OutboxEvent
 from fangkong.services.models import ServiceRequest
 from fangkong.services.services.requests import acknowledge_request, cancel_request
-from fangkong.services.services.sweep import TASK_KIND, sweep_overdue_requests
+from fangkong.services.services.sweep import TASK_KIND, sweep_overdue_requests, task_key
 from fangkong.work.models import Task
 
 from .conftest import at
@@ -81,3 +84,49 @@ def test_a_sweep_over_two_communities_publishes_one_event(make_user, raise_for, 
     sweep_overdue_requests(now=at("2026-06-13 13:01"))
     event = OutboxEvent.objects.get(kind="services.requests_overdue")
     assert sorted(event.payload["communities"]) == [C11, C21]
+
+
+def test_a_backlog_sweep_leaves_the_tasks_a_sweep_every_hour_would_have(raise_for):
+    """Found two hours late, the request gets the grid's, the community's and the
+    sub-district's task at once, each with its own key, area and level."""
+    request = raise_for()  # acknowledge by 13:00
+    result = sweep_overdue_requests(now=at("2026-06-13 15:01"))
+    assert (result.overdue, result.escalated, result.tasks_created) == (1, 1, 3)
+    due = at("2026-06-13 13:00")
+    tasks = Task.objects.filter(kind=TASK_KIND).order_by("id")
+    assert [(t.key, t.area_code, t.detail["level"]) for t in tasks] == [
+        (task_key(request.pk, due, 1), G111, 1),
+        (task_key(request.pk, due, 2), C11, 2),
+        (task_key(request.pk, due, 3), S1, 3),
+    ]
+    for task in tasks:
+        assert task.title == f"SQ{request.pk:07d}"
+        detail = dict(task.detail)
+        assert dt.datetime.fromisoformat(detail.pop("due_at")) == due
+        assert detail == {"request": request.pk, "kind": "supplies", "level": detail["level"]}
+        assert (task.state, task.assignee_id) == ("open", None)
+        assert task.due_at == at("2026-06-13 16:01")
+        assert task.created_at == at("2026-06-13 15:01")
+    request.refresh_from_db()
+    assert (request.escalation_level, request.updated_at) == (3, at("2026-06-13 15:01"))
+    # The district's task comes with the next hour, and only it.
+    assert sweep_overdue_requests(now=at("2026-06-13 15:30")).tasks_created == 0
+    assert sweep_overdue_requests(now=at("2026-06-13 16:01")).tasks_created == 1
+    assert Task.objects.filter(kind=TASK_KIND, area_code=D).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_once_write_each_task_once(make_user, raise_for, residents):
+    raise_for()
+    raise_for(kind="medicine", lines=[], resident=residents[5], user=make_user())
+    now = at("2026-06-13 15:30")
+    outcomes = at_once(
+        lambda: sweep_overdue_requests(now=now), lambda: sweep_overdue_requests(now=now)
+    )
+    assert outcomes == ["done", "done"]
+    keys = list(Task.objects.filter(kind=TASK_KIND).values_list("key", flat=True))
+    # The supplies request is 2.5 hours late (three levels), the medicine one, due at 10:00,
+    # 5.5 hours (all four).
+    assert len(keys) == len(set(keys)) == 7
+    levels = ServiceRequest.objects.order_by("kind").values_list("kind", "escalation_level")
+    assert list(levels) == [("medicine", 4), ("supplies", 3)]
