@@ -90,13 +90,24 @@ def fingerprint(payload: Any) -> str:
 
 
 def run_idempotent(
-    *, key: str, scope: str, payload: Any, write: Callable[[], tuple[int, dict]]
+    *,
+    key: str,
+    scope: str,
+    payload: Any,
+    write: Callable[[], tuple[int, dict]],
+    read_first: bool = True,
 ) -> tuple[int, dict, bool]:
     """Run `write` once per (scope, key) and store its answer in the same transaction.
 
     Returns (status, body, replayed). A replay with the same payload gets the first answer
     and writes nothing; the same key with a different payload is refused, because the client
     is reusing keys and one of the two requests would otherwise be lost.
+
+    With `read_first=False` the key is not looked up before the write: the write runs, and
+    the key's row after it, in one transaction. A retry then learns it is one when the write
+    is refused by its own rules (the work is done already) or the key's row collides, and
+    gets the first answer all the same. For a write whose second run its rules refuse (a
+    package already handed over), that saves a read on every first attempt.
     """
     if not key or len(key) > 128:
         raise RuleViolation(
@@ -105,7 +116,7 @@ def run_idempotent(
             message=_("An idempotency key of 1 to 128 characters is required."),
         )
     digest = fingerprint(payload)
-    existing = IdempotencyKey.objects.filter(scope=scope, key=key).first()
+    existing = IdempotencyKey.objects.filter(scope=scope, key=key).first() if read_first else None
     if existing is None:
         try:
             with transaction.atomic():
@@ -118,6 +129,13 @@ def run_idempotent(
             return status, body, False
         except IntegrityError:
             # A concurrent request with the same key committed first; fall through to replay.
+            existing = IdempotencyKey.objects.filter(scope=scope, key=key).first()
+            if existing is None:
+                raise
+        except RuleViolation:
+            if read_first:
+                raise
+            # Perhaps a retry, refused because its first run did the work: its answer stands.
             existing = IdempotencyKey.objects.filter(scope=scope, key=key).first()
             if existing is None:
                 raise

@@ -75,6 +75,41 @@ def test_failed_write_stores_no_key():
 
 
 @pytest.mark.django_db
+def test_a_write_not_read_first_replays_its_answer_when_its_rules_refuse_the_retry():
+    """The key is not looked up first: the retry runs the write, whose own rule refuses it
+    (the work is done), and gets the first answer; another body under the key is refused
+    and what its write did is undone; a refusal with no stored key stays a refusal."""
+    done: list[str] = []
+
+    def write(door: str):
+        def run():
+            if door in done:
+                raise RuleViolation(field="door", code="done", message="done")
+            done.append(door)
+            record_audit(user=None, username="x", action=AuditAction.IMPORT, object_id=door)
+            return 200, {"door": door}
+
+        return run
+
+    first = run_idempotent(
+        key="k1", scope="t", payload={"d": 1}, write=write("1"), read_first=False
+    )
+    again = run_idempotent(
+        key="k1", scope="t", payload={"d": 1}, write=write("1"), read_first=False
+    )
+    assert first == (200, {"door": "1"}, False)
+    assert again == (200, {"door": "1"}, True)
+    with pytest.raises(RuleViolation) as reused:
+        run_idempotent(key="k1", scope="t", payload={"d": 2}, write=write("2"), read_first=False)
+    assert (reused.value.status_code, reused.value.code) == (409, "reused")
+    assert list(AuditEntry.objects.values_list("object_id", flat=True)) == ["1"]
+    with pytest.raises(RuleViolation) as refused:
+        run_idempotent(key="k2", scope="t", payload={"d": 1}, write=write("1"), read_first=False)
+    assert refused.value.code == "done"
+    assert IdempotencyKey.objects.count() == 1
+
+
+@pytest.mark.django_db
 def test_audit_log_is_append_only():
     entry = record_audit(user=None, username="someone", action=AuditAction.UNMASK, object_id=7)
     with pytest.raises(TypeError):

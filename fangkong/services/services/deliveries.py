@@ -127,48 +127,45 @@ def hand_over(
     elif not proof_ref:
         raise bad("proof_ref", "required", _("Attach the photo or the signature."))
     now = now_or(now)
-    with transaction.atomic():
-        allocation = (
-            Allocation.objects.select_for_update().filter(run=run, household__code=code).first()
-        )
-        if allocation is None:
+    allocation = Allocation.objects.filter(run=run, household__code=code).first()
+    if allocation is None:
+        raise bad("household_code", "outside_run", _("This household is not on this delivery run."))
+    if allocation.state != HandoverState.PENDING:
+        raise _handed_over()
+    if returned:
+        state, received = HandoverState.RETURNED, Decimal(0)
+    else:
+        received = allocation.kg if received_kg is None else Decimal(received_kg)
+        if received < 0 or received > allocation.kg:
             raise bad(
-                "household_code", "outside_run", _("This household is not on this delivery run.")
+                "received_kg", "range", _("Received is between nothing and the whole package.")
             )
-        if allocation.state != HandoverState.PENDING:
-            raise bad(
-                "household_code",
-                "handed_over",
-                _("This household's package is already handed over."),
-            )
-        if returned:
-            state, received = HandoverState.RETURNED, Decimal(0)
-        else:
-            received = allocation.kg if received_kg is None else Decimal(received_kg)
-            if received < 0 or received > allocation.kg:
-                raise bad(
-                    "received_kg", "range", _("Received is between nothing and the whole package.")
-                )
-            state = HandoverState.DELIVERED if received == allocation.kg else HandoverState.PARTIAL
-        allocation.state = state
-        allocation.received_kg = received
-        allocation.proof_kind = proof_kind
-        allocation.proof_ref = proof_ref[:200]
-        allocation.handed_at = now
-        allocation.handed_by = actor_name(user)
-        allocation.note = (note or "").strip()[:200]
-        allocation.save(
-            update_fields=[
-                "state",
-                "received_kg",
-                "proof_kind",
-                "proof_ref",
-                "handed_at",
-                "handed_by",
-                "note",
-            ]
-        )
+        state = HandoverState.DELIVERED if received == allocation.kg else HandoverState.PARTIAL
+    changes = {
+        "state": state,
+        "received_kg": received,
+        "proof_kind": proof_kind,
+        "proof_ref": proof_ref[:200],
+        "handed_at": now,
+        "handed_by": actor_name(user),
+        "note": (note or "").strip()[:200],
+    }
+    # One statement, and only while the package is still pending: of two scans at one door
+    # the second waits for the first's row lock, then finds it handed over. No transaction
+    # of its own, so a caller's (the API stores the answer in it) needs no savepoint.
+    if not Allocation.objects.filter(pk=allocation.pk, state=HandoverState.PENDING).update(
+        **changes
+    ):
+        raise _handed_over()
+    for field, value in changes.items():
+        setattr(allocation, field, value)
     return allocation
+
+
+def _handed_over():
+    return bad(
+        "household_code", "handed_over", _("This household's package is already handed over.")
+    )
 
 
 def open_group_order(

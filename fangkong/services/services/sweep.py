@@ -21,8 +21,8 @@ from django.db.models.functions import Length
 from django.utils import timezone
 
 from fangkong.core.areas import AreaCode, common_ancestor
-from fangkong.core.events import publish
 from fangkong.core.db import bulk
+from fangkong.core.events import publish
 from fangkong.work.escalation import (
     Climb,
     due_for_escalation,

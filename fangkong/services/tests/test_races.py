@@ -10,12 +10,21 @@ waiting for its row lock, then commits.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from devtools.fixtures import C11, G111, postgresql_only
 from devtools.races import at_once
 from devtools.races import interleaved as interleaved_race
-from fangkong.services.models import Assignment, StockLot, StockMovement
+from fangkong.services.models import (
+    Allocation,
+    Assignment,
+    HandoverState,
+    StockLot,
+    StockMovement,
+)
+from fangkong.services.services.deliveries import allocate_package, hand_over
 from fangkong.services.services.stock import (
     available,
     create_item,
@@ -29,8 +38,11 @@ from fangkong.services.services.volunteers import (
     review_volunteer,
     sign_up_volunteer,
 )
+from fangkong.zones.services.designation import designate_zone
 
 from .conftest import at
+
+COMPOUND = f"{C11}-C01"
 
 interleaved = postgresql_only("SQLite has one writer at a time: two writers cannot interleave")
 
@@ -118,3 +130,44 @@ def test_a_withdrawal_waits_for_the_other_and_sees_what_is_left(commander, stock
     )
     assert racer.error is not None and racer.error.code == "negative_stock"
     assert StockLot.objects.get().quantity == 4
+
+
+@pytest.fixture
+def door(commander, residents):
+    """A package's run and the code of one household on it."""
+    zone = designate_zone(user=commander, kind="sealed", members=[COMPOUND])
+    run = allocate_package(user=commander, zone=zone, name="保供包", days=3).runs.get()
+    return run, run.allocations.select_related("household").first().household.code
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_couriers_scanning_one_door_hand_it_over_once(commander, door):
+    run, code = door
+    outcomes = at_once(
+        lambda: hand_over(user=commander, run=run, household_code=code, proof_kind="code"),
+        lambda: hand_over(
+            user=commander, run=run, household_code=code, proof_kind="photo", proof_ref="p.jpg"
+        ),
+    )
+    assert outcomes == ["done", "handed_over"]
+    assert Allocation.objects.exclude(state=HandoverState.PENDING).count() == 1
+
+
+@interleaved
+@pytest.mark.django_db(transaction=True)
+def test_a_scan_waits_for_the_other_at_the_door_and_finds_it_handed_over(commander, door):
+    run, code = door
+    racer = interleaved_race(
+        lambda: hand_over(user=commander, run=run, household_code=code, proof_kind="code"),
+        lambda: hand_over(
+            user=commander,
+            run=run,
+            household_code=code,
+            proof_kind="photo",
+            proof_ref="p.jpg",
+            received_kg=Decimal(1),
+        ),
+    )
+    assert racer.error is not None and racer.error.code == "handed_over"
+    done = Allocation.objects.get(run=run, household__code=code)
+    assert (done.state, done.proof_kind) == (HandoverState.DELIVERED, "code")

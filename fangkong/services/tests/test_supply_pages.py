@@ -109,6 +109,40 @@ def test_the_couriers_scan_is_idempotent_and_refuses_a_household_outside_the_run
     assert Allocation.objects.filter(state=HandoverState.DELIVERED).count() == 1
 
 
+def test_a_resent_partial_receipt_answers_the_same_and_a_reused_key_writes_nothing(
+    client, commander, run
+):
+    _token, clear = create_device_token(
+        name="courier", role=Role.COMMUNITY_STAFF, scope_code=G111, created_by=commander
+    )
+    headers = {"Authorization": f"Bearer {clear}"}
+    first_home, second_home = run.allocations.select_related("household").order_by("id")[:2]
+    url = f"/api/v1/services/runs/{run.pk}/handover"
+
+    def scan(body: dict):
+        return client.post(url, body, content_type="application/json", headers=headers)
+
+    part = {"idempotency_key": "scan-1", "household_code": first_home.household.code}
+    part["received_kg"] = "1.50"
+    answer = scan(part)
+    assert answer.status_code == 200 and answer.json()["state"] == "partial"
+    resent = scan(part)
+    assert (resent.status_code, resent.json()) == (200, answer.json())
+    # The same key at another door: refused, and that door's package is not handed over.
+    reused = scan({"idempotency_key": "scan-1", "household_code": second_home.household.code})
+    assert reused.status_code == 409
+    assert reused.json()["errors"][0]["field"] == "idempotency_key"
+    second_home.refresh_from_db()
+    assert second_home.state == HandoverState.PENDING
+    returned = {"idempotency_key": "scan-2", "household_code": second_home.household.code}
+    returned["returned"] = True
+    assert scan(returned).json()["state"] == "returned"
+    assert scan(returned).json()["state"] == "returned"
+    # A fresh key at a door already handed over is refused by the rule, not replayed.
+    again = scan({"idempotency_key": "scan-3", "household_code": first_home.household.code})
+    assert (again.status_code, again.json()["errors"][0]["code"]) == (422, "handed_over")
+
+
 def test_stock_goes_out_from_the_page_with_its_reason_and_never_below_zero(logged_in, commander):
     item = create_item(code="oil", name="食用油", unit="桶")
     point = create_stock_point(
