@@ -8,10 +8,13 @@ from django.db.models.functions import Length
 from django.utils import timezone
 
 from fangkong.work.escalation import (
+    Climb,
     NewTask,
     due_for_escalation,
     escalation_area,
+    ladder_areas,
     target_level,
+    write_climbs,
     write_tasks,
 )
 from fangkong.work.models import Task
@@ -28,6 +31,8 @@ def test_each_level_is_the_next_node_up():
         "410172-001",
         "410172",
     ]
+
+    assert ladder_areas(GRID) == [escalation_area(GRID, level) for level in range(1, 5)]
 
 
 @pytest.mark.parametrize(
@@ -102,3 +107,27 @@ def test_written_tasks_read_back_as_the_orm_wrote_them_and_a_known_key_is_left_a
     assert Task.objects.filter(due_at=NOW, area_code="410172-001").count() == 1
     assert Task.objects.filter(detail__level=3).get() == new
     assert timezone.is_aware(new.due_at)
+
+
+@pytest.mark.django_db
+def test_a_climb_writes_one_task_per_level_it_passed_and_leaves_a_known_key_alone():
+    Task.objects.create(key="c1:2", kind="other", title="first", area_code=GRID)
+    write_climbs(
+        [
+            Climb("c1", "SQ0000042", ladder_areas(GRID), 2, 4, {"request": 42, "note": "独居老人"}),
+            Climb("c2", "SQ0000043", ladder_areas("410172-001"), 1, 1, {}),
+        ],
+        kind="request_overdue",
+        due_at=NOW,
+        now=NOW - STEP,
+    )
+    assert Task.objects.get(key="c1:2").title == "first"
+    rows = Task.objects.filter(kind="request_overdue").order_by("key")
+    assert [(t.key, t.area_code, t.detail) for t in rows] == [
+        ("c1:3", "410172-001", {"request": 42, "note": "独居老人", "level": 3}),
+        ("c1:4", "410172", {"request": 42, "note": "独居老人", "level": 4}),
+        ("c2:1", "410172-001", {"level": 1}),
+    ]
+    for task in rows:
+        assert (task.state, task.assignee_id, task.due_at) == ("open", None, NOW)
+        assert task.created_at == task.updated_at == NOW - STEP
