@@ -34,7 +34,9 @@ class PermissionDeniedError(RuleViolation):
     """The user's role or scope does not allow the action (403, always audited).
 
     It carries what the audit row needs; whoever writes that row sets `audited`, so the
-    edge (`core.http`) writes it only for refusals nobody has recorded yet.
+    edge (`core.http`) writes it only for refusals nobody has recorded yet. A row written
+    inside a transaction rolls back with the refused work: `audit` keeps its contents and
+    `audit_id` its key, so the edge can tell and write it again.
     """
 
     status_code = 403
@@ -54,6 +56,12 @@ class PermissionDeniedError(RuleViolation):
         self.object_id = str(object_id)
         self.area_code = area_code
         self.audited = False
+        self.audit: dict | None = None
+        self.audit_id: int | None = None
+
+    def take_audit(self, other: PermissionDeniedError) -> None:
+        """Carry the audit state of `other`, a refusal this one restates for its caller."""
+        self.audited, self.audit, self.audit_id = other.audited, other.audit, other.audit_id
 
 
 def out_of_scope(

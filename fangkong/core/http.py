@@ -21,7 +21,7 @@ from ninja.pagination import PageNumberPagination
 
 from .errors import PermissionDeniedError, RuleViolation
 from .keys import MAX_KEY
-from .models import AuditAction
+from .models import AuditAction, AuditEntry
 from .services import record_audit
 
 if TYPE_CHECKING:
@@ -82,8 +82,15 @@ def request_actor(request: HttpRequest):
 
 
 def audit_refusal(request: HttpRequest, exc: PermissionDeniedError) -> None:
-    """Write the refusal to the audit log unless whoever raised it already did."""
-    if exc.audited:
+    """Write the refusal to the audit log unless whoever raised it already did and the row
+    is still there (a refusal inside a transaction rolls its row back with the work)."""
+    if exc.audited and (
+        exc.audit_id is None or AuditEntry.objects.filter(pk=exc.audit_id).exists()
+    ):
+        return
+    if exc.audit is not None:
+        record_audit(**{**exc.audit, "ip": exc.audit["ip"] or client_ip(request)})
+        exc.audited = True
         return
     record_audit(
         user=request_actor(request),

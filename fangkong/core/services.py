@@ -60,17 +60,22 @@ def refuse(
     ip: str | None = None,
     message=None,
 ) -> NoReturn:
-    """Write the refusal of `action` to the audit log once, then raise it (403)."""
-    record_audit(
-        user=actor,
-        action=AuditAction.PERMISSION_DENIED,
-        object_type=object_type,
-        object_id=object_id,
-        area_code=area_code,
-        reason=reason,
-        ip=ip,
-        detail={"wanted": action},
-    )
+    """Write the refusal of `action` to the audit log once, then raise it (403).
+
+    Inside a transaction the row rolls back with the refused work; the edge then finds it
+    missing and writes it again from `exc.audit` (core.http.audit_refusal).
+    """
+    audit = {
+        "user": actor,
+        "action": AuditAction.PERMISSION_DENIED,
+        "object_type": object_type,
+        "object_id": object_id,
+        "area_code": area_code,
+        "reason": reason,
+        "ip": ip,
+        "detail": {"wanted": action},
+    }
+    entry = record_audit(**audit)
     exc = PermissionDeniedError(
         field=object_type or action,
         code="forbidden",
@@ -79,7 +84,7 @@ def refuse(
         object_id=object_id,
         area_code=area_code,
     )
-    exc.audited = True
+    exc.audited, exc.audit, exc.audit_id = True, audit, entry.pk
     raise exc
 
 

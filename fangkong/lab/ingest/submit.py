@@ -48,7 +48,7 @@ def check_custody(*, lab: Lab, barcodes: Iterable[str], actor) -> None:
             )
             % {"barcode": barcode},
         )
-        refusal.audited = True  # deny() wrote its row; the edge must not write a second
+        refusal.take_audit(exc)  # deny() wrote its row; the edge must not write a second
         raise refusal from exc
 
 

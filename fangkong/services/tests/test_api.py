@@ -7,6 +7,7 @@ import pytest
 from devtools.fixtures import G111, G211
 from fangkong.accounts.models import Role
 from fangkong.accounts.services import create_device_token
+from fangkong.core.models import AuditAction, AuditEntry
 from fangkong.services.models import RequestLine, ServiceRequest
 
 pytestmark = pytest.mark.django_db
@@ -134,3 +135,26 @@ def test_progress_over_allocation_is_refused_with_the_field(client, bearer, resi
     )
     assert done.status_code == 200
     assert done.json()["state"] == "fulfilled"
+
+
+def test_a_refusal_inside_the_idempotent_write_stays_in_the_audit_log(client, bearer, residents):
+    """The permission check runs inside the retry-safe transaction, which rolls back on the
+    refusal: the refusal's audit row must outlive it (it was lost with the work before)."""
+    response = client.post(
+        "/api/v1/services/requests",
+        {
+            "idempotency_key": "k-guard",
+            "kind": "supplies",
+            "household_code": residents[1].household.code,
+            "lines": [{"item": "大米", "quantity": 2, "unit": "袋"}],
+        },
+        content_type="application/json",
+        headers=bearer(role=Role.CHECKPOINT_GUARD),
+    )
+    assert response.status_code == 403
+    refusals = AuditEntry.objects.filter(action=AuditAction.PERMISSION_DENIED)
+    assert [(e.object_type, e.area_code, e.detail) for e in refusals] == [
+        ("household", residents[1].area_code, {"wanted": "raise_requests"})
+    ]
+    assert refusals.get().ip == "127.0.0.1"
+    assert not ServiceRequest.objects.exists()
