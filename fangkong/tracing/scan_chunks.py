@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 
 from django.db import connection
@@ -24,6 +24,7 @@ from .scan_store import (
     COPY_ESCAPES,
     TABLE,
     WRITE_LOCK,
+    claim_source_ids,
     ensure_partitions,
     local_day,
     sqlite_time,
@@ -96,7 +97,9 @@ def writing(rows: Sequence[ChunkRow], venue_ids: dict[str, int]) -> Iterator[Wri
         if _postgres():
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [WRITE_LOCK])
             ensure_partitions(_days(rows))
-            fresh = _fresh(cursor, rows)
+            first = _first_of_each(rows)
+            claimed = claim_source_ids(cursor, {r[1]: r[2] for r in first})
+            fresh = first if len(claimed) == len(first) else [r for r in first if r[1] in claimed]
             written.inserted = len(fresh)
             if not fresh:
                 yield written
@@ -126,19 +129,21 @@ def writing(rows: Sequence[ChunkRow], venue_ids: dict[str, int]) -> Iterator[Wri
         yield written
 
 
-def _fresh(cursor, rows: Sequence[ChunkRow]) -> Sequence[ChunkRow]:
-    """The first row of each source id, unless the id is stored already."""
-    ids = [r[1] for r in rows]
-    unique = set(ids)
-    stored = stored_source_ids(cursor, unique)
-    if not stored and len(unique) == len(ids):
+def _first_of_each(rows: Sequence[ChunkRow], skip: Collection[str] = ()) -> Sequence[ChunkRow]:
+    """The first row of each source id, leaving out the ids of `skip`."""
+    if not skip and len({r[1] for r in rows}) == len(rows):
         return rows
-    seen, out = set(stored), []
+    seen, out = set(skip), []
     for row in rows:
         if row[1] not in seen:
             seen.add(row[1])
             out.append(row)
     return out
+
+
+def _fresh(cursor, rows: Sequence[ChunkRow]) -> Sequence[ChunkRow]:
+    """SQLite: the first row of each source id, unless the id is stored already."""
+    return _first_of_each(rows, stored_source_ids(cursor, {r[1] for r in rows}))
 
 
 def _hour_key(text: str) -> str:

@@ -1,9 +1,11 @@
 """Writing and purging venue scans: one adapter per database behind the same functions.
 
 A `source_id` already stored is skipped (the platform exports overlapping files): one set-based
-probe per batch finds them, then the other rows are written once — COPY straight into the
+statement per batch finds them, then the other rows are written once — COPY straight into the
 partitioned table on PostgreSQL (it routes each row to its day), one prepared executemany on
-SQLite. Both run inside the caller's transaction; nothing here commits.
+SQLite. On PostgreSQL the ids are claimed in `tracing_scansource` (one index for every day,
+which a partitioned table cannot have); on SQLite the scans' own source-id index is probed.
+Both run inside the caller's transaction; nothing here commits.
 """
 
 from __future__ import annotations
@@ -116,12 +118,19 @@ def write_scans(rows: Sequence[ScanRow]) -> int:
     with connection.cursor() as cursor:
         if _postgres():
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [WRITE_LOCK])
+            first: dict[str, ScanRow] = {}
+            for row in rows:
+                first.setdefault(row.source_id, row)
+            claimed = claim_source_ids(
+                cursor, {sid: row.scanned_at.isoformat() for sid, row in first.items()}
+            )
+            fresh = [row for sid, row in first.items() if sid in claimed]
+            if fresh:
+                _copy_postgres(cursor, fresh)
+            return len(fresh)
         fresh = _unstored(cursor, rows)
         if not fresh:
             return 0
-        if _postgres():
-            _copy_postgres(cursor, fresh)
-            return len(fresh)
         return _insert_sqlite(cursor, fresh)
 
 
@@ -147,21 +156,48 @@ def _unstored(cursor, rows: Sequence[ScanRow]) -> list[ScanRow]:
     return [row for sid, row in first.items() if sid not in stored]
 
 
+SOURCES = "tracing_scansource"
+_CLAIM = (
+    f"INSERT INTO {SOURCES} (source_id, scanned_at) "  # noqa: S608 - fixed names
+    "SELECT s, t::timestamptz FROM unnest({ids}, {times}) AS u(s, t) "
+    "ON CONFLICT (source_id) DO NOTHING RETURNING source_id"
+)
+
+
+def claim_source_ids(cursor, times: dict[str, str]) -> set[str]:
+    """PostgreSQL: record the ids of `times` (source id → ISO time of its scan) that are not
+    stored yet, and return them; the caller then writes those scans, in the same
+    transaction. One probe of one index an id, not one per day partition."""
+    if not times:
+        return set()
+    ids, moments = list(times), list(times.values())
+    # One text parameter split by the server costs far less to send than an array of
+    # 50,000 strings; an id holding the separator (never seen) takes the arrays.
+    joined = _SEPARATOR.join(ids)
+    if joined.count(_SEPARATOR) == len(ids) - 1:
+        split = f"string_to_array(%s, chr({ord(_SEPARATOR)}))"
+        sql, params = _CLAIM.format(ids=split, times=split), [joined, _SEPARATOR.join(moments)]
+    else:
+        sql, params = _CLAIM.format(ids="%s::text[]", times="%s::text[]"), [ids, moments]
+    cursor.execute(sql, params)
+    return {sid for (sid,) in cursor.fetchall()}
+
+
+def purge_source_ids_before(cutoff: dt.datetime) -> int:
+    """PostgreSQL: forget the ids of scans entered before `cutoff` (their scans are purged);
+    the number forgotten. Nothing to do on SQLite, whose scans carry their own ids."""
+    if not _postgres():
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {SOURCES} WHERE scanned_at < %s", [cutoff])  # noqa: S608
+        return cursor.rowcount
+
+
 def stored_source_ids(cursor, ids: Collection[str]) -> set[str]:
-    """Which of `ids` are stored: one set-based probe of the source-id index (of every day
-    partition on PostgreSQL), so rows can then be written once with no per-row check."""
+    """SQLite: which of `ids` are stored: one set-based probe of the source-id index, so
+    rows can then be written once with no per-row check."""
     if not ids:
         return set()
-    if _postgres():
-        # One text parameter split by the server costs far less to send than an array of
-        # 50,000 strings; an id holding the separator (never seen) takes the array.
-        joined = _SEPARATOR.join(ids)
-        if joined.count(_SEPARATOR) == len(ids) - 1:
-            probe, param = f"ANY(string_to_array(%s, chr({ord(_SEPARATOR)})))", joined
-        else:
-            probe, param = "ANY(%s)", list(ids)
-        cursor.execute(f"SELECT source_id FROM {TABLE} WHERE source_id = {probe}", [param])  # noqa: S608 - fixed
-        return {sid for (sid,) in cursor.fetchall()}
     stored: set[str] = set()
     ids = list(ids)
     for start in range(0, len(ids), SQLITE_PROBE):
