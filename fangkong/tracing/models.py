@@ -63,8 +63,17 @@ class VenueScan(models.Model):
     kept to the second, as the platforms record them, so windows compare exactly.
     """
 
-    # No index of its own: (venue, scanned_at) below leads with it.
-    venue = models.ForeignKey(Venue, on_delete=models.PROTECT, related_name="scans", db_index=False)
+    # No index of its own: (venue, scanned_at) below leads with it. No constraint in the
+    # database either: its check, one probe of the venues per row, cost a quarter of a file
+    # import's write at a million scans. Writers take the id from the venue they just found or
+    # created, venues are never removed with scans (PROTECT), and the scans go after 14 days.
+    venue = models.ForeignKey(
+        Venue,
+        on_delete=models.PROTECT,
+        related_name="scans",
+        db_index=False,
+        db_constraint=False,
+    )
     scanned_at = models.DateTimeField(_("entered at"))
     source_id = models.CharField(_("source id"), max_length=64)
     document_type = models.CharField(
