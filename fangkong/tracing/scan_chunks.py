@@ -3,8 +3,9 @@
 A chunk's rows come as plain tuples `(venue_code, source_id, time_text, document)`:
 `time_text` is ISO 8601 to the second with `Z` or a whole-hour offset, and `document` is what
 `document_encoder()` made of the person's document (once per person, not per row). The first
-row of each `source_id` is written unless the id is stored already: one set-based probe per
-chunk, then one write — COPY text straight into the day partitions on PostgreSQL, streamed
+row of each `source_id` is written unless the id is stored already: one set-based statement
+per chunk (on PostgreSQL it claims the new ids in the table of imported ids, one index for
+every day), then one write — COPY text straight into the day partitions on PostgreSQL, streamed
 from a thread while the caller reads the next chunk (the database works on one core, the
 reading and encryption on the other), one prepared executemany on SQLite.
 """

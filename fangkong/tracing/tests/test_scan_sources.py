@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.db.models import ProtectedError
 
 from devtools.races import at_once
 from fangkong.tracing import scan_store
@@ -101,3 +102,12 @@ def test_scans_stored_before_the_ids_table_are_duplicates_after_it(district, id_
     doc = id_number("410172", "19900101", 11)
     report = import_scans(path=write_csv([_row("s-old", doc, "2022-06-13T10:00:00+08:00")]))
     assert (report.imported, report.duplicates) == (0, 1)
+
+
+def test_a_venue_with_scans_cannot_be_removed(district, id_number, write_csv):
+    """The scans name their venue without a database constraint; the model still protects it."""
+    doc = id_number("410172", "19900101", 11)
+    import_scans(path=write_csv([_row("s1", doc, "2022-06-13T10:00:00+08:00")]))
+    with pytest.raises(ProtectedError):
+        Venue.objects.get(code="V-SUPER-1").delete()
+    assert VenueScan.objects.get(source_id="s1").venue.code == "V-SUPER-1"
