@@ -3,8 +3,9 @@
 csv module reading and COPY text (PostgreSQL, into the ids' table and the scans table) or a
 plain executemany (SQLite), in the import's chunks of 50,000, with no validation, no crypto,
 no duplicate check: what the database and the csv module alone allow on this machine in this
-run, so a loaded machine still shows how close the import comes. The rows are removed afterwards (TRUNCATE on PostgreSQL: no dead tuples left
-for the benchmarks after it), and so are the venues it made, so the import starts as fresh.
+run, so a loaded machine still shows how close the import comes. The rows are removed
+afterwards (TRUNCATE on PostgreSQL: no dead tuples left for the benchmarks after it), and so
+are the venues it made, so the import starts as fresh.
 """
 
 from __future__ import annotations

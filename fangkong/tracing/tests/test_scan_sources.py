@@ -79,7 +79,7 @@ def test_two_overlapping_imports_at_once_store_each_source_id_once(district, id_
     assert VenueScan.objects.count() == 60
 
 
-BEFORE = [("tracing", "0014_order_drill_series")]
+BEFORE = [("tracing", "0015_scan_time_index_for_the_purge")]
 
 
 @pytest.mark.postgresql  # the ids' table exists on PostgreSQL only

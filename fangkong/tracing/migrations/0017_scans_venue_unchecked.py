@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tracing', '0015_imported_scan_ids'),
+        ('tracing', '0016_imported_scan_ids'),
     ]
 
     operations = [

@@ -28,6 +28,6 @@ def drop_source_table(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tracing", "0014_order_drill_series")]
+    dependencies = [("tracing", "0015_scan_time_index_for_the_purge")]
 
     operations = [migrations.RunPython(create_source_table, drop_source_table)]
