@@ -27,6 +27,7 @@ from fangkong.services.services.sweep import sweep_overdue_requests
 from fangkong.testing.services.rounds import close_due_rounds
 from fangkong.tracing.services.cases import escalate_overdue_clocks
 from fangkong.tracing.services.followup import escalate_missed_reports
+from fangkong.tracing.services.scan_sources import purge_scan_sources
 from fangkong.tracing.services.scans import purge_scans
 
 log = logging.getLogger("fangkong.worker")
@@ -40,8 +41,8 @@ def run_clocks(*, today_done: set) -> None:
     """What has to happen because time passed, so nobody has to remember a cron line at 3 a.m.:
     rounds whose window ended are closed, overdue cases, requests and investigation clocks
     become tasks (each sweep is idempotent), scans past their retention are purged, and once
-    a day recurring care is planned ahead and yesterday's missed follow-up reports become
-    tasks. One failing job does not stop the others; a database outage goes up to the
+    a day recurring care is planned ahead, yesterday's missed follow-up reports become tasks
+    and the purged scans' source ids are forgotten. One failing job does not stop the others; a database outage goes up to the
     caller, which waits and retries."""
     jobs = [
         ("close_due_rounds", close_due_rounds),
@@ -60,6 +61,9 @@ def run_clocks(*, today_done: set) -> None:
         jobs += [
             ("recurring care", extend_care_templates),
             ("missed follow-up", lambda: escalate_missed_reports(day=yesterday)),
+            # The purged scans' ids (PostgreSQL's duplicate check): once a day, as reading
+            # that table by time has no index of its own, which would slow every import.
+            ("scan source ids", purge_scan_sources),
         ]
     failed = False
     for name, job in jobs:

@@ -5,13 +5,18 @@ scans already stored keeps treating them as stored."""
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.models import ProtectedError
+from django.utils import timezone
 
 from devtools.races import at_once
+from fangkong.ops.worker import run_clocks
 from fangkong.tracing import scan_store
 from fangkong.tracing.models import Venue, VenueScan
 from fangkong.tracing.services.scan_sources import purge_scan_sources
@@ -111,3 +116,44 @@ def test_a_venue_with_scans_cannot_be_removed(district, id_number, write_csv):
     with pytest.raises(ProtectedError):
         Venue.objects.get(code="V-SUPER-1").delete()
     assert VenueScan.objects.get(source_id="s1").venue.code == "V-SUPER-1"
+
+
+def _ids() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT source_id FROM {scan_store.SOURCES} ORDER BY source_id")  # noqa: S608
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _old_and_kept(id_number, write_csv) -> None:
+    now = timezone.now().replace(microsecond=0)
+    doc = id_number("410172", "19900101", 11)
+    path = write_csv(
+        [
+            _row("old", doc, (now - dt.timedelta(days=15)).isoformat()),
+            _row("kept", doc, (now - dt.timedelta(days=1)).isoformat()),
+        ]
+    )
+    import_scans(path=path)
+
+
+@pytest.mark.postgresql
+def test_the_worker_forgets_the_purged_scans_ids_on_its_daily_pass(
+    district, id_number, write_csv, settings
+):
+    settings.FANGKONG_SCAN_RETENTION_DAYS = 14
+    _old_and_kept(id_number, write_csv)
+    run_clocks(today_done={timezone.localdate()})  # a pass of the day: the scans go
+    assert list(VenueScan.objects.values_list("source_id", flat=True)) == ["kept"]
+    assert _ids() == ["kept", "old"]
+    run_clocks(today_done=set())  # the day's first pass: their ids too
+    assert _ids() == ["kept"]
+
+
+def test_the_purge_command_says_how_many_ids_it_forgot(district, id_number, write_csv, settings):
+    settings.FANGKONG_SCAN_RETENTION_DAYS = 14
+    _old_and_kept(id_number, write_csv)
+    out = io.StringIO()
+    call_command("tracing", "purge-scans", "--json", stdout=out)
+    answer = json.loads(out.getvalue())
+    assert answer["source_ids_forgotten"] == (1 if connection.vendor == "postgresql" else 0)
+    assert list(VenueScan.objects.values_list("source_id", flat=True)) == ["kept"]

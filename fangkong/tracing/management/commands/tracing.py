@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from fangkong.core.errors import RuleViolation
 from fangkong.tracing.services.cases import escalate_overdue_clocks
 from fangkong.tracing.services.followup import escalate_missed_reports
+from fangkong.tracing.services.scan_sources import purge_scan_sources
 from fangkong.tracing.services.scans import DEFAULT_CHUNK, import_scans, purge_scans
 
 from ._tracing_queries import add_query_parsers, handle_query, write_exposures
@@ -49,12 +50,20 @@ class Command(BaseCommand):
                 return self._import(options)
             if options["action"] == "purge-scans":
                 result = purge_scans()
-                out = {"days_dropped": result.days_dropped, "rows_deleted": result.rows_deleted}
+                ids = purge_scan_sources()
+                out = {
+                    "days_dropped": result.days_dropped,
+                    "rows_deleted": result.rows_deleted,
+                    "source_ids_forgotten": ids,
+                }
                 self._print(
                     out,
                     options["json"],
-                    _("Purged: %(days)s days dropped, %(rows)s rows deleted.")
-                    % {"days": result.days_dropped, "rows": result.rows_deleted},
+                    _(
+                        "Purged: %(days)s days dropped, %(rows)s rows deleted, "
+                        "%(ids)s source ids forgotten."
+                    )
+                    % {"days": result.days_dropped, "rows": result.rows_deleted, "ids": ids},
                 )
                 return None
             if options["action"] == "escalate-follow-up":
