@@ -18,23 +18,27 @@ import statistics
 import tempfile
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 from bench.bench_seed import _sample_rss
 from bench.common import median, percentile
 from bench.raw_scans import bench_raw_scans
-from bench.tracing_city import HEADER, City, seed_raw
+from bench.tracing_city import City, seed_raw
 
 DISTRICT = "410172"
 CASES = int(os.environ.get("FANGKONG_BENCH_TRACING_CASES", "8"))
 
 
-def write_scans_file(path: Path, *, city: City, scans: int) -> None:
-    """N scans as the platform exports them, written as they are made (flat memory)."""
+def write_scans_file(path: Path, rows: Iterable[tuple]) -> None:
+    """Scans as the platform exports them, in the importer's columns, written as they are
+    made (flat memory)."""
+    from fangkong.tracing.services.scan_checks import CSV_COLUMNS
+
     with path.open("w", newline="", encoding="utf-8") as fh:
         out = csv.writer(fh)
-        out.writerow(HEADER)
-        out.writerows(city.scans(scans))
+        out.writerow(CSV_COLUMNS)
+        out.writerows(rows)
 
 
 def _import_file(city: City, scans: int) -> dict:
@@ -42,7 +46,7 @@ def _import_file(city: City, scans: int) -> dict:
 
     with tempfile.TemporaryDirectory(prefix="fangkong-scans-") as tmp:
         big = Path(tmp) / "scans.csv"
-        write_scans_file(big, city=city, scans=scans)
+        write_scans_file(big, city.scans(scans))
         raw = bench_raw_scans(big)
         stop, peak = threading.Event(), [0]
         sampler = threading.Thread(target=_sample_rss, args=(stop, peak), daemon=True)
@@ -73,10 +77,7 @@ def _import_cases(city: City) -> list[str]:
         rows += visits
     with tempfile.TemporaryDirectory(prefix="fangkong-cases-") as tmp:
         path = Path(tmp) / "cases.csv"
-        with path.open("w", newline="", encoding="utf-8") as fh:
-            out = csv.writer(fh)
-            out.writerow(HEADER)
-            out.writerows(rows)
+        write_scans_file(path, rows)
         assert import_scans(path=path).imported == len(rows)
     return documents
 

@@ -37,15 +37,6 @@ DAYTIME = range(7, 22)
 NIGHT_ACCEPT = 0.16  # nine scans in ten by day: 15 hours at 1 against 9 at 0.16
 SPAN = 14 * 86400 - 3600
 PERSON_SCANS = 30
-HEADER = (
-    "source_id",
-    "venue_code",
-    "venue_name",
-    "venue_kind",
-    "document_type",
-    "document_number",
-    "scanned_at",
-)
 
 
 def id_number(seq: int) -> str:
@@ -91,7 +82,7 @@ class City:
         )
 
     def scans(self, count: int, *, seed: int = 613) -> Iterator[tuple]:
-        """`count` scans as the platform exports them (HEADER's columns), made as they go."""
+        """`count` scans as the platform exports them (the importer's CSV_COLUMNS), made as they go."""
         rng = random.Random(seed)
         people = [id_number(i) for i in range(self.people)]
         for i in range(count):
