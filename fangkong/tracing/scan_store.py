@@ -118,9 +118,7 @@ def write_scans(rows: Sequence[ScanRow]) -> int:
     with connection.cursor() as cursor:
         if _postgres():
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [WRITE_LOCK])
-            first: dict[str, ScanRow] = {}
-            for row in rows:
-                first.setdefault(row.source_id, row)
+            first = _first_per_source(rows)
             claimed = claim_source_ids(
                 cursor, {sid: row.scanned_at.isoformat() for sid, row in first.items()}
             )
@@ -145,11 +143,17 @@ def _days(moments: Iterable[dt.datetime]) -> set[dt.date]:
     return set(seen.values())
 
 
-def _unstored(cursor, rows: Sequence[ScanRow]) -> list[ScanRow]:
-    """The rows to insert: the first of each `source_id`, unless it is stored already."""
+def _first_per_source(rows: Sequence[ScanRow]) -> dict[str, ScanRow]:
+    """The first row of each `source_id` (a batch may repeat one), by its id."""
     first: dict[str, ScanRow] = {}
     for row in rows:
         first.setdefault(row.source_id, row)
+    return first
+
+
+def _unstored(cursor, rows: Sequence[ScanRow]) -> list[ScanRow]:
+    """The rows to insert: the first of each `source_id`, unless it is stored already."""
+    first = _first_per_source(rows)
     stored = stored_source_ids(cursor, first)
     if not stored:
         return list(first.values())
