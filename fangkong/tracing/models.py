@@ -89,6 +89,8 @@ class VenueScan(models.Model):
         verbose_name_plural = _("venue scans")
         constraints = [
             # The day partitions of PostgreSQL need the partition key in every unique index.
+            # SQLite's duplicate check probes it; PostgreSQL claims ids in tracing_scansource
+            # instead, and drops this index from its partitions (migration 0018).
             models.UniqueConstraint(fields=["source_id", "scanned_at"], name="scan_unique_source")
         ]
         indexes = [
@@ -96,9 +98,9 @@ class VenueScan(models.Model):
             models.Index(fields=["venue", "scanned_at"], name="scan_venue_time"),
             # A person's own visits, under any spelling of their document.
             models.Index(fields=["document_index", "scanned_at"], name="scan_person_time"),
-            # The retention purge's cut: the oldest scans found without reading the table
-            # (SQLite's batches; on PostgreSQL the day that straddles the cut).
-            models.Index(fields=["scanned_at"], name="scan_time"),
+            # No index of the time alone: the purge finds old scans through (venue, time), one
+            # probe a venue, and PostgreSQL also by the day partitions and a BRIN summary
+            # (migration 0018). A B-tree of the time cost a quarter of a file import's write.
         ]
 
     def __str__(self) -> str:

@@ -59,15 +59,34 @@ def test_the_rest_before_the_cut_goes_in_batches_and_nothing_after_it(
 
 
 @pytest.mark.sqlite
-def test_the_purge_finds_the_oldest_scans_by_their_time_index(db):
+def test_the_purge_finds_old_scans_through_the_venue_index_a_probe_a_venue(db):
     with connection.cursor() as cursor:
         cursor.execute(
-            "EXPLAIN QUERY PLAN SELECT id FROM tracing_venuescan "
-            "WHERE scanned_at < %s ORDER BY scanned_at LIMIT 10",
+            "EXPLAIN QUERY PLAN SELECT s.id FROM tracing_venue v CROSS JOIN tracing_venuescan s "
+            "WHERE s.venue_id = v.id AND s.scanned_at < %s LIMIT 10",
             ["2022-06-01 00:00:00"],
         )
         plan = " ".join(str(row[-1]) for row in cursor.fetchall())
-    assert "INDEX scan_time" in plan, plan
+    assert "INDEX scan_venue_time (venue_id=? AND scanned_at<?)" in plan, plan
+
+
+@pytest.mark.postgresql
+def test_postgresql_keeps_a_brin_summary_of_the_time_and_no_unique_index_on_the_days(db):
+    # The ids' table is the duplicate check on PostgreSQL: each index on the day partitions
+    # is paid by every imported row, so only the ones the reads need are there.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'tracing_venuescan'"
+        )
+        indexes = dict(cursor.fetchall())
+    assert "scan_unique_source" not in indexes and "scan_time" not in indexes
+    assert "USING brin (scanned_at)" in indexes["scan_time_brin"]
+    assert set(indexes) == {
+        "tracing_venuescan_pkey",
+        "scan_venue_time",
+        "scan_person_time",
+        "scan_time_brin",
+    }
 
 
 @pytest.mark.postgresql  # day partitions exist on PostgreSQL only
