@@ -194,6 +194,10 @@ def _database() -> dict:
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
             "init_command": (
+                # Before WAL: a new database takes this page size when its file is made (an
+                # existing one keeps its own). 8 KiB pages made a million-scan import a
+                # quarter faster than 4 KiB: a random insert into a large index touches fewer.
+                "PRAGMA page_size=8192;"
                 "PRAGMA journal_mode=WAL;"
                 "PRAGMA synchronous=NORMAL;"
                 "PRAGMA foreign_keys=ON;"
