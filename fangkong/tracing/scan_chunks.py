@@ -3,22 +3,28 @@
 A chunk's rows come as plain tuples `(venue_code, source_id, time_text, document)`:
 `time_text` is ISO 8601 to the second with `Z` or a whole-hour offset, and `document` is what
 `document_encoder()` made of the person's document (once per person, not per row). The first
-row of each `source_id` is written unless the id is stored already: one set-based statement
-per chunk (on PostgreSQL it claims the new ids in the table of imported ids, one index for
-every day), then one write — COPY text straight into the day partitions on PostgreSQL, streamed
-from a thread while the caller reads the next chunk (the database works on one core, the
-reading and encryption on the other), one prepared executemany on SQLite.
+row of each `source_id` is written unless the id is stored already.
+
+The database's part runs in a thread while the importer reads and encrypts the next chunk
+(the database works on one core, the reading on the other). On PostgreSQL it claims the new
+ids in the table of imported ids (one index for every day), then COPYs their rows straight
+into the day partitions. On SQLite the chunk goes as one JSON array to one INSERT … SELECT
+that skips the stored ids: SQLite lets go of Python's lock for the whole statement, where an
+executemany would take it back for every row. The text of either is made before the thread
+starts, so the thread never waits for Python's lock behind the reader.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Callable, Collection, Iterator, Sequence
+import functools
+import json
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from django.db import connection
-from psycopg.copy import QueuedLibpqWriter
 
 from .scan_store import (
     COLUMNS,
@@ -28,14 +34,15 @@ from .scan_store import (
     claim_source_ids,
     ensure_partitions,
     local_day,
-    sqlite_time,
-    stored_source_ids,
 )
 
 ChunkRow = tuple[str, str, str, object]  # venue code, source id, time text, encoded document
+# SQLite turns the time text into its stored form itself (UTC, no offset: as Django writes it).
 _SQLITE_INSERT = (
     f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) "  # noqa: S608 - fixed names
-    f"VALUES ({', '.join(['?'] * len(COLUMNS))})"
+    "SELECT value->>0, datetime(value->>1), value->>2, value->>3, value->>4, value->>5, "
+    f"value->>6 FROM json_each(?) WHERE NOT EXISTS (SELECT 1 FROM {TABLE} s "
+    "WHERE s.source_id = value->>2)"
 )
 
 
@@ -48,10 +55,15 @@ def _copy_tail(document: tuple[str, str, str, str]) -> str:
     return "".join("\t" + f.translate(COPY_ESCAPES) for f in document) + "\n"
 
 
+def _json_tail(document: tuple[str, str, str, str]) -> str:
+    """The document's four columns as the end of a row of the SQLite writer's JSON array."""
+    return "," + json.dumps(document, ensure_ascii=False, separators=(",", ":"))[1:]
+
+
 def document_encoder() -> Callable[[tuple[str, str, str, str]], object]:
     """What the writer of this database keeps of a person's (type, cipher, index, masked):
-    the end of a COPY line on PostgreSQL, the tuple itself on SQLite."""
-    return _copy_tail if _postgres() else tuple
+    the end of a COPY line on PostgreSQL, the end of a JSON row on SQLite."""
+    return _copy_tail if _postgres() else _json_tail
 
 
 def plain_utc(moment: dt.datetime) -> str:
@@ -86,65 +98,115 @@ class Written:
 @contextlib.contextmanager
 def writing(rows: Sequence[ChunkRow], venue_ids: dict[str, int]) -> Iterator[Written]:
     """Write the chunk inside the caller's transaction; `inserted` is known when the block
-    ends. The block's body may run while the database is still writing (PostgreSQL), so it
-    must not use the connection."""
+    ends. The database's whole part, the duplicate check and the write, runs in a thread
+    while the block's body runs (the importer reads the next chunk meanwhile): the body must
+    not use the connection."""
     written = Written()
     if not connection.in_atomic_block:
         raise RuntimeError("write a chunk of scans inside the importer's transaction")
     if not rows:
         yield written
         return
-    with connection.cursor() as cursor:
-        if _postgres():
+    first = _first_of_each(rows)
+    connection.ensure_connection()
+    if _postgres():
+        with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [WRITE_LOCK])
-            ensure_partitions(_days(rows))
-            first = _first_of_each(rows)
-            claimed = claim_source_ids(cursor, {r[1]: r[2] for r in first})
-            fresh = first if len(claimed) == len(first) else [r for r in first if r[1] in claimed]
-            written.inserted = len(fresh)
-            if not fresh:
-                yield written
-                return
-            raw = cursor.cursor  # psycopg's own cursor: COPY is not in the DB-API
-            text = _copy_text(fresh, venue_ids)
-            sql = f"COPY {TABLE} ({', '.join(COLUMNS)}) FROM STDIN"
-            # Straight into the partitioned table: PostgreSQL routes each row to its day.
-            with raw.copy(sql, writer=QueuedLibpqWriter(raw)) as copy:
-                copy.write(text)
-                del text
-                yield written
-            return
-        # SQLite's connections BEGIN IMMEDIATE: the probe and the insert hold the write lock
+        ensure_partitions(_days(rows))
+        # psycopg's own cursor: COPY is not in the DB-API. The text is made here, before the
+        # thread starts: made there, it would wait for Python's lock behind the reader.
+        job = functools.partial(
+            _write_postgres, connection.connection.cursor(), first, _copy_text(first, venue_ids)
+        )
+    else:
+        # SQLite's connections BEGIN IMMEDIATE: the check and the insert hold the write lock
         # together, so no other writer can store one of these ids in between.
-        fresh = _fresh(cursor, rows)
-        if fresh:
-            times = _sqlite_times(fresh)
-            connection.connection.executemany(
-                _SQLITE_INSERT,
-                [
-                    (venue_ids[r[0]], t, r[1], *r[3])
-                    for r, t in zip(fresh, times, strict=True)  # type: ignore[misc]
-                ],
-            )
-        written.inserted = len(fresh)
+        job = functools.partial(_write_sqlite, connection.connection, _json_rows(first, venue_ids))
+    writer = _Beside(job)
+    try:
         yield written
+    except BaseException:
+        writer.join()  # the transaction rolls back only once the writer is done with it
+        raise
+    written.inserted = writer.finish()
 
 
-def _first_of_each(rows: Sequence[ChunkRow], skip: Collection[str] = ()) -> Sequence[ChunkRow]:
-    """The first row of each source id, leaving out the ids of `skip`."""
-    if not skip and len({r[1] for r in rows}) == len(rows):
+def _write_postgres(raw, rows: Sequence[ChunkRow], text: str) -> int:
+    """Claim the chunk's new ids in the table of imported ids, then COPY their rows straight
+    into the partitioned table (PostgreSQL routes each row to its day). `text` is the COPY
+    text of `rows`: when some ids were stored already, their lines are left out of it."""
+    claimed = claim_source_ids(raw, {r[1]: r[2] for r in rows})
+    if len(claimed) < len(rows):
+        # One line a row: a line break inside a value is written as an escape.
+        lines = text.split("\n")[:-1]
+        text = "".join(f"{line}\n" for line, r in zip(lines, rows, strict=True) if r[1] in claimed)
+    if claimed:
+        with raw.copy(f"COPY {TABLE} ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+            copy.write(text)
+    return len(claimed)
+
+
+def _write_sqlite(raw, text: str) -> int:
+    """One INSERT … SELECT over the chunk's JSON array, skipping the ids already stored:
+    SQLite lets go of Python's lock for the whole statement, where an executemany, or a
+    probe of the ids before it, would take it back row by row or hold the reader up."""
+    return raw.execute(_SQLITE_INSERT, [text]).rowcount
+
+
+class _Beside(threading.Thread):
+    """A chunk's write, run beside the caller. `finish` waits for it and returns what it
+    returned, or raises what it raised."""
+
+    def __init__(self, job: Callable[[], int]) -> None:
+        super().__init__(name="scan-chunk-writer", daemon=True)
+        # The job holds the caller's raw connection: this thread's own Django `connection`
+        # would be another one.
+        self._job: Callable[[], int] | None = job
+        self._result = 0
+        self._error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self._result = self._job()
+        except BaseException as exc:
+            self._error = exc
+        finally:
+            self._job = None  # the chunk's text and rows go with it
+
+    def finish(self) -> int:
+        self.join()
+        if self._error is not None:
+            # As Django's own cursors would: the driver's errors become django.db's.
+            with connection.wrap_database_errors:
+                raise self._error
+        return self._result
+
+
+def _json_rows(rows: Sequence[ChunkRow], venue_ids: dict[str, int]) -> str:
+    """The rows as one JSON array. Times are plain and documents were encoded once per
+    person; only a source id may need escaping in JSON, and hardly ever does."""
+    sources = "".join(r[1] for r in rows)
+    if sources.isprintable() and '"' not in sources and "\\" not in sources:
+        body = ",".join([f'[{venue_ids[c]},"{t}","{s}"{d}' for c, s, t, d in rows])
+    else:
+        dumps = json.dumps
+        body = ",".join(
+            f'[{venue_ids[c]},"{t}",{dumps(s, ensure_ascii=False)}{d}' for c, s, t, d in rows
+        )
+    return f"[{body}]"
+
+
+def _first_of_each(rows: Sequence[ChunkRow]) -> Sequence[ChunkRow]:
+    """The first row of each source id (a chunk may repeat one)."""
+    if len({r[1] for r in rows}) == len(rows):
         return rows
-    seen, out = set(skip), []
+    seen, out = set(), []
     for row in rows:
         if row[1] not in seen:
             seen.add(row[1])
             out.append(row)
     return out
-
-
-def _fresh(cursor, rows: Sequence[ChunkRow]) -> Sequence[ChunkRow]:
-    """SQLite: the first row of each source id, unless the id is stored already."""
-    return _first_of_each(rows, stored_source_ids(cursor, {r[1] for r in rows}))
 
 
 def _hour_key(text: str) -> str:
@@ -155,23 +217,6 @@ def _hour_key(text: str) -> str:
 def _days(rows: Sequence[ChunkRow]) -> set[dt.date]:
     keys = {_hour_key(r[2]) for r in rows}
     return {local_day(dt.datetime.fromisoformat(k[:13] + ":00:00" + k[13:])) for k in keys}
-
-
-def _sqlite_times(rows: Sequence[ChunkRow]) -> list[str]:
-    """Each row's time as Django writes it on SQLite (UTC, no offset), shifted once per hour
-    and offset of the chunk, not once per row."""
-    hours: dict[str, str] = {}
-    out = []
-    append = out.append
-    for row in rows:
-        text = row[2]
-        key = text[:13] + text[19:]
-        hour = hours.get(key)
-        if hour is None:
-            moment = dt.datetime.fromisoformat(text[:13] + ":00:00" + text[19:])
-            hour = hours[key] = sqlite_time(moment)[:13]
-        append(hour + text[13:19])
-    return out
 
 
 def _copy_text(rows: Sequence[ChunkRow], venue_ids: dict[str, int]) -> str:

@@ -9,7 +9,6 @@ form; the clear number never reaches the database or the log.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
 import hashlib
@@ -275,8 +274,10 @@ def _parse_chunk(
                 and plain_time_text(when)
                 and "\x00" not in "".join(fields)
             ):
-                with contextlib.suppress(ValueError):
+                try:  # a plain try costs less than contextlib.suppress on a million rows
                     moment = from_iso(when)
+                except ValueError:
+                    moment = None
             if moment is None or not EARLIEST_SCAN <= moment <= latest:
                 good, name, kind = _parse_row(fields, vault, latest)
             else:

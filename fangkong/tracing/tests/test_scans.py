@@ -10,7 +10,7 @@ import re
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import IntegrityError, connection
 
 from fangkong.core import crypto
 from fangkong.core.errors import RuleViolation
@@ -449,14 +449,41 @@ def test_a_nul_character_in_a_file_is_a_bad_row(district, id_number, write_csv):
 def test_source_ids_with_tabs_backslashes_and_line_breaks_are_stored_as_written(
     district, id_number, write_csv
 ):
-    """PostgreSQL receives the rows as COPY text, where these characters are escapes."""
+    """PostgreSQL receives the rows as COPY text and SQLite as JSON, where these characters
+    are escapes."""
     doc = id_number("410172", "19900101", 11)
-    ids = ["a\tb", "c\\d", "e\nf", "\\N", "g\rh"]
+    ids = ["a\tb", "c\\d", "e\nf", "\\N", "g\rh", 'q"uote', "扫码-①", "x\u2028y"]
     report = import_scans(
         path=write_csv([_row(s, doc, f"2022-06-13T1{i}:00:00Z") for i, s in enumerate(ids)])
     )
     assert report.imported == len(ids)
     assert sorted(VenueScan.objects.values_list("source_id", flat=True)) == sorted(ids)
+    # The same rows again with a new one among them: only the new one is written, and the
+    # rows left out of the chunk's text take none of their neighbours with them.
+    rows = [_row(s, doc, f"2022-06-13T1{i}:00:00Z") for i, s in enumerate(ids)]
+    rows.insert(3, _row("new\tone\\", doc, "2022-06-13T20:00:00Z"))
+    again = import_scans(path=write_csv(rows))
+    assert (again.imported, again.duplicates) == (1, len(ids))
+    assert sorted(VenueScan.objects.values_list("source_id", flat=True)) == sorted(
+        [*ids, "new\tone\\"]
+    )
+
+
+@pytest.mark.sqlite
+def test_a_chunk_the_sqlite_writer_cannot_store_fails_the_import_and_leaves_nothing(
+    district, id_number, write_csv, monkeypatch
+):
+    # SQLite writes each chunk from a thread while the next is read: what it raises must
+    # reach the importer, and the chunk's transaction must roll back with it.
+    doc = id_number("410172", "19900101", 11)
+    path = write_csv([_row(f"s{i}", doc, f"2022-06-13T1{i}:00:00Z") for i in range(3)])
+    monkeypatch.setattr(
+        "fangkong.tracing.scan_chunks._SQLITE_INSERT",
+        "INSERT INTO tracing_venuescan (venue_id) SELECT value->>0 FROM json_each(?)",
+    )
+    with pytest.raises(IntegrityError):
+        import_scans(path=path)
+    assert not VenueScan.objects.exists()
 
 
 def test_stored_source_ids_holding_the_probes_separator_are_still_duplicates(
