@@ -113,10 +113,10 @@ def writing(rows: Sequence[ChunkRow], venue_ids: dict[str, int]) -> Iterator[Wri
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [WRITE_LOCK])
         ensure_partitions(_days(rows))
-        # psycopg's own cursor: COPY is not in the DB-API. The text is made here, before the
-        # thread starts: made there, it would wait for Python's lock behind the reader.
+        # psycopg's own connection: COPY is not in the DB-API. The text is made here, before
+        # the thread starts: made there, it would wait for Python's lock behind the reader.
         job = functools.partial(
-            _write_postgres, connection.connection.cursor(), first, _copy_text(first, venue_ids)
+            _write_postgres, connection.connection, first, _copy_text(first, venue_ids)
         )
     else:
         # SQLite's connections BEGIN IMMEDIATE: the check and the insert hold the write lock
@@ -135,14 +135,15 @@ def _write_postgres(raw, rows: Sequence[ChunkRow], text: str) -> int:
     """Claim the chunk's new ids in the table of imported ids, then COPY their rows straight
     into the partitioned table (PostgreSQL routes each row to its day). `text` is the COPY
     text of `rows`: when some ids were stored already, their lines are left out of it."""
-    claimed = claim_source_ids(raw, {r[1]: r[2] for r in rows})
-    if len(claimed) < len(rows):
-        # One line a row: a line break inside a value is written as an escape.
-        lines = text.split("\n")[:-1]
-        text = "".join(f"{line}\n" for line, r in zip(lines, rows, strict=True) if r[1] in claimed)
-    if claimed:
-        with raw.copy(f"COPY {TABLE} ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-            copy.write(text)
+    with raw.cursor() as cursor:
+        claimed = claim_source_ids(cursor, {r[1]: r[2] for r in rows})
+        if len(claimed) < len(rows):
+            # One line a row: a line break inside a value is written as an escape.
+            lines = text.split("\n")[:-1]
+            text = "".join(f"{ln}\n" for ln, r in zip(lines, rows, strict=True) if r[1] in claimed)
+        if claimed:
+            with cursor.copy(f"COPY {TABLE} ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+                copy.write(text)
     return len(claimed)
 
 
@@ -150,7 +151,11 @@ def _write_sqlite(raw, text: str) -> int:
     """One INSERT … SELECT over the chunk's JSON array, skipping the ids already stored:
     SQLite lets go of Python's lock for the whole statement, where an executemany, or a
     probe of the ids before it, would take it back row by row or hold the reader up."""
-    return raw.execute(_SQLITE_INSERT, [text]).rowcount
+    cursor = raw.execute(_SQLITE_INSERT, [text])
+    try:
+        return cursor.rowcount
+    finally:
+        cursor.close()
 
 
 class _Beside(threading.Thread):

@@ -10,7 +10,7 @@ import re
 
 import pytest
 from django.core.management import call_command
-from django.db import IntegrityError, connection
+from django.db import DatabaseError, connection
 
 from fangkong.core import crypto
 from fangkong.core.errors import RuleViolation
@@ -469,21 +469,26 @@ def test_source_ids_with_tabs_backslashes_and_line_breaks_are_stored_as_written(
     )
 
 
-@pytest.mark.sqlite
-def test_a_chunk_the_sqlite_writer_cannot_store_fails_the_import_and_leaves_nothing(
+def test_a_chunk_the_writer_cannot_store_fails_the_import_and_leaves_nothing(
     district, id_number, write_csv, monkeypatch
 ):
-    # SQLite writes each chunk from a thread while the next is read: what it raises must
-    # reach the importer, and the chunk's transaction must roll back with it.
+    # Each chunk is written from a thread while the next is read: what the database raises
+    # there must reach the importer as Django's error, and the chunk's transaction (the
+    # claimed ids with it) must roll back.
     doc = id_number("410172", "19900101", 11)
     path = write_csv([_row(f"s{i}", doc, f"2022-06-13T1{i}:00:00Z") for i in range(3)])
-    monkeypatch.setattr(
-        "fangkong.tracing.scan_chunks._SQLITE_INSERT",
-        "INSERT INTO tracing_venuescan (venue_id) SELECT value->>0 FROM json_each(?)",
-    )
-    with pytest.raises(IntegrityError):
+    if POSTGRES:
+        monkeypatch.setattr("fangkong.tracing.scan_chunks.TABLE", "tracing_no_such_table")
+    else:
+        monkeypatch.setattr(
+            "fangkong.tracing.scan_chunks._SQLITE_INSERT",
+            "INSERT INTO tracing_venuescan (venue_id) SELECT value->>0 FROM json_each(?)",
+        )
+    with pytest.raises(DatabaseError):
         import_scans(path=path)
     assert not VenueScan.objects.exists()
+    monkeypatch.undo()
+    assert import_scans(path=path).imported == 3  # no id was left claimed
 
 
 def test_stored_source_ids_holding_the_probes_separator_are_still_duplicates(
