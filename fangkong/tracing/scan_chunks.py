@@ -20,6 +20,7 @@ import contextlib
 import datetime as dt
 import functools
 import json
+import operator
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from .scan_store import (
     WRITE_LOCK,
     claim_source_ids,
     ensure_partitions,
+    first_per_source,
     local_day,
 )
 
@@ -107,8 +109,7 @@ def writing(rows: Sequence[ChunkRow], venue_ids: dict[str, int]) -> Iterator[Wri
     if not rows:
         yield written
         return
-    first = _first_of_each(rows)
-    connection.ensure_connection()
+    first = list(first_per_source(rows, operator.itemgetter(1)).values())
     if _postgres():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [WRITE_LOCK])
@@ -200,18 +201,6 @@ def _json_rows(rows: Sequence[ChunkRow], venue_ids: dict[str, int]) -> str:
             f'[{venue_ids[c]},"{t}",{dumps(s, ensure_ascii=False)}{d}' for c, s, t, d in rows
         )
     return f"[{body}]"
-
-
-def _first_of_each(rows: Sequence[ChunkRow]) -> Sequence[ChunkRow]:
-    """The first row of each source id (a chunk may repeat one)."""
-    if len({r[1] for r in rows}) == len(rows):
-        return rows
-    seen, out = set(), []
-    for row in rows:
-        if row[1] not in seen:
-            seen.add(row[1])
-            out.append(row)
-    return out
 
 
 def _hour_key(text: str) -> str:

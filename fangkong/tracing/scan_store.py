@@ -1,18 +1,19 @@
 """Writing and purging venue scans: one adapter per database behind the same functions.
 
-A `source_id` already stored is skipped (the platform exports overlapping files): one set-based
-statement per batch finds them, then the other rows are written once — COPY straight into the
-partitioned table on PostgreSQL (it routes each row to its day), one prepared executemany on
-SQLite. On PostgreSQL the ids are claimed in `tracing_scansource` (one index for every day,
-which a partitioned table cannot have); on SQLite the scans' own source-id index is probed.
+A `source_id` already stored is skipped (the platform exports overlapping files). On
+PostgreSQL one set-based statement per batch claims the new ids in `tracing_scansource` (one
+index for every day, which a partitioned table cannot have), then COPY writes their rows
+straight into the partitioned table (it routes each row to its day). On SQLite one prepared
+executemany writes the rows, each guarded by a probe of the scans' own source-id index.
 Both run inside the caller's transaction; nothing here commits.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import zoneinfo
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
 from django.conf import settings
@@ -115,10 +116,10 @@ def write_scans(rows: Sequence[ScanRow]) -> int:
     if not rows:
         return 0
     ensure_partitions(_days(r.scanned_at for r in rows))
+    first = first_per_source(rows, operator.attrgetter("source_id"))
     with connection.cursor() as cursor:
         if _postgres():
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [WRITE_LOCK])
-            first = _first_per_source(rows)
             claimed = claim_source_ids(
                 cursor, {sid: row.scanned_at.isoformat() for sid, row in first.items()}
             )
@@ -126,10 +127,7 @@ def write_scans(rows: Sequence[ScanRow]) -> int:
             if fresh:
                 _copy_postgres(cursor, fresh)
             return len(fresh)
-        fresh = _unstored(cursor, rows)
-        if not fresh:
-            return 0
-        return _insert_sqlite(cursor, fresh)
+        return _insert_sqlite(list(first.values()))
 
 
 def _days(moments: Iterable[dt.datetime]) -> set[dt.date]:
@@ -143,21 +141,12 @@ def _days(moments: Iterable[dt.datetime]) -> set[dt.date]:
     return set(seen.values())
 
 
-def _first_per_source(rows: Sequence[ScanRow]) -> dict[str, ScanRow]:
-    """The first row of each `source_id` (a batch may repeat one), by its id."""
-    first: dict[str, ScanRow] = {}
+def first_per_source[Row](rows: Iterable[Row], source_id: Callable[[Row], str]) -> dict[str, Row]:
+    """The first row of each source id (a batch or a file's chunk may repeat one), by its id."""
+    first: dict[str, Row] = {}
     for row in rows:
-        first.setdefault(row.source_id, row)
+        first.setdefault(source_id(row), row)
     return first
-
-
-def _unstored(cursor, rows: Sequence[ScanRow]) -> list[ScanRow]:
-    """The rows to insert: the first of each `source_id`, unless it is stored already."""
-    first = _first_per_source(rows)
-    stored = stored_source_ids(cursor, first)
-    if not stored:
-        return list(first.values())
-    return [row for sid, row in first.items() if sid not in stored]
 
 
 SOURCES = "tracing_scansource"
@@ -197,26 +186,7 @@ def purge_source_ids_before(cutoff: dt.datetime) -> int:
         return cursor.rowcount
 
 
-def stored_source_ids(cursor, ids: Collection[str]) -> set[str]:
-    """SQLite: which of `ids` are stored: one set-based probe of the source-id index, so
-    rows can then be written once with no per-row check."""
-    if not ids:
-        return set()
-    stored: set[str] = set()
-    ids = list(ids)
-    for start in range(0, len(ids), SQLITE_PROBE):
-        part = ids[start : start + SQLITE_PROBE]
-        cursor.execute(
-            f"SELECT source_id FROM {TABLE} "  # noqa: S608 - fixed name
-            f"WHERE source_id IN ({', '.join(['%s'] * len(part))})",
-            part,
-        )
-        stored.update(sid for (sid,) in cursor.fetchall())
-    return stored
-
-
 _SEPARATOR = "\x1f"  # the unit separator of ASCII: no platform puts it in an id
-SQLITE_PROBE = 5000  # below SQLite's limit of bound parameters per statement
 
 
 def _copy_postgres(cursor, rows: Sequence[ScanRow]) -> None:
@@ -240,10 +210,10 @@ SQLITE_INSERT = (
 )
 
 
-def _insert_sqlite(cursor, rows: Sequence[ScanRow]) -> int:
+def _insert_sqlite(rows: Sequence[ScanRow]) -> int:
     # sqlite3's own connection: plain tuples and one prepared statement for the whole list,
-    # without Django's rewriting of every parameter list. The guard costs one probe of the
-    # source-id index per row and keeps a writer that slipped in since the probe harmless.
+    # without Django's rewriting of every parameter list. The guard is the duplicate check:
+    # one probe of the source-id index per row, under the write lock of the transaction.
     done = connection.connection.executemany(
         SQLITE_INSERT, [(r[0], sqlite_time(r[1]), *r[2:], r[2]) for r in rows]
     )
