@@ -200,6 +200,9 @@ def _database() -> dict:
                 "PRAGMA page_size=8192;"
                 "PRAGMA journal_mode=WAL;"
                 "PRAGMA synchronous=NORMAL;"
+                # A bulk import lets the log grow to a few hundred MB between checkpoints
+                # (core.db.sqlite.checkpoints); once it starts again, its file shrinks back.
+                "PRAGMA journal_size_limit=67108864;"
                 "PRAGMA foreign_keys=ON;"
                 "PRAGMA temp_store=MEMORY;"
                 "PRAGMA cache_size=-64000;"

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 
 from django.db import connection
 
+from fangkong.core.db.sqlite.checkpoints import WalCheckpoints
+
 from .scan_store import (
     COLUMNS,
     COPY_ESCAPES,
@@ -90,6 +92,19 @@ def plain_time_text(text: str) -> bool:
         and text[13] == text[16] == ":"
         and text.isascii()
     )
+
+
+@contextlib.contextmanager
+def committing() -> Iterator[Callable[[], None]]:
+    """Around an import's run of chunks: yields what to call after each chunk's commit. On
+    SQLite the log's checkpoints then run beside the import instead of inside its commits
+    (`core.db.sqlite.checkpoints`); PostgreSQL needs nothing."""
+    if _postgres():
+        yield lambda: None
+        return
+    connection.ensure_connection()
+    with WalCheckpoints(connection.connection, str(connection.settings_dict["NAME"])) as wal:
+        yield wal.committed
 
 
 @dataclass

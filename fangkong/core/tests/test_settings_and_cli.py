@@ -50,14 +50,15 @@ def test_database_url_selects_postgresql(tmp_path):
     assert result.stdout.split() == ["fangkong.core.db.postgresql", "fk", "6543"]
 
 
-def test_embedded_sqlite_uses_wal_and_a_new_database_8_kib_pages(tmp_path):
+def test_embedded_sqlite_uses_wal_a_bounded_log_file_and_a_new_database_8_kib_pages(tmp_path):
     result = _run(
         "import os; os.environ['DJANGO_SETTINGS_MODULE']='fangkong.settings'; import django; django.setup();"
         "from django.db import connection; c = connection.cursor(); c.execute('PRAGMA journal_mode');"
-        "print(c.fetchone()[0]); c.execute('PRAGMA page_size'); print(c.fetchone()[0])",
+        "print(c.fetchone()[0]); c.execute('PRAGMA page_size'); print(c.fetchone()[0]);"
+        "c.execute('PRAGMA journal_size_limit'); print(c.fetchone()[0])",
         FANGKONG_DATA_DIR=str(tmp_path),
     )
-    assert result.stdout.split() == ["wal", "8192"], result.stderr
+    assert result.stdout.split() == ["wal", "8192", str(64 * 2**20)], result.stderr
     assert (tmp_path / "fangkong.sqlite3").exists()
 
 

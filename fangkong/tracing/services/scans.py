@@ -203,7 +203,7 @@ def import_scans(*, path: str | Path, chunk_size: int = DEFAULT_CHUNK) -> Import
         fh = path.open(newline="", encoding="utf-8-sig")
     except OSError as exc:
         raise fail("file", "unreadable", _("Cannot read the file: %(e)s") % {"e": exc}) from None
-    with fh:
+    with fh, scan_chunks.committing() as committed:
         reader = csv.reader(fh)
         numbered = enumerate(reader, start=2)
         at: dict[str, int] = {}
@@ -227,6 +227,7 @@ def import_scans(*, path: str | Path, chunk_size: int = DEFAULT_CHUNK) -> Import
                         following = read_chunk()
                     except (UnicodeDecodeError, csv.Error) as exc:
                         following, failure = None, exc
+            committed()
             report.imported += written.inserted
             report.duplicates += len(parsed.rows) - written.inserted
             parsed = following
