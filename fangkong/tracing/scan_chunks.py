@@ -8,10 +8,11 @@ row of each `source_id` is written unless the id is stored already.
 The database's part runs in a thread while the importer reads and encrypts the next chunk
 (the database works on one core, the reading on the other). On PostgreSQL it claims the new
 ids in the table of imported ids (one index for every day), then COPYs their rows straight
-into the day partitions. On SQLite the chunk goes as one JSON array to one INSERT … SELECT
-that skips the stored ids: SQLite lets go of Python's lock for the whole statement, where an
-executemany would take it back for every row. The text of either is made before the thread
-starts, so the thread never waits for Python's lock behind the reader.
+into the day partitions. On SQLite the chunk goes as one JSON array of row strings to one
+INSERT … SELECT that skips the stored ids: SQLite lets go of Python's lock for the whole
+statement, where an executemany would take it back for every row. The text of either is made
+before the thread starts (most of it by `prepare`, while the previous chunk is written), so
+the thread never waits for Python's lock behind the reader.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import operator
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db import connection
 
@@ -41,13 +43,19 @@ from .scan_store import (
 )
 
 ChunkRow = tuple[str, str, str, object]  # venue code, source id, time text, encoded document
-# SQLite turns the time text into its stored form itself (UTC, no offset: as Django writes it).
+# SQLite's rows are JSON strings of fixed layout, cut with substr: pulling the fields out of a
+# JSON array a row (`value->>k`) parsed each row eight times and was half the writer's time.
+#   venue id (10 digits) · UTC time as stored (19) · length of the source id (2) · source id ·
+#   document type (20, padded) · blind index (40) · masked document (32, padded) · cipher (rest)
 _SQLITE_INSERT = (
     f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) "  # noqa: S608 - fixed names
-    "SELECT value->>0, datetime(value->>1), value->>2, value->>3, value->>4, value->>5, "
-    f"value->>6 FROM json_each(?) WHERE NOT EXISTS (SELECT 1 FROM {TABLE} s "
-    "WHERE s.source_id = value->>2)"
+    "SELECT CAST(substr(r, 1, 10) AS INTEGER), substr(r, 11, 19), substr(r, 32, n), "
+    "rtrim(substr(r, 32 + n, 20)), substr(r, 124 + n), substr(r, 52 + n, 40), "
+    "rtrim(substr(r, 92 + n, 32)) "
+    "FROM (SELECT value AS r, CAST(substr(value, 30, 2) AS INTEGER) AS n FROM json_each(?) LIMIT -1 OFFSET 0) "
+    f"WHERE NOT EXISTS (SELECT 1 FROM {TABLE} s WHERE s.source_id = substr(r, 32, n))"
 )
+_WIDTHS = {"type": 20, "index": 40, "masked": 32}
 
 
 def _postgres() -> bool:
@@ -59,15 +67,22 @@ def _copy_tail(document: tuple[str, str, str, str]) -> str:
     return "".join("\t" + f.translate(COPY_ESCAPES) for f in document) + "\n"
 
 
-def _json_tail(document: tuple[str, str, str, str]) -> str:
-    """The document's four columns as the end of a row of the SQLite writer's JSON array."""
-    return "," + json.dumps(document, ensure_ascii=False, separators=(",", ":"))[1:]
+def _sqlite_tail(document: tuple[str, str, str, str]) -> str:
+    """The document's four columns as the end of a SQLite row (see `_SQLITE_INSERT`). Each
+    is plain ASCII (a type's name, base64, hex, a masked number): nothing to escape."""
+    kind, cipher, index, masked = document
+    if len(kind) > _WIDTHS["type"] or len(index) != _WIDTHS["index"] or len(masked) > 32:
+        raise ValueError("a document's columns do not fit the SQLite row's layout")
+    tail = f"{kind:<20}{index}{masked:<32}{cipher}"
+    if not tail.isascii() or not tail.isprintable() or '"' in tail or "\\" in tail:
+        raise ValueError("a document's columns must be plain ASCII")
+    return tail
 
 
 def document_encoder() -> Callable[[tuple[str, str, str, str]], object]:
     """What the writer of this database keeps of a person's (type, cipher, index, masked):
-    the end of a COPY line on PostgreSQL, the end of a JSON row on SQLite."""
-    return _copy_tail if _postgres() else _json_tail
+    the end of a COPY line on PostgreSQL, the end of a row's string on SQLite."""
+    return _copy_tail if _postgres() else _sqlite_tail
 
 
 def plain_utc(moment: dt.datetime) -> str:
@@ -107,13 +122,33 @@ def committing() -> Iterator[Callable[[], None]]:
         yield wal.committed
 
 
+class Prepared(NamedTuple):
+    """A chunk made ready for `writing`: the first row of each source id, the `known` rows
+    whose venue had an id when it was prepared first, and the writer's text of those."""
+
+    rows: list[ChunkRow]
+    known: int
+    text: str
+
+
+def prepare(rows: Sequence[ChunkRow], venue_ids: dict[str, int]) -> Prepared:
+    """The importer prepares a chunk while the previous one is written, so that the writer,
+    the slower side, does not wait for the text. Rows of venues new to the import are
+    written too, their text made in `writing` once their venues exist."""
+    first = list(first_per_source(rows, operator.itemgetter(1)).values())
+    known = [r for r in first if r[0] in venue_ids]
+    if len(known) < len(first):
+        first = known + [r for r in first if r[0] not in venue_ids]
+    return Prepared(first, len(known), _text(known, venue_ids))
+
+
 @dataclass
 class Written:
     inserted: int = 0
 
 
 @contextlib.contextmanager
-def writing(rows: Sequence[ChunkRow], venue_ids: dict[str, int]) -> Iterator[Written]:
+def writing(chunk: Prepared, venue_ids: dict[str, int]) -> Iterator[Written]:
     """Write the chunk inside the caller's transaction; `inserted` is known when the block
     ends. The database's whole part, the duplicate check and the write, runs in a thread
     while the block's body runs (the importer reads the next chunk meanwhile): the body must
@@ -121,23 +156,25 @@ def writing(rows: Sequence[ChunkRow], venue_ids: dict[str, int]) -> Iterator[Wri
     written = Written()
     if not connection.in_atomic_block:
         raise RuntimeError("write a chunk of scans inside the importer's transaction")
+    rows = chunk.rows
     if not rows:
         yield written
         return
-    first = list(first_per_source(rows, operator.itemgetter(1)).values())
+    # The text is all made here, before the thread starts: made there, it would wait for
+    # Python's lock behind the reader.
+    text = chunk.text
+    if chunk.known < len(rows):
+        text = _joined(text, _text(rows[chunk.known :], venue_ids))
     if _postgres():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [WRITE_LOCK])
         ensure_partitions(_days(rows))
-        # psycopg's own connection: COPY is not in the DB-API. The text is made here, before
-        # the thread starts: made there, it would wait for Python's lock behind the reader.
-        job = functools.partial(
-            _write_postgres, connection.connection, first, _copy_text(first, venue_ids)
-        )
+        # psycopg's own connection: COPY is not in the DB-API.
+        job = functools.partial(_write_postgres, connection.connection, rows, text)
     else:
         # SQLite's connections BEGIN IMMEDIATE: the check and the insert hold the write lock
         # together, so no other writer can store one of these ids in between.
-        job = functools.partial(_write_sqlite, connection.connection, _json_rows(first, venue_ids))
+        job = functools.partial(_write_sqlite, connection.connection, text)
     writer = _Beside(job)
     try:
         yield written
@@ -204,18 +241,51 @@ class _Beside(threading.Thread):
         return self._result
 
 
+def _text(rows: Sequence[ChunkRow], venue_ids: dict[str, int]) -> str:
+    return _copy_text(rows, venue_ids) if _postgres() else _json_rows(rows, venue_ids)
+
+
+def _joined(first: str, then: str) -> str:
+    """Two texts of `_text` as one: COPY lines follow each other, JSON arrays merge."""
+    if _postgres():
+        return first + then
+    if first == "[]" or then == "[]":
+        return then if first == "[]" else first
+    return f"{first[:-1]},{then[1:]}"
+
+
 def _json_rows(rows: Sequence[ChunkRow], venue_ids: dict[str, int]) -> str:
-    """The rows as one JSON array. Times are plain and documents were encoded once per
-    person; only a source id may need escaping in JSON, and hardly ever does."""
+    """The rows as one JSON array of strings laid out for `_SQLITE_INSERT`. Documents were
+    encoded once per person and times become SQLite's stored UTC text an hour at a time;
+    only a source id may need escaping in JSON, and hardly ever does."""
+    ids = {code: f"{pk:010d}" for code, pk in venue_ids.items()}
+    hours = _UtcHours()
     sources = "".join(r[1] for r in rows)
     if sources.isprintable() and '"' not in sources and "\\" not in sources:
-        body = ",".join([f'[{venue_ids[c]},"{t}","{s}"{d}' for c, s, t, d in rows])
+        body = ",".join(
+            [
+                f'"{ids[c]}{hours[t[:13] + t[19:]]}{t[13:19]}{len(s):02d}{s}{d}"'
+                for c, s, t, d in rows
+            ]
+        )
     else:
         dumps = json.dumps
         body = ",".join(
-            f'[{venue_ids[c]},"{t}",{dumps(s, ensure_ascii=False)}{d}' for c, s, t, d in rows
+            f'"{ids[c]}{hours[t[:13] + t[19:]]}{t[13:19]}'
+            f'{dumps(f"{len(s):02d}{s}", ensure_ascii=False)[1:-1]}{d}"'
+            for c, s, t, d in rows
         )
     return f"[{body}]"
+
+
+class _UtcHours(dict[str, str]):
+    """`YYYY-MM-DD HH` in UTC of an `_hour_key`, worked out once an hour and offset: a stored
+    time is that and the text's `:MM:SS`."""
+
+    def __missing__(self, key: str) -> str:
+        moment = dt.datetime.fromisoformat(key[:13] + ":00:00" + key[13:])
+        self[key] = moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H")
+        return self[key]
 
 
 def _hour_key(text: str) -> str:

@@ -208,9 +208,12 @@ def import_scans(*, path: str | Path, chunk_size: int = DEFAULT_CHUNK) -> Import
         numbered = enumerate(reader, start=2)
         at: dict[str, int] = {}
 
-        def read_chunk() -> _Chunk | None:
+        def read_chunk() -> tuple[scan_chunks.Prepared, int, dict] | None:
             lines = list(itertools.islice(numbered, chunk_size))
-            return _parse_chunk(lines, at, report, vault, venues.ids) if lines else None
+            if not lines:
+                return None
+            rows, new_venues = _parse_chunk(lines, at, report, vault, venues.ids)
+            return scan_chunks.prepare(rows, venues.ids), len(rows), new_venues
 
         failure = None
         try:
@@ -219,9 +222,10 @@ def import_scans(*, path: str | Path, chunk_size: int = DEFAULT_CHUNK) -> Import
         except (UnicodeDecodeError, csv.Error) as exc:
             parsed, failure = None, exc
         while parsed is not None:
+            prepared, good_rows, new_venues = parsed
             with transaction.atomic():
-                report.venues_created += venues.resolve(parsed.new_venues)
-                with scan_chunks.writing(parsed.rows, venues.ids) as written:
+                report.venues_created += venues.resolve(new_venues)
+                with scan_chunks.writing(prepared, venues.ids) as written:
                     # The next chunk is read and encrypted while the database writes this one.
                     try:
                         following = read_chunk()
@@ -229,7 +233,7 @@ def import_scans(*, path: str | Path, chunk_size: int = DEFAULT_CHUNK) -> Import
                         following, failure = None, exc
             committed()
             report.imported += written.inserted
-            report.duplicates += len(parsed.rows) - written.inserted
+            report.duplicates += good_rows - written.inserted
             parsed = following
     if failure is not None:
         # What came before is stored (each chunk is its own transaction): say where it stopped.

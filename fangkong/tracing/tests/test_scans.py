@@ -71,6 +71,32 @@ def test_a_source_id_repeated_in_a_file_is_one_scan_across_chunks(district, id_n
     )
 
 
+def test_a_chunk_mixing_known_and_new_venues_stores_each_scan_at_its_own_venue(
+    district, id_number, write_csv
+):
+    # The second chunk is prepared while the first is written, when only V-SUPER-1 has an
+    # id: its other rows wait for their venues, and every row still reaches the right one.
+    doc = id_number("410172", "19900101", 11)
+    rows = [
+        _row("a1", doc, "2022-06-13T10:00:00+08:00"),
+        _row("a2", doc, "2022-06-13T10:01:00+08:00"),
+        _row("b1", doc, "2022-06-13T11:00:00+08:00", venue="V-PHARM-1", kind="pharmacy"),
+        _row("b2", doc, "2022-06-13T11:01:00+08:00"),
+        _row("b3", doc, "2022-06-13T11:02:00+08:00", venue="V-MKT-1", kind="market"),
+        _row("b1", doc, "2022-06-13T11:00:00+08:00", venue="V-PHARM-1", kind="pharmacy"),
+    ]
+    report = import_scans(path=write_csv(rows), chunk_size=2)
+    assert (report.imported, report.duplicates, report.venues_created) == (5, 1, 3)
+    stored = dict(VenueScan.objects.values_list("source_id", "venue__code"))
+    assert stored == {
+        "a1": "V-SUPER-1",
+        "a2": "V-SUPER-1",
+        "b1": "V-PHARM-1",
+        "b2": "V-SUPER-1",
+        "b3": "V-MKT-1",
+    }
+
+
 def test_bad_rows_are_reported_with_their_reason_and_the_rest_is_kept(
     district, id_number, write_csv
 ):
