@@ -579,3 +579,48 @@ def test_the_venue_list_pages_by_page(client, commander, monkeypatch):
     assert first.count('data-testid="venue"') == 2 and 'href="?page=2"' in first
     second = client.get("/tracing/", {"page": 2}).content.decode()
     assert second.count('data-testid="venue"') == 1 and 'href="?page=1"' in second
+
+
+def test_documents_of_every_length_are_stored_as_they_are(district, write_csv):
+    # SQLite's writer pads the type and the masked number to fixed widths: none of it stays.
+    rows = [
+        (
+            "p1",
+            "V-SUPER-1",
+            "丹尼斯超市",
+            "supermarket",
+            "passport",
+            "e1234567",
+            "2022-06-13T10:00:00Z",
+        ),
+        (
+            "h1",
+            "V-SUPER-1",
+            "丹尼斯超市",
+            "supermarket",
+            "hk_macao_permit",
+            "H12345678",
+            "2022-06-13T10:00:00Z",
+        ),
+    ]
+    assert import_scans(path=write_csv(rows)).imported == 2
+    stored = {
+        s.source_id: (s.document_type, s.document_masked, len(s.document_index))
+        for s in VenueScan.objects.all()
+    }
+    assert stored == {
+        "p1": ("passport", "E*****67", 40),
+        "h1": ("hk_macao_permit", "H******78", 40),
+    }
+    cipher = VenueScan.objects.get(source_id="p1").document_cipher
+    assert crypto.decrypt(cipher, context=DOCUMENT_CONTEXT) == "E1234567"
+
+
+def test_a_document_that_would_break_the_sqlite_row_layout_is_refused_loudly():
+    from fangkong.tracing.scan_chunks import _sqlite_tail
+
+    assert _sqlite_tail(("passport", "QUJD", "a" * 40, "E*****67")).startswith("passport ")
+    with pytest.raises(ValueError, match="layout"):
+        _sqlite_tail(("passport", "QUJD", "a" * 39, "E*****67"))
+    with pytest.raises(ValueError, match="ASCII"):
+        _sqlite_tail(("passport", 'QU"D', "a" * 40, "E*****67"))
