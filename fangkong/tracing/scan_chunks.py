@@ -52,10 +52,12 @@ _SQLITE_INSERT = (
     "SELECT CAST(substr(r, 1, 10) AS INTEGER), substr(r, 11, 19), substr(r, 32, n), "
     "rtrim(substr(r, 32 + n, 20)), substr(r, 124 + n), substr(r, 52 + n, 40), "
     "rtrim(substr(r, 92 + n, 32)) "
-    "FROM (SELECT value AS r, CAST(substr(value, 30, 2) AS INTEGER) AS n FROM json_each(?) LIMIT -1 OFFSET 0) "
+    # OFFSET 0 keeps the subquery apart: flattened, every use of r would read json_each's
+    # value again, and each read copies the string.
+    "FROM (SELECT value AS r, CAST(substr(value, 30, 2) AS INTEGER) AS n "
+    "FROM json_each(?) LIMIT -1 OFFSET 0) "
     f"WHERE NOT EXISTS (SELECT 1 FROM {TABLE} s WHERE s.source_id = substr(r, 32, n))"
 )
-_WIDTHS = {"type": 20, "index": 40, "masked": 32}
 
 
 def _postgres() -> bool:
@@ -71,7 +73,9 @@ def _sqlite_tail(document: tuple[str, str, str, str]) -> str:
     """The document's four columns as the end of a SQLite row (see `_SQLITE_INSERT`). Each
     is plain ASCII (a type's name, base64, hex, a masked number): nothing to escape."""
     kind, cipher, index, masked = document
-    if len(kind) > _WIDTHS["type"] or len(index) != _WIDTHS["index"] or len(masked) > 32:
+    # The model's widths (a type of up to 20, an index of 40, a masked number of up to 32):
+    # validated documents always fit, and anything else must not shift the other columns.
+    if len(kind) > 20 or len(index) != 40 or len(masked) > 32:
         raise ValueError("a document's columns do not fit the SQLite row's layout")
     tail = f"{kind:<20}{index}{masked:<32}{cipher}"
     if not tail.isascii() or not tail.isprintable() or '"' in tail or "\\" in tail:
