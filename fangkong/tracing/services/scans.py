@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.services import require_permission
+from fangkong.core import collector
 from fangkong.core.documents import DocumentType
 from fangkong.core.errors import RuleViolation
 from fangkong.core.services import run_idempotent
@@ -203,7 +204,8 @@ def import_scans(*, path: str | Path, chunk_size: int = DEFAULT_CHUNK) -> Import
         fh = path.open(newline="", encoding="utf-8-sig")
     except OSError as exc:
         raise fail("file", "unreadable", _("Cannot read the file: %(e)s") % {"e": exc}) from None
-    with fh, scan_chunks.committing() as committed:
+    # No cycle collections while a file's rows stream through (`core.collector`).
+    with fh, collector.paused(), scan_chunks.committing() as committed:
         reader = csv.reader(fh)
         numbered = enumerate(reader, start=2)
         at: dict[str, int] = {}

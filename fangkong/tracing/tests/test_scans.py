@@ -97,6 +97,35 @@ def test_a_chunk_mixing_known_and_new_venues_stores_each_scan_at_its_own_venue(
     }
 
 
+def test_the_import_runs_without_cycle_collections_and_gives_the_collector_back(
+    district, id_number, write_csv, monkeypatch
+):
+    import gc
+
+    from fangkong.tracing import scan_chunks
+
+    seen = []
+    original = scan_chunks.prepare
+
+    def watch(*args):
+        seen.append(gc.isenabled())
+        return original(*args)
+
+    monkeypatch.setattr(scan_chunks, "prepare", watch)
+    doc = id_number("410172", "19900101", 11)
+    path = write_csv([_row(f"g{i}", doc, f"2022-06-13T1{i}:00:00+08:00") for i in range(3)])
+    assert gc.isenabled()
+    assert import_scans(path=path, chunk_size=2).imported == 3
+    assert seen == [False, False]
+    assert gc.isenabled()
+    # A file that fails part-way gives it back too.
+    bad = write_csv([_row("g9", doc, "2022-06-13T19:00:00+08:00")])
+    bad.write_bytes(bad.read_bytes() + b"\xff\xfe,not utf-8\n")
+    with pytest.raises(RuleViolation):
+        import_scans(path=bad)
+    assert gc.isenabled()
+
+
 def test_bad_rows_are_reported_with_their_reason_and_the_rest_is_kept(
     district, id_number, write_csv
 ):
