@@ -128,9 +128,9 @@ def committing() -> Iterator[Callable[[], None]]:
     # a chunk touches: the import's memory grew to 1 GB at 10 M scans. In a temporary file
     # the journal costs no memory and, measured, no time.
     # SQLite refuses the change inside a transaction (an import run by a test, say).
-    temp_store = None if connection.in_atomic_block else raw.execute("PRAGMA temp_store")
-    if temp_store is not None:
-        temp_store = int(temp_store.fetchone()[0])
+    temp_store: int | None = None
+    if not connection.in_atomic_block:
+        temp_store = int(raw.execute("PRAGMA temp_store").fetchone()[0])
         raw.execute("PRAGMA temp_store=FILE")
     try:
         with WalCheckpoints(raw, str(connection.settings_dict["NAME"])) as wal:
@@ -280,6 +280,8 @@ def _json_rows(rows: Sequence[ChunkRow], venue_ids: dict[str, int]) -> str:
     hours = _UtcHours()
     sources = "".join(r[1] for r in rows)
     if sources.isprintable() and '"' not in sources and "\\" not in sources:
+        # `t[:13] + t[19:]` here and below is `_hour_key(t)`, spelled out: it runs once a
+        # row, and a function call there would cost more than the slicing itself.
         body = ",".join(
             [
                 f'"{ids[c]}{hours[t[:13] + t[19:]]}{t[13:19]}{len(s):02d}{s}{d}"'

@@ -658,27 +658,24 @@ def test_a_document_that_would_break_the_sqlite_row_layout_is_refused_loudly():
 @pytest.mark.sqlite
 @pytest.mark.django_db(transaction=True)
 def test_the_import_keeps_its_statement_journals_in_a_file_and_restores_the_setting(
-    district, id_number, write_csv
+    district, id_number, write_csv, monkeypatch
 ):
     # In memory, the journal of each chunk's statement grew with the table (1 GB at 10 M).
+    from fangkong.tracing import scan_chunks
+
     connection.ensure_connection()
     raw = connection.connection
     raw.execute("PRAGMA temp_store=MEMORY")
     seen = []
     doc = id_number("410172", "19900101", 11)
     path = write_csv([_row(f"j{i}", doc, f"2022-06-13T1{i}:00:00+08:00") for i in range(3)])
+    original = scan_chunks._write_sqlite
 
     def watch(*args):
         seen.append(raw.execute("PRAGMA temp_store").fetchone()[0])
         return original(*args)
 
-    from fangkong.tracing import scan_chunks
-
-    original = scan_chunks._write_sqlite
-    scan_chunks._write_sqlite = watch
-    try:
-        assert import_scans(path=path, chunk_size=2).imported == 3
-    finally:
-        scan_chunks._write_sqlite = original
+    monkeypatch.setattr(scan_chunks, "_write_sqlite", watch)
+    assert import_scans(path=path, chunk_size=2).imported == 3
     assert seen == [1, 1]  # FILE while each chunk is written
     assert raw.execute("PRAGMA temp_store").fetchone()[0] == 2  # MEMORY again
