@@ -64,9 +64,24 @@ def _postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
+# The import's COPY names the blind index first among the document's columns, so that a
+# chunk's rows sorted by their document's text (`prepare`) are in the person index's order.
+_COPY_COLUMNS = (
+    "venue_id",
+    "scanned_at",
+    "source_id",
+    "document_index",
+    "document_type",
+    "document_cipher",
+    "document_masked",
+)
+
+
 def _copy_tail(document: tuple[str, str, str, str]) -> str:
-    """The document's four columns as the end of a COPY text line."""
-    return "".join("\t" + f.translate(COPY_ESCAPES) for f in document) + "\n"
+    """The document's four columns as the end of a COPY text line, in `_COPY_COLUMNS`'s
+    order."""
+    kind, cipher, index, masked = document
+    return "".join("\t" + f.translate(COPY_ESCAPES) for f in (index, kind, cipher, masked)) + "\n"
 
 
 def _sqlite_tail(document: tuple[str, str, str, str]) -> str:
@@ -154,6 +169,11 @@ def prepare(rows: Sequence[ChunkRow], venue_ids: dict[str, int]) -> Prepared:
     the slower side, does not wait for the text. Rows of venues new to the import are
     written too, their text made in `writing` once their venues exist."""
     first = list(first_per_source(rows, operator.itemgetter(1)).values())
+    if _postgres():
+        # In the person index's order: the chunk's entries then go into that B-tree page
+        # after page instead of at random, which costs the server less than the sort costs
+        # the importer (the server is the slower side).
+        first.sort(key=operator.itemgetter(3))
     known = [r for r in first if r[0] in venue_ids]
     if len(known) < len(first):
         first = known + [r for r in first if r[0] not in venue_ids]
@@ -213,7 +233,7 @@ def _write_postgres(raw, rows: Sequence[ChunkRow], text: str) -> int:
             lines = text.split("\n")[:-1]
             text = "".join(f"{ln}\n" for ln, r in zip(lines, rows, strict=True) if r[1] in claimed)
         if claimed:
-            with cursor.copy(f"COPY {TABLE} ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+            with cursor.copy(f"COPY {TABLE} ({', '.join(_COPY_COLUMNS)}) FROM STDIN") as copy:
                 copy.write(text)
     return len(claimed)
 

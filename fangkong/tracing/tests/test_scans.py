@@ -97,6 +97,44 @@ def test_a_chunk_mixing_known_and_new_venues_stores_each_scan_at_its_own_venue(
     }
 
 
+def test_a_chunk_of_many_people_partly_stored_keeps_each_scan_with_its_own_document(
+    district, id_number, write_csv
+):
+    # PostgreSQL writes a chunk in the order of the person index, not the file's: each
+    # stored row must still hold its own person, venue and time, and the rows left out as
+    # duplicates must take none of their neighbours with them.
+    docs = [id_number("410172", f"1990010{d}", 11 + d) for d in range(1, 6)]
+    venues = ["V-SUPER-1", "V-PHARM-1", "V-MKT-1"]
+    rows = [
+        _row(
+            f"m{i}",
+            docs[(i * 3) % 5],
+            f"2022-06-13T1{i % 10}:{i:02d}:00+08:00",
+            venue=venues[i % 3],
+        )
+        for i in range(30)
+    ]
+    first = import_scans(path=write_csv(rows[::2]), chunk_size=4)
+    assert first.imported == 15
+    report = import_scans(path=write_csv(rows), chunk_size=8)
+    assert (report.imported, report.duplicates) == (15, 15)
+    expected = {
+        f"m{i}": (
+            document_index("resident_id", docs[(i * 3) % 5]),
+            venues[i % 3],
+            dt.datetime(2022, 6, 13, 10 + i % 10, i, tzinfo=SHANGHAI),
+        )
+        for i in range(30)
+    }
+    stored = {
+        s: (index, venue, at)
+        for s, index, venue, at in VenueScan.objects.values_list(
+            "source_id", "document_index", "venue__code", "scanned_at"
+        )
+    }
+    assert stored == expected
+
+
 def test_the_import_runs_without_cycle_collections_and_gives_the_collector_back(
     district, id_number, write_csv, monkeypatch
 ):
