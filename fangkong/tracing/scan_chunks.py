@@ -172,9 +172,9 @@ def prepare(rows: Sequence[ChunkRow], venue_ids: dict[str, int]) -> Prepared:
     # In the person index's order (the document's text leads with the blind index on
     # PostgreSQL, with the type and then the index on SQLite): the chunk's entries then go
     # into that B-tree page after page instead of at random. The database is the slower
-    # side, and this saves it more than the sort costs the importer (measured at 1 M and
-    # 3 M scans: the server's CPU down by a quarter on PostgreSQL, SQLite's writer by a
-    # sixth).
+    # side, and this saves it more than the sort costs the importer (measured in alternating
+    # runs: the server's CPU down by 10–25 % at 1 M scans on PostgreSQL, SQLite's writer's
+    # time by 10–20 % at 3 M).
     first.sort(key=operator.itemgetter(3))
     known = [r for r in first if r[0] in venue_ids]
     if len(known) < len(first):
