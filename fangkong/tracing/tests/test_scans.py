@@ -717,3 +717,16 @@ def test_the_import_keeps_its_statement_journals_in_a_file_and_restores_the_sett
     assert import_scans(path=path, chunk_size=2).imported == 3
     assert seen == [1, 1]  # FILE while each chunk is written
     assert raw.execute("PRAGMA temp_store").fetchone()[0] == 2  # MEMORY again
+
+
+def test_the_per_person_cache_never_holds_more_than_its_limit_and_answers_alike(id_number):
+    from fangkong.tracing.services.scan_checks import DocumentVault
+
+    assert DocumentVault()._limit >= 360_000  # a district's 14 days of people, each once
+    vault = DocumentVault(limit=2)
+    docs = [id_number("410172", f"1990010{d}", 11 + d) for d in range(1, 6)]
+    first = [vault.protect("resident_id", d) for d in docs]
+    assert len(vault._seen) <= 2
+    again = [vault.protect("resident_id", d) for d in docs]
+    assert [(t, i, m) for t, _, i, m in again] == [(t, i, m) for t, _, i, m in first]
+    assert first[0][2] == document_index("resident_id", docs[0])
