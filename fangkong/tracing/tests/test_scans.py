@@ -100,9 +100,9 @@ def test_a_chunk_mixing_known_and_new_venues_stores_each_scan_at_its_own_venue(
 def test_a_chunk_of_many_people_partly_stored_keeps_each_scan_with_its_own_document(
     district, id_number, write_csv
 ):
-    # PostgreSQL writes a chunk in the order of the person index, not the file's: each
-    # stored row must still hold its own person, venue and time, and the rows left out as
-    # duplicates must take none of their neighbours with them.
+    # The import writes a chunk in the order of the person index, not the file's: each
+    # stored row must still hold its own person, venue and time, and on PostgreSQL the lines
+    # left out as duplicates must take none of their neighbours with them.
     docs = [id_number("410172", f"1990010{d}", 11 + d) for d in range(1, 6)]
     venues = ["V-SUPER-1", "V-PHARM-1", "V-MKT-1"]
     rows = [
