@@ -176,8 +176,14 @@ def claim_source_ids(cursor, times: dict[str, str]) -> set[str]:
     stored = {sid for (sid,) in cursor.fetchall()}
     new = [sid for sid in ids if sid not in stored] if stored else ids
     if new:
+        # This runs in the import's writer thread, holding Python's lock against the reader:
+        # an id a row is escaped only when one of them needs it (hardly ever).
+        if any(c in joined for c in "\\\t\n\r"):
+            lines = [f"{s.translate(COPY_ESCAPES)}\t{times[s]}\n" for s in new]
+        else:
+            lines = [f"{s}\t{times[s]}\n" for s in new]
         with cursor.copy(f"COPY {SOURCES} (source_id, scanned_at) FROM STDIN") as copy:
-            copy.write("".join([f"{s.translate(COPY_ESCAPES)}\t{times[s]}\n" for s in new]))
+            copy.write("".join(lines))
     return set(new)
 
 
