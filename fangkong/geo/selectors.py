@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from fangkong.core.areas import is_within, level_of, parent_code
+from fangkong.core.areas import AreaCode, is_within, level_of, parent_code
 
 from .models import LEVEL_MODELS, Building, Community, Grid, Household, Subdistrict
 
@@ -134,3 +134,33 @@ def area_names(codes: Iterable[str]) -> dict[str, str]:
         if model is not None:
             names.update((n.code, n.name) for n in model.objects.filter(code__in=level_codes))
     return names
+
+
+def area_labels(codes: Iterable[str]) -> dict[str, str]:
+    """Like `area_names`, but a place below a community is named with its community first
+    (瓦屋李社区第一网格): every community has its 第一网格, and a district-wide list of grids
+    named alone would show a dozen alike. A code without a node is left out."""
+    wanted = {c for c in codes if c}
+    community_of: dict[str, str] = {}
+    for code in wanted:
+        try:
+            if level_of(code) not in _TO_COMMUNITY:
+                community_of[code] = AreaCode(code).community
+        except ValueError:
+            continue
+    names = area_names(wanted | set(community_of.values()))
+    labels = {}
+    for code in wanted & names.keys():
+        community = names.get(community_of.get(code, ""))
+        labels[code] = _joined(community, names[code]) if community else names[code]
+    return labels
+
+
+_TO_COMMUNITY = frozenset(("district", "subdistrict", "community"))
+
+
+def _joined(outer: str, inner: str) -> str:
+    # Chinese names run together (瓦屋李社区第一网格); Latin ones take a space.
+    if outer[-1:].isascii() or inner[:1].isascii():
+        return f"{outer} {inner}"
+    return f"{outer}{inner}"

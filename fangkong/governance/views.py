@@ -21,6 +21,7 @@ from fangkong.accounts.permissions import can
 from fangkong.accounts.services import require_permission
 from fangkong.core.areas import AreaCode
 from fangkong.core.errors import RuleViolation
+from fangkong.geo.selectors import area_labels
 
 from . import river_selectors, selectors, wage_selectors
 from .forms import (
@@ -152,6 +153,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "governance/case.html",
         {
             "case": case,
+            "names": area_labels([case.area_code]),
             "wage": wage,
             "petition": selectors.get_petition(user=request.user, case=case),
             "hazard": river_selectors.hazard_of(user=request.user, case=case),

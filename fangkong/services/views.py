@@ -20,7 +20,7 @@ from fangkong.accounts.services import require_permission
 from fangkong.core.errors import RuleViolation
 from fangkong.core.http import add_rule_error, client_ip
 from fangkong.geo.models import Household
-from fangkong.geo.selectors import get_node
+from fangkong.geo.selectors import area_labels, get_node
 from fangkong.people.selectors import get_resident
 from fangkong.zones.selectors import get_zone, residents_q, zones_for_user
 
@@ -153,6 +153,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "services/request.html",
         {
             "req": found,
+            "names": area_labels([found.area_code]),
             "kind_name": selectors.kind_label(found.kind),
             "lines": list(found.lines.all()),
             "history": selectors.request_history(user=request.user, request=found),

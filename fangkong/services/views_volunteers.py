@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from fangkong.accounts.services import require_permission
 from fangkong.core.errors import RuleViolation
 from fangkong.core.http import add_rule_error, client_ip, page_of
+from fangkong.geo.selectors import area_labels
 
 from . import volunteer_selectors
 from .forms import DutyForm, ShiftForm, SignUpForm
@@ -71,14 +72,19 @@ def volunteers(request: HttpRequest) -> HttpResponse:
             add_rule_error(form, exc)
         else:
             return redirect("services:shift", shift.pk)
+    applicants = page_of(
+        request, volunteer_selectors.applicants(user=request.user), param="applicants"
+    )
+    shifts = volunteer_selectors.upcoming_shifts(user=request.user)
     return render(
         request,
         "services/volunteers.html",
         {
-            "applicants": page_of(
-                request, volunteer_selectors.applicants(user=request.user), param="applicants"
+            "applicants": applicants,
+            "shifts": shifts,
+            "names": area_labels(
+                [*(v.area_code for v in applicants), *(s.area_code for s in shifts)]
             ),
-            "shifts": volunteer_selectors.upcoming_shifts(user=request.user),
             "ledger": volunteer_selectors.hours_ledger(user=request.user),
             "form": form,
         },
@@ -118,13 +124,15 @@ def shift_page(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Saved."))
         return redirect("services:shift", shift.pk)
+    suggestions = volunteer_selectors.suggest_volunteers(user=request.user, shift=shift)
     return render(
         request,
         "services/shift.html",
         {
             "shift": shift,
             "assignments": shift.assignments.select_related("volunteer"),
-            "suggestions": volunteer_selectors.suggest_volunteers(user=request.user, shift=shift),
+            "suggestions": suggestions,
+            "names": area_labels([shift.area_code, *(v.area_code for v in suggestions)]),
         },
     )
 

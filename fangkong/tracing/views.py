@@ -11,6 +11,7 @@ from django.utils.safestring import mark_safe
 from fangkong.accounts.permissions import can
 from fangkong.core.errors import RuleViolation
 from fangkong.core.http import page_of
+from fangkong.geo.selectors import area_labels
 
 from . import selectors
 from .forms import VenueForm
@@ -29,10 +30,15 @@ def venue_list(request: HttpRequest) -> HttpResponse:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             return redirect("tracing:venue", pk=venue.pk)
+    page = page_of(request, venues)
     return render(
         request,
         "tracing/venues.html",
-        {"venues": page_of(request, venues), "form": form if may_manage else None},
+        {
+            "venues": page,
+            "names": area_labels(v.area_code for v in page),
+            "form": form if may_manage else None,
+        },
     )
 
 
@@ -42,7 +48,11 @@ def venue_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "tracing/venue.html",
-        {"venue": venue, "scans": selectors.recent_scans(request.user, venue)},
+        {
+            "venue": venue,
+            "names": area_labels([venue.area_code]),
+            "scans": selectors.recent_scans(request.user, venue),
+        },
     )
 
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from fangkong.accounts.permissions import can
 from fangkong.core.errors import RuleViolation
 from fangkong.core.http import page_of
+from fangkong.geo.selectors import area_labels
 
 from . import selectors
 from .forms import CaseForm, StopForm
@@ -44,14 +45,14 @@ def case_list(request: HttpRequest) -> HttpResponse:
             _form_error(form, exc)
         else:
             return redirect("tracing:case", pk=case.pk)
+    positives = page_of(request, selectors.positives_awaiting_case(request.user), param="positives")
     return render(
         request,
         "tracing/cases.html",
         {
             "cases": page_of(request, cases),
-            "positives": page_of(
-                request, selectors.positives_awaiting_case(request.user), param="positives"
-            ),
+            "positives": positives,
+            "names": area_labels(r.area_code for r in positives),
             "form": form if can(request.user, "manage_tracing") else None,
             "now": timezone.now(),
         },

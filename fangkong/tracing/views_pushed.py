@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from fangkong.accounts.permissions import can
 from fangkong.core.errors import RuleViolation
 from fangkong.core.http import page_of
+from fangkong.geo.selectors import area_labels
 
 from . import selectors
 from .models_pushed import Outcome
@@ -57,13 +58,17 @@ def pushed_lists(request: HttpRequest) -> HttpResponse:
 def pushed_detail(request: HttpRequest, pk: int) -> HttpResponse:
     pushed = selectors.pushed_list_for(request.user, pk)
     outcome = request.GET.get("outcome") or Outcome.PENDING
+    progress = selectors.pushed_progress(request.user, pushed)
+    rows = page_of(request, selectors.pushed_rows(request.user, pushed, outcome=outcome))
+    codes = [area for area, _n in progress["open_by_area"]] + [r.area_code for r in rows]
     return render(
         request,
         "tracing/pushed.html",
         {
             "pushed": pushed,
-            "progress": selectors.pushed_progress(request.user, pushed),
-            "rows": page_of(request, selectors.pushed_rows(request.user, pushed, outcome=outcome)),
+            "progress": progress,
+            "rows": rows,
+            "names": area_labels(codes),
             "outcome": outcome,
             "outcomes": [c for c in Outcome.choices if c[0] != Outcome.PENDING],
             "may_open_cases": can(request.user, "manage_tracing"),

@@ -207,3 +207,18 @@ def test_area_names_names_each_known_node_in_one_query_per_level(
         G111: selectors.get_node(G111).name_zh,
         G112: selectors.get_node(G112).name_zh,
     }
+
+
+def test_area_labels_name_a_grid_with_its_community_so_alike_grids_differ(district):
+    from django.utils import translation
+
+    labels = selectors.area_labels([S1, C11, G111, G211, "", "not-a-code", f"{G111}-999"])
+    # Both communities have a 第一网格: each is told apart by its community's name.
+    assert labels == {
+        S1: "梧桐街办事处",
+        C11: "瓦屋李社区",
+        G111: "瓦屋李社区第一网格",
+        G211: "大里村第一网格",
+    }
+    with translation.override("en"):
+        assert selectors.area_labels([G111])[G111] == f"Wawuli {selectors.get_node(G111).name}"

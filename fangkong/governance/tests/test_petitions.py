@@ -147,6 +147,7 @@ def test_a_petition_is_registered_and_replied_to_from_the_pages(
     )
     page = client.get(reverse("governance:case", args=[case.pk])).content.decode()
     assert 'data-testid="petition-panel"' in page and "2026-12-01" in page
+    assert "<dd>瓦屋李社区第一网格 " in page and f"<code>{G111}</code>" not in page
     assert id_number("410172", "19700101", 11) not in page
 
 

@@ -203,10 +203,10 @@ def test_sign_up_review_assign_and_hours_through_the_pages(client, commander, sh
     volunteer.test_valid_until = VALID
     volunteer.save()
     s = shift()
-    assert (
-        f'data-testid="assign-{volunteer.pk}"'
-        in client.get(reverse("services:shift", args=[s.pk])).content.decode()
-    )
+    page = client.get(reverse("services:shift", args=[s.pk])).content.decode()
+    assert f'data-testid="assign-{volunteer.pk}"' in page
+    # The shift's and the volunteer's grid by name, never by code.
+    assert "· 瓦屋李社区第一网格 <form" in page and f"<code>{G111}</code>" not in page
     client.post(reverse("services:shift", args=[s.pk]), {"assign": volunteer.pk})
     a = Assignment.objects.get()
     client.post(reverse("services:shift", args=[s.pk]), {"assignment": a.pk, "check_in": "1"})
@@ -229,5 +229,7 @@ def test_sign_ups_to_review_page_by_page(client, commander, monkeypatch):
     client.force_login(commander)
     first = client.get(reverse("services:volunteers")).content.decode()
     assert first.count('data-testid="approve-') == 2 and 'href="?applicants=2"' in first
+    # Each applicant's grid by name, never by code.
+    assert first.count("· 瓦屋李社区第一网格 ·") == 2 and f"<code>{G111}</code>" not in first
     second = client.get(reverse("services:volunteers"), {"applicants": 2}).content.decode()
     assert second.count('data-testid="approve-') == 1

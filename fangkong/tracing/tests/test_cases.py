@@ -165,6 +165,7 @@ def test_a_positive_retest_in_the_registry_opens_its_case_in_one_click(
     client.force_login(commander)
     page = client.get(reverse("tracing:cases")).content.decode()
     assert page.count('data-testid="positive"') == 1 and "王芳" in page
+    assert "<td>瓦屋李社区第一网格</td>" in page  # her grid by name, not by its code
     wang = Resident.objects.get(name="王芳")
     answer = client.post(
         f"/tracing/cases/from-resident/{wang.pk}/",

@@ -154,6 +154,9 @@ def test_pushed_lists_and_their_rows_page_by_page_keeping_the_outcome(
     url = f"/tracing/pushed/{pushed.pk}/"
     first = client.get(url, {"outcome": "pending"}).content.decode()
     assert first.count('data-testid="row"') == 2
+    # Areas by their names: 张伟's grid, and the district for the people not found in it.
+    assert "<li>瓦屋李社区第一网格 1</li>" in first and "<li>高新区 " in first
+    assert f"<code>{G111}</code>" not in first
     assert 'href="?outcome=pending&amp;page=2"' in first
     second = client.get(url, {"outcome": "pending", "page": 2}).content.decode()
     assert second.count('data-testid="row"') == 2  # the list's 4 pending rows: 2 and 2

@@ -404,7 +404,11 @@ def test_venue_pages_show_masked_scans_and_the_signed_poster(
     client.force_login(commander)
     listing = client.get("/tracing/")
     assert listing.status_code == 200 and "丹尼斯超市" in listing.content.decode()
+    # The venue's area by its name, not its code (an imported venue is filed under the district).
+    assert venue.area_code == "410172" and "<code>410172</code>" not in listing.content.decode()
+    assert "<td>高新区</td>" in listing.content.decode()
     page = client.get(f"/tracing/venues/{venue.pk}/").content.decode()
+    assert "· 高新区" in page and "<code>410172</code>" not in page
     assert doc[:3] + "*" * 11 + doc[-4:] in page and doc not in page
     poster = client.get(f"/tracing/venues/{venue.pk}/poster/").content.decode()
     assert "<svg" in poster and venue.code in poster
