@@ -285,10 +285,14 @@ def _follow_up_orders(user, *, day: dt.date, fever: float) -> tuple[QuerySet, di
     }
 
 
-def follow_up_counts(user, *, day: dt.date, fever: float) -> dict[str, dict[str, int]]:
-    """How many people each line list of the day holds, per grid of the user's area: one
-    grouped query, whatever the number of people."""
+def follow_up_counts(
+    user, *, day: dt.date, fever: float, area: str = ""
+) -> dict[str, dict[str, int]]:
+    """How many people each line list of the day holds, per grid of the user's area (of
+    `area` within it, if given): one grouped query, whatever the number of people."""
     orders, lists = _follow_up_orders(user, day=day, fever=fever)
+    if area:
+        orders = orders.filter(within_q(area))
     rows = (
         orders.order_by()
         .values("area_code")

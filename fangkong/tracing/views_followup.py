@@ -17,8 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _g
 from django.views.decorators.http import require_POST
 
-from fangkong.core.areas import AreaCode, is_within
+from fangkong.core.areas import AreaCode
 from fangkong.core.errors import RuleViolation
+from fangkong.geo.selectors import area_labels
 
 from . import selectors
 from .services.followup import order_for_token, record_report
@@ -42,11 +43,8 @@ def follow_up(request: HttpRequest) -> HttpResponse:
         day = timezone.localdate()
     area = request.GET.get("area", "").strip()
     fever = settings.FANGKONG_FEVER_CELSIUS
-    counts = selectors.follow_up_counts(request.user, day=day, fever=fever)
-    totals = {
-        name: sum(n for grid, n in counts[name].items() if not area or is_within(grid, area))
-        for name in LISTS
-    }
+    counts = selectors.follow_up_counts(request.user, day=day, fever=fever, area=area)
+    totals = {name: sum(counts[name].values()) for name in LISTS}
     listed = tuple(
         n for n in LISTS if totals[n] and (area or totals[n] <= selectors.FOLLOW_UP_ROWS)
     )
@@ -62,8 +60,11 @@ def follow_up(request: HttpRequest) -> HttpResponse:
         }
         for name in LISTS
     ]
+    names = area_labels([area, *(grid for name in LISTS for grid in counts[name])])
     return render(
-        request, "tracing/follow_up.html", {"day": day, "area": area, "sections": sections}
+        request,
+        "tracing/follow_up.html",
+        {"day": day, "area": area, "sections": sections, "names": names},
     )
 
 

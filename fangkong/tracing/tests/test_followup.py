@@ -159,10 +159,15 @@ def test_the_page_counts_a_long_list_per_grid_and_lists_a_chosen_grids_people(
     assert f'data-testid="count-not_reported">{total}<' in page
     assert "row-not_reported" not in page and 'data-testid="more-not_reported"' in page
     assert page.count('data-testid="grid-not_reported"') == 2
+    # Each grid by its name, its community's first: both communities have a 第一网格.
+    assert "瓦屋李社区第一网格" in page and "大里村第一网格" in page
+    assert f"<code>{G211}</code>" not in page
     # A short list is listed whole: half of them are due a test.
     assert page.count('data-testid="row-due_test"') == total // 2
     page = client.get("/tracing/follow-up/", {"day": "2022-06-14", "area": G211}).content.decode()
     assert f'data-testid="count-not_reported">{total // 2}<' in page
+    # The grid's page counts its own people only: no links to the other grid's.
+    assert "大里村第一网格" in page and "瓦屋李社区第一网格" not in page
     assert page.count('data-testid="row-not_reported"') == total // 2
     assert 'data-testid="more-not_reported"' not in page
     assert 'data-testid="list-symptomatic"' in page and "row-symptomatic" not in page
