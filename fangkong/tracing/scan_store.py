@@ -177,7 +177,7 @@ def claim_source_ids(cursor, times: dict[str, str]) -> set[str]:
     new = [sid for sid in ids if sid not in stored] if stored else ids
     if new:
         # This runs in the import's writer thread, holding Python's lock against the reader:
-        # an id a row is escaped only when one of them needs it (hardly ever).
+        # the ids are escaped one by one only when one of them needs it (hardly ever).
         if any(c in joined for c in "\\\t\n\r"):
             lines = [f"{s.translate(COPY_ESCAPES)}\t{times[s]}\n" for s in new]
         else:

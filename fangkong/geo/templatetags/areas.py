@@ -7,7 +7,7 @@ register = template.Library()
 
 @register.filter
 def area_name(code: str, names: dict[str, str]) -> str:
-    """`{{ row.area_code|area_name:names }}`, `names` from `geo.selectors.area_names` (one
-    query a level for the whole page): 沙口路社区第一网格, not 410172-001-001-001. A code
+    """`{{ row.area_code|area_name:names }}`, `names` from `geo.selectors.area_labels` (one
+    query a level for the whole page): 瓦屋李社区第一网格, not 410172-001-001-001. A code
     with no node in the tree is shown as it is, the only hint there is."""
     return names.get(code) or code
