@@ -133,6 +133,17 @@ def add_rule_error(
     form.add_error(name if name in form.fields else None, exc.message)
 
 
+def rule_message(exc: RuleViolation, *, labels: dict[str, str] | None = None) -> str:
+    """A broken rule as a page's message: the rule's own sentence, not the field's name,
+    which is a code to the user (`progress[0].committed`). Where the field points into a
+    list, `labels` names the line by the field's head (`progress[0]` → 大米), and the message
+    says which line it is."""
+    label = (labels or {}).get(exc.field.split(".", 1)[0])
+    if label:
+        return str(_("%(item)s: %(message)s") % {"item": label, "message": exc.message})
+    return str(exc.message)
+
+
 def require_json(request: HttpRequest) -> None:
     """Refuse (415) a body that does not say it is JSON: it would be parsed by guesswork."""
     media_type = request.content_type or ""

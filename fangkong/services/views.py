@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from fangkong.accounts.permissions import can
 from fangkong.accounts.services import require_permission
 from fangkong.core.errors import RuleViolation
-from fangkong.core.http import add_rule_error, client_ip
+from fangkong.core.http import add_rule_error, client_ip, rule_message
 from fangkong.geo.models import Household
 from fangkong.geo.selectors import area_labels, get_node
 from fangkong.people.selectors import get_resident
@@ -176,6 +176,18 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _line_labels(found: ServiceRequest) -> dict[str, str]:
+    """Each line's item, by the heads of the fields that point at it: its place in the
+    progress list (`progress[0]`) and its form inputs (`committed-12`)."""
+    lines = list(found.lines.all())
+    labels = {f"progress[{i}]": line.item for i, line in enumerate(lines)}
+    for line in lines:
+        labels.update(
+            (f"{n}-{line.pk}", line.item) for n in ("committed", "in_transit", "delivered")
+        )
+    return labels
+
+
 def _progress_from_post(request: HttpRequest, found: ServiceRequest) -> list[ProgressIn]:
     def number(name: str) -> int:
         try:
@@ -223,7 +235,7 @@ def request_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     except RuleViolation as exc:
         if exc.status_code == 403:
             raise
-        messages.error(request, f"{exc.field}: {exc.message}")
+        messages.error(request, rule_message(exc, labels=_line_labels(found)))
     else:
         messages.success(request, _("Saved."))
     return redirect("services:request", found.pk)

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from fangkong.accounts.models import User
 from fangkong.core.errors import RuleViolation
-from fangkong.core.http import client_ip
+from fangkong.core.http import client_ip, rule_message
 
 from .services.counselling import add_counselling_note, assign_counsellor, read_counselling_notes
 from .views import request_for
@@ -20,7 +20,7 @@ from .views import request_for
 def _refused(request: HttpRequest, exc: RuleViolation) -> None:
     if exc.status_code == 403:
         raise exc
-    messages.error(request, f"{exc.field}: {exc.message}")
+    messages.error(request, rule_message(exc))
 
 
 @login_required

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from fangkong.core.errors import RuleViolation
+from fangkong.core.http import rule_message
 
 from . import selectors
 from .forms import HandOverForm, TripForm
@@ -20,7 +21,7 @@ from .views import request_for
 def _refused(request: HttpRequest, exc: RuleViolation) -> None:
     if exc.status_code == 403:
         raise exc
-    messages.error(request, f"{exc.field}: {exc.message}")
+    messages.error(request, rule_message(exc))
 
 
 @login_required

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from fangkong.accounts.services import require_permission
 from fangkong.core.errors import RuleViolation
-from fangkong.core.http import add_rule_error, client_ip, page_of
+from fangkong.core.http import add_rule_error, client_ip, page_of, rule_message
 from fangkong.geo.selectors import area_labels
 
 from . import volunteer_selectors
@@ -103,7 +103,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             user=request.user, volunteer=volunteer, approve=request.POST.get("approve") == "1"
         )
     except RuleViolation as exc:
-        messages.error(request, f"{exc.field}: {exc.message}")
+        messages.error(request, rule_message(exc))
     return redirect("services:volunteers")
 
 
@@ -120,7 +120,7 @@ def shift_page(request: HttpRequest, pk: int) -> HttpResponse:
         except RuleViolation as exc:
             if exc.status_code == 403:
                 raise
-            messages.error(request, f"{exc.field}: {exc.message}")
+            messages.error(request, rule_message(exc))
         else:
             messages.success(request, _("Saved."))
         return redirect("services:shift", shift.pk)

@@ -5,7 +5,7 @@ from django import forms
 from django.test import RequestFactory
 
 from fangkong.core.errors import PermissionDeniedError, RuleViolation
-from fangkong.core.http import add_rule_error, client_ip, require_json
+from fangkong.core.http import add_rule_error, client_ip, require_json, rule_message
 
 
 def request(remote: str, forwarded: str | None = None):
@@ -80,3 +80,17 @@ def test_only_bodies_that_say_they_are_json_are_parsed(content_type, accepted):
         with pytest.raises(RuleViolation) as refused:
             require_json(req)
         assert refused.value.status_code == 415
+
+
+def test_a_rule_message_names_the_line_not_the_field():
+    from django.utils import translation
+
+    over = RuleViolation(field="progress[1].committed", code="over", message="超过需求。")
+    labels = {"progress[0]": "大米", "progress[1]": "食用油"}
+    with translation.override("zh-hans"):
+        assert rule_message(over, labels=labels) == "食用油：超过需求。"
+    with translation.override("en"):
+        assert rule_message(over, labels=labels) == "食用油: 超过需求。"
+    # A field that points at no line is a code to the user: the rule's sentence alone.
+    full = RuleViolation(field="shift", code="full", message="班次已满。")
+    assert rule_message(full, labels=labels) == rule_message(full) == "班次已满。"

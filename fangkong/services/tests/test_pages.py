@@ -91,7 +91,9 @@ def test_over_delivery_from_the_page_is_refused_with_a_message(worker_client, ra
         {f"committed-{rice.pk}": 9},
         follow=True,
     )
-    assert "progress[0].committed" in response.content.decode()
+    # The line by its item, not by the field's name.
+    page = response.content.decode()
+    assert "大米：" in page and "progress[0]" not in page
     rice.refresh_from_db()
     assert rice.committed == 0
 
