@@ -11,8 +11,7 @@ from django.utils.translation import gettext as _
 from fangkong.accounts.models import Role, User
 from fangkong.accounts.services import create_user
 from fangkong.core.errors import RuleViolation
-from fangkong.geo.models import Grid
-from fangkong.geo.selectors import get_node
+from fangkong.geo.selectors import area_labels, get_node
 from fangkong.lab.services.labs import ensure_lab_member
 
 from .district import DISTRICT_CODE
@@ -118,14 +117,9 @@ def ensure_demo_accounts(*, password: str = DEMO_PASSWORD) -> list[AccountRow]:
 
 
 def scope_name(code: str) -> str:
-    """The node's name, with its community's in front for a grid (every community has a
-    第一网格)."""
-    node = get_node(code)
-    if node is None:
-        return ""
-    if isinstance(node, Grid):
-        return f"{node.community.name} {node.name}"
-    return node.name
+    """The node's name as every page shows it: a grid's with its community's in front
+    (every community has a 第一网格)."""
+    return area_labels([code]).get(code, "")
 
 
 def format_accounts(rows: list[AccountRow], *, color: bool = False, width: int = 110) -> str:

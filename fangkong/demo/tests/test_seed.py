@@ -150,7 +150,7 @@ def test_one_demo_account_per_role_with_the_shared_password(seeded, fast_hashing
     assert by_name["commander"].scope_code == D
     assert by_name["wutong"].scope_name == "梧桐街办事处"
     assert by_name["wawuli"].scope_name == "瓦屋李社区"
-    assert by_name["grid1"].scope_name == "瓦屋李社区 第一网格"
+    assert by_name["grid1"].scope_name == "瓦屋李社区第一网格"
     assert by_name["guard"].scope_name == "春藤社区"
     assert all(r.password == DEMO_PASSWORD and r.created for r in rows)
     commander = User.objects.get(username="commander")
